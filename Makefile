@@ -1,0 +1,56 @@
+# Two commands do everything: `make run` and `make test`.
+PYTHON ?= python3
+VENV   ?= .venv
+BIN     = $(VENV)/bin
+PORT   ?= 5000
+FLASK   = $(BIN)/flask --app directory
+
+.PHONY: run test setup install install-test lint bench clean help
+
+help:
+	@echo "make run   - install, migrate, load places and demo data, serve on http://127.0.0.1:$(PORT)"
+	@echo "make test  - install and run the whole test suite"
+	@echo "make lint  - ruff and bandit"
+	@echo "make bench - benchmarks (prints figures)"
+
+# Prefer uv when the machine has it; plain venv + pip otherwise.
+$(BIN)/python:
+	@if command -v uv >/dev/null 2>&1; then uv venv --quiet $(VENV); else $(PYTHON) -m venv $(VENV); fi
+
+define pip_install
+	@if command -v uv >/dev/null 2>&1; then uv pip install --quiet --python $(BIN)/python -e '$(1)'; \
+	 else $(BIN)/python -m pip install --quiet --disable-pip-version-check -e '$(1)'; fi
+endef
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(call pip_install,.)
+	@touch $@
+
+$(VENV)/.installed-test: pyproject.toml | $(BIN)/python
+	$(call pip_install,.[test])
+	@touch $(VENV)/.installed $@
+
+install: $(VENV)/.installed
+install-test: $(VENV)/.installed-test
+
+setup: install
+	$(FLASK) db upgrade
+	$(FLASK) gazetteer load
+	$(FLASK) seed --demo
+
+run: setup
+	@echo "Serving on http://127.0.0.1:$(PORT)  (Ctrl+C to stop)"
+	$(FLASK) run --host 127.0.0.1 --port $(PORT)
+
+test: install-test
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+lint: install-test
+	$(BIN)/ruff check directory tests bench
+	$(BIN)/bandit -q -c pyproject.toml -r directory
+
+bench: install-test
+	$(BIN)/python bench/search.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache .hypothesis

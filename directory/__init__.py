@@ -1,0 +1,93 @@
+"""The mentor and men's support-group directory: a Flask application factory."""
+
+from __future__ import annotations
+
+import logging
+import os
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+
+from . import config as site_config
+from .extensions import csrf, db, limiter, login_manager, migrate
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+
+
+def create_app(config: dict[str, Any] | None = None) -> Flask:
+    """Build the site. Reads configuration; never touches the schema (that is `flask db upgrade`)."""
+    app = Flask(
+        __name__,
+        template_folder=str(PROJECT_ROOT / "templates"),
+        static_folder=str(PROJECT_ROOT / "static"),
+        instance_path=(config or {}).get("INSTANCE_PATH") or os.environ.get("DIRECTORY_INSTANCE_PATH") or None,
+        instance_relative_config=True,
+    )
+    site_config.load(app, config)
+    register_logging(app)
+    register_extensions(app)
+    register_blueprints(app)
+    register_errorhandlers(app)
+    register_security(app)
+    register_template_helpers(app)
+    register_commands(app)
+    return app
+
+
+def register_logging(app: Flask) -> None:
+    """Configure logging once per process, whoever builds the app first."""
+    root = logging.getLogger()
+    if not any(getattr(handler, "_directory", False) for handler in root.handlers):
+        handler = logging.StreamHandler()
+        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+        handler._directory = True  # type: ignore[attr-defined]
+        root.addHandler(handler)
+    logging.getLogger("directory").setLevel(logging.DEBUG if app.debug else logging.INFO)
+
+
+def register_extensions(app: Flask) -> None:
+    from . import database  # noqa: F401 - installs the SQLite connection hooks
+    from . import models  # noqa: F401 - every model known before anything touches the metadata
+    from .accounts.services import load_user
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(MIGRATIONS), render_as_batch=True)
+    csrf.init_app(app)
+    limiter.init_app(app)
+    login_manager.init_app(app)
+    login_manager.user_loader(load_user)
+    login_manager.login_view = "accounts.sign_in"
+    login_manager.login_message = "Please sign in to continue."
+    login_manager.session_protection = "basic"
+
+
+def register_blueprints(app: Flask) -> None:
+    from .core.views import blueprint as core
+
+    app.register_blueprint(core)
+
+
+def register_errorhandlers(app: Flask) -> None:
+    from .errors import register_errorhandlers as register
+
+    register(app)
+
+
+def register_security(app: Flask) -> None:
+    from .security import register_security_headers
+
+    register_security_headers(app)
+
+
+def register_template_helpers(app: Flask) -> None:
+    from .core.templating import register_template_helpers as register
+
+    register(app)
+
+
+def register_commands(app: Flask) -> None:
+    from .core.cli import register_core_commands
+
+    register_core_commands(app)

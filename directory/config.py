@@ -1,0 +1,127 @@
+"""Configuration: defaults, then the environment, then explicit overrides (tests)."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+from typing import Any
+
+DEFAULTS: dict[str, Any] = {
+    "SITE_NAME": "Men's Support Directory",
+    "CRISIS_LINE": "In crisis? In the US call or text 988.",
+    "SQLALCHEMY_TRACK_MODIFICATIONS": False,
+    "MAX_CONTENT_LENGTH": 256 * 1024,
+    "WTF_CSRF_TIME_LIMIT": None,
+    "SESSION_COOKIE_HTTPONLY": True,
+    "SESSION_COOKIE_SAMESITE": "Lax",
+    "SESSION_COOKIE_SECURE": False,
+    "REMEMBER_COOKIE_DURATION": 14 * 24 * 3600,
+    "REMEMBER_COOKIE_HTTPONLY": True,
+    "REMEMBER_COOKIE_SAMESITE": "Lax",
+    "REMEMBER_COOKIE_SECURE": False,
+    "MAIL_SERVER": None,
+    "MAIL_PORT": 25,
+    "MAIL_USERNAME": None,
+    "MAIL_PASSWORD": None,
+    "MAIL_USE_TLS": False,
+    "MAIL_SENDER": "Men's Support Directory <no-reply@localhost>",
+    "REDIS_URL": None,
+    "RATELIMIT_ENABLED": True,
+    "RATELIMIT_HEADERS_ENABLED": True,
+    "ADMIN_REQUIRE_2FA": False,
+    "REMINDER_AFTER_DAYS": 60,
+    "STALE_AFTER_DAYS": 90,
+    "EXPIRE_AFTER_DAYS": 180,
+    "CONTACT_RETENTION_DAYS": 30,
+    "SEARCH_PER_PAGE": 20,
+    "PREFERRED_URL_SCHEME": "http",
+    "SERVER_NAME": None,
+    "PRODUCTION": False,
+}
+
+# Environment variable -> (config key, parser)
+ENVIRONMENT: dict[str, tuple[str, Any]] = {
+    "SECRET_KEY": ("SECRET_KEY", str),
+    "DATABASE_URL": ("SQLALCHEMY_DATABASE_URI", str),
+    "REDIS_URL": ("REDIS_URL", str),
+    "MAIL_SERVER": ("MAIL_SERVER", str),
+    "MAIL_PORT": ("MAIL_PORT", int),
+    "MAIL_USERNAME": ("MAIL_USERNAME", str),
+    "MAIL_PASSWORD": ("MAIL_PASSWORD", str),
+    "MAIL_USE_TLS": ("MAIL_USE_TLS", lambda v: v.lower() in {"1", "true", "yes", "on"}),
+    "MAIL_SENDER": ("MAIL_SENDER", str),
+    "CRISIS_LINE": ("CRISIS_LINE", str),
+    "SITE_NAME": ("SITE_NAME", str),
+    "SERVER_NAME": ("SERVER_NAME", str),
+    "ADMIN_REQUIRE_2FA": ("ADMIN_REQUIRE_2FA", lambda v: v.lower() in {"1", "true", "yes", "on"}),
+    "CONTACT_RETENTION_DAYS": ("CONTACT_RETENTION_DAYS", int),
+    "PRODUCTION": ("PRODUCTION", lambda v: v.lower() in {"1", "true", "yes", "on"}),
+}
+
+
+class ConfigurationError(RuntimeError):
+    """Raised when the site would start in an unsafe configuration."""
+
+
+def normalise_database_url(url: str) -> str:
+    """Accept the common `postgres://` spelling and pick the psycopg 3 driver."""
+    if url.startswith("postgres://"):
+        url = "postgresql://" + url[len("postgres://"):]
+    if url.startswith("postgresql://"):
+        url = "postgresql+psycopg://" + url[len("postgresql://"):]
+    return url
+
+
+def dev_secret_key(instance_path: str) -> str:
+    """A random key kept in the instance folder, so local sessions survive a restart."""
+    path = Path(instance_path) / "secret_key"
+    if path.exists():
+        return path.read_text().strip()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_urlsafe(48)
+    path.write_text(key)
+    path.chmod(0o600)
+    return key
+
+
+def load(app, overrides: dict[str, Any] | None = None) -> None:
+    """Fill app.config from defaults, the environment and overrides, then check it is safe."""
+    app.config.update(DEFAULTS)
+    for variable, (key, parse) in ENVIRONMENT.items():
+        value = os.environ.get(variable)
+        if value not in (None, ""):
+            app.config[key] = parse(value)
+    if os.environ.get("FLASK_ENV") == "production" or os.environ.get("FLASK_PRODUCTION"):
+        app.config["PRODUCTION"] = True
+    app.config.update(overrides or {})
+
+    if not app.config.get("SQLALCHEMY_DATABASE_URI"):
+        app.config["SQLALCHEMY_DATABASE_URI"] = "sqlite:///" + str(Path(app.instance_path) / "directory.sqlite3")
+    app.config["SQLALCHEMY_DATABASE_URI"] = normalise_database_url(app.config["SQLALCHEMY_DATABASE_URI"])
+
+    if app.config.get("PRODUCTION"):
+        if not app.config.get("SECRET_KEY"):
+            raise ConfigurationError("SECRET_KEY must be set in production.")
+        app.config["SESSION_COOKIE_SECURE"] = True
+        app.config["REMEMBER_COOKIE_SECURE"] = True
+        app.config["PREFERRED_URL_SCHEME"] = "https"
+    elif not app.config.get("SECRET_KEY"):
+        app.config["SECRET_KEY"] = dev_secret_key(app.instance_path)
+
+    app.config["RATELIMIT_STORAGE_URI"] = app.config.get("REDIS_URL") or "memory://"
+    app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", engine_options(app.config["SQLALCHEMY_DATABASE_URI"]))
+
+
+def engine_options(url: str) -> dict[str, Any]:
+    """Pool settings per database: PostgreSQL survives restarts and never hangs on an empty pool."""
+    if url.startswith("postgresql"):
+        return {
+            "pool_pre_ping": True,
+            "pool_size": 5,
+            "max_overflow": 5,
+            "pool_timeout": 3,
+            "pool_recycle": 1800,
+            "connect_args": {"connect_timeout": 3},
+        }
+    return {"connect_args": {"timeout": 15, "check_same_thread": False}}

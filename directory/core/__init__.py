@@ -1,0 +1,1 @@
+"""Site-wide pages (home, privacy, health) and the pieces every template uses."""

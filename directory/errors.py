@@ -1,0 +1,109 @@
+"""Error pages: a clear message in the site's own layout (or JSON under /api/), never a traceback."""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Flask, jsonify, make_response, render_template, request
+from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
+from werkzeug.exceptions import HTTPException
+
+from .extensions import db
+
+logger = logging.getLogger(__name__)
+
+MESSAGES = {
+    400: ("Something in that request was not right", "Please go back and try again."),
+    403: ("You can't open this page", "Your account does not have access to it."),
+    404: ("We couldn't find that page", "It may have moved, or the listing may no longer be published."),
+    405: ("That didn't work", "This page can't be used that way. Please go back and use the form on the page."),
+    413: ("That was too much to send", "Please shorten what you wrote, then send it again."),
+    429: ("Please slow down", "Too many attempts in a short time. Please wait a little and try again."),
+    500: ("Something went wrong on our side", "It's not you. Please try again in a moment."),
+    503: ("The site is having trouble right now", "Please try again in a minute or two."),
+}
+RETRY_AFTER_SECONDS = 30
+FALLBACK_PAGE = (
+    '<!doctype html><html lang="en"><head><meta charset="utf-8"><title>{title}</title></head>'
+    "<body><main><h1>{title}</h1><p>{message}</p></main></body></html>"
+)
+
+
+def wants_json() -> bool:
+    return request.path.startswith("/api/")
+
+
+def render_error(code: int, description: str | None = None, retry_after: int | None = None):
+    title, message = MESSAGES.get(code, MESSAGES[500])
+    if wants_json():
+        response = jsonify({"error": {"status": code, "title": title, "message": description or message}})
+    else:
+        try:
+            page = render_template("errors/error.html", code=code, title=title, message=message, detail=description)
+        except Exception:  # noqa: BLE001 - the layout itself failed; still never show a traceback
+            logger.exception("error page could not be rendered")
+            page = FALLBACK_PAGE.format(title=title, message=message)
+        response = make_response(page)
+    response.status_code = code
+    if retry_after:
+        response.headers["Retry-After"] = str(retry_after)
+    return response
+
+
+def register_errorhandlers(app: Flask) -> None:
+    @app.errorhandler(HTTPException)
+    def handle_http_error(error: HTTPException):
+        code = error.code or 500
+        detail = None
+        if code == 429:
+            detail = f"Too many attempts. Please wait and try again ({error.description})."
+            return render_error(429, detail, retry_after=_retry_after(error))
+        if code in (400, 404) and wants_json() and error.description:
+            detail = error.description
+        if code >= 500:
+            db.session.rollback()
+        response = render_error(code, detail, retry_after=RETRY_AFTER_SECONDS if code == 503 else None)
+        if code == 405 and error.valid_methods:
+            response.headers["Allow"] = ", ".join(error.valid_methods)
+        return response
+
+    @app.errorhandler(OperationalError)
+    @app.errorhandler(PoolTimeout)
+    def handle_database_down(error):
+        """A database that is down or saturated is a 503 with Retry-After, not a 500."""
+        logger.error("database unavailable: %s", error.__class__.__name__)
+        _safe_rollback()
+        return render_error(503, retry_after=RETRY_AFTER_SECONDS)
+
+    @app.errorhandler(DBAPIError)
+    def handle_database_error(error: DBAPIError):
+        _safe_rollback()
+        if error.connection_invalidated:
+            logger.error("database connection lost")
+            return render_error(503, retry_after=RETRY_AFTER_SECONDS)
+        logger.exception("database error")
+        return render_error(500)
+
+    @app.errorhandler(Exception)
+    def handle_unexpected(error: Exception):
+        if isinstance(error, HTTPException):
+            return handle_http_error(error)
+        logger.exception("unhandled error on %s %s", request.method, request.path)
+        _safe_rollback()
+        return render_error(500)
+
+
+def _retry_after(error: HTTPException) -> int | None:
+    """Seconds until Flask-Limiter lets the client in again, when it says."""
+    limit = getattr(error, "limit", None)
+    window = getattr(getattr(limit, "limit", None), "get_expiry", None)
+    return int(window()) if callable(window) else None
+
+
+def _safe_rollback() -> None:
+    try:
+        db.session.rollback()
+    except Exception:  # noqa: BLE001 - the connection may be gone; the pool will replace it
+        logger.warning("rollback failed after a database error")
+

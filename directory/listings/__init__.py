@@ -1,0 +1,1 @@
+"""Listings: mentors and groups, their meetings, and the search over them."""

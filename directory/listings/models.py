@@ -1,0 +1,243 @@
+"""Listings (mentors and groups), their meetings, and the taxonomies that describe them."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time
+
+from sqlalchemy import (
+    Boolean,
+    Column,
+    Date,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    SmallInteger,
+    String,
+    Table,
+    Text,
+    Time,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..extensions import db
+from ..timeutil import utcnow
+
+KIND_MENTOR = "mentor"
+KIND_GROUP = "group"
+KINDS = (KIND_MENTOR, KIND_GROUP)
+
+FORMAT_IN_PERSON = "in_person"
+FORMAT_ONLINE = "online"
+FORMAT_HYBRID = "hybrid"
+FORMATS = (FORMAT_IN_PERSON, FORMAT_ONLINE, FORMAT_HYBRID)
+
+COSTS = ("free", "donation", "paid")
+PRECISIONS = ("approximate", "exact")
+
+# The moderation state machine (see moderation/services.py for the transitions).
+STATUS_DRAFT = "draft"
+STATUS_PENDING = "pending"
+STATUS_PUBLISHED = "published"
+STATUS_CHANGES_REQUESTED = "changes_requested"
+STATUS_REJECTED = "rejected"
+STATUS_PAUSED = "paused"
+STATUS_UNPUBLISHED = "unpublished"
+STATUS_EXPIRED = "expired"
+STATUS_WITHDRAWN = "withdrawn"
+STATUSES = (
+    STATUS_DRAFT,
+    STATUS_PENDING,
+    STATUS_PUBLISHED,
+    STATUS_CHANGES_REQUESTED,
+    STATUS_REJECTED,
+    STATUS_PAUSED,
+    STATUS_UNPUBLISHED,
+    STATUS_EXPIRED,
+    STATUS_WITHDRAWN,
+)
+
+RECURRENCE_WEEKLY = "weekly"
+RECURRENCE_BIWEEKLY = "biweekly"
+RECURRENCE_MONTHLY = "monthly"
+RECURRENCES = (RECURRENCE_WEEKLY, RECURRENCE_BIWEEKLY, RECURRENCE_MONTHLY)
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+listing_topics = Table(
+    "listing_topics",
+    db.metadata,
+    Column("listing_id", ForeignKey("listings.id", ondelete="CASCADE"), primary_key=True),
+    Column("topic_id", ForeignKey("topics.id", ondelete="CASCADE"), primary_key=True, index=True),
+)
+
+listing_audiences = Table(
+    "listing_audiences",
+    db.metadata,
+    Column("listing_id", ForeignKey("listings.id", ondelete="CASCADE"), primary_key=True),
+    Column("audience_id", ForeignKey("audiences.id", ondelete="CASCADE"), primary_key=True, index=True),
+)
+
+
+class Topic(db.Model):
+    """What a group or mentor helps with (divorce and separation, grief, ...)."""
+
+    __tablename__ = "topics"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(60), unique=True)
+    name: Mapped[str] = mapped_column(String(100))
+    description: Mapped[str] = mapped_column(String(300), default="")
+    position: Mapped[int] = mapped_column(Integer, default=0)
+
+    def __repr__(self) -> str:
+        return f"<Topic {self.slug}>"
+
+
+class Audience(db.Model):
+    """Who a listing is meant for (veterans, new fathers, first-timers, ...)."""
+
+    __tablename__ = "audiences"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(60), unique=True)
+    name: Mapped[str] = mapped_column(String(100))
+    description: Mapped[str] = mapped_column(String(300), default="")
+    position: Mapped[int] = mapped_column(Integer, default=0)
+
+    def __repr__(self) -> str:
+        return f"<Audience {self.slug}>"
+
+
+class ListingLanguage(db.Model):
+    """One language (ISO 639-1) a listing is offered in; a table so the filter can use an index."""
+
+    __tablename__ = "listing_languages"
+
+    listing_id: Mapped[int] = mapped_column(ForeignKey("listings.id", ondelete="CASCADE"), primary_key=True)
+    code: Mapped[str] = mapped_column(String(2), primary_key=True, index=True)
+
+
+class Listing(db.Model):
+    """A mentor or a group. Public only while its status is 'published'."""
+
+    __tablename__ = "listings"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(10))
+    slug: Mapped[str] = mapped_column(String(120), unique=True)
+    name: Mapped[str] = mapped_column(String(120))
+    summary: Mapped[str] = mapped_column(String(300), default="")
+    description: Mapped[str] = mapped_column(Text, default="")
+    status: Mapped[str] = mapped_column(String(20), default=STATUS_DRAFT)
+    owner_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), index=True)
+
+    format: Mapped[str] = mapped_column(String(10), default=FORMAT_IN_PERSON)
+    cost: Mapped[str] = mapped_column(String(10), default="free")
+    cost_details: Mapped[str] = mapped_column(String(200), default="")
+
+    website: Mapped[str] = mapped_column(String(500), default="")
+    phone: Mapped[str] = mapped_column(String(40), default="")
+    phone_public: Mapped[bool] = mapped_column(Boolean, default=False)
+    contact_email: Mapped[str] = mapped_column(String(254), default="")  # never public
+    contact_enabled: Mapped[bool] = mapped_column(Boolean, default=True)
+
+    address_line: Mapped[str] = mapped_column(String(200), default="")
+    city: Mapped[str] = mapped_column(String(100), default="")
+    region: Mapped[str] = mapped_column(String(100), default="")
+    postal_code: Mapped[str] = mapped_column(String(12), default="")
+    country: Mapped[str] = mapped_column(String(2), default="US")
+    latitude: Mapped[float | None] = mapped_column(Float)
+    longitude: Mapped[float | None] = mapped_column(Float)
+    location_precision: Mapped[str] = mapped_column(String(12), default="approximate")
+    time_zone: Mapped[str] = mapped_column(String(64), default="America/New_York")
+
+    online_url: Mapped[str] = mapped_column(String(500), default="")
+    # When set, the join link is sent in the automatic reply to a contact message, never shown.
+    online_url_private: Mapped[bool] = mapped_column(Boolean, default=False)
+
+    # Mentors only.
+    experience: Mapped[str] = mapped_column(Text, default="")
+    meets_in_person: Mapped[bool] = mapped_column(Boolean, default=False)
+    meets_phone: Mapped[bool] = mapped_column(Boolean, default=False)
+    meets_video: Mapped[bool] = mapped_column(Boolean, default=False)
+    accepting_mentees: Mapped[bool] = mapped_column(Boolean, default=True)
+    availability: Mapped[str] = mapped_column(String(200), default="")
+
+    contact_count: Mapped[int] = mapped_column(Integer, default=0)
+    moderation_note: Mapped[str] = mapped_column(Text, default="")  # last reason the owner was given
+    is_demo: Mapped[bool] = mapped_column(Boolean, default=False)
+
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
+    submitted_at: Mapped[datetime | None] = mapped_column(DateTime)
+    published_at: Mapped[datetime | None] = mapped_column(DateTime)
+    last_confirmed_at: Mapped[datetime | None] = mapped_column(DateTime)
+    reminder_sent_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+    owner = relationship("User", lazy="joined", foreign_keys=[owner_id])
+    topics: Mapped[list[Topic]] = relationship(secondary=listing_topics, order_by=Topic.position, lazy="selectin")
+    audiences: Mapped[list[Audience]] = relationship(
+        secondary=listing_audiences, order_by=Audience.position, lazy="selectin"
+    )
+    language_rows: Mapped[list[ListingLanguage]] = relationship(
+        cascade="all, delete-orphan", lazy="selectin", order_by=ListingLanguage.code
+    )
+    meetings: Mapped[list[Meeting]] = relationship(
+        back_populates="listing",
+        cascade="all, delete-orphan",
+        lazy="selectin",
+        order_by="(Meeting.weekday, Meeting.start_time)",
+    )
+
+    __table_args__ = (
+        # The search filters on status first, then a bounding box.
+        Index("ix_listings_status_lat_lon", "status", "latitude", "longitude"),
+        Index("ix_listings_status_format", "status", "format"),
+        Index("ix_listings_status_confirmed", "status", "last_confirmed_at"),
+    )
+
+    @property
+    def languages(self) -> list[str]:
+        return [row.code for row in self.language_rows]
+
+    @languages.setter
+    def languages(self, codes: list[str]) -> None:
+        wanted = list(dict.fromkeys(code.lower() for code in codes if code))
+        self.language_rows = [ListingLanguage(code=code) for code in wanted]
+
+    @property
+    def is_published(self) -> bool:
+        return self.status == STATUS_PUBLISHED
+
+    @property
+    def is_online_only(self) -> bool:
+        return self.format == FORMAT_ONLINE
+
+    def __repr__(self) -> str:
+        return f"<Listing {self.slug} {self.status}>"
+
+
+class Meeting(db.Model):
+    """A recurring meeting of a group, in the listing's time zone."""
+
+    __tablename__ = "meetings"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    listing_id: Mapped[int] = mapped_column(ForeignKey("listings.id", ondelete="CASCADE"), index=True)
+    weekday: Mapped[int] = mapped_column(SmallInteger)  # 0 = Monday ... 6 = Sunday
+    start_time: Mapped[time] = mapped_column(Time)
+    duration_minutes: Mapped[int] = mapped_column(Integer, default=90)
+    recurrence: Mapped[str] = mapped_column(String(10), default=RECURRENCE_WEEKLY)
+    # Monthly: which weekday of the month (1..4, or -1 for the last one).
+    week_of_month: Mapped[int | None] = mapped_column(SmallInteger)
+    # Every other week: one date the meeting falls on, to know which weeks.
+    anchor_date: Mapped[date | None] = mapped_column(Date)
+    notes: Mapped[str] = mapped_column(String(200), default="")
+
+    listing: Mapped[Listing] = relationship(back_populates="meetings")
+
+    __table_args__ = (Index("ix_meetings_weekday", "weekday"),)
+
+    def __repr__(self) -> str:
+        return f"<Meeting {WEEKDAYS[self.weekday]} {self.start_time} {self.recurrence}>"

@@ -1,0 +1,21 @@
+"""Imports every model, so Alembic and create_all see the whole schema."""
+
+from .accounts.models import User
+from .contact.models import ContactMessage
+from .geo.models import Place
+from .listings.models import Audience, Listing, ListingLanguage, Meeting, Topic
+from .moderation.models import ModerationEvent, Report, Revision
+
+__all__ = [
+    "Audience",
+    "ContactMessage",
+    "Listing",
+    "ListingLanguage",
+    "Meeting",
+    "ModerationEvent",
+    "Place",
+    "Report",
+    "Revision",
+    "Topic",
+    "User",
+]

@@ -1,0 +1,49 @@
+"""Security headers on every response, and no caching of signed-in pages."""
+
+from __future__ import annotations
+
+from flask import Flask, request
+from flask_login import current_user
+
+# Map tiles are the one thing fetched from another host, and only after the visitor asks for the map.
+TILE_HOSTS = "https://tile.openstreetmap.org https://*.tile.openstreetmap.org"
+
+CONTENT_SECURITY_POLICY = "; ".join(
+    [
+        "default-src 'self'",
+        "script-src 'self'",
+        "style-src 'self'",
+        f"img-src 'self' data: {TILE_HOSTS}",
+        "font-src 'self'",
+        "connect-src 'self'",
+        "form-action 'self'",
+        "frame-ancestors 'none'",
+        "object-src 'none'",
+        "base-uri 'none'",
+    ]
+)
+
+
+def register_security_headers(app: Flask) -> None:
+    @app.after_request
+    def add_security_headers(response):
+        headers = response.headers
+        headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+        headers.setdefault("X-Content-Type-Options", "nosniff")
+        headers.setdefault("X-Frame-Options", "DENY")
+        # Following a link out must not tell the other site which listing (addiction, divorce...) was read.
+        headers.setdefault("Referrer-Policy", "same-origin")
+        headers.setdefault("Permissions-Policy", "geolocation=(self), camera=(), microphone=()")
+        headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
+        if app.config.get("PRODUCTION"):
+            headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
+        if _is_signed_in() or request.path.startswith(("/account", "/admin", "/my")):
+            headers["Cache-Control"] = "no-store"
+        return response
+
+
+def _is_signed_in() -> bool:
+    try:
+        return bool(current_user and current_user.is_authenticated)
+    except Exception:  # noqa: BLE001 - no user context (e.g. a failed request) means not signed in
+        return False

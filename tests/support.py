@@ -1,0 +1,62 @@
+"""What the tests need from the machine, and how a missing piece is reported.
+
+Outside CI a missing browser, corpus or database skips with a reason; with CI=true it fails, so a
+green CI run always means the whole suite ran.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+CORPORA = PROJECT_ROOT.parent / "shared" / "corpora"
+CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+def in_ci() -> bool:
+    return os.environ.get("CI", "").lower() == "true"
+
+
+def missing(reason: str):
+    """Skip here, fail in CI."""
+    if in_ci():
+        pytest.fail(f"required in CI: {reason}", pytrace=False)
+    pytest.skip(reason)
+
+
+def corpus_path(*parts: str) -> Path:
+    path = CORPORA.joinpath(*parts)
+    if not path.exists():
+        missing(f"bad-input corpus not found at ../shared/corpora/{'/'.join(parts)}")
+    return path
+
+
+def corpus_lines(*parts: str) -> list[str]:
+    """A payload list: UTF-8, one entry a line, blank lines skipped."""
+    text = corpus_path(*parts).read_text(encoding="utf-8", errors="replace")
+    return [line for line in text.splitlines() if line.strip()]
+
+
+def blns() -> list[str]:
+    return json.loads(corpus_path("blns", "blns.json").read_text(encoding="utf-8"))
+
+
+def chromium_path() -> str:
+    if not (Path(CHROMIUM).exists() or shutil.which(CHROMIUM)):
+        missing(f"Chromium not found at {CHROMIUM} (apt-get install chromium)")
+    return CHROMIUM

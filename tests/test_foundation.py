@@ -1,0 +1,163 @@
+"""The app factory, configuration, database behaviour and error pages."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+from flask import request
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from sqlalchemy import select, text
+
+from directory import create_app
+from directory.config import ConfigurationError
+from directory.extensions import db
+from directory.listings.fulltext import is_search_index_object
+from directory.listings.models import Listing
+from directory.listings.services import record_contact
+
+
+def test_migrations_and_models_agree(app):
+    """`flask db upgrade` from empty gives exactly the schema the models describe."""
+    with db.engine.connect() as connection:
+        context = MigrationContext.configure(
+            connection,
+            opts={"include_name": lambda name, type_, parents: not is_search_index_object(name)},
+        )
+        differences = compare_metadata(context, db.metadata)
+    assert differences == []
+
+
+def test_production_refuses_to_start_without_secret_key(monkeypatch, tmp_path):
+    monkeypatch.delenv("SECRET_KEY", raising=False)
+    with pytest.raises(ConfigurationError):
+        create_app({"PRODUCTION": True, "INSTANCE_PATH": str(tmp_path)})
+
+
+def test_production_marks_cookies_secure(tmp_path):
+    app = create_app({"PRODUCTION": True, "SECRET_KEY": "x" * 40, "INSTANCE_PATH": str(tmp_path)})
+    assert app.config["SESSION_COOKIE_SECURE"] and app.config["REMEMBER_COOKIE_SECURE"]
+
+
+def test_dev_secret_key_is_generated_once_and_kept(monkeypatch, tmp_path):
+    monkeypatch.delenv("SECRET_KEY", raising=False)
+    first = create_app({"INSTANCE_PATH": str(tmp_path)}).config["SECRET_KEY"]
+    second = create_app({"INSTANCE_PATH": str(tmp_path)}).config["SECRET_KEY"]
+    assert first == second and len(first) >= 32
+
+
+def test_environment_configures_database_and_redis(monkeypatch, tmp_path):
+    monkeypatch.setenv("DATABASE_URL", "postgres://someone@db.example/directory")
+    monkeypatch.setenv("REDIS_URL", "redis://127.0.0.1:6379/3")
+    app = create_app({"INSTANCE_PATH": str(tmp_path), "SECRET_KEY": "k"})
+    assert app.config["SQLALCHEMY_DATABASE_URI"] == "postgresql+psycopg://someone@db.example/directory"
+    assert app.config["RATELIMIT_STORAGE_URI"] == "redis://127.0.0.1:6379/3"
+    assert app.config["SQLALCHEMY_ENGINE_OPTIONS"]["pool_pre_ping"] is True
+
+
+def test_sqlite_runs_in_wal_mode_with_foreign_keys(app):
+    if db.engine.dialect.name != "sqlite":
+        pytest.skip("SQLite pragmas; this pass runs on PostgreSQL")
+    with db.engine.connect() as connection:
+        assert connection.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+        assert connection.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+        assert connection.exec_driver_sql("PRAGMA busy_timeout").scalar() >= 5000
+
+
+def test_concurrent_writers_lose_no_increment(app, make_listing):
+    """Eight threads, each as a POST request would, count 25 contacts on one listing: all 200 land."""
+    listing_id = make_listing().id
+    db.session.commit()  # end this thread's read snapshot
+    threads, per_thread, errors = 8, 25, []
+
+    def work():
+        try:
+            for _ in range(per_thread):
+                with app.test_request_context("/", method="POST"):
+                    record_contact(listing_id)
+                    db.session.remove()
+        except Exception as error:  # noqa: BLE001 - collected and asserted below
+            errors.append(error)
+
+    workers = [threading.Thread(target=work) for _ in range(threads)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join()
+    db.session.rollback()
+    assert errors == []
+    assert db.session.scalar(select(Listing.contact_count).where(Listing.id == listing_id)) == threads * per_thread
+
+
+@pytest.mark.parametrize("path", ["/no-such-page", "/listings/no-such-listing"])
+def test_unknown_pages_are_friendly_404s(client, path):
+    response = client.get(path)
+    assert response.status_code == 404
+    assert b"We couldn" in response.data and b"Traceback" not in response.data
+
+
+def test_api_errors_are_json(client):
+    response = client.get("/api/v1/no-such-thing")
+    assert response.status_code == 404
+    assert response.get_json()["error"]["status"] == 404
+
+
+def test_wrong_method_is_405_with_allow(client):
+    response = client.post("/healthz")
+    assert response.status_code == 405
+    assert "GET" in response.headers["Allow"]
+
+
+@pytest.mark.config(MAX_CONTENT_LENGTH=1024)
+def test_oversized_body_is_413(app):
+    @app.post("/echo-for-test")
+    def echo():
+        return str(len(request.form))
+
+    response = app.test_client().post("/echo-for-test", data={"x": "y" * 5000})
+    assert response.status_code == 413
+    assert b"too much" in response.data
+
+
+def test_unexpected_error_is_a_plain_500_page(app):
+    @app.get("/boom-for-test")
+    def boom():
+        raise RuntimeError("secret internals")
+
+    response = app.test_client().get("/boom-for-test")
+    assert response.status_code == 500
+    assert b"secret internals" not in response.data and b"Traceback" not in response.data
+
+
+def test_database_down_is_503_with_retry_after(app, tmp_path):
+    broken = create_app(
+        {
+            "TESTING": True,
+            "SECRET_KEY": "k",
+            "INSTANCE_PATH": str(tmp_path),
+            "SQLALCHEMY_DATABASE_URI": "postgresql+psycopg://nobody@127.0.0.1:1/none",
+        }
+    )
+    response = broken.test_client().get("/healthz")
+    assert response.status_code == 503
+    assert response.headers["Retry-After"].isdigit()
+    assert b"Traceback" not in response.data
+
+
+def test_health_check_answers(client):
+    assert client.get("/healthz").get_json() == {"status": "ok"}
+
+
+def test_security_headers_on_every_page(client):
+    response = client.get("/")
+    policy = response.headers["Content-Security-Policy"]
+    assert "frame-ancestors 'none'" in policy and "object-src 'none'" in policy
+    assert "unsafe-inline" not in policy
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert response.headers["Referrer-Policy"] == "same-origin"
+
+
+def test_database_is_empty_between_tests(app):
+    """Each test starts with no listings, whatever the previous test left."""
+    assert db.session.scalar(text("SELECT COUNT(*) FROM listings")) == 0
