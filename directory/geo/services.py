@@ -1,0 +1,553 @@
+"""Turning what a visitor typed into a point and a time zone, and measuring distances between points.
+
+`locate()` accepts a US ZIP (10001, 10001-1234), a UK postcode or outward code (LS1, SW1A 1AA), a
+place name with or without a region or country (Austin, TX / Perth, Scotland / dublin) or a pair of
+coordinates (40.75,-73.99). It never raises on bad input: it returns a result without a location,
+with suggestions when something sensible is close.
+"""
+
+from __future__ import annotations
+
+import difflib
+import logging
+import math
+import re
+import unicodedata
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+from sqlalchemy import select
+from sqlalchemy.exc import SQLAlchemyError
+
+from ..extensions import db
+from .models import Place
+from .regions import (
+    ABBREVIATED_REGIONS,
+    COUNTRY_ALIASES,
+    COUNTRY_NAMES,
+    REGION_ALIASES,
+    REGION_NAMES,
+    UNLABELLED_REGIONS,
+)
+
+logger = logging.getLogger(__name__)
+
+GEONAMES_ATTRIBUTION = "Contains GeoNames data, CC BY 4.0"
+OS_ATTRIBUTION = (
+    "Contains OS data © Crown copyright and database right; "
+    "Contains Royal Mail data © Royal Mail copyright and database right"
+)
+# Every notice the gazetteer's sources ask for, in the order a footer should show them.
+ATTRIBUTIONS: tuple[str, ...] = (GEONAMES_ATTRIBUTION, OS_ATTRIBUTION)
+
+EARTH_RADIUS_MILES = 3958.7613
+KM_PER_MILE = 1.609344
+MILES_PER_KM = 1 / KM_PER_MILE
+
+MAX_QUERY_LENGTH = 120
+MAX_ALTERNATIVES = 8
+MAX_SUGGESTIONS = 8
+PLACE_KINDS = ("city", "postal")
+# UK postcode areas that the district data does not cover: their districts resolve to the area's
+# main town (an approximation; see the gazetteer build).
+APPROXIMATE_UK_AREAS = {"BT", "GY", "JE", "IM"}
+
+_COORDINATES = re.compile(r"^\s*([-+]?\d{1,3}(?:\.\d+)?)\s*[,;\s]\s*([-+]?\d{1,3}(?:\.\d+)?)\s*$")
+_ZIP = re.compile(r"^(\d{5})(?:[-\s]?\d{4})?$")
+_ZIP_TOKEN = re.compile(r"(?<![\d-])(\d{5})(?:-\d{4})?(?![\d-])")
+_UK_OUTWARD = re.compile(r"^[A-Z]{1,2}\d[A-Z\d]?$")
+_UK_INWARD = re.compile(r"^\d[A-Z]{2}$")
+_NOT_ALNUM = re.compile(r"[^a-z0-9]+")
+_SPECIAL_LETTERS = str.maketrans(
+    {"ß": "ss", "æ": "ae", "Æ": "AE", "ø": "o", "Ø": "O", "œ": "oe", "Œ": "OE", "ł": "l", "Ł": "L",
+     "đ": "d", "Đ": "D", "ð": "d", "þ": "th", "ı": "i", "'": "", "’": "", "‘": "", "ʼ": "", "`": ""}
+)
+
+# Words people abbreviate in place names: each query is tried with both spellings.
+_WORD_VARIANTS = {
+    "saint": ("st",), "st": ("saint",), "sainte": ("ste",), "ste": ("sainte",),
+    "mount": ("mt",), "mt": ("mount",), "fort": ("ft",), "ft": ("fort",),
+    "port": ("pt",), "pt": ("port",), "north": ("n",), "south": ("s",), "east": ("e",), "west": ("w",),
+}
+# Nicknames too short or too odd for the gazetteer's names.
+_NICKNAMES = {
+    "nyc": "new york city", "la": "los angeles", "sf": "san francisco", "philly": "philadelphia",
+    "vegas": "las vegas", "dc": "washington d c", "nola": "new orleans", "slc": "salt lake city",
+}
+
+
+@dataclass(frozen=True)
+class Location:
+    """A point someone searched around, with what to call it and its time zone."""
+
+    name: str
+    label: str
+    latitude: float
+    longitude: float
+    time_zone: str
+    country: str
+    region: str | None
+    postal_code: str | None
+    kind: str  # 'city' | 'postal' | 'point'
+    query: str  # what to put back in the search box to find this place again
+
+
+@dataclass
+class LocateResult:
+    """What `locate()` made of a query: the place, other places it could mean, or ideas when none."""
+
+    query: str
+    location: Location | None = None
+    alternatives: list[Location] = field(default_factory=list)
+    suggestions: list[Location] = field(default_factory=list)
+
+    @property
+    def found(self) -> bool:
+        return self.location is not None
+
+
+# --------------------------------------------------------------------------------------------------
+# Text
+
+
+def normalise(text: str) -> str:
+    """Lower-case ASCII without diacritics, punctuation folded to single spaces: how keys compare."""
+    if not isinstance(text, str):
+        return ""
+    text = unicodedata.normalize("NFKD", text[:1000].translate(_SPECIAL_LETTERS))
+    text = "".join(char for char in text if not unicodedata.combining(char))
+    text = text.encode("ascii", "ignore").decode("ascii").lower()
+    return _NOT_ALNUM.sub(" ", text).strip()
+
+
+def _build_qualifiers() -> dict[str, frozenset[tuple[str, str | None]]]:
+    """Every normalised way to name a country or region -> the (country, region) pairs it may mean."""
+    table: dict[str, set[tuple[str, str | None]]] = {}
+    for alias, country in COUNTRY_ALIASES.items():
+        table.setdefault(alias, set()).add((country, None))
+    for country, name in COUNTRY_NAMES.items():
+        table.setdefault(normalise(name), set()).add((country, None))
+    for country, regions in REGION_NAMES.items():
+        for code, name in regions.items():
+            table.setdefault(normalise(code), set()).add((country, code))
+            table.setdefault(normalise(name), set()).add((country, code))
+    for country, aliases in REGION_ALIASES.items():
+        for alias, code in aliases.items():
+            table.setdefault(alias, set()).add((country, code))
+    return {key: frozenset(value) for key, value in table.items()}
+
+
+_QUALIFIERS = _build_qualifiers()
+Filter = frozenset[tuple[str, str | None]]
+
+
+def _parse_qualifier(tokens: Sequence[str]) -> Filter | None:
+    """'tx', 'texas', 'on canada', 'scotland uk' -> the (country, region) pairs they allow."""
+    whole = " ".join(tokens)
+    if whole in _QUALIFIERS:
+        return _QUALIFIERS[whole]
+    for cut in range(1, len(tokens)):
+        region_part, country_part = " ".join(tokens[:cut]), " ".join(tokens[cut:])
+        if country_part in COUNTRY_ALIASES and region_part in _QUALIFIERS:
+            country = COUNTRY_ALIASES[country_part]
+            allowed = frozenset(pair for pair in _QUALIFIERS[region_part] if pair[0] == country)
+            if allowed:
+                return allowed
+    return None
+
+
+def _name_candidates(key: str) -> list[tuple[str, Filter | None]]:
+    """Ways to read a query: the whole as a name, then 'name + region/country' with longer suffixes first."""
+    tokens = key.split()
+    candidates: list[tuple[str, Filter | None]] = [(key, None)]
+    for start in range(1, len(tokens)):
+        allowed = _parse_qualifier(tokens[start:])
+        if allowed:
+            candidates.append((" ".join(tokens[:start]), allowed))
+    return candidates
+
+
+def _variants(key: str, limit: int = 8) -> list[str]:
+    """The key and its spellings with saint/st, mount/mt, fort/ft... swapped, the key itself first."""
+    keys = [key]
+    if key in _NICKNAMES:
+        keys.append(_NICKNAMES[key])
+    tokens = key.split()
+    for index, token in enumerate(tokens):
+        for swap in _WORD_VARIANTS.get(token, ()):
+            for existing in list(keys):
+                parts = existing.split()
+                if index < len(parts) and parts[index] == token:
+                    parts[index] = swap
+                    variant = " ".join(parts)
+                    if variant not in keys:
+                        keys.append(variant)
+    return keys[:limit]
+
+
+def _allowed(place: Place, allowed: Filter | None) -> bool:
+    if allowed is None:
+        return True
+    return any(place.country == country and (region is None or place.region == region)
+               for country, region in allowed)
+
+
+# --------------------------------------------------------------------------------------------------
+# Turning rows into locations
+
+
+def region_label(country: str, region: str | None) -> str | None:
+    """How a region shows in a label: TX, ON, NSW for abbreviating countries, the name elsewhere."""
+    if not region or country in UNLABELLED_REGIONS:
+        return None
+    if country in ABBREVIATED_REGIONS:
+        return region
+    return REGION_NAMES.get(country, {}).get(region, region)
+
+
+def place_label(name: str, country: str, region: str | None) -> str:
+    """'Austin, TX', 'Toronto, ON, Canada', 'Perth, Scotland', 'Dublin, Ireland'."""
+    parts = [name]
+    shown = region_label(country, region)
+    if shown:
+        parts.append(shown)
+    if country != "US" and not (country == "GB" and shown):
+        parts.append(COUNTRY_NAMES.get(country, country))
+    return ", ".join(parts)
+
+
+def to_location(place: Place) -> Location:
+    """A gazetteer row as a Location."""
+    if place.kind == "postal" and place.postal_code:
+        if place.country == "US":
+            label = f"{place_label(place.name, place.country, place.region)} {place.postal_code}"
+        else:
+            label = f"{place.name} {place.postal_code}, {COUNTRY_NAMES.get(place.country, place.country)}"
+        query = place.postal_code
+    else:
+        label = place_label(place.name, place.country, place.region)
+        query = label
+    return Location(
+        name=place.name,
+        label=label,
+        latitude=place.latitude,
+        longitude=place.longitude,
+        time_zone=place.time_zone,
+        country=place.country,
+        region=place.region,
+        postal_code=place.postal_code if place.kind == "postal" else None,
+        kind=place.kind,
+        query=query,
+    )
+
+
+def _town_from_postal(rows: Sequence[Place]) -> Location:
+    """A town known only by its ZIP codes (small US places): the mean of its ZIP centroids."""
+    first = rows[0]
+    label = place_label(first.name, first.country, first.region)
+    return Location(
+        name=first.name,
+        label=label,
+        latitude=round(sum(row.latitude for row in rows) / len(rows), 5),
+        longitude=round(sum(row.longitude for row in rows) / len(rows), 5),
+        time_zone=first.time_zone,
+        country=first.country,
+        region=first.region,
+        postal_code=None,
+        kind="city",
+        query=label,
+    )
+
+
+def _ranked(places: Iterable[Place]) -> list[Place]:
+    """Most populous first; one row per (country, region, name) so aliases do not repeat a town."""
+    ordered = sorted(places, key=lambda p: (-(p.population or 0), p.country, p.region or "", p.name, p.id))
+    seen: set[tuple[str, str | None, str]] = set()
+    unique = []
+    for place in ordered:
+        identity = (place.country, place.region, normalise(place.name))
+        if identity not in seen:
+            seen.add(identity)
+            unique.append(place)
+    return unique
+
+
+# --------------------------------------------------------------------------------------------------
+# Lookups (each an indexed query on search_key or postal_code)
+
+
+def _by_keys(keys: Sequence[str], kind: str) -> list[Place]:
+    if not keys:
+        return []
+    return list(db.session.scalars(select(Place).where(Place.search_key.in_(keys), Place.kind == kind)))
+
+
+def _by_postal_code(code: str, country: str) -> Place | None:
+    return db.session.scalars(
+        select(Place).where(Place.postal_code == code, Place.country == country, Place.kind == "postal")
+        .order_by(Place.id).limit(1)
+    ).first()
+
+
+def _match_name(key: str, allowed: Filter | None) -> tuple[Location, list[Location]] | None:
+    """A place name (maybe limited to some regions) -> the most populous match and the others."""
+    keys = _variants(key)
+    cities = _ranked(place for place in _by_keys(keys, "city") if _allowed(place, allowed))
+    if cities:
+        return to_location(cities[0]), [to_location(p) for p in cities[1 : MAX_ALTERNATIVES + 1]]
+    towns: dict[tuple[str, str | None], list[Place]] = {}
+    postal = sorted(_by_keys(keys, "postal"), key=lambda p: (p.country, p.region or "", p.postal_code or ""))
+    for place in postal:
+        if _allowed(place, allowed):
+            towns.setdefault((place.country, place.region), []).append(place)
+    if towns:
+        # The town with the most ZIP codes is most likely the one meant.
+        groups = sorted(towns.values(), key=lambda rows: (-len(rows), rows[0].country, rows[0].region or ""))
+        locations = [_town_from_postal(rows) for rows in groups]
+        return locations[0], locations[1 : MAX_ALTERNATIVES + 1]
+    return None
+
+
+def _locate_zip(code: str) -> Location | None:
+    place = _by_postal_code(code, "US")
+    return to_location(place) if place else None
+
+
+def _zip_suggestions(code: str) -> list[Location]:
+    """ZIP codes near a mistyped one: same first three digits, numerically closest first."""
+    prefix = code[:3]
+    rows = db.session.scalars(
+        select(Place).where(
+            Place.postal_code >= prefix, Place.postal_code < prefix + "~", Place.country == "US",
+            Place.kind == "postal",
+        ).limit(500)
+    ).all()
+    rows = sorted(rows, key=lambda p: (abs(int(p.postal_code) - int(code)), p.postal_code))
+    return [to_location(p) for p in rows[:MAX_SUGGESTIONS]]
+
+
+def uk_outward_code(text: str) -> str | None:
+    """'SW1A 1AA', 'sw1a1aa', 'LS1' -> 'SW1A', 'LS1'; anything else -> None."""
+    compact = re.sub(r"[^A-Za-z0-9]", "", text).upper()
+    if len(compact) > 7:
+        return None
+    if len(compact) >= 5 and _UK_INWARD.match(compact[-3:]) and _UK_OUTWARD.match(compact[:-3]):
+        return compact[:-3]
+    if _UK_OUTWARD.match(compact):
+        return compact
+    return None
+
+
+def _locate_uk(outward: str) -> Location | None:
+    place = _by_postal_code(outward, "GB")
+    if place is None:
+        area = re.match(r"[A-Z]+", outward).group(0)  # type: ignore[union-attr]
+        if area in APPROXIMATE_UK_AREAS:
+            place = _by_postal_code(area, "GB")
+    if place is None:
+        return None
+    location = to_location(place)
+    if place.postal_code != outward:
+        # The area's town stands in for a district we have no centroid for.
+        location = Location(**{**location.__dict__, "postal_code": outward, "query": outward,
+                               "label": f"{place.name} {outward}, {COUNTRY_NAMES['GB']}"})
+    return location
+
+
+def parse_coordinates(text: str) -> tuple[float, float] | None:
+    """'40.75,-73.99' -> (40.75, -73.99) when both are in range."""
+    match = _COORDINATES.match(text)
+    if not match:
+        return None
+    latitude, longitude = float(match.group(1)), float(match.group(2))
+    if not (-90 <= latitude <= 90 and -180 <= longitude <= 180):
+        return None
+    if "." not in text and "," not in text:
+        return None  # two bare integers separated by a space are more likely something else
+    return latitude, longitude
+
+
+def nearest_place(latitude: float, longitude: float) -> Place | None:
+    """The gazetteer row closest to a point, searching ever wider boxes around it."""
+    if not (-90 <= latitude <= 90 and -180 <= longitude <= 180):
+        return None
+    for radius in (15, 60, 250, 1000, 3000):
+        min_lat, max_lat, min_lon, max_lon = bounding_box(latitude, longitude, radius)
+        rows = db.session.scalars(
+            select(Place).where(
+                Place.kind.in_(PLACE_KINDS),
+                Place.latitude.between(min_lat, max_lat),
+                Place.longitude.between(min_lon, max_lon),
+            )
+        ).all()
+        if rows:
+            ranked = ((distance_miles(latitude, longitude, p.latitude, p.longitude), p.id, p) for p in rows)
+            miles, _, best = min(ranked)
+            if miles <= radius:
+                return best
+    return None
+
+
+def _locate_point(latitude: float, longitude: float) -> Location:
+    near = nearest_place(latitude, longitude)
+    query = f"{latitude:.5f},{longitude:.5f}"
+    if near is None:
+        return Location(name=query, label=query, latitude=latitude, longitude=longitude, time_zone="UTC",
+                        country="", region=None, postal_code=None, kind="point", query=query)
+    return Location(
+        name=near.name,
+        label=f"Near {place_label(near.name, near.country, near.region)}",
+        latitude=latitude,
+        longitude=longitude,
+        time_zone=near.time_zone,
+        country=near.country,
+        region=near.region,
+        postal_code=None,
+        kind="point",
+        query=query,
+    )
+
+
+def places_in_region(country: str, region: str | None = None, limit: int = 50) -> list[Place]:
+    """The largest towns of a country or region, for 'browse by area' pages and suggestions."""
+    statement = select(Place).where(Place.country == country, Place.kind == "city")
+    if region:
+        statement = statement.where(Place.region == region)
+    statement = statement.order_by(Place.population.desc(), Place.name, Place.id).limit(limit * 2)
+    return _ranked(db.session.scalars(statement))[:limit]
+
+
+def _name_suggestions(key: str, allowed: Filter | None) -> list[Location]:
+    """Names starting with what was typed, else names that look like it (typos)."""
+    if not key:
+        return []
+    prefixed = db.session.scalars(
+        select(Place).where(Place.search_key >= key, Place.search_key < key + "~", Place.kind == "city")
+        .order_by(Place.population.desc(), Place.id).limit(200)
+    ).all()
+    found = _ranked(p for p in prefixed if _allowed(p, allowed))
+    if not found:
+        nearby = db.session.scalars(
+            select(Place).where(
+                Place.search_key >= key[0], Place.search_key < key[0] + "~", Place.kind == "city",
+                Place.population >= 1000,
+            )
+        ).all()
+        by_key: dict[str, list[Place]] = {}
+        for place in nearby:
+            if _allowed(place, allowed):
+                by_key.setdefault(place.search_key, []).append(place)
+        close = difflib.get_close_matches(key, sorted(by_key), n=MAX_SUGGESTIONS, cutoff=0.75)
+        found = _ranked(place for close_key in close for place in by_key[close_key])
+        # Closest spelling first, then population.
+        order = {close_key: rank for rank, close_key in enumerate(close)}
+        found.sort(key=lambda p: order[p.search_key])
+    return [to_location(p) for p in found[:MAX_SUGGESTIONS]]
+
+
+def _region_suggestions(allowed: Filter) -> list[Location]:
+    places: list[Place] = []
+    for country, region in sorted(allowed, key=lambda pair: (pair[0], pair[1] or "")):
+        places.extend(places_in_region(country, region, MAX_SUGGESTIONS))
+    return [to_location(p) for p in _ranked(places)[:MAX_SUGGESTIONS]]
+
+
+# --------------------------------------------------------------------------------------------------
+# The entry point
+
+
+def locate(text: str) -> LocateResult:
+    """What the visitor typed -> a Location (or alternatives, or suggestions). Never raises on input."""
+    raw = text if isinstance(text, str) else ""
+    raw = raw.strip()
+    result = LocateResult(query=raw[:MAX_QUERY_LENGTH])
+    if not raw or len(raw) > MAX_QUERY_LENGTH:
+        return result
+    try:
+        _locate_into(raw, result)
+    except SQLAlchemyError:
+        logger.exception("gazetteer lookup failed for a %d-character query", len(raw))
+        db.session.rollback()
+        result.location, result.alternatives, result.suggestions = None, [], []
+    return result
+
+
+def _locate_into(raw: str, result: LocateResult) -> None:
+    point = parse_coordinates(raw)
+    if point:
+        result.location = _locate_point(*point)
+        return
+
+    zip_match = _ZIP.match(raw)
+    if zip_match:
+        result.location = _locate_zip(zip_match.group(1))
+        if result.location is None:
+            result.suggestions = _zip_suggestions(zip_match.group(1))
+        return
+
+    outward = uk_outward_code(raw)
+    if outward:
+        result.location = _locate_uk(outward)
+        if result.location:
+            return
+
+    key = normalise(raw)
+    if not key:
+        return
+    candidates = _name_candidates(key)
+    for name, allowed in candidates:
+        match = _match_name(name, allowed)
+        if match:
+            result.location, result.alternatives = match
+            return
+
+    # "Austin TX 78701": a ZIP code inside other words.
+    token = _ZIP_TOKEN.search(raw)
+    if token:
+        result.location = _locate_zip(token.group(1))
+        if result.location:
+            return
+
+    # Nothing matched: a region alone ("Texas") gets its largest towns, anything else similar names.
+    whole = _parse_qualifier(key.split())
+    if whole:
+        result.suggestions = _region_suggestions(whole)
+        return
+    for name, allowed in reversed(candidates):
+        result.suggestions = _name_suggestions(name, allowed)
+        if result.suggestions:
+            return
+
+
+# --------------------------------------------------------------------------------------------------
+# Distances
+
+
+def distance_miles(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
+    """Great-circle distance by the haversine formula, in statute miles."""
+    phi1, phi2 = math.radians(lat1), math.radians(lat2)
+    dphi = phi2 - phi1
+    dlambda = math.radians(lon2 - lon1)
+    a = math.sin(dphi / 2) ** 2 + math.cos(phi1) * math.cos(phi2) * math.sin(dlambda / 2) ** 2
+    return 2 * EARTH_RADIUS_MILES * math.asin(min(1.0, math.sqrt(a)))
+
+
+def bounding_box(latitude: float, longitude: float, miles: float) -> tuple[float, float, float, float]:
+    """(min_lat, max_lat, min_lon, max_lon) enclosing every point within `miles` of the centre.
+
+    Near a pole, or where the box would cross the antimeridian, longitude opens to the full -180..180:
+    a wider box than needed, never a missed point; the exact distance filter does the rest.
+    """
+    angular = max(miles, 0.0) / EARTH_RADIUS_MILES
+    delta_lat = math.degrees(angular)
+    min_lat, max_lat = latitude - delta_lat, latitude + delta_lat
+    if min_lat <= -90 or max_lat >= 90 or angular >= math.pi / 2:
+        return max(min_lat, -90.0), min(max_lat, 90.0), -180.0, 180.0
+    ratio = math.sin(angular) / math.cos(math.radians(latitude))
+    if ratio >= 1:
+        return min_lat, max_lat, -180.0, 180.0
+    delta_lon = math.degrees(math.asin(ratio))
+    min_lon, max_lon = longitude - delta_lon, longitude + delta_lon
+    if min_lon < -180 or max_lon > 180:
+        return min_lat, max_lat, -180.0, 180.0
+    return min_lat, max_lat, min_lon, max_lon
