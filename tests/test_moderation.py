@@ -1,0 +1,322 @@
+"""The moderation state machine: transitions, audit rows, owner mail, and two admins racing."""
+
+from __future__ import annotations
+
+import threading
+from datetime import time
+
+import pytest
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from directory.extensions import db
+from directory.listings.models import Listing
+from directory.listings.services import snapshot
+from directory.moderation import services
+from directory.moderation.models import ModerationEvent, Revision
+from directory.moderation.services import AlreadyDecided, ModerationError
+
+
+def events(action: str | None = None) -> list[ModerationEvent]:
+    statement = select(ModerationEvent).order_by(ModerationEvent.id)
+    if action:
+        statement = statement.where(ModerationEvent.action == action)
+    return list(db.session.scalars(statement))
+
+
+@pytest.fixture
+def owner(make_user):
+    return make_user("owner@example.org", display_name="Owner")
+
+
+@pytest.fixture
+def admin(make_user):
+    return make_user("admin@example.org", admin=True, display_name="Admin")
+
+
+@pytest.fixture
+def pending(make_listing, owner):
+    listing = make_listing(owner, status="draft")
+    services.submit(listing, owner)
+    return listing
+
+
+def test_submit_needs_a_confirmed_owner(make_listing, make_user):
+    unconfirmed = make_user(confirmed=False)
+    listing = make_listing(unconfirmed, status="draft")
+    with pytest.raises(ModerationError, match="confirm"):
+        services.submit(listing, unconfirmed)
+    assert db.session.get(Listing, listing.id).status == "draft"
+    assert events() == []
+
+
+def test_only_the_owner_submits(make_listing, owner, make_user):
+    listing = make_listing(owner, status="draft")
+    with pytest.raises(ModerationError, match="owner"):
+        services.submit(listing, make_user())
+
+
+def test_submit_then_approve_publishes_and_mails_the_owner(pending, owner, admin, sent_mail):
+    assert pending.status == "pending" and pending.submitted_at is not None
+    services.approve(pending, admin)
+    listing = db.session.get(Listing, pending.id)
+    assert listing.status == "published"
+    assert listing.published_at is not None and listing.last_confirmed_at is not None
+    assert [(event.action, event.actor_id) for event in events()] == [("submit", owner.id), ("approve", admin.id)]
+    mail = sent_mail()[-1]
+    assert mail["To"] == owner.email and "published" in mail["Subject"]
+
+
+def test_members_cannot_decide(pending, owner):
+    with pytest.raises(ModerationError, match="admin"):
+        services.approve(pending, owner)
+    assert db.session.get(Listing, pending.id).status == "pending"
+
+
+@pytest.mark.parametrize("decide, status", [
+    (services.reject, "rejected"),
+    (services.request_changes, "changes_requested"),
+])
+def test_reasoned_decisions_need_a_reason_and_the_owner_sees_it(pending, admin, owner, sent_mail, decide, status):
+    with pytest.raises(ModerationError, match="owner will see"):
+        decide(pending, admin, "   ")
+    assert db.session.get(Listing, pending.id).status == "pending"
+    decide(pending, admin, "Please add the meeting room number.")
+    listing = db.session.get(Listing, pending.id)
+    assert listing.status == status
+    assert listing.moderation_note == "Please add the meeting room number."
+    assert events()[-1].reason == "Please add the meeting room number."
+    body = sent_mail()[-1].get_body(("plain",)).get_content()
+    assert "Please add the meeting room number." in body
+
+
+def test_changes_requested_and_rejected_can_be_resubmitted(pending, admin, owner):
+    services.request_changes(pending, admin, "Add a time.")
+    services.submit(pending, owner)
+    assert pending.status == "pending"
+    services.reject(pending, admin, "Not a support group.")
+    services.submit(pending, owner)
+    assert pending.status == "pending"
+
+
+def test_forbidden_transitions_raise_and_write_nothing(make_listing, owner, admin):
+    draft = make_listing(owner, status="draft")
+    published = make_listing(owner, status="published")
+    before = len(events())
+    with pytest.raises(ModerationError):
+        services.approve(draft, admin)
+    with pytest.raises(ModerationError):
+        services.resume(published, owner)
+    with pytest.raises(ModerationError):
+        services.submit(published, owner)
+    with pytest.raises(ModerationError):
+        services.unpublish(draft, admin, "spam")
+    assert len(events()) == before
+    assert db.session.get(Listing, draft.id).status == "draft"
+
+
+def test_pause_resume_withdraw(make_listing, owner):
+    listing = make_listing(owner)
+    services.pause(listing, owner)
+    assert listing.status == "paused"
+    services.resume(listing, owner)
+    assert listing.status == "published"
+    services.withdraw(listing, owner)
+    assert listing.status == "withdrawn"
+    with pytest.raises(ModerationError):
+        services.withdraw(listing, owner)
+    assert [event.action for event in events()] == ["pause", "resume", "withdraw"]
+
+
+def test_unpublish_needs_a_reason_and_mails_it(make_listing, owner, admin, sent_mail):
+    listing = make_listing(owner)
+    with pytest.raises(ModerationError):
+        services.unpublish(listing, admin, "")
+    services.unpublish(listing, admin, "The group has closed.")
+    assert db.session.get(Listing, listing.id).status == "unpublished"
+    assert "The group has closed." in sent_mail()[-1].get_body(("plain",)).get_content()
+
+
+def test_a_decision_on_a_decided_listing_is_already_decided(pending, admin, make_user):
+    other = make_user(admin=True)
+    services.approve(pending, admin)
+    with pytest.raises(AlreadyDecided, match="another admin"):
+        services.reject(pending, other, "too late")
+    assert len(events("approve")) == 1 and events("reject") == []
+
+
+def test_two_sessions_with_the_same_stale_page_cannot_both_decide(app, pending, admin, make_user):
+    """Admin B loaded the pending listing before admin A approved it: B's conditional UPDATE matches nothing."""
+    other_id = make_user(admin=True).id
+    listing_id, admin_id = pending.id, admin.id
+    db.session.commit()
+    with Session(db.engine, expire_on_commit=False) as first, Session(db.engine, expire_on_commit=False) as second:
+        listing_a, admin_a = first.get(Listing, listing_id), first.get(type(admin), admin_id)
+        listing_b, admin_b = second.get(Listing, listing_id), second.get(type(admin), other_id)
+        first.commit()
+        second.commit()  # both end their read transactions holding a "pending" listing in memory
+        assert listing_a.status == listing_b.status == "pending"
+        services.approve(listing_a, admin_a)
+        with pytest.raises(AlreadyDecided):
+            services.reject(listing_b, admin_b, "Duplicate")
+    db.session.expire_all()
+    assert db.session.get(Listing, listing_id).status == "published"
+    assert [event.action for event in events()] == ["submit", "approve"]
+
+
+def test_two_admins_racing_in_threads_make_one_decision(app, pending, admin, make_user):
+    other_id = make_user(admin=True).id
+    listing_id, admin_ids = pending.id, [admin.id, other_id]
+    db.session.commit()
+    start = threading.Barrier(2)
+    outcomes: list[str] = []
+
+    def decide(admin_id: int, action: str) -> None:
+        with app.app_context(), app.test_request_context("/admin", method="POST"):
+            start.wait(timeout=10)
+            try:
+                listing = db.session.get(Listing, listing_id)
+                actor = db.session.get(type(admin), admin_id)
+                if action == "approve":
+                    services.approve(listing, actor)
+                else:
+                    services.reject(listing, actor, "Not suitable")
+                outcomes.append(action)
+            except AlreadyDecided:
+                outcomes.append("already decided")
+            finally:
+                db.session.remove()
+
+    threads = [threading.Thread(target=decide, args=(admin_ids[0], "approve")),
+               threading.Thread(target=decide, args=(admin_ids[1], "reject"))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    assert sorted(outcomes, key=lambda outcome: outcome == "already decided")[1] == "already decided"
+    assert len(outcomes) == 2
+    db.session.expire_all()
+    decisions = [event for event in events() if event.action in ("approve", "reject")]
+    assert len(decisions) == 1
+    winner = decisions[0].action
+    assert db.session.get(Listing, listing_id).status == {"approve": "published", "reject": "rejected"}[winner]
+
+
+# ---------------------------------------------------------------------------------------------- revisions
+
+
+def test_propose_revision_keeps_the_published_version_public(make_listing, owner):
+    listing = make_listing(owner, name="Tuesday Circle")
+    revision = services.propose_revision(listing, owner, {"name": "Wednesday Circle"})
+    assert revision.status == "pending" and revision.data["name"] == "Wednesday Circle"
+    assert db.session.get(Listing, listing.id).name == "Tuesday Circle"
+    assert db.session.get(Listing, listing.id).status == "published"
+    assert events()[-1].action == "propose_revision" and events()[-1].revision_id == revision.id
+
+
+def test_a_new_revision_supersedes_the_pending_one(make_listing, owner):
+    listing = make_listing(owner)
+    first = services.propose_revision(listing, owner, {"name": "First try"})
+    second = services.propose_revision(listing, owner, {"name": "Second try"})
+    db.session.refresh(first)
+    assert first.status == "superseded" and second.status == "pending"
+    assert services.pending_revision(listing).id == second.id
+
+
+def test_an_edit_that_changes_nothing_is_refused(make_listing, owner):
+    listing = make_listing(owner)
+    with pytest.raises(ModerationError, match="nothing"):
+        services.propose_revision(listing, owner, {"name": listing.name})
+    with pytest.raises(ModerationError, match="Unknown"):
+        services.propose_revision(listing, owner, {"status": "published"})
+
+
+def test_drafts_are_edited_directly_not_through_revisions(make_listing, owner):
+    listing = make_listing(owner, status="draft")
+    with pytest.raises(ModerationError):
+        services.propose_revision(listing, owner, {"name": "x"})
+
+
+def test_approve_revision_applies_the_meeting_time_change(make_listing, owner, admin, sent_mail):
+    listing = make_listing(owner)
+    data = snapshot(listing)
+    data["meetings"][0]["start_time"] = "18:30"
+    revision = services.propose_revision(listing, owner, {"meetings": data["meetings"]})
+    changed = [field for field, _before, _after in services.revision_diff(revision)]
+    assert changed == ["meetings"]
+    services.approve_revision(revision, admin)
+    listing = db.session.get(Listing, listing.id)
+    assert listing.meetings[0].start_time == time(18, 30)
+    assert db.session.get(Revision, revision.id).status == "approved"
+    assert db.session.get(Revision, revision.id).decided_by_id == admin.id
+    assert "edit is live" in sent_mail()[-1]["Subject"]
+
+
+@pytest.mark.parametrize("decide, status", [
+    (services.reject_revision, "rejected"),
+    (services.request_revision_changes, "changes_requested"),
+])
+def test_refused_revisions_leave_the_listing_alone(make_listing, owner, admin, sent_mail, decide, status):
+    listing = make_listing(owner, name="Keep me")
+    revision = services.propose_revision(listing, owner, {"name": "Buy crypto"})
+    with pytest.raises(ModerationError):
+        decide(revision, admin, "")
+    decide(revision, admin, "Spam link")
+    assert db.session.get(Listing, listing.id).name == "Keep me"
+    assert db.session.get(Revision, revision.id).status == status
+    assert db.session.get(Revision, revision.id).note == "Spam link"
+    assert "Spam link" in sent_mail()[-1].get_body(("plain",)).get_content()
+
+
+def test_a_revision_decided_in_another_session_is_already_decided(make_listing, owner, admin, make_user):
+    listing = make_listing(owner)
+    revision_id = services.propose_revision(listing, owner, {"name": "New name"}).id
+    other_id = make_user(admin=True).id
+    db.session.commit()
+    with Session(db.engine, expire_on_commit=False) as second:
+        stale = second.get(Revision, revision_id)
+        other = second.get(type(admin), other_id)
+        second.commit()
+        services.approve_revision(db.session.get(Revision, revision_id), admin)
+        with pytest.raises(AlreadyDecided):
+            services.reject_revision(stale, other, "No")
+    assert len(events("approve_revision")) == 1 and events("reject_revision") == []
+
+
+def test_unpublish_and_withdraw_supersede_pending_edits(make_listing, owner, admin):
+    listing = make_listing(owner)
+    revision = services.propose_revision(listing, owner, {"name": "Edit"})
+    services.unpublish(listing, admin, "Closed")
+    db.session.refresh(revision)
+    assert revision.status == "superseded"
+
+
+# ---------------------------------------------------------------------------------------------- users and roles
+
+
+def test_suspension_ends_sessions_and_is_audited(make_user, admin, sent_mail):
+    user = make_user()
+    version = user.session_version
+    services.suspend_user(user, admin, "Spam listings")
+    assert user.is_suspended and user.session_version == version + 1
+    assert user.suspension_reason == "Spam listings"
+    with pytest.raises(AlreadyDecided):
+        services.suspend_user(user, admin, "again")
+    services.unsuspend_user(user, admin)
+    assert not user.is_suspended
+    assert [(event.action, event.target_user_id) for event in events()] == [
+        ("suspend", user.id), ("unsuspend", user.id)]
+    assert "Spam listings" in sent_mail()[-1].get_body(("plain",)).get_content()
+
+
+def test_admins_cannot_suspend_themselves(admin):
+    with pytest.raises(ModerationError):
+        services.suspend_user(admin, admin, "oops")
+
+
+def test_role_change_writes_one_row_and_none_when_unchanged(make_user):
+    user = make_user()
+    services.set_role(user, "admin")
+    assert services.set_role(user, "admin") is None
+    assert db.session.scalar(select(func.count()).select_from(ModerationEvent)) == 1
+    assert events()[0].reason == "member → admin"
