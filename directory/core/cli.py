@@ -7,3 +7,10 @@ from flask import Flask
 
 def register_core_commands(app: Flask) -> None:
     """Attach every feature's commands to `flask --app directory ...`."""
+    from ..contact.cli import register_contact_commands
+    from ..geo.cli import gazetteer_cli
+    from ..seeding import seed_command
+
+    register_contact_commands(app)
+    app.cli.add_command(gazetteer_cli)
+    app.cli.add_command(seed_command)

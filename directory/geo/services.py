@@ -8,15 +8,20 @@ with suggestions when something sensible is close.
 
 from __future__ import annotations
 
+import csv
 import difflib
+import gzip
+import hashlib
+import io
 import logging
 import math
 import re
 import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 
-from sqlalchemy import select
+from sqlalchemy import delete, func, insert, select
 from sqlalchemy.exc import SQLAlchemyError
 
 from ..extensions import db
@@ -48,9 +53,8 @@ MAX_QUERY_LENGTH = 120
 MAX_ALTERNATIVES = 8
 MAX_SUGGESTIONS = 8
 PLACE_KINDS = ("city", "postal")
-# UK postcode areas that the district data does not cover: their districts resolve to the area's
-# main town (an approximation; see the gazetteer build).
-APPROXIMATE_UK_AREAS = {"BT", "GY", "JE", "IM"}
+# Northern Ireland's postcode area: only Belfast's districts have a point (see the gazetteer build).
+NORTHERN_IRELAND_AREA = "BT"
 
 _COORDINATES = re.compile(r"^\s*([-+]?\d{1,3}(?:\.\d+)?)\s*[,;\s]\s*([-+]?\d{1,3}(?:\.\d+)?)\s*$")
 _ZIP = re.compile(r"^(\d{5})(?:[-\s]?\d{4})?$")
@@ -340,18 +344,7 @@ def uk_outward_code(text: str) -> str | None:
 
 def _locate_uk(outward: str) -> Location | None:
     place = _by_postal_code(outward, "GB")
-    if place is None:
-        area = re.match(r"[A-Z]+", outward).group(0)  # type: ignore[union-attr]
-        if area in APPROXIMATE_UK_AREAS:
-            place = _by_postal_code(area, "GB")
-    if place is None:
-        return None
-    location = to_location(place)
-    if place.postal_code != outward:
-        # The area's town stands in for a district we have no centroid for.
-        location = Location(**{**location.__dict__, "postal_code": outward, "query": outward,
-                               "label": f"{place.name} {outward}, {COUNTRY_NAMES['GB']}"})
-    return location
+    return to_location(place) if place else None
 
 
 def parse_coordinates(text: str) -> tuple[float, float] | None:
@@ -490,6 +483,9 @@ def _locate_into(raw: str, result: LocateResult) -> None:
         result.location = _locate_uk(outward)
         if result.location:
             return
+        if outward.startswith(NORTHERN_IRELAND_AREA) and outward[2:].isdigit():
+            result.suggestions = [to_location(p) for p in places_in_region("GB", "NIR", MAX_SUGGESTIONS)]
+            return
 
     key = normalise(raw)
     if not key:
@@ -551,3 +547,79 @@ def bounding_box(latitude: float, longitude: float, miles: float) -> tuple[float
     if min_lon < -180 or max_lon > 180:
         return min_lat, max_lat, -180.0, 180.0
     return min_lat, max_lat, min_lon, max_lon
+
+
+# --------------------------------------------------------------------------------------------------
+# Loading the gazetteer
+
+GAZETTEER_FILE = Path(__file__).resolve().parents[2] / "seeds" / "gazetteer.csv.gz"
+# One row of kind 'meta' records which file is loaded (its SHA-256 in `name`, its row count in
+# `population`), so loading again can tell there is nothing to do. Lookups only read PLACE_KINDS.
+VERSION_KIND = "meta"
+VERSION_KEY = "~gazetteer-version"
+LOAD_BATCH_SIZE = 5000
+
+
+@dataclass(frozen=True)
+class LoadReport:
+    """What `load_gazetteer()` did: whether it (re)loaded, how many places are there, which file."""
+
+    loaded: bool
+    count: int
+    version: str
+
+
+def loaded_version() -> tuple[str, int] | None:
+    """(file checksum, place count) of the gazetteer in the database, or None before the first load."""
+    row = db.session.scalars(
+        select(Place).where(Place.search_key == VERSION_KEY, Place.kind == VERSION_KIND).limit(1)
+    ).first()
+    return (row.name, row.population) if row else None
+
+
+def _read_gazetteer(data: bytes) -> list[dict]:
+    text = gzip.decompress(data).decode("utf-8")
+    rows = []
+    for record in csv.DictReader(io.StringIO(text)):
+        rows.append({
+            "kind": record["kind"],
+            "name": record["name"],
+            "search_key": record["search_key"],
+            "region": record["region"] or None,
+            "region_name": record["region_name"] or None,
+            "country": record["country"],
+            "postal_code": record["postal_code"] or None,
+            "latitude": float(record["latitude"]),
+            "longitude": float(record["longitude"]),
+            "population": int(record["population"] or 0),
+            "time_zone": record["time_zone"],
+        })
+    return rows
+
+
+def load_gazetteer(path: Path | str | None = None, force: bool = False) -> LoadReport:
+    """Replace the places table with the gazetteer file, in one transaction; a no-op when it is current."""
+    data = Path(path or GAZETTEER_FILE).read_bytes()
+    version = hashlib.sha256(data).hexdigest()
+    current = loaded_version()
+    if current and current[0] == version and not force:
+        count = db.session.scalar(select(func.count()).select_from(Place).where(Place.kind.in_(PLACE_KINDS)))
+        if count == current[1]:
+            return LoadReport(loaded=False, count=count, version=version)
+    rows = _read_gazetteer(data)
+    table = Place.__table__
+    try:
+        db.session.execute(delete(table))
+        for start in range(0, len(rows), LOAD_BATCH_SIZE):
+            db.session.execute(insert(table), rows[start : start + LOAD_BATCH_SIZE])
+        db.session.execute(insert(table), [{
+            "kind": VERSION_KIND, "name": version, "search_key": VERSION_KEY, "region": None,
+            "region_name": None, "country": "", "postal_code": None, "latitude": 0.0, "longitude": 0.0,
+            "population": len(rows), "time_zone": "",
+        }])
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        raise
+    logger.info("gazetteer loaded: %d places from version %s", len(rows), version[:12])
+    return LoadReport(loaded=True, count=len(rows), version=version)
