@@ -67,6 +67,19 @@ def database_url(tmp_path_factory) -> str:
     return url
 
 
+@pytest.fixture(scope="session")
+def gazetteer(database_url, tmp_path_factory):
+    """The real gazetteer, loaded once per session (places survive between tests)."""
+    from directory.geo.services import load_gazetteer
+
+    application = create_app(base_config(database_url, str(tmp_path_factory.mktemp("gazetteer"))))
+    with application.app_context():
+        report = load_gazetteer()
+        db.session.remove()
+        db.engine.dispose()
+    return report
+
+
 @pytest.fixture
 def app(database_url, tmp_path, request):
     marker = request.node.get_closest_marker("config")
