@@ -1,14 +1,186 @@
-"""Values and filters every template can use."""
+"""Values, helpers and filters every template can use."""
 
 from __future__ import annotations
 
-from flask import Flask
+from collections.abc import Iterable, Iterator
+from datetime import date, datetime
+from typing import Any
+
+from flask import Flask, current_app, request, url_for
+from werkzeug.datastructures import MultiDict
+
+from ..timeutil import utcnow
+
+# The number the crisis line's "Call" link dials when the configured text mentions it.
+DEFAULT_CRISIS_TEL = "988"
+CSRF_MESSAGE = "This form had expired or was sent from somewhere else. Please check it and send it again."
+
+
+def has_endpoint(name: str) -> bool:
+    """True when a view is registered under `name`: templates link to features only once they exist."""
+    return name in current_app.view_functions
+
+
+def endpoint_url(name: str, fallback: str, **values: Any) -> str:
+    """`url_for(name)` when the endpoint exists, else the fixed path `fallback`."""
+    return url_for(name, **values) if has_endpoint(name) else fallback
+
+
+def url_with_args(endpoint: str | None = None, **overrides: Any) -> str:
+    """The current URL (or `endpoint`'s) keeping every query parameter, repeated ones too.
+
+    An override of None removes that parameter; a list value repeats it.
+    """
+    args = MultiDict(request.args)
+    for key, value in overrides.items():
+        args.poplist(key)
+        if value is None:
+            continue
+        if isinstance(value, list | tuple):
+            for item in value:
+                args.add(key, item)
+        else:
+            args.add(key, value)
+    target = endpoint or request.endpoint
+    view_args = dict(request.view_args or {}) if endpoint is None or endpoint == request.endpoint else {}
+    # url_for takes repeated values as lists; keys that are URL rule arguments fill the rule instead.
+    values: dict[str, Any] = {key: args.getlist(key) for key in args}
+    values.update(view_args)
+    return url_for(target, **values)
+
+
+def form_error_list(form) -> list[dict[str, Any]]:
+    """Every error in a form, flattened: [{'id', 'label', 'message'}], for the summary above the form."""
+    found: list[dict[str, Any]] = []
+    for message in getattr(form, "form_errors", None) or []:
+        found.append({"id": None, "label": None, "message": message})
+    for field in form:
+        if field.type == "CSRFTokenField" and field.errors:
+            found.append({"id": None, "label": None, "message": CSRF_MESSAGE})
+            continue
+        for message in _messages(field.errors):
+            hidden = field.type == "HiddenField"
+            found.append({
+                "id": None if hidden else field.id,
+                "label": field.label.text if field.label else field.name,
+                "message": message,
+            })
+    return found
+
+
+def _messages(errors: Any) -> Iterator[str]:
+    """Field errors are a list of strings, or nested lists/dicts for FieldList and FormField."""
+    if isinstance(errors, str):
+        yield errors
+    elif isinstance(errors, dict):
+        for value in errors.values():
+            yield from _messages(value)
+    elif isinstance(errors, Iterable):
+        for value in errors:
+            yield from _messages(value)
+
+
+def field_kind(field) -> str:
+    """How the form macro lays out a field: hidden, submit, checkbox, radio, checkboxes, group or input."""
+    from wtforms import fields
+
+    if isinstance(field, fields.HiddenField):
+        return "hidden"
+    if isinstance(field, fields.SubmitField):  # a subclass of BooleanField, so it goes first
+        return "submit"
+    if isinstance(field, fields.BooleanField):
+        return "checkbox"
+    if isinstance(field, fields.RadioField):
+        return "radio"
+    if isinstance(field, fields.SelectMultipleField):
+        return "checkboxes"
+    if isinstance(field, fields.FormField | fields.FieldList):
+        return "group"
+    return "input"
+
+
+def checkbox_choices(field) -> list[tuple[Any, str, bool]]:
+    """(value, label, checked) for each choice of a SelectMultipleField; WTForms yields 3- or 4-tuples."""
+    return [(choice[0], choice[1], bool(choice[2])) for choice in field.iter_choices()]
+
+
+def timeago(value: datetime | date | None, now: datetime | None = None) -> str:
+    """'today', 'yesterday', '12 days ago', '3 months ago', '2 years ago' (naive UTC in, like the database)."""
+    if value is None:
+        return "never"
+    now = now or utcnow()
+    if isinstance(value, datetime):
+        days = (now.date() - value.date()).days
+    else:
+        days = (now.date() - value).days
+    if days < 0:
+        return "in the future"
+    if days == 0:
+        return "today"
+    if days == 1:
+        return "yesterday"
+    if days < 45:
+        return f"{days} days ago"
+    if days < 365:
+        months = max(1, round(days / 30.44))
+        return f"{months} month{'s' if months != 1 else ''} ago"
+    years = days // 365
+    return f"{years} year{'s' if years != 1 else ''} ago"
+
+
+def miles(value: float | int | None) -> str:
+    """A distance in miles as people say it: 'under 0.1 mi', '2.4 mi', '37 mi'."""
+    if value is None:
+        return ""
+    distance = float(value)
+    if distance < 0.1:
+        return "under 0.1 mi"
+    if distance < 10:
+        return f"{distance:.1f} mi"
+    return f"{round(distance):,} mi"
+
+
+def human_date(value: datetime | date | None) -> str:
+    """'3 March 2025': no leading zero, month in words, so nobody confuses US and UK order."""
+    if value is None:
+        return ""
+    return f"{value.day} {value.strftime('%B %Y')}"
+
+
+def pluralize(count: int, singular: str, plural: str | None = None) -> str:
+    """'1 group', '3 groups'."""
+    return f"{count} {singular if count == 1 else (plural or singular + 's')}"
+
+
+def crisis_tel(line: str) -> str | None:
+    """The number to dial from the crisis line: CRISIS_TEL if set, else 988 when the line mentions it."""
+    configured = current_app.config.get("CRISIS_TEL")
+    if configured:
+        return str(configured)
+    return DEFAULT_CRISIS_TEL if DEFAULT_CRISIS_TEL in line else None
 
 
 def register_template_helpers(app: Flask) -> None:
     @app.context_processor
     def site_values():
+        line = app.config["CRISIS_LINE"]
         return {
             "site_name": app.config["SITE_NAME"],
-            "crisis_line": app.config["CRISIS_LINE"],
+            "crisis_line": line,
+            "crisis_tel": crisis_tel(line),
         }
+
+    app.jinja_env.globals.update(
+        has_endpoint=has_endpoint,
+        endpoint_url=endpoint_url,
+        url_with_args=url_with_args,
+        form_error_list=form_error_list,
+        field_kind=field_kind,
+        checkbox_choices=checkbox_choices,
+    )
+    app.jinja_env.filters.update(
+        timeago=timeago,
+        miles=miles,
+        human_date=human_date,
+        pluralize=pluralize,
+    )

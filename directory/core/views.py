@@ -3,16 +3,24 @@
 from __future__ import annotations
 
 from flask import Blueprint, jsonify, render_template
-from sqlalchemy import text
+from sqlalchemy import select, text
 
 from ..extensions import db
+from ..listings.models import Topic
 
 blueprint = Blueprint("core", __name__)
+
+# The radius choices on the home page's search form, in miles; the search page offers the same.
+RADIUS_CHOICES = (1, 5, 10, 25, 50, 100)
+DEFAULT_RADIUS = 10
 
 
 @blueprint.get("/")
 def home():
-    return render_template("core/home.html")
+    topics = db.session.scalars(select(Topic).order_by(Topic.position, Topic.name)).all()
+    return render_template(
+        "core/home.html", topics=topics, radius_choices=RADIUS_CHOICES, default_radius=DEFAULT_RADIUS
+    )
 
 
 @blueprint.get("/privacy")

@@ -1,0 +1,96 @@
+/* Site-wide enhancements. Every page works without this file; it only adds conveniences. */
+(function () {
+  "use strict";
+
+  /* Move focus to an error summary (data-focus) so keyboard and screen-reader users land on it. */
+  function focusErrorSummary() {
+    var summary = document.querySelector("[data-focus]");
+    if (summary) {
+      summary.focus();
+    }
+  }
+
+  function setHidden(form, name, value) {
+    var input = form.querySelector('input[type="hidden"][name="' + name + '"]');
+    if (!input) {
+      input = document.createElement("input");
+      input.type = "hidden";
+      input.name = name;
+      form.appendChild(input);
+    }
+    input.value = value;
+  }
+
+  function clearHidden(form) {
+    ["lat", "lng"].forEach(function (name) {
+      var input = form.querySelector('input[type="hidden"][name="' + name + '"]');
+      if (input) {
+        input.parentNode.removeChild(input);
+      }
+    });
+  }
+
+  /* "Use my location" on forms marked data-geolocate, only where the browser can do it.
+     The position is rounded to 3 decimals (about 100 m): enough to sort by distance, no more. */
+  function addGeolocation() {
+    if (!("geolocation" in navigator) || !window.isSecureContext) {
+      return;
+    }
+    var forms = document.querySelectorAll("form[data-geolocate]");
+    Array.prototype.forEach.call(forms, function (form) {
+      var near = form.querySelector('input[name="near"]');
+      var slot = form.querySelector("[data-geolocate-slot]");
+      if (!near || !slot) {
+        return;
+      }
+      var button = document.createElement("button");
+      button.type = "button";
+      button.className = "secondary outline";
+      button.textContent = "Use my location";
+      var status = document.createElement("p");
+      status.className = "geolocate-status";
+      status.setAttribute("role", "status");
+      slot.appendChild(button);
+      slot.appendChild(status);
+
+      near.addEventListener("input", function () {
+        clearHidden(form);
+      });
+
+      button.addEventListener("click", function () {
+        button.disabled = true;
+        button.setAttribute("aria-busy", "true");
+        status.textContent = "Finding your location\u2026";
+        navigator.geolocation.getCurrentPosition(
+          function (position) {
+            var lat = position.coords.latitude.toFixed(3);
+            var lng = position.coords.longitude.toFixed(3);
+            near.value = lat + "," + lng;
+            setHidden(form, "lat", lat);
+            setHidden(form, "lng", lng);
+            button.disabled = false;
+            button.removeAttribute("aria-busy");
+            status.textContent = "Using your location. Choose the rest, then search.";
+          },
+          function () {
+            button.disabled = false;
+            button.removeAttribute("aria-busy");
+            status.textContent = "We couldn't get your location. Please type a ZIP code, postcode or town instead.";
+          },
+          { enableHighAccuracy: false, timeout: 15000, maximumAge: 600000 }
+        );
+      });
+    });
+  }
+
+  function start() {
+    focusErrorSummary();
+    addGeolocation();
+  }
+
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", start);
+  } else {
+    start();
+  }
+})();

@@ -1,0 +1,168 @@
+"""Browser tests: the real site on a local port, driven by Chromium through Playwright.
+
+Fixtures:
+  live_server   base URL ("http://127.0.0.1:<port>") of the test `app`, served on its test database
+  browser       one headless Chromium per session
+  page          a fresh browser context and page per test, 1280x900
+  phone_page    the same at phone size (375x812, touch, mobile)
+  use_phone / use_desktop(page)   resize an existing page
+  requests_made every request the test's pages made (.urls, .offsite())
+  console_log   console errors and uncaught exceptions (.errors); CSP violations land here too
+  screenshot    screenshot(page, "name") saves test-artifacts/screenshots/<test>-<name>.png
+
+The server runs in threads of this process and writes to the same database as the test. Commit
+(`db.session.commit()`) after setting data up, so the test thread holds no read transaction open
+while the server writes.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+from werkzeug.serving import make_server
+
+from ..support import CHROMIUM_ARGS, PROJECT_ROOT, chromium_path, missing
+
+ARTIFACTS = PROJECT_ROOT / "test-artifacts"
+DESKTOP = {"width": 1280, "height": 900}
+PHONE = {"width": 375, "height": 812}
+LOCAL_HOSTS = {"127.0.0.1"}
+# Requests that never touch the network.
+LOCAL_SCHEMES = ("data:", "blob:", "about:", "chrome-error:")
+TIMEOUT_MS = 10_000
+
+
+class RequestLog:
+    """Every URL the browser asked for, in order."""
+
+    def __init__(self) -> None:
+        self.urls: list[str] = []
+
+    def record(self, request) -> None:
+        self.urls.append(request.url)
+
+    def offsite(self) -> list[str]:
+        """Requests that left this machine's test server: should always be empty."""
+        return [
+            url for url in self.urls
+            if not url.startswith(LOCAL_SCHEMES) and urlsplit(url).hostname not in LOCAL_HOSTS
+        ]
+
+
+class ConsoleLog:
+    """Console errors and uncaught page exceptions (a CSP violation is a console error)."""
+
+    def __init__(self) -> None:
+        self.errors: list[str] = []
+        self.messages: list[str] = []
+
+    def on_console(self, message) -> None:
+        self.messages.append(f"{message.type}: {message.text}")
+        if message.type == "error":
+            self.errors.append(message.text)
+
+    def on_page_error(self, error) -> None:
+        self.errors.append(f"uncaught: {error}")
+
+
+@pytest.fixture
+def live_server(app) -> Iterator[str]:
+    """Serve the test app on a free local port for one test; yields the base URL."""
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=5)
+
+
+@pytest.fixture(scope="session")
+def browser():
+    executable = chromium_path()
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        missing("Playwright for Python is not installed (pip install -e '.[test]')")
+    playwright = sync_playwright().start()
+    try:
+        chromium = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS, headless=True)
+    except Exception as error:  # noqa: BLE001 - any launch failure means "no usable browser here"
+        playwright.stop()
+        missing(f"Chromium at {executable} did not start: {error}")
+    yield chromium
+    chromium.close()
+    playwright.stop()
+
+
+@pytest.fixture
+def requests_made() -> RequestLog:
+    return RequestLog()
+
+
+@pytest.fixture
+def console_log() -> ConsoleLog:
+    return ConsoleLog()
+
+
+def _new_page(browser, requests_made: RequestLog, console_log: ConsoleLog, **context_options):
+    context = browser.new_context(
+        locale="en-US", timezone_id="America/New_York", service_workers="block", **context_options
+    )
+    context.set_default_timeout(TIMEOUT_MS)
+    context.on("request", requests_made.record)
+    page = context.new_page()
+    page.on("console", console_log.on_console)
+    page.on("pageerror", console_log.on_page_error)
+    return context, page
+
+
+@pytest.fixture
+def page(browser, requests_made, console_log):
+    """A desktop-sized page in its own context (no cookies shared between tests)."""
+    context, new_page = _new_page(browser, requests_made, console_log, viewport=DESKTOP)
+    yield new_page
+    context.close()
+
+
+@pytest.fixture
+def phone_page(browser, requests_made, console_log):
+    """A phone: 375x812, touch, mobile viewport rules."""
+    context, new_page = _new_page(
+        browser, requests_made, console_log, viewport=PHONE, is_mobile=True, has_touch=True, device_scale_factor=2
+    )
+    yield new_page
+    context.close()
+
+
+@pytest.fixture
+def use_phone():
+    """use_phone(page): resize a page to phone width (no touch; use phone_page for a real mobile context)."""
+    return lambda page: page.set_viewport_size(PHONE)
+
+
+@pytest.fixture
+def use_desktop():
+    return lambda page: page.set_viewport_size(DESKTOP)
+
+
+@pytest.fixture
+def screenshot(request):
+    """screenshot(page, name, full_page=True) -> Path under test-artifacts/screenshots/ (gitignored)."""
+    folder = ARTIFACTS / "screenshots"
+    test_name = re.sub(r"[^A-Za-z0-9_.-]+", "-", request.node.name).strip("-")
+
+    def take(page, name: str, full_page: bool = True) -> Path:
+        folder.mkdir(parents=True, exist_ok=True)
+        path = folder / f"{test_name}-{name}.png"
+        page.screenshot(path=str(path), full_page=full_page)
+        return path
+
+    return take
