@@ -45,6 +45,9 @@ def register_logging(app: Flask) -> None:
         handler._directory = True  # type: ignore[attr-defined]
         root.addHandler(handler)
     logging.getLogger("directory").setLevel(logging.DEBUG if app.debug else logging.INFO)
+    from .logging_privacy import register_log_privacy
+
+    register_log_privacy(app)
 
 
 def register_extensions(app: Flask) -> None:
@@ -64,9 +67,17 @@ def register_extensions(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
+    from .contact.views import blueprint as contact
     from .core.views import blueprint as core
+    from .listings.owner_views import blueprint as owner
+    from .listings.views import blueprint as listings
+    from .moderation.views import blueprint as moderation
 
     app.register_blueprint(core)
+    app.register_blueprint(contact)
+    app.register_blueprint(listings)
+    app.register_blueprint(owner)
+    app.register_blueprint(moderation)
 
 
 def register_errorhandlers(app: Flask) -> None:

@@ -6,7 +6,9 @@ PostgreSQL expression index), so no code path can forget to update it.
 
 from __future__ import annotations
 
-from sqlalchemy import text
+import re
+
+from sqlalchemy import Float, Integer, Subquery, text
 
 FTS_TABLE = "listing_fts"
 PG_INDEX = "ix_listings_fulltext"
@@ -60,3 +62,107 @@ def drop_search_index(connection) -> None:
 def is_search_index_object(name: str | None) -> bool:
     """Objects the full-text index owns, which Alembic's model comparison must ignore."""
     return bool(name) and (name.startswith(FTS_TABLE) or name == PG_INDEX)
+
+
+# The query side --------------------------------------------------------------------------------------
+
+# Longest keyword text taken from a visitor, and most terms turned into a query: bounds the work.
+MAX_QUERY_CHARS = 200
+MAX_TERMS = 12
+# Columns weigh in this order when SQLite ranks matches (name first), as FTS_COLUMNS lists them.
+BM25_WEIGHTS = (10.0, 4.0, 1.0, 1.0, 2.0)
+# PostgreSQL's 'english' configuration drops these words; SQLite's tokenizer keeps them, so drop them
+# here too, or "groups for men" would find fewer listings on SQLite than on PostgreSQL.
+STOP_WORDS = frozenset(
+    """a about above after again against all am an and any are as at be because been before being below
+    between both but by can did do does doing down during each few for from further had has have having he
+    her here hers herself him himself his how i if in into is it its itself just me more most my myself no
+    nor not now of off on once only or other our ours ourselves out over own same she should so some such
+    than that the their theirs them themselves then there these they this those through to too under until
+    up very was we were what when where which while who whom why will with you your yours yourself
+    yourselves""".split()
+)
+PG_QUERY = "websearch_to_tsquery('english', :q)"
+_PIECE = re.compile(r'"([^"]*)"?|(\S+)')
+_WORD = re.compile(r"\w+", re.UNICODE)
+
+
+def _terms(text_: str) -> list[str]:
+    return [word.lower() for word in _WORD.findall(text_.replace("_", " "))]
+
+
+def fts5_query(user_text: str) -> str | None:
+    """Turn what a visitor typed into a safe FTS5 query, or None when nothing is left to match.
+
+    It reads the same little language as PostgreSQL's websearch_to_tsquery: words must all match,
+    "quoted words" match as a phrase, `or` between two terms accepts either, and -word excludes.
+    Every term is emitted as a double-quoted FTS5 string built only from word characters, so no
+    operator, column filter or stray quote typed by a visitor can reach FTS5's parser.
+    """
+    groups: list[list[str]] = []  # AND of ORs
+    excluded: list[str] = []
+    pending_or = False
+    for match in _PIECE.finditer((user_text or "")[:MAX_QUERY_CHARS]):
+        phrase, bare = match.group(1), match.group(2)
+        negate = False
+        if bare is not None:
+            if bare.lower() == "or":
+                pending_or = bool(groups)
+                continue
+            if bare.startswith("-") and len(bare) > 1:
+                negate, bare = True, bare[1:]
+            words = _terms(bare)
+            # A lone stop word means nothing to PostgreSQL; a split word ("e-mail") stays a phrase.
+            if len(words) == 1 and words[0] in STOP_WORDS:
+                continue
+        else:
+            words = _terms(phrase)
+        if not words:
+            continue
+        term = '"' + " ".join(words) + '"'
+        if negate:
+            excluded.append(term)
+        elif pending_or:
+            groups[-1].append(term)
+        else:
+            groups.append([term])
+        pending_or = False
+        if len(groups) + len(excluded) >= MAX_TERMS:
+            break
+    if not groups:  # FTS5's NOT needs something on its left; only exclusions match nothing useful
+        return None
+    query = " AND ".join(group[0] if len(group) == 1 else "(" + " OR ".join(group) + ")" for group in groups)
+    for term in excluded:
+        query += f" NOT {term}"
+    return query
+
+
+def has_keywords(user_text: str | None) -> bool:
+    """Whether the text holds anything to search for (stop words and punctuation alone do not)."""
+    return fts5_query(user_text or "") is not None
+
+
+def keyword_matches(user_text: str, dialect_name: str) -> Subquery | None:
+    """A subquery of (listing_id, rank) for listings matching the visitor's words; higher rank is better.
+
+    None when the text has nothing to search for. Each database answers from its own index:
+    SQLite's FTS5 table (ranked by bm25, name weighted most) or PostgreSQL's GIN index over
+    PG_DOCUMENT (the very same expression, or the planner cannot use it; ranked by ts_rank).
+    """
+    query = fts5_query(user_text)
+    if query is None:
+        return None
+    if dialect_name == "postgresql":
+        words = (user_text or "")[:MAX_QUERY_CHARS]
+        # Only constants are spliced in; the visitor's text is a bound parameter.
+        statement = text(
+            f"SELECT id AS listing_id, ts_rank({PG_DOCUMENT}, {PG_QUERY}) AS rank "  # noqa: S608
+            f"FROM listings WHERE {PG_DOCUMENT} @@ {PG_QUERY}"
+        ).bindparams(q=words)
+    else:
+        weights = ", ".join(str(weight) for weight in BM25_WEIGHTS)
+        statement = text(
+            f"SELECT rowid AS listing_id, -bm25({FTS_TABLE}, {weights}) AS rank "  # noqa: S608
+            f"FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH :q"
+        ).bindparams(q=query)
+    return statement.columns(listing_id=Integer, rank=Float).subquery("keyword_matches")

@@ -1,0 +1,77 @@
+"""The search form: a GET form that only renders the choices; `search.SearchParams` validates them."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from flask_wtf import FlaskForm
+from sqlalchemy import select
+from wtforms import RadioField, SearchField, SelectField, SelectMultipleField, StringField
+
+from ..extensions import db
+from .models import STATUS_PUBLISHED, WEEKDAYS, Audience, Listing, ListingLanguage, Topic
+from .schedule import DAY_NAMES
+from .search import RADII, radius_label
+
+# Names for the ISO 639-1 codes listings are most likely to use; others show as their code.
+LANGUAGE_NAMES = {
+    "ar": "Arabic", "bn": "Bengali", "cy": "Welsh", "de": "German", "en": "English", "es": "Spanish",
+    "fa": "Persian", "fr": "French", "ga": "Irish", "gd": "Scottish Gaelic", "hi": "Hindi",
+    "ht": "Haitian Creole",
+    "it": "Italian", "ja": "Japanese", "ko": "Korean", "mi": "Māori", "nl": "Dutch", "pa": "Punjabi",
+    "pl": "Polish", "pt": "Portuguese", "ru": "Russian", "so": "Somali", "sw": "Swahili", "tl": "Tagalog",
+    "uk": "Ukrainian", "ur": "Urdu", "vi": "Vietnamese", "zh": "Chinese",
+}
+ANY = ("", "Any")
+
+
+def language_name(code: str) -> str:
+    return LANGUAGE_NAMES.get(code, code.upper())
+
+
+class SearchForm(FlaskForm):
+    """Field names are the query parameters, so a submitted form is a shareable search URL."""
+
+    class Meta:
+        csrf = False
+
+    near = StringField("Where", description="A ZIP code, postcode or town.",
+                       render_kw={"autocomplete": "postal-code", "placeholder": "e.g. 10001 or Dayton, OH"})
+    radius = SelectField("Within")
+    units = RadioField("Show distances in", choices=[("mi", "miles"), ("km", "kilometres")], default="mi")
+    kind = SelectField("Looking for", choices=[("", "A mentor or a group"), ("group", "A group"),
+                                               ("mentor", "A mentor")])
+    q = SearchField("Keywords", description="Words to look for, such as “divorce” or “veterans”.")
+    topic = SelectMultipleField("Topics")
+    audience = SelectMultipleField("Who it's for")
+    format = SelectField("Format", choices=[ANY, ("in_person", "In person"), ("online", "Online"),
+                                            ("hybrid", "Hybrid (in person and online)")])
+    day = SelectMultipleField("Meets on", choices=[(day, DAY_NAMES[i]) for i, day in enumerate(WEEKDAYS)])
+    cost = SelectField("Cost", choices=[ANY, ("free", "Free"), ("donation", "Donation"), ("paid", "Paid")])
+    language = SelectField("Language")
+
+    def __init__(self, formdata, errors: Mapping[str, str] | None = None, units: str = "mi") -> None:
+        super().__init__(formdata=formdata, meta={"csrf": False})
+        self.radius.choices = [(str(r), radius_label(r, units)) for r in RADII]
+        if not self.radius.data:
+            self.radius.data = "10"
+        self.topic.choices = _vocabulary(Topic)
+        self.audience.choices = _vocabulary(Audience)
+        codes = db.session.scalars(
+            select(ListingLanguage.code)
+            .distinct()
+            .join(Listing, Listing.id == ListingLanguage.listing_id)
+            .where(Listing.status == STATUS_PUBLISHED)
+        ).all()
+        self.language.choices = [ANY, *sorted(((code, language_name(code)) for code in codes),
+                                             key=lambda pair: pair[1])]
+        # The search service already judged every value; show its words next to the field.
+        for name, message in (errors or {}).items():
+            form_field = getattr(self, name, None)
+            if form_field is not None:
+                form_field.errors = [message]
+
+
+def _vocabulary(model) -> list[tuple[str, str]]:
+    rows = db.session.execute(select(model.slug, model.name).order_by(model.position, model.name))
+    return [(slug, name) for slug, name in rows]

@@ -1,0 +1,270 @@
+"""When groups meet: next occurrences of a Meeting in the listing's own time zone, DST included.
+
+A meeting is wall-clock time in its zone ("Tuesdays at 7 PM in Dayton"), so each occurrence is built
+from a local date and time and only then turned into an instant. Times that do not exist on the night
+clocks spring forward are moved past the gap; times that happen twice when clocks fall back mean the
+first of the two. The same rules (RFC 5545) govern the calendar feed, so both agree.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from .models import RECURRENCE_BIWEEKLY, RECURRENCE_MONTHLY, Listing, Meeting
+
+logger = logging.getLogger(__name__)
+
+DAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+DAY_PLURALS = tuple(name + "s" for name in DAY_NAMES)
+ORDINALS = {1: "first", 2: "second", 3: "third", 4: "fourth", 5: "fifth", -1: "last"}
+# Weeks of an "every other week" meeting that has no anchor are counted from this Monday.
+BIWEEKLY_EPOCH = date(2001, 1, 1)
+# Enough weeks to find any valid monthly pattern (a fifth weekday occurs at least every few months).
+MAX_WEEKS_SEARCHED = 520
+
+
+@dataclass(frozen=True)
+class Occurrence:
+    """One meeting on one date: aware start and end in the group's zone."""
+
+    meeting: Meeting
+    start: datetime
+    end: datetime
+
+    def in_zone(self, zone: tzinfo) -> Occurrence:
+        return Occurrence(self.meeting, self.start.astimezone(zone), self.end.astimezone(zone))
+
+    @property
+    def start_utc(self) -> datetime:
+        return self.start.astimezone(UTC)
+
+
+def zone_or_none(name: str | None) -> ZoneInfo | None:
+    """The IANA zone with this name, or None for anything that is not one (user input is welcome)."""
+    if not name or len(name) > 64:
+        return None
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError, OSError):
+        return None
+
+
+def listing_zone(listing: Listing) -> ZoneInfo:
+    zone = zone_or_none(listing.time_zone)
+    if zone is None:
+        logger.warning("listing %s has an unknown time zone %r; using UTC", listing.id, listing.time_zone)
+        return ZoneInfo("UTC")
+    return zone
+
+
+def local_datetime(day: date, meeting: Meeting, zone: ZoneInfo) -> datetime:
+    """The instant a meeting starts on a local date; a start inside a DST gap moves forward past it."""
+    naive = datetime.combine(day, meeting.start_time)
+    aware = naive.replace(tzinfo=zone)  # fold=0: the first of two repeated times
+    # A round trip through UTC turns a non-existent wall time into the real one (2:30 -> 3:30).
+    return aware.astimezone(UTC).astimezone(zone)
+
+
+def occurs_on(meeting: Meeting, day: date) -> bool:
+    """Whether the meeting's recurrence rule holds on a date (the weekday is assumed to match)."""
+    if meeting.recurrence == RECURRENCE_BIWEEKLY:
+        anchor = meeting.anchor_date or BIWEEKLY_EPOCH
+        anchor_monday = anchor - timedelta(days=anchor.weekday())
+        day_monday = day - timedelta(days=day.weekday())
+        return ((day_monday - anchor_monday).days // 7) % 2 == 0
+    if meeting.recurrence == RECURRENCE_MONTHLY:
+        nth = meeting.week_of_month or 1
+        if nth == -1:
+            return (day + timedelta(days=7)).month != day.month
+        return (day.day - 1) // 7 + 1 == nth
+    return True
+
+
+def meeting_dates(meeting: Meeting, start: date) -> Iterator[date]:
+    """Dates on or after `start` on which the meeting falls, in order."""
+    offset = (meeting.weekday - start.weekday()) % 7
+    day = start + timedelta(days=offset)
+    for _ in range(MAX_WEEKS_SEARCHED):
+        if occurs_on(meeting, day):
+            yield day
+        day += timedelta(days=7)
+
+
+def occurrences(meeting: Meeting, zone: ZoneInfo, after: datetime, count: int) -> list[Occurrence]:
+    """The next `count` occurrences that have not started by `after` (an aware instant)."""
+    found: list[Occurrence] = []
+    if count <= 0 or not (0 <= meeting.weekday <= 6) or meeting.start_time is None:
+        return found
+    # Start a day early: `after` in UTC may already be tomorrow, or still yesterday, locally.
+    first_day = after.astimezone(zone).date() - timedelta(days=1)
+    duration = timedelta(minutes=meeting.duration_minutes or 0)
+    for day in meeting_dates(meeting, first_day):
+        start = local_datetime(day, meeting, zone)
+        if start <= after:
+            continue
+        # Duration is elapsed time, so add it to the instant rather than the wall clock.
+        end = (start.astimezone(UTC) + duration).astimezone(zone)
+        found.append(Occurrence(meeting, start, end))
+        if len(found) >= count:
+            break
+    return found
+
+
+def as_aware(moment: datetime | None) -> datetime:
+    """Now, or a given moment; naive values are UTC (that is what the database stores)."""
+    if moment is None:
+        return datetime.now(UTC)
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def next_meetings(listing: Listing, count: int = 3, after: datetime | None = None) -> list[Occurrence]:
+    """The listing's next `count` meetings across all its meeting rules, soonest first."""
+    zone = listing_zone(listing)
+    moment = as_aware(after)
+    merged: list[Occurrence] = []
+    for meeting in listing.meetings:
+        merged.extend(occurrences(meeting, zone, moment, count))
+    merged.sort(key=lambda occurrence: occurrence.start_utc)
+    return merged[:count]
+
+
+def first_occurrence_on_or_after(meeting: Meeting, zone: ZoneInfo, day: date) -> Occurrence | None:
+    """The first occurrence on or after a local date (what a calendar feed starts from)."""
+    start = datetime.combine(day, datetime.min.time()).replace(tzinfo=zone) - timedelta(seconds=1)
+    found = occurrences(meeting, zone, start, 1)
+    return found[0] if found else None
+
+
+# Display ------------------------------------------------------------------------------------------
+
+
+def format_clock(moment: datetime | time) -> str:
+    """7:00 PM, without a leading zero (portable: no %-I)."""
+    hour = moment.hour % 12 or 12
+    return f"{hour}:{moment.minute:02d} {'AM' if moment.hour < 12 else 'PM'}"
+
+
+def zone_abbreviation(moment: datetime) -> str:
+    """EST, EDT, BST... (zones without one give '+0530'-style names, which are still correct)."""
+    return moment.strftime("%Z") or "UTC"
+
+
+def format_occurrence(moment: datetime, *, with_zone: bool = True) -> str:
+    """'Tue 3 Dec 2024, 7:00 PM EST' in the moment's own zone."""
+    text = f"{moment.strftime('%a')} {moment.day} {moment.strftime('%b %Y')}, {format_clock(moment)}"
+    return f"{text} {zone_abbreviation(moment)}" if with_zone else text
+
+
+def describe_rule(meeting: Meeting) -> str:
+    """'Every Tuesday', 'Every other Tuesday', 'The last Friday of the month'."""
+    if not 0 <= meeting.weekday <= 6:
+        return "Schedule to be confirmed"
+    if meeting.recurrence == RECURRENCE_BIWEEKLY:
+        return f"Every other {DAY_NAMES[meeting.weekday]}"
+    if meeting.recurrence == RECURRENCE_MONTHLY:
+        ordinal = ORDINALS.get(meeting.week_of_month or 1, "first")
+        return f"The {ordinal} {DAY_NAMES[meeting.weekday]} of each month"
+    return f"Every {DAY_NAMES[meeting.weekday]}"
+
+
+def describe_meeting(meeting: Meeting, zone: ZoneInfo, after: datetime | None = None) -> str:
+    """'Every Tuesday, 7:00 PM – 8:30 PM EST': local time with the zone of the next occurrence."""
+    upcoming = occurrences(meeting, zone, as_aware(after), 1)
+    rule = describe_rule(meeting)
+    if not upcoming:
+        return f"{rule}, {format_clock(meeting.start_time)}"
+    occurrence = upcoming[0]
+    end = f" – {format_clock(occurrence.end)}" if occurrence.end > occurrence.start else ""
+    return f"{rule}, {format_clock(occurrence.start)}{end} {zone_abbreviation(occurrence.start)}"
+
+
+@dataclass(frozen=True)
+class DisplayedOccurrence:
+    """An occurrence ready for a page: in the group's zone and, when known and different, the viewer's."""
+
+    occurrence: Occurrence
+    local: str
+    viewer: str | None
+
+    @property
+    def iso(self) -> str:
+        return self.occurrence.start_utc.isoformat().replace("+00:00", "Z")
+
+
+def for_display(found: Iterable[Occurrence], viewer_zone: ZoneInfo | None = None,
+                ) -> list[DisplayedOccurrence]:
+    shown = []
+    for occurrence in found:
+        viewer = None
+        if viewer_zone is not None:
+            theirs = occurrence.start.astimezone(viewer_zone)
+            ours = occurrence.start
+            if theirs.utcoffset() != ours.utcoffset() or theirs.tzname() != ours.tzname():
+                viewer = format_occurrence(theirs)
+        shown.append(DisplayedOccurrence(occurrence, format_occurrence(occurrence.start), viewer))
+    return shown
+
+
+# Calendar feed (RFC 5545) -------------------------------------------------------------------------
+
+ICAL_DAYS = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
+
+
+def rrule_for(meeting: Meeting) -> dict[str, object]:
+    """The RRULE that repeats a meeting: weekly, every other week from its first date, or nth weekday."""
+    day = ICAL_DAYS[meeting.weekday]
+    if meeting.recurrence == RECURRENCE_BIWEEKLY:
+        return {"FREQ": "WEEKLY", "INTERVAL": 2, "BYDAY": day}
+    if meeting.recurrence == RECURRENCE_MONTHLY:
+        return {"FREQ": "MONTHLY", "BYDAY": f"{meeting.week_of_month or 1}{day}"}
+    return {"FREQ": "WEEKLY", "BYDAY": day}
+
+
+def calendar_start_date(meeting: Meeting, listing: Listing) -> date:
+    """A fixed date to start the series from, so DTSTART (and the feed) stay the same every time.
+
+    Every other week starts at its anchor, which fixes which weeks; the rest start when the listing
+    was created.
+    """
+    if meeting.recurrence == RECURRENCE_BIWEEKLY:
+        return meeting.anchor_date or BIWEEKLY_EPOCH
+    created = listing.created_at or datetime.now(UTC).replace(tzinfo=None)
+    return created.date()
+
+
+def to_ical(listing: Listing, *, url: str, host: str, location: str, site_name: str) -> bytes:
+    """An iCalendar file with one repeating VEVENT per meeting, in the group's time zone."""
+    from icalendar import Calendar, Event, vRecur
+
+    zone = listing_zone(listing)
+    calendar = Calendar()
+    calendar.add("prodid", f"-//{site_name}//Listings//EN")
+    calendar.add("version", "2.0")
+    calendar.add("calscale", "GREGORIAN")
+    calendar.add("x-wr-calname", listing.name)
+    stamp = (listing.updated_at or datetime.now(UTC).replace(tzinfo=None)).replace(tzinfo=UTC)
+    for meeting in listing.meetings:
+        first = first_occurrence_on_or_after(meeting, zone, calendar_start_date(meeting, listing))
+        if first is None:
+            continue
+        event = Event()
+        event.add("uid", f"listing-{listing.id}-meeting-{meeting.id}@{host}")
+        event.add("dtstamp", stamp)
+        event.add("summary", listing.name)
+        # The wall-clock start (a DST gap is resolved by the reader, as RFC 5545 says, the same way).
+        event.add("dtstart", datetime.combine(first.start.date(), meeting.start_time, tzinfo=zone))
+        event.add("duration", timedelta(minutes=meeting.duration_minutes or 0))
+        event.add("rrule", vRecur(rrule_for(meeting)))
+        event.add("location", location)
+        event.add("url", url)
+        description = listing.summary or ""
+        if meeting.notes:
+            description = f"{description}\n\n{meeting.notes}".strip()
+        event.add("description", f"{description}\n\n{url}".strip())
+        calendar.add_component(event)
+    calendar.add_missing_timezones()
+    return calendar.to_ical()

@@ -1,0 +1,662 @@
+"""The one search: where, how far, which filters, which words → nearest published listings first.
+
+Pipeline: locate the place → bounding box on the indexed latitude/longitude (with status) →
+exact great-circle distance in Python for the candidates the box let through → filters (in SQL) →
+full-text match through the database's own index → sort → paginate → load the page's listings
+with their topics and meetings in a fixed number of queries.
+
+Online listings are not bound to an area, so they form their own list beside the local one.
+Hybrid listings count as both in person and online. The HTML page, the JSON API and the exports
+all call `search()`; `SearchParams` is how each of them turns query arguments into a search.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta
+from typing import Any
+
+from flask import current_app
+from sqlalchemy import Select, and_, literal, or_, select
+from werkzeug.datastructures import MultiDict
+
+from ..accounts.models import User
+from ..extensions import db
+from ..geo import services as geo
+from ..timeutil import utcnow
+from .fulltext import MAX_QUERY_CHARS, keyword_matches
+from .models import (
+    COSTS,
+    FORMAT_HYBRID,
+    FORMAT_IN_PERSON,
+    FORMAT_ONLINE,
+    FORMATS,
+    KIND_GROUP,
+    KIND_MENTOR,
+    KINDS,
+    STATUS_PUBLISHED,
+    WEEKDAYS,
+    Audience,
+    Listing,
+    ListingLanguage,
+    Meeting,
+    Topic,
+    listing_audiences,
+    listing_topics,
+)
+from .schedule import Occurrence, next_meetings
+
+logger = logging.getLogger(__name__)
+
+RADII = (1, 5, 10, 25, 50, 100)  # miles
+DEFAULT_RADIUS = 10
+UNITS = ("mi", "km")
+KM_PER_MILE = 1.609344
+# Below this many local results the page offers a wider radius.
+FEW_RESULTS = 5
+# Online listings shown beside local results; the rest are one link away (format=online).
+ONLINE_PREVIEW = 5
+MAX_PAGE = 500
+# Approximate locations are shown (and measured) rounded to two decimals of a degree: about 1 km.
+PUBLIC_DECIMALS = 2
+# How far rounding can move a point, at most: the bounding box grows by this so no listing is missed.
+ROUNDING_MARGIN_MILES = 0.5
+MAX_NEAR_CHARS = 100
+MAX_REPEATED = 20  # values of one repeatable parameter
+SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+LANGUAGE = re.compile(r"^[a-z]{2}$")
+
+LABELS = {
+    "near": "Place",
+    "radius": "Distance",
+    "units": "Units",
+    "kind": "Type",
+    "topic": "Topic",
+    "audience": "Who it's for",
+    "format": "Format",
+    "day": "Day",
+    "cost": "Cost",
+    "language": "Language",
+    "q": "Keywords",
+    "page": "Page",
+    "per_page": "Results per page",
+}
+
+
+class InvalidSearch(ValueError):
+    """One or more search parameters were not acceptable; `errors` maps parameter → message."""
+
+    def __init__(self, errors: Mapping[str, str]):
+        self.errors = dict(errors)
+        super().__init__("; ".join(f"{name}: {message}" for name, message in self.errors.items()))
+
+
+@dataclass(frozen=True)
+class SearchParams:
+    """A validated search. Build one with `from_args` (collects errors) or `parse` (raises)."""
+
+    near: str = ""
+    radius: int = DEFAULT_RADIUS
+    units: str = "mi"
+    kind: str | None = None
+    topics: tuple[str, ...] = ()
+    audiences: tuple[str, ...] = ()
+    format: str | None = None
+    days: tuple[str, ...] = ()
+    cost: str | None = None
+    language: str | None = None
+    q: str = ""
+    page: int = 1
+    per_page: int = 20
+    # Parameter → friendly message for every value that was refused (and left out of the search).
+    errors: Mapping[str, str] = field(default_factory=dict, compare=False)
+
+    @classmethod
+    def from_args(cls, args: Mapping[str, Any] | MultiDict, *, per_page: int | None = None,
+                  allow_per_page: bool = False) -> SearchParams:
+        """Read query arguments. A bad value is left out and explained in `errors`; nothing raises.
+
+        `per_page` defaults to SEARCH_PER_PAGE; with `allow_per_page` the arguments may set it (1..100).
+        """
+        args = args if isinstance(args, MultiDict) else MultiDict(args)
+        errors: dict[str, str] = {}
+        values: dict[str, Any] = {}
+
+        near = _one(args, "near")
+        if len(near) > MAX_NEAR_CHARS:
+            errors["near"] = f"Please enter a shorter place name (at most {MAX_NEAR_CHARS} characters)."
+        else:
+            values["near"] = near
+
+        radius = _one(args, "radius")
+        if radius:
+            if radius.isdigit() and int(radius) in RADII:
+                values["radius"] = int(radius)
+            else:
+                errors["radius"] = f"Choose a distance of {_choices_text([str(r) for r in RADII])} miles."
+
+        for name, choices, message in (
+            ("units", UNITS, "Choose miles (mi) or kilometres (km)."),
+            ("kind", KINDS, "Choose mentor or group."),
+            ("format", FORMATS, "Choose in person, online or hybrid."),
+            ("cost", COSTS, "Choose free, donation or paid."),
+        ):
+            value = _one(args, name).lower()
+            if value:
+                if value in choices:
+                    values[name] = value
+                else:
+                    errors[name] = message
+
+        for name, key, pattern in (("topic", "topics", SLUG), ("audience", "audiences", SLUG)):
+            slugs = _many(args, name)
+            if len(slugs) > MAX_REPEATED or any(not pattern.match(slug) for slug in slugs):
+                errors[name] = f"That {LABELS[name].lower()} is not one we know."
+            else:
+                values[key] = tuple(slugs)
+
+        days = [day.lower()[:3] for day in _many(args, "day")]
+        if any(day not in WEEKDAYS for day in days):
+            errors["day"] = "Choose days as mon, tue, wed, thu, fri, sat or sun."
+        else:
+            values["days"] = tuple(sorted(set(days), key=WEEKDAYS.index))
+
+        language = _one(args, "language").lower()
+        if language:
+            if LANGUAGE.match(language):
+                values["language"] = language
+            else:
+                errors["language"] = "Choose a language by its two-letter code, such as en or es."
+
+        q = _one(args, "q")
+        if len(q) > MAX_QUERY_CHARS:
+            errors["q"] = f"Please use fewer keywords (at most {MAX_QUERY_CHARS} characters)."
+        else:
+            values["q"] = q
+
+        page = _one(args, "page")
+        if page:
+            if page.isdigit() and 1 <= int(page) <= MAX_PAGE:
+                values["page"] = int(page)
+            else:
+                errors["page"] = f"Pages are numbered from 1 to {MAX_PAGE}."
+
+        values["per_page"] = per_page or _config_per_page()
+        requested = _one(args, "per_page")
+        if allow_per_page and requested:
+            if requested.isdigit() and 1 <= int(requested) <= 100:
+                values["per_page"] = int(requested)
+            else:
+                errors["per_page"] = "Ask for between 1 and 100 results per page."
+
+        params = cls(**values)
+        errors.update(params._unknown_vocabulary())
+        if errors:
+            params = replace(
+                params,
+                topics=() if "topic" in errors else params.topics,
+                audiences=() if "audience" in errors else params.audiences,
+                errors=errors,
+            )
+        return params
+
+    @classmethod
+    def parse(cls, args: Mapping[str, Any] | MultiDict, **options: Any) -> SearchParams:
+        """Like `from_args`, but any bad value raises InvalidSearch (what an API wants)."""
+        params = cls.from_args(args, **options)
+        if params.errors:
+            raise InvalidSearch(params.errors)
+        return params
+
+    def _unknown_vocabulary(self) -> dict[str, str]:
+        """Topic and audience slugs that no taxonomy row has."""
+        errors = {}
+        for name, model, slugs in (("topic", Topic, self.topics), ("audience", Audience, self.audiences)):
+            if slugs:
+                known = set(db.session.scalars(select(model.slug).where(model.slug.in_(slugs))))
+                unknown = [slug for slug in slugs if slug not in known]
+                if unknown:
+                    errors[name] = f"We don't know the {LABELS[name].lower()} “{unknown[0]}”."
+        return errors
+
+    def with_changes(self, **changes: Any) -> SearchParams:
+        """A copy with some values changed (page back to 1 unless given), errors dropped."""
+        changes.setdefault("page", 1)
+        return replace(self, errors={}, **changes)
+
+    def to_args(self, **overrides: Any) -> dict[str, str | list[str]]:
+        """Query arguments that reproduce this search, defaults left out: for bookmarkable URLs.
+
+        Pass them to url_for (lists become repeated parameters). `overrides` change values first,
+        e.g. `params.to_args(page=3)` or `params.to_args(radius=25, page=1)`.
+        """
+        params = replace(self, **overrides) if overrides else self
+        pairs: dict[str, str | list[str]] = {}
+        if params.near:
+            pairs["near"] = params.near
+        if params.radius != DEFAULT_RADIUS:
+            pairs["radius"] = str(params.radius)
+        if params.units != "mi":
+            pairs["units"] = params.units
+        for name in ("kind", "format", "cost", "language"):
+            value = getattr(params, name)
+            if value:
+                pairs[name] = value
+        if params.topics:
+            pairs["topic"] = list(params.topics)
+        if params.audiences:
+            pairs["audience"] = list(params.audiences)
+        if params.days:
+            pairs["day"] = list(params.days)
+        if params.q:
+            pairs["q"] = params.q
+        if params.page != 1:
+            pairs["page"] = str(params.page)
+        return pairs
+
+    @property
+    def weekday_numbers(self) -> tuple[int, ...]:
+        return tuple(WEEKDAYS.index(day) for day in self.days)
+
+    @property
+    def has_filters(self) -> bool:
+        """Whether anything narrows the search besides the place and distance."""
+        return bool(self.kind or self.topics or self.audiences or self.format or self.days or self.cost
+                    or self.language or self.q)
+
+    def wants_local(self) -> bool:
+        return self.format != FORMAT_ONLINE
+
+    def wants_online(self) -> bool:
+        return self.format != FORMAT_IN_PERSON
+
+
+@dataclass
+class Hit:
+    """One listing in the results, with how far it is (None for online listings without a place)."""
+
+    listing: Listing
+    distance_miles: float | None = None
+    units: str = "mi"
+    rank: float | None = None
+    upcoming: list[Occurrence] = field(default_factory=list)
+
+    @property
+    def distance(self) -> float | None:
+        """The distance in the units the visitor asked for."""
+        if self.distance_miles is None:
+            return None
+        return self.distance_miles * KM_PER_MILE if self.units == "km" else self.distance_miles
+
+    @property
+    def distance_label(self) -> str:
+        """'2.4 mi', '3.9 km', 'under 0.1 mi'; empty without a distance."""
+        return format_distance(self.distance_miles, self.units)
+
+    @property
+    def next_meeting(self) -> Occurrence | None:
+        return self.upcoming[0] if self.upcoming else None
+
+
+@dataclass(frozen=True)
+class WiderRadius:
+    """The next distance that finds more: what the page offers when few listings are near."""
+
+    radius: int
+    count: int
+
+
+@dataclass
+class SearchResults:
+    params: SearchParams
+    origin: geo.Location | None = None
+    alternatives: list[geo.Location] = field(default_factory=list)
+    suggestions: list[geo.Location] = field(default_factory=list)
+    # A place was typed and nothing in the gazetteer matched it.
+    place_not_found: bool = False
+    local: list[Hit] = field(default_factory=list)
+    local_total: int = 0
+    online: list[Hit] = field(default_factory=list)
+    online_total: int = 0
+    # Which list the page numbers apply to: "local" (a place was found) or "online" (otherwise).
+    paginated: str = "online"
+    page: int = 1
+    per_page: int = 20
+    wider: WiderRadius | None = None
+    # Keywords were typed but held nothing searchable (only stop words or punctuation).
+    keywords_ignored: bool = False
+
+    @property
+    def errors(self) -> Mapping[str, str]:
+        return self.params.errors
+
+    @property
+    def total(self) -> int:
+        """Results in the paginated list."""
+        return self.local_total if self.paginated == "local" else self.online_total
+
+    @property
+    def pages(self) -> int:
+        return max(1, math.ceil(self.total / self.per_page)) if self.per_page else 1
+
+    @property
+    def has_prev(self) -> bool:
+        return self.page > 1
+
+    @property
+    def has_next(self) -> bool:
+        return self.page < self.pages
+
+    @property
+    def prev_num(self) -> int | None:
+        return self.page - 1 if self.has_prev else None
+
+    @property
+    def next_num(self) -> int | None:
+        return self.page + 1 if self.has_next else None
+
+    def iter_pages(self, *, left_edge: int = 2, left_current: int = 2, right_current: int = 4,
+                   right_edge: int = 2):
+        """Page numbers with None for gaps: the interface the pagination macro expects."""
+        last = 0
+        for number in range(1, self.pages + 1):
+            if (number <= left_edge or self.page - left_current - 1 < number < self.page + right_current
+                    or number > self.pages - right_edge):
+                if last + 1 != number:
+                    yield None
+                yield number
+                last = number
+
+    @property
+    def few_local(self) -> bool:
+        """A place was found but fewer than FEW_RESULTS listings are within reach."""
+        return self.origin is not None and self.params.wants_local() and self.local_total < FEW_RESULTS
+
+    @property
+    def is_empty(self) -> bool:
+        return self.local_total == 0 and self.online_total == 0
+
+    @property
+    def hits(self) -> list[Hit]:
+        """The paginated list's page."""
+        return self.local if self.paginated == "local" else self.online
+
+
+def search(params: SearchParams, *, now: datetime | None = None) -> SearchResults:
+    """Run a search. Never raises for anything a visitor can type; bad values are already left out."""
+    now = now or utcnow()
+    results = SearchResults(params=params, page=params.page, per_page=params.per_page)
+    if params.near:
+        found = geo.locate(params.near)
+        results.origin = found.location
+        results.alternatives = list(found.alternatives or [])
+        results.suggestions = list(found.suggestions or [])
+        results.place_not_found = found.location is None
+
+    keywords = None
+    if params.q:
+        keywords = keyword_matches(params.q, db.engine.dialect.name)
+        results.keywords_ignored = keywords is None
+
+    local: list[tuple[int, float, float | None]] = []  # (listing id, miles, rank)
+    origin = results.origin
+    if origin is not None and params.wants_local():
+        local = _local_candidates(params, origin, params.radius, keywords, now)
+        results.paginated = "local"
+    results.local_total = len(local)
+
+    online: list[tuple[int, float | None, float | None]] = []
+    if params.wants_online():
+        local_ids = {row[0] for row in local}
+        online = [row for row in _online_candidates(params, origin, keywords, now) if row[0] not in local_ids]
+    results.online_total = len(online)
+
+    if results.few_local and params.radius < RADII[-1]:
+        results.wider = _wider_radius(params, origin, keywords, now, len(local))
+
+    start = (params.page - 1) * params.per_page
+    if results.paginated == "local":
+        local_page, online_page = local[start:start + params.per_page], online[:ONLINE_PREVIEW]
+    else:
+        local_page, online_page = [], online[start:start + params.per_page]
+    loaded = _load(row[0] for row in [*local_page, *online_page])
+    results.local = [_hit(loaded, row, params.units, now) for row in local_page if row[0] in loaded]
+    results.online = [_hit(loaded, row, params.units, now) for row in online_page if row[0] in loaded]
+    logger.debug(
+        "search near=%r radius=%s local=%s online=%s", params.near, params.radius, results.local_total,
+        results.online_total,
+    )
+    return results
+
+
+def format_distance(miles: float | None, units: str = "mi") -> str:
+    """'2.4 mi' / '3.9 km': one decimal under ten, whole numbers above."""
+    if miles is None:
+        return ""
+    value = miles * KM_PER_MILE if units == "km" else miles
+    if value < 0.1:
+        return f"under 0.1 {units}"
+    if value < 10:
+        return f"{value:.1f} {units}"
+    return f"{round(value):,} {units}"
+
+
+def radius_label(radius: int, units: str = "mi") -> str:
+    """'25 miles' or, for visitors who read kilometres, '25 miles (40 km)'."""
+    text = f"{radius} mile{'s' if radius != 1 else ''}"
+    return f"{text} ({round(radius * KM_PER_MILE)} km)" if units == "km" else text
+
+
+# The pipeline -------------------------------------------------------------------------------------
+
+
+def _published(params: SearchParams, formats: tuple[str, ...], keywords, now: datetime) -> Select:
+    """Ids (and what sorting needs) of public listings passing every filter except distance.
+
+    `formats` are the formats a section holds; a format filter of 'hybrid' narrows it to hybrid only
+    (in person and online need no narrowing: each section is already one of those, hybrid included).
+    """
+    if params.format == FORMAT_HYBRID:
+        formats = (FORMAT_HYBRID,)
+    rank = keywords.c.rank if keywords is not None else literal(None)
+    statement = (
+        select(Listing.id, Listing.latitude, Listing.longitude, rank.label("rank"))
+        .outerjoin(User, User.id == Listing.owner_id)
+        .where(Listing.status == STATUS_PUBLISHED, Listing.format.in_(formats), User.suspended_at.is_(None))
+    )
+    # A listing nobody has confirmed in a long while leaves the search, even before it is expired.
+    expire_days = current_app.config.get("EXPIRE_AFTER_DAYS")
+    if expire_days:
+        cutoff = now - timedelta(days=int(expire_days))
+        statement = statement.where(
+            or_(Listing.last_confirmed_at.is_(None), Listing.last_confirmed_at >= cutoff)
+        )
+    if keywords is not None:
+        statement = statement.join(keywords, keywords.c.listing_id == Listing.id)
+    if params.kind:
+        statement = statement.where(Listing.kind == params.kind)
+    if params.cost:
+        statement = statement.where(Listing.cost == params.cost)
+    if params.language:
+        statement = statement.where(
+            Listing.id.in_(select(ListingLanguage.listing_id).where(ListingLanguage.code == params.language))
+        )
+    if params.topics:
+        statement = statement.where(
+            Listing.id.in_(
+                select(listing_topics.c.listing_id)
+                .join(Topic, Topic.id == listing_topics.c.topic_id)
+                .where(Topic.slug.in_(params.topics))
+            )
+        )
+    if params.audiences:
+        statement = statement.where(
+            Listing.id.in_(
+                select(listing_audiences.c.listing_id)
+                .join(Audience, Audience.id == listing_audiences.c.audience_id)
+                .where(Audience.slug.in_(params.audiences))
+            )
+        )
+    if params.days:
+        # Mentors arrange times with each person, so a day filter narrows groups only.
+        statement = statement.where(
+            or_(
+                Listing.kind == KIND_MENTOR,
+                Listing.id.in_(select(Meeting.listing_id).where(Meeting.weekday.in_(params.weekday_numbers))),
+            )
+        )
+    return statement
+
+
+def _in_box(statement: Select, origin: geo.Location, miles: float) -> Select:
+    min_lat, max_lat, min_lon, max_lon = geo.bounding_box(origin.latitude, origin.longitude, miles)
+    statement = statement.where(Listing.latitude.between(min_lat, max_lat))
+    if min_lon <= max_lon:
+        return statement.where(Listing.longitude.between(min_lon, max_lon))
+    # The box crosses the antimeridian.
+    return statement.where(or_(Listing.longitude >= min_lon, Listing.longitude <= max_lon))
+
+
+def _local_candidates(params: SearchParams, origin: geo.Location, radius: float, keywords,
+                      now: datetime) -> list[tuple[int, float, float | None]]:
+    """Listings met in person within `radius` miles, sorted: nearest first (by relevance within bands).
+
+    Distances are measured to the point the public sees (rounded for approximate listings), so the
+    distance shown never narrows down a door the organiser chose not to publish.
+    """
+    statement = _published(params, (FORMAT_IN_PERSON, FORMAT_HYBRID), keywords, now)
+    statement = statement.add_columns(Listing.location_precision)
+    statement = _in_box(statement, origin, radius + ROUNDING_MARGIN_MILES)
+    rows = []
+    for listing_id, latitude, longitude, rank, precision in db.session.execute(statement):
+        latitude, longitude = public_point(latitude, longitude, precision)
+        miles = geo.distance_miles(origin.latitude, origin.longitude, latitude, longitude)
+        if miles <= radius:
+            rows.append((listing_id, miles, rank))
+    rows.sort(key=_local_sort_key if keywords is None else _banded_sort_key)
+    return rows
+
+
+def _local_sort_key(row) -> tuple:
+    return (row[1], row[0])
+
+
+def _banded_sort_key(row) -> tuple:
+    """With keywords: the nearest distance band first, the best match first within it."""
+    return (distance_band(row[1]), -(row[2] or 0.0), row[1], row[0])
+
+
+def distance_band(miles: float) -> int:
+    """Index of the smallest radius choice that contains a distance (used to rank keyword results)."""
+    return next((index for index, edge in enumerate(RADII) if miles <= edge), len(RADII))
+
+
+def _online_candidates(params: SearchParams, origin: geo.Location | None, keywords,
+                       now: datetime) -> list[tuple[int, float | None, float | None]]:
+    """Listings one can join online, wherever they are: best match, then nearest, then name."""
+    statement = _published(params, (FORMAT_ONLINE, FORMAT_HYBRID), keywords, now).add_columns(
+        Listing.location_precision, Listing.name, Listing.last_confirmed_at
+    )
+    rows = []
+    for listing_id, latitude, longitude, rank, precision, name, confirmed in db.session.execute(statement):
+        miles = None
+        if origin is not None and latitude is not None and longitude is not None:
+            latitude, longitude = public_point(latitude, longitude, precision)
+            miles = geo.distance_miles(origin.latitude, origin.longitude, latitude, longitude)
+        rows.append((listing_id, miles, rank, name.lower(), confirmed))
+    # Stable sorts, least important key first.
+    rows.sort(key=lambda row: (row[3], row[0]))
+    if origin is not None:
+        rows.sort(key=lambda row: (row[1] is None, row[1] or 0.0))
+    else:
+        # Without a place, the most recently confirmed first: fresh listings are likelier to answer.
+        rows.sort(key=lambda row: row[4] or datetime.min, reverse=True)
+    if keywords is not None:
+        rows.sort(key=lambda row: row[2] or 0.0, reverse=True)
+    return [row[:3] for row in rows]
+
+
+def _wider_radius(params: SearchParams, origin: geo.Location, keywords, now: datetime,
+                  current: int) -> WiderRadius | None:
+    """The smallest larger radius that finds more than `current` listings, with its count."""
+    rows = _local_candidates(params, origin, RADII[-1], keywords, now)
+    for radius in RADII:
+        if radius <= params.radius:
+            continue
+        count = sum(1 for row in rows if row[1] <= radius)
+        if count > current:
+            return WiderRadius(radius, count)
+    return None
+
+
+def _load(ids) -> dict[int, Listing]:
+    """The page's listings in one query; topics, audiences, languages and meetings come selectin-loaded."""
+    wanted = list(dict.fromkeys(ids))
+    if not wanted:
+        return {}
+    listings = db.session.scalars(select(Listing).where(Listing.id.in_(wanted)))
+    return {listing.id: listing for listing in listings}
+
+
+def _hit(loaded: dict[int, Listing], row, units: str, now: datetime) -> Hit:
+    listing = loaded[row[0]]
+    upcoming = next_meetings(listing, count=1, after=now) if listing.kind == KIND_GROUP else []
+    return Hit(listing=listing, distance_miles=row[1], units=units, rank=row[2], upcoming=upcoming)
+
+
+def _one(args: MultiDict, name: str) -> str:
+    """The first non-empty value of a parameter, trimmed; '' when absent."""
+    for value in args.getlist(name):
+        value = str(value).strip()
+        if value:
+            return value
+    return ""
+
+
+def _many(args: MultiDict, name: str) -> list[str]:
+    """Every non-empty value of a repeatable parameter (comma-separated values are split too)."""
+    found: list[str] = []
+    for value in args.getlist(name):
+        found.extend(part.strip().lower() for part in str(value).split(",") if part.strip())
+    return list(dict.fromkeys(found))
+
+
+def _choices_text(choices: list[str]) -> str:
+    return ", ".join(choices[:-1]) + " or " + choices[-1]
+
+
+def _config_per_page() -> int:
+    try:
+        return int(current_app.config.get("SEARCH_PER_PAGE", 20))
+    except RuntimeError:  # outside an app context
+        return 20
+
+
+def public_point(latitude: float | None, longitude: float | None,
+                 precision: str = "approximate") -> tuple[float | None, float | None]:
+    """The point a visitor may see: exact when the organiser said so, else rounded to about 1 km."""
+    if latitude is None or longitude is None or precision == "exact":
+        return latitude, longitude
+    return round(latitude, PUBLIC_DECIMALS), round(longitude, PUBLIC_DECIMALS)
+
+
+def is_public(listing: Listing) -> bool:
+    """Whether anyone may see a listing: published, and its owner not suspended."""
+    owner = listing.owner
+    return listing.status == STATUS_PUBLISHED and not (owner is not None and owner.is_suspended)
+
+
+# For callers that combine filters themselves (area pages, exports): the same "who may be seen" rule.
+def public_listing_clause():
+    """SQL condition for 'a visitor may see this listing': published and its owner not suspended."""
+    return and_(
+        Listing.status == STATUS_PUBLISHED,
+        or_(
+            Listing.owner_id.is_(None),
+            ~select(User.id).where(User.id == Listing.owner_id, User.suspended_at.is_not(None)).exists(),
+        ),
+    )
