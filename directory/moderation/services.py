@@ -79,6 +79,7 @@ ACTION_SUSPEND = "suspend"
 ACTION_UNSUSPEND = "unsuspend"
 ACTION_ROLE_CHANGE = "role_change"
 ACTION_ADMIN_SIGN_IN = "admin_sign_in"  # written by accounts on an admin's sign-in
+ACTION_TWO_FACTOR_ENABLED = "two_factor_enabled"
 
 ACTION_LABELS = {
     ACTION_SUBMIT: "Submitted for review",
@@ -101,6 +102,7 @@ ACTION_LABELS = {
     ACTION_UNSUSPEND: "Suspension lifted",
     ACTION_ROLE_CHANGE: "Role changed",
     ACTION_ADMIN_SIGN_IN: "Admin signed in",
+    ACTION_TWO_FACTOR_ENABLED: "Two-step sign-in turned on",
 }
 
 # Statuses in which a listing has been approved once, so edits go through a revision.
@@ -470,8 +472,11 @@ def reconfirm(listing: Listing, actor: User | None = None, via: str = "link") ->
     )
 
 
-def expire_stale(now: datetime | None = None) -> int:
-    """Published listings nobody confirmed for EXPIRE_AFTER_DAYS leave the search until reconfirmed."""
+def expire_stale(now: datetime | None = None) -> list[int]:
+    """Published listings nobody confirmed for EXPIRE_AFTER_DAYS leave the search until reconfirmed.
+
+    Returns the ids of the listings it expired (one audit row each).
+    """
     now = now or utcnow()
     cutoff = now - timedelta(days=current_app.config["EXPIRE_AFTER_DAYS"])
     session = db.session
@@ -483,7 +488,7 @@ def expire_stale(now: datetime | None = None) -> int:
             )
         )
     )
-    expired = 0
+    expired: list[int] = []
     for listing_id in ids:
         result = session.execute(
             update(Listing)
@@ -494,10 +499,10 @@ def expire_stale(now: datetime | None = None) -> int:
         if result.rowcount == 1:
             record(ACTION_EXPIRE, None, session=session, listing_id=listing_id,
                    reason=f"not confirmed for {current_app.config['EXPIRE_AFTER_DAYS']} days")
-            expired += 1
+            expired.append(listing_id)
         session.commit()
     if expired:
-        logger.info("%s stale listings expired", expired)
+        logger.info("%s stale listings expired", len(expired))
     return expired
 
 

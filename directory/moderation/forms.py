@@ -1,0 +1,127 @@
+"""Forms for admin decisions, the public report form, the reconfirm page and the admin second factor."""
+
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from wtforms import EmailField, RadioField, SelectField, StringField, SubmitField, TextAreaField
+from wtforms.validators import DataRequired, Email, InputRequired, Length, Optional, Regexp
+
+from .models import REPORT_REASONS
+from .services import MAX_REASON_LENGTH
+
+NOTE_HELP = "The owner sees this in an e-mail. Required to reject, request changes or unpublish."
+
+
+class _NoteForm(FlaskForm):
+    """A note to the owner plus one submit button per decision; some decisions need the note."""
+
+    note = TextAreaField("Note to the owner", validators=[Optional(), Length(max=MAX_REASON_LENGTH)],
+                         description=NOTE_HELP)
+    NEEDS_NOTE: tuple[str, ...] = ()
+
+    def decision(self) -> str | None:
+        """Which button was pressed."""
+        for name in self.DECISIONS:
+            if getattr(self, name).data:
+                return name
+        return None
+
+    def validate(self, extra_validators=None) -> bool:
+        if not super().validate(extra_validators):
+            return False
+        decision = self.decision()
+        if decision is None:
+            self.form_errors.append("Please choose a decision.")
+            return False
+        if decision in self.NEEDS_NOTE and not (self.note.data or "").strip():
+            self.note.errors.append("Please write a note: the owner needs to know why.")
+            return False
+        return True
+
+
+class ReviewForm(_NoteForm):
+    """Decide on a new listing (or an edit)."""
+
+    approve = SubmitField("Approve")
+    request_changes = SubmitField("Request changes")
+    reject = SubmitField("Reject")
+    DECISIONS = ("approve", "request_changes", "reject")
+    NEEDS_NOTE = ("request_changes", "reject")
+
+
+class UnpublishForm(_NoteForm):
+    """Take a published listing down."""
+
+    note = TextAreaField("Reason for unpublishing", validators=[Optional(), Length(max=MAX_REASON_LENGTH)],
+                         description="The owner sees this in an e-mail.")
+    unpublish = SubmitField("Unpublish")
+    DECISIONS = ("unpublish",)
+    NEEDS_NOTE = ("unpublish",)
+
+
+class ReportResolveForm(_NoteForm):
+    """Close a report: dismiss it, ask the owner for an edit, or unpublish the listing."""
+
+    note = TextAreaField("Note", validators=[Optional(), Length(max=MAX_REASON_LENGTH)],
+                         description="Sent to the owner when you ask for an edit or unpublish.")
+    dismiss = SubmitField("Dismiss")
+    request_edit = SubmitField("Ask the owner to edit")
+    unpublish = SubmitField("Unpublish listing")
+    DECISIONS = ("dismiss", "request_edit", "unpublish")
+    NEEDS_NOTE = ("request_edit", "unpublish")
+
+
+class ReportForm(FlaskForm):
+    """The public 'Report a problem' form: no account needed."""
+
+    reason = RadioField("What is wrong?", choices=list(REPORT_REASONS.items()),
+                        validators=[InputRequired(message="Please choose what is wrong.")])
+    message = TextAreaField("Anything else we should know?", validators=[Optional(), Length(max=2000)],
+                            description="Optional. Please don't include anyone's private details.")
+    email = EmailField("Your e-mail address", validators=[Optional(), Email(), Length(max=254)],
+                       description="Optional, only if you would like us to follow up. Never shown or shared.")
+    submit = SubmitField("Send report")
+
+
+class SuspendForm(FlaskForm):
+    reason = TextAreaField("Reason", validators=[DataRequired(message="Please give a reason."),
+                                                 Length(max=500)],
+                           description="Sent to the user and kept in the audit log.")
+    submit = SubmitField("Suspend account")
+
+
+class UnsuspendForm(FlaskForm):
+    submit = SubmitField("Lift suspension")
+
+
+class AuditFilterForm(FlaskForm):
+    """GET filters for the audit log (no CSRF: it changes nothing)."""
+
+    class Meta:
+        csrf = False
+
+    actor = SelectField("Admin", choices=[], validators=[Optional()])
+    action = SelectField("Action", choices=[], validators=[Optional()])
+    listing = StringField("Listing (id or slug)", validators=[Optional(), Length(max=120)])
+
+
+class StillMeetingForm(FlaskForm):
+    """The reminder link's page: three buttons, all POST, so mail scanners that fetch links change nothing."""
+
+    yes = SubmitField("Yes, nothing changed")
+    change = SubmitField("I need to change something")
+    stopped = SubmitField("We stopped meeting")
+
+    def answer(self) -> str | None:
+        for name in ("yes", "change", "stopped"):
+            if getattr(self, name).data:
+                return name
+        return None
+
+
+class TwoFactorForm(FlaskForm):
+    code = StringField("6-digit code", validators=[
+        DataRequired(message="Please enter the code from your app."),
+        Regexp(r"^\s*\d{3}\s?\d{3}\s*$", message="The code is 6 digits."),
+    ], render_kw={"autocomplete": "one-time-code", "inputmode": "numeric"})
+    submit = SubmitField("Verify")
