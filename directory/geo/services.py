@@ -220,6 +220,18 @@ def place_label(name: str, country: str, region: str | None) -> str:
     return ", ".join(parts)
 
 
+def place_query(name: str, country: str, region: str | None) -> str:
+    """What to type to find a town again: its label, with the region spelled out where the
+    abbreviation could mean another country ('London, CA' would find London, Ontario)."""
+    label = place_label(name, country, region)
+    shown = region_label(country, region)
+    if country == "US" and shown:
+        countries = {pair[0] for pair in _QUALIFIERS.get(normalise(shown), ())}
+        if countries != {"US"}:
+            return f"{name}, {REGION_NAMES['US'].get(shown, shown)}"
+    return label
+
+
 def to_location(place: Place) -> Location:
     """A gazetteer row as a Location."""
     if place.kind == "postal" and place.postal_code:
@@ -230,7 +242,7 @@ def to_location(place: Place) -> Location:
         query = place.postal_code
     else:
         label = place_label(place.name, place.country, place.region)
-        query = label
+        query = place_query(place.name, place.country, place.region)
     return Location(
         name=place.name,
         label=label,
@@ -249,6 +261,7 @@ def _town_from_postal(rows: Sequence[Place]) -> Location:
     """A town known only by its ZIP codes (small US places): the mean of its ZIP centroids."""
     first = rows[0]
     label = place_label(first.name, first.country, first.region)
+    query = place_query(first.name, first.country, first.region)
     return Location(
         name=first.name,
         label=label,
@@ -259,7 +272,7 @@ def _town_from_postal(rows: Sequence[Place]) -> Location:
         region=first.region,
         postal_code=None,
         kind="city",
-        query=label,
+        query=query,
     )
 
 
