@@ -6,7 +6,7 @@ import gzip
 import math
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import func, select
 
@@ -263,6 +263,12 @@ def test_nearest_place_is_the_closest_row(geo):
     assert nearest_place(91, 0) is None
 
 
+def test_nearest_place_looks_across_the_antimeridian(geo):
+    # 179.9E is closer to the Chatham Islands (176.5W) than to mainland New Zealand.
+    place = nearest_place(-44.0, 179.9)
+    assert (place.country, place.time_zone) == ("NZ", "Pacific/Chatham")
+
+
 # --------------------------------------------------------------------------------------------------
 # Nothing found, and bad input
 
@@ -324,6 +330,13 @@ def test_hostile_input_never_raises_and_changes_nothing(geo):
     for text in ("a" * 10_000, "'; DROP TABLE places; --", "", "NaN,NaN", "1e309,1e309", "-91,200"):
         assert locate(text).location is None, text
     assert locate("Ｓｐｒｉｎｇｆｉｅｌｄ").location.name == "Springfield"  # full-width letters fold
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(text=st.text(max_size=150))
+def test_any_text_at_all_never_raises(geo, text):
+    result = locate(text)
+    assert result.location is None or result.location.time_zone
 
 
 def test_non_string_input_finds_nothing(geo):

@@ -335,11 +335,12 @@ def _zip_suggestions(code: str) -> list[Location]:
     prefix = code[:3]
     rows = db.session.scalars(
         select(Place).where(
-            Place.postal_code >= prefix, Place.postal_code < prefix + "~", Place.country == "US",
-            Place.kind == "postal",
+            Place.postal_code >= prefix, Place.postal_code < prefix + "~", Place.kind == "postal",
         ).limit(500)
     ).all()
-    rows = sorted(rows, key=lambda p: (abs(int(p.postal_code) - int(code)), p.postal_code))
+    # Country is checked here, not in SQL, so the database ranges over the postal-code index.
+    rows = sorted((p for p in rows if p.country == "US" and p.postal_code.isdigit()),
+                  key=lambda p: (abs(int(p.postal_code) - int(code)), p.postal_code))
     return [to_location(p) for p in rows[:MAX_SUGGESTIONS]]
 
 
@@ -374,24 +375,32 @@ def parse_coordinates(text: str) -> tuple[float, float] | None:
 
 
 def nearest_place(latitude: float, longitude: float) -> Place | None:
-    """The gazetteer row closest to a point, searching ever wider boxes around it."""
+    """The gazetteer row closest to a point.
+
+    One pass over the table (there is no index on coordinates): the database orders rows by a flat
+    approximation of distance, then the closest few are re-ranked by great-circle distance.
+    """
     if not (-90 <= latitude <= 90 and -180 <= longitude <= 180):
         return None
-    for radius in (15, 60, 250, 1000, 3000):
-        min_lat, max_lat, min_lon, max_lon = bounding_box(latitude, longitude, radius)
-        rows = db.session.scalars(
-            select(Place).where(
-                Place.kind.in_(PLACE_KINDS),
-                Place.latitude.between(min_lat, max_lat),
-                Place.longitude.between(min_lon, max_lon),
-            )
+    scale = max(math.cos(math.radians(latitude)), 0.01)
+    candidates: list[tuple[float, int]] = []
+    # Near the antimeridian, also look at the other side of it.
+    centres = [longitude]
+    if abs(longitude) > 170:
+        centres.append(longitude - 360 if longitude > 0 else longitude + 360)
+    for centre in centres:
+        d_lat = Place.latitude - latitude
+        d_lon = (Place.longitude - centre) * scale
+        rows = db.session.execute(
+            select(Place.id, Place.latitude, Place.longitude)
+            .where(Place.kind.in_(PLACE_KINDS))
+            .order_by(d_lat * d_lat + d_lon * d_lon, Place.id)
+            .limit(25)
         ).all()
-        if rows:
-            ranked = ((distance_miles(latitude, longitude, p.latitude, p.longitude), p.id, p) for p in rows)
-            miles, _, best = min(ranked)
-            if miles <= radius:
-                return best
-    return None
+        candidates.extend((distance_miles(latitude, longitude, lat, lon), id_) for id_, lat, lon in rows)
+    if not candidates:
+        return None
+    return db.session.get(Place, min(candidates)[1])
 
 
 def _locate_point(latitude: float, longitude: float) -> Location:
