@@ -247,10 +247,12 @@ def to_ical(listing: Listing, *, url: str, host: str, location: str, site_name: 
     calendar.add("calscale", "GREGORIAN")
     calendar.add("x-wr-calname", listing.name)
     stamp = (listing.updated_at or datetime.now(UTC).replace(tzinfo=None)).replace(tzinfo=UTC)
+    earliest = None
     for meeting in listing.meetings:
         first = first_occurrence_on_or_after(meeting, zone, calendar_start_date(meeting, listing))
         if first is None:
             continue
+        earliest = min(earliest or first.start.date(), first.start.date())
         event = Event()
         event.add("uid", f"listing-{listing.id}-meeting-{meeting.id}@{host}")
         event.add("dtstamp", stamp)
@@ -266,5 +268,8 @@ def to_ical(listing: Listing, *, url: str, host: str, location: str, site_name: 
             description = f"{description}\n\n{meeting.notes}".strip()
         event.add("description", f"{description}\n\n{url}".strip())
         calendar.add_component(event)
-    calendar.add_missing_timezones()
+    if earliest is not None:
+        # Zone rules from the first meeting on, for the years a subscribed calendar will look ahead.
+        today = datetime.now(UTC).date()
+        calendar.add_missing_timezones(first_date=earliest, last_date=date(max(2038, today.year + 15), 1, 1))
     return calendar.to_ical()

@@ -325,20 +325,24 @@ def kind_phrase(listing: Listing) -> str:
     return "online mentor" if listing.format == "online" else "mentor"
 
 
-def page_title(listing: Listing, where: str) -> str:
-    """"Demo: Fathers' circle — men's support group in Dayton, OH"."""
+def title_phrase(listing: Listing) -> str:
+    """"men's support group in Dayton, OH", "online mentor"."""
     town = town_text(listing)
     phrase = kind_phrase(listing)
-    if town and listing.format != "online":
-        phrase = f"{phrase} in {town}"
+    return f"{phrase} in {town}" if town and listing.format != "online" else phrase
+
+
+def page_title(listing: Listing, where: str) -> str:
+    """"Demo: Fathers' circle — men's support group in Dayton, OH"."""
     prefix = "Demo: " if listing.is_demo and not listing.name.lower().startswith("demo") else ""
-    return f"{prefix}{listing.name} — {phrase}"
+    return f"{prefix}{listing.name} — {title_phrase(listing)}"
 
 
 def meta_description(listing: Listing, where: str) -> str:
     summary = (listing.summary or listing.description or "").strip()
     topics = ", ".join(topic.name for topic in listing.topics[:4])
-    parts = [page_title(listing, where).split(" — ", 1)[1].capitalize() + "."]
+    phrase = title_phrase(listing)
+    parts = [phrase[:1].upper() + phrase[1:] + "."]
     if topics:
         parts.append(f"Topics: {topics}.")
     if summary:
