@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask_wtf import FlaskForm
 from wtforms import EmailField, RadioField, SelectField, StringField, SubmitField, TextAreaField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, InputRequired, Length, Optional, Regexp
 
 from .models import REPORT_REASONS
@@ -74,7 +75,7 @@ class ReportResolveForm(_NoteForm):
 class ReportForm(FlaskForm):
     """The public 'Report a problem' form: no account needed."""
 
-    reason = RadioField("What is wrong?", choices=list(REPORT_REASONS.items()),
+    reason = RadioField("What is wrong?", choices=[SelectChoice(*item) for item in REPORT_REASONS.items()],
                         validators=[InputRequired(message="Please choose what is wrong.")])
     message = TextAreaField("Anything else we should know?", validators=[Optional(), Length(max=2000)],
                             description="Optional. Please don't include anyone's private details.")

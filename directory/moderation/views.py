@@ -24,6 +24,7 @@ from flask import (
 )
 from flask_login import current_user
 from sqlalchemy import func, select
+from wtforms.fields.choices import SelectChoice
 
 from ..accounts.models import ROLE_ADMIN, User
 from ..extensions import db, limiter
@@ -446,9 +447,10 @@ def audit():
     """Read-only on purpose: there is no route that edits or deletes an audit row."""
     form = AuditFilterForm(request.args)
     admins = list(db.session.scalars(select(User).where(User.role == ROLE_ADMIN).order_by(User.email)))
-    form.actor.choices = [("", "Anyone")] + [(str(user.id), user.email) for user in admins]
+    form.actor.choices = [SelectChoice("", "Anyone"), *(SelectChoice(str(user.id), user.email)
+                                                         for user in admins)]
     actions = sorted(services.ACTION_LABELS.items(), key=lambda item: item[1])
-    form.action.choices = [("", "Any action"), *actions]
+    form.action.choices = [SelectChoice("", "Any action"), *(SelectChoice(*item) for item in actions)]
     statement = select(ModerationEvent).order_by(ModerationEvent.created_at.desc(), ModerationEvent.id.desc())
     form.validate()
     if form.actor.data and form.actor.data.isdigit():

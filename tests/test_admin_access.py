@@ -1,0 +1,185 @@
+"""Every /admin route, found in the URL map, refuses anonymous visitors and ordinary users.
+
+And the optional second factor: with ADMIN_REQUIRE_2FA on, an admin sets up a TOTP and enters a code
+once per session before any admin page opens.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pyotp
+import pytest
+from flask import g
+
+from directory.extensions import db
+from directory.moderation.access import TWO_FACTOR_SESSION_KEY
+from directory.moderation.models import ModerationEvent, Report, Revision
+
+METHODS = ("GET", "POST")
+
+
+def sign_in(client, user) -> None:
+    """What Flask-Login's login_user leaves in the session.
+
+    Test requests share the test's app context, so the user Flask-Login cached in `g` is dropped too.
+    """
+    with client.session_transaction() as session:
+        session["_user_id"] = user.get_id()
+        session["_fresh"] = True
+    g.pop("_login_user", None)
+
+
+def admin_rules(app) -> list[tuple[str, str]]:
+    """(method, rule) for every route under /admin, whoever wrote it."""
+    found = []
+    for rule in app.url_map.iter_rules():
+        if rule.rule.startswith("/admin"):
+            for method in sorted(rule.methods & set(METHODS)):
+                found.append((method, rule.rule))
+    return found
+
+
+@pytest.fixture
+def world(make_user, make_listing):
+    """One of everything an admin URL can point at; every id in the rules resolves to a real row."""
+    owner = make_user("owner@example.org")
+    listing = make_listing(owner)
+    revision = Revision(listing_id=listing.id, author_id=owner.id, data={"name": "x"}, status="pending", note="")
+    report = Report(listing_id=listing.id, reason="other", message="", email="", status="open")
+    db.session.add_all([revision, report])
+    db.session.commit()
+    return {"listing_id": listing.id, "revision_id": revision.id, "report_id": report.id, "user_id": owner.id}
+
+
+def fill(rule: str, values: dict[str, int]) -> str:
+    def replace(match: re.Match) -> str:
+        name = match.group(1).split(":")[-1]
+        return str(values[name])
+
+    return re.sub(r"<([^>]+)>", replace, rule)
+
+
+def test_there_are_admin_routes_to_sweep(app):
+    rules = {rule for _method, rule in admin_rules(app)}
+    assert {"/admin/", "/admin/reports", "/admin/users", "/admin/audit"} <= rules
+
+
+def test_anonymous_visitors_are_sent_to_sign_in_everywhere(app, client, world):
+    has_sign_in = "accounts.sign_in" in app.view_functions
+    for method, rule in admin_rules(app):
+        response = client.open(fill(rule, world), method=method)
+        if has_sign_in:
+            assert response.status_code == 302, (method, rule)
+            assert "/admin" not in response.headers["Location"].split("?")[0], (method, rule)
+        else:
+            assert response.status_code == 401, (method, rule)
+    assert db.session.query(ModerationEvent).count() == 0
+
+
+def test_ordinary_users_get_403_everywhere(app, client, world, make_user):
+    sign_in(client, make_user("member@example.org"))
+    for method, rule in admin_rules(app):
+        response = client.open(fill(rule, world), method=method, data={"approve": "Approve"})
+        assert response.status_code == 403, (method, rule)
+    assert db.session.query(ModerationEvent).count() == 0
+
+
+def test_admins_open_every_admin_page(app, client, world, make_user):
+    sign_in(client, make_user("admin@example.org", admin=True))
+    for method, rule in admin_rules(app):
+        if method != "GET":
+            continue
+        response = client.get(fill(rule, world))
+        # The second-factor pages send an admin without 2FA configured onwards; all else renders.
+        assert response.status_code in (200, 302), (rule, response.status_code)
+        if response.status_code == 200:
+            assert b"<h1" in response.data, rule
+
+
+def test_admin_posts_are_not_blocked_for_admins(app, client, world, make_user):
+    """A POST without a decision re-renders with an error (400), never a 403 or a 500."""
+    sign_in(client, make_user("admin@example.org", admin=True))
+    for method, rule in admin_rules(app):
+        if method != "POST" or "2fa" in rule:
+            continue
+        response = client.post(fill(rule, world), data={})
+        assert response.status_code in (302, 400), (rule, response.status_code)
+
+
+def test_a_suspended_admin_is_locked_out(app, client, make_user):
+    admin = make_user(admin=True)
+    sign_in(client, admin)
+    admin.suspended_at = admin.created_at
+    db.session.commit()
+    response = client.get("/admin/")
+    assert response.status_code in (302, 401)
+
+
+def test_admin_nav_shows_counts_to_admins_only(app, client, make_user, make_listing):
+    make_listing(make_user(), status="pending")
+    sign_in(client, make_user(admin=True))
+    page = client.get("/admin/").get_data(as_text=True)
+    assert 'aria-label="1 waiting"' in page
+    assert "Admin (1 waiting)" in client.get("/").get_data(as_text=True)
+    member = app.test_client()
+    sign_in(member, make_user())
+    assert "waiting" not in member.get("/").get_data(as_text=True)
+
+
+# ---------------------------------------------------------------------------------------------- second factor
+
+
+@pytest.mark.config(ADMIN_REQUIRE_2FA=True)
+def test_admin_without_totp_is_sent_to_set_it_up_then_gets_in(app, client, make_user):
+    admin = make_user("admin@example.org", admin=True)
+    sign_in(client, admin)
+    response = client.get("/admin/users")
+    assert response.status_code == 302 and "/admin/2fa/setup" in response.headers["Location"]
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    secret = re.search(r'<code class="secret">([A-Z2-7]+)</code>', page).group(1)
+    assert "otpauth://totp/" in page
+
+    wrong = client.post("/admin/2fa/setup?next=/admin/users", data={"code": "000000"})
+    assert wrong.status_code == 200 and "did not match" in wrong.get_data(as_text=True)
+
+    right = client.post("/admin/2fa/setup?next=/admin/users", data={"code": pyotp.TOTP(secret).now()})
+    assert right.status_code == 302 and right.headers["Location"].endswith("/admin/users")
+    db.session.refresh(admin)
+    assert admin.totp_secret == secret
+    assert client.get("/admin/users").status_code == 200
+    assert db.session.query(ModerationEvent).filter_by(action="two_factor_enabled").count() == 1
+
+
+@pytest.mark.config(ADMIN_REQUIRE_2FA=True)
+def test_admin_with_totp_enters_a_code_once_per_session(app, client, make_user):
+    secret = pyotp.random_base32()
+    admin = make_user("admin@example.org", admin=True, totp_secret=secret)
+    sign_in(client, admin)
+    response = client.get("/admin/audit")
+    assert response.status_code == 302 and "/admin/2fa?" in response.headers["Location"]
+    assert client.post("/admin/2fa?next=/admin/audit", data={"code": "12345x"}).status_code == 200
+    done = client.post("/admin/2fa?next=//evil.example/", data={"code": pyotp.TOTP(secret).now()})
+    assert done.status_code == 302 and done.headers["Location"].endswith("/admin/")  # bad next ignored
+    assert client.get("/admin/audit").status_code == 200
+
+    # A new session (another browser) asks again.
+    other = app.test_client()
+    sign_in(other, admin)
+    assert other.get("/admin/audit").status_code == 302
+
+
+@pytest.mark.config(ADMIN_REQUIRE_2FA=True)
+def test_a_second_factor_pass_belongs_to_one_account_and_session_version(app, client, make_user):
+    admin = make_user(admin=True, totp_secret=pyotp.random_base32())
+    sign_in(client, admin)
+    with client.session_transaction() as session:
+        session[TWO_FACTOR_SESSION_KEY] = "999:1"
+    assert client.get("/admin/").status_code == 302
+
+
+@pytest.mark.config(ADMIN_REQUIRE_2FA=True)
+def test_members_never_see_the_second_factor_pages(client, make_user):
+    sign_in(client, make_user())
+    assert client.get("/admin/2fa/setup").status_code == 403
+    assert client.get("/admin/2fa").status_code == 403
