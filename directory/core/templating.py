@@ -105,7 +105,7 @@ def checkbox_choices(field) -> list[tuple[Any, str, bool]]:
 
 
 def timeago(value: datetime | date | None, now: datetime | None = None) -> str:
-    """'today', 'yesterday', '12 days ago', '3 months ago', '2 years ago' (naive UTC in, like the database)."""
+    """'today', 'yesterday', '12 days ago', '3 months ago', '2 years ago'; naive UTC in, as stored."""
     if value is None:
         return "never"
     now = now or utcnow()
@@ -135,7 +135,7 @@ def miles(value: float | int | None) -> str:
     distance = float(value)
     if distance < 0.1:
         return "under 0.1 mi"
-    if distance < 10:
+    if distance < 9.95:  # what would round to "10.0" reads better as "10"
         return f"{distance:.1f} mi"
     return f"{round(distance):,} mi"
 

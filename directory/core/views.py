@@ -7,11 +7,11 @@ from sqlalchemy import select, text
 
 from ..extensions import db
 from ..listings.models import Topic
+from ..listings.search import RADII
 
 blueprint = Blueprint("core", __name__)
 
-# The radius choices on the home page's search form, in miles; the search page offers the same.
-RADIUS_CHOICES = (1, 5, 10, 25, 50, 100)
+# The home page offers the search page's radius choices (miles).
 DEFAULT_RADIUS = 10
 
 
@@ -19,7 +19,7 @@ DEFAULT_RADIUS = 10
 def home():
     topics = db.session.scalars(select(Topic).order_by(Topic.position, Topic.name)).all()
     return render_template(
-        "core/home.html", topics=topics, radius_choices=RADIUS_CHOICES, default_radius=DEFAULT_RADIUS
+        "core/home.html", topics=topics, radius_choices=RADII, default_radius=DEFAULT_RADIUS
     )
 
 

@@ -10,28 +10,9 @@
     }
   }
 
-  function setHidden(form, name, value) {
-    var input = form.querySelector('input[type="hidden"][name="' + name + '"]');
-    if (!input) {
-      input = document.createElement("input");
-      input.type = "hidden";
-      input.name = name;
-      form.appendChild(input);
-    }
-    input.value = value;
-  }
-
-  function clearHidden(form) {
-    ["lat", "lng"].forEach(function (name) {
-      var input = form.querySelector('input[type="hidden"][name="' + name + '"]');
-      if (input) {
-        input.parentNode.removeChild(input);
-      }
-    });
-  }
-
-  /* "Use my location" on forms marked data-geolocate, only where the browser can do it.
-     The position is rounded to 3 decimals (about 100 m): enough to sort by distance, no more. */
+  /* "Use my location" on forms marked data-geolocate, only where the browser can do it. It writes
+     "lat,lng" into the near field, which the search understands as a point. The position is rounded to
+     3 decimals (about 100 m): enough to sort by distance, no more. */
   function addGeolocation() {
     if (!("geolocation" in navigator) || !window.isSecureContext) {
       return;
@@ -53,10 +34,6 @@
       slot.appendChild(button);
       slot.appendChild(status);
 
-      near.addEventListener("input", function () {
-        clearHidden(form);
-      });
-
       button.addEventListener("click", function () {
         button.disabled = true;
         button.setAttribute("aria-busy", "true");
@@ -66,8 +43,6 @@
             var lat = position.coords.latitude.toFixed(3);
             var lng = position.coords.longitude.toFixed(3);
             near.value = lat + "," + lng;
-            setHidden(form, "lat", lat);
-            setHidden(form, "lng", lng);
             button.disabled = false;
             button.removeAttribute("aria-busy");
             status.textContent = "Using your location. Choose the rest, then search.";

@@ -136,7 +136,8 @@ def page(browser, requests_made, console_log):
 def phone_page(browser, requests_made, console_log):
     """A phone: 375x812, touch, mobile viewport rules."""
     context, new_page = _new_page(
-        browser, requests_made, console_log, viewport=PHONE, is_mobile=True, has_touch=True, device_scale_factor=2
+        browser, requests_made, console_log,
+        viewport=PHONE, is_mobile=True, has_touch=True, device_scale_factor=2,
     )
     yield new_page
     context.close()
