@@ -283,7 +283,7 @@ def test_unknown_text_finds_nothing_without_raising(geo):
 @pytest.mark.parametrize(
     ("text", "expected"),
     [("Austn", ("Austin", "TX")), ("Springfeld, IL", ("Springfield", "IL")), ("Sprin", ("Springfield", "MO")),
-     ("Texas", ("Houston", "TX"))],
+     ("Texas", ("Houston", "TX")), ("Boston, Lincolnshire", ("Boston", "ENG"))],
 )
 def test_near_misses_get_suggestions(geo, text, expected):
     result = locate(text)

@@ -531,6 +531,13 @@ def _locate_into(raw: str, result: LocateResult) -> None:
     if whole:
         result.suggestions = _region_suggestions(whole)
         return
+    # "Boston, Lincolnshire": a known name followed by words we do not know (a county, a typo).
+    tokens = key.split()
+    for end in range(min(len(tokens), 6) - 1, 0, -1):
+        match = _match_name(" ".join(tokens[:end]), None)
+        if match:
+            result.suggestions = [match[0], *match[1]][:MAX_SUGGESTIONS]
+            return
     for name, allowed in reversed(candidates):
         result.suggestions = _name_suggestions(name, allowed)
         if result.suggestions:
