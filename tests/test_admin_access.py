@@ -45,7 +45,8 @@ def world(make_user, make_listing):
     """One of everything an admin URL can point at; every id in the rules resolves to a real row."""
     owner = make_user("owner@example.org")
     listing = make_listing(owner)
-    revision = Revision(listing_id=listing.id, author_id=owner.id, data={"name": "x"}, status="pending", note="")
+    revision = Revision(listing_id=listing.id, author_id=owner.id, data={"name": "x"}, status="pending",
+                        note="")
     report = Report(listing_id=listing.id, reason="other", message="", email="", status="open")
     db.session.add_all([revision, report])
     db.session.commit()

@@ -16,6 +16,8 @@ from directory.moderation import services
 from directory.moderation.models import ModerationEvent, Revision
 from directory.moderation.services import AlreadyDecided, ModerationError
 
+from .test_admin_access import sign_in
+
 
 def events(action: str | None = None) -> list[ModerationEvent]:
     statement = select(ModerationEvent).order_by(ModerationEvent.id)
@@ -62,7 +64,8 @@ def test_submit_then_approve_publishes_and_mails_the_owner(pending, owner, admin
     listing = db.session.get(Listing, pending.id)
     assert listing.status == "published"
     assert listing.published_at is not None and listing.last_confirmed_at is not None
-    assert [(event.action, event.actor_id) for event in events()] == [("submit", owner.id), ("approve", admin.id)]
+    assert [(event.action, event.actor_id) for event in events()] == [
+        ("submit", owner.id), ("approve", admin.id)]
     mail = sent_mail()[-1]
     assert mail["To"] == owner.email and "published" in mail["Subject"]
 
@@ -77,7 +80,7 @@ def test_members_cannot_decide(pending, owner):
     (services.reject, "rejected"),
     (services.request_changes, "changes_requested"),
 ])
-def test_reasoned_decisions_need_a_reason_and_the_owner_sees_it(pending, admin, owner, sent_mail, decide, status):
+def test_reasoned_decisions_need_a_reason_and_the_owner_sees_it(pending, admin, sent_mail, decide, status):
     with pytest.raises(ModerationError, match="owner will see"):
         decide(pending, admin, "   ")
     assert db.session.get(Listing, pending.id).status == "pending"
@@ -146,11 +149,12 @@ def test_a_decision_on_a_decided_listing_is_already_decided(pending, admin, make
 
 
 def test_two_sessions_with_the_same_stale_page_cannot_both_decide(app, pending, admin, make_user):
-    """Admin B loaded the pending listing before admin A approved it: B's conditional UPDATE matches nothing."""
+    """Admin B loaded the pending listing before admin A approved it: B's conditional UPDATE matches none."""
     other_id = make_user(admin=True).id
     listing_id, admin_id = pending.id, admin.id
     db.session.commit()
-    with Session(db.engine, expire_on_commit=False) as first, Session(db.engine, expire_on_commit=False) as second:
+    with (Session(db.engine, expire_on_commit=False) as first,
+          Session(db.engine, expire_on_commit=False) as second):
         listing_a, admin_a = first.get(Listing, listing_id), first.get(type(admin), admin_id)
         listing_b, admin_b = second.get(Listing, listing_id), second.get(type(admin), other_id)
         first.commit()
@@ -199,7 +203,8 @@ def test_two_admins_racing_in_threads_make_one_decision(app, pending, admin, mak
     decisions = [event for event in events() if event.action in ("approve", "reject")]
     assert len(decisions) == 1
     winner = decisions[0].action
-    assert db.session.get(Listing, listing_id).status == {"approve": "published", "reject": "rejected"}[winner]
+    expected = {"approve": "published", "reject": "rejected"}[winner]
+    assert db.session.get(Listing, listing_id).status == expected
 
 
 # ---------------------------------------------------------------------------------------------- revisions
@@ -291,7 +296,7 @@ def test_unpublish_and_withdraw_supersede_pending_edits(make_listing, owner, adm
     assert revision.status == "superseded"
 
 
-# ---------------------------------------------------------------------------------------------- users and roles
+# ------------------------------------------------------------------------------------------- users and roles
 
 
 def test_suspension_ends_sessions_and_is_audited(make_user, admin, sent_mail):
@@ -320,3 +325,207 @@ def test_role_change_writes_one_row_and_none_when_unchanged(make_user):
     assert services.set_role(user, "admin") is None
     assert db.session.scalar(select(func.count()).select_from(ModerationEvent)) == 1
     assert events()[0].reason == "member → admin"
+
+
+# ---------------------------------------------------------------------------------------------- admin pages
+
+
+@pytest.fixture
+def admin_client(client, admin):
+    sign_in(client, admin)
+    return client
+
+
+def test_queue_lists_pending_listings_and_revisions_oldest_first(admin_client, make_listing, owner):
+    import time_machine
+
+    with time_machine.travel("2025-01-01 10:00Z", tick=False) as clock:
+        older = make_listing(owner, status="draft", name="Older group")
+        services.submit(older, owner)
+        clock.move_to("2025-01-02 10:00Z")
+        newer = make_listing(owner, status="draft", name="Newer group")
+        services.submit(newer, owner)
+        published = make_listing(owner, name="Published group")
+        services.propose_revision(published, owner, {"summary": "New summary"})
+    make_listing(owner, status="draft", name="Draft group")
+    page = admin_client.get("/admin/").get_data(as_text=True)
+    assert page.index("Older group") < page.index("Newer group")
+    assert "Edit to “Published group”" in page
+    assert "Draft group" not in page
+
+
+def test_review_page_shows_the_full_listing_including_private_contact(admin_client, pending):
+    page = admin_client.get(f"/admin/listings/{pending.id}").get_data(as_text=True)
+    assert pending.name in page and pending.contact_email in page and "Tuesday 19:00" in page
+    assert "Approve" in page and "Request changes" in page and "Reject" in page
+
+
+def test_approve_from_the_review_page(admin_client, pending, sent_mail):
+    response = admin_client.post(f"/admin/listings/{pending.id}/decide", data={"approve": "Approve"})
+    assert response.status_code == 302 and response.headers["Location"].endswith("/admin/")
+    assert db.session.get(Listing, pending.id).status == "published"
+    assert len(sent_mail()) == 1
+
+
+def test_reject_without_a_reason_rerenders_with_the_message(admin_client, pending):
+    response = admin_client.post(f"/admin/listings/{pending.id}/decide",
+                                 data={"reject": "Reject", "note": " "})
+    assert response.status_code == 400
+    assert "the owner needs to know why" in response.get_data(as_text=True)
+    assert db.session.get(Listing, pending.id).status == "pending"
+    assert events("reject") == []
+
+
+def test_a_second_decision_from_a_stale_page_says_already_decided(admin_client, pending, make_user):
+    services.approve(pending, make_user(admin=True))
+    response = admin_client.post(f"/admin/listings/{pending.id}/decide", data={"reject": "R", "note": "No"},
+                                 follow_redirects=True)
+    assert "already decided by another admin" in response.get_data(as_text=True)
+    assert events("reject") == []
+
+
+def test_unpublish_from_the_review_page_needs_a_reason(admin_client, make_listing, owner, sent_mail):
+    listing = make_listing(owner)
+    url = f"/admin/listings/{listing.id}/unpublish"
+    assert admin_client.post(url, data={"unpublish": "U"}).status_code == 400
+    admin_client.post(f"/admin/listings/{listing.id}/unpublish",
+                      data={"unpublish": "U", "note": "The group closed in May."})
+    assert db.session.get(Listing, listing.id).status == "unpublished"
+    assert "The group closed in May." in sent_mail()[-1].get_body(("plain",)).get_content()
+
+
+def test_revision_page_shows_a_diff_and_highlights_contact_changes(admin_client, make_listing, owner):
+    listing = make_listing(owner, name="Tuesday Circle", contact_email="old@example.org")
+    data = snapshot(listing)
+    data["meetings"][0]["start_time"] = "18:30"
+    revision = services.propose_revision(listing, owner, {
+        "meetings": data["meetings"], "contact_email": "new@example.net", "online_url": "https://meet.example/x"})
+    page = admin_client.get(f"/admin/revisions/{revision.id}").get_data(as_text=True)
+    assert "Tuesday 19:00" in page and "Tuesday 18:30" in page
+    assert "old@example.org" in page and "new@example.net" in page
+    assert page.count('class="diff-sensitive"') == 2  # contact e-mail and join link
+    assert "Name" not in page.split("What changes")[1].split("Decision")[0]  # unchanged fields are left out
+
+
+def test_approve_revision_from_its_page(admin_client, make_listing, owner):
+    listing = make_listing(owner, name="Old name")
+    revision = services.propose_revision(listing, owner, {"name": "New name"})
+    admin_client.post(f"/admin/revisions/{revision.id}/decide", data={"approve": "Approve edit"})
+    assert db.session.get(Listing, listing.id).name == "New name"
+
+
+# ---------------------------------------------------------------------------------------------- users
+
+
+def test_users_page_searches_and_suspends(admin_client, make_user, make_listing, sent_mail):
+    spammer = make_user("spam@example.org", display_name="Spammer")
+    make_user("someone@example.org")
+    make_listing(spammer, name="Buy now")
+    page = admin_client.get("/admin/users?q=SPAM").get_data(as_text=True)
+    assert "spam@example.org" in page and "someone@example.org" not in page
+
+    refused = admin_client.post(f"/admin/users/{spammer.id}/suspend", data={"reason": ""})
+    assert refused.status_code == 400 and "Please give a reason." in refused.get_data(as_text=True)
+    admin_client.post(f"/admin/users/{spammer.id}/suspend", data={"reason": "Posting adverts"})
+    db.session.refresh(spammer)
+    assert spammer.is_suspended and spammer.suspension_reason == "Posting adverts"
+    assert "suspended" in sent_mail()[-1]["Subject"]
+    assert "spam@example.org" in admin_client.get("/admin/users?filter=suspended").get_data(as_text=True)
+
+    admin_client.post(f"/admin/users/{spammer.id}/unsuspend")
+    db.session.refresh(spammer)
+    assert not spammer.is_suspended
+    assert [event.action for event in events()] == ["suspend", "unsuspend"]
+
+
+def test_a_suspended_owner_s_listing_cannot_be_reported_or_reached(client, make_user, make_listing, admin):
+    owner = make_user()
+    listing = make_listing(owner)
+    services.suspend_user(owner, admin, "Spam")
+    assert client.get(f"/listings/{listing.slug}/report").status_code == 404
+
+
+# ---------------------------------------------------------------------------------------------- audit log
+
+
+def test_audit_log_holds_one_row_per_decision_and_filters(admin_client, make_listing, owner, make_user):
+    """A whole flow through the pages: each decision is exactly one audit row."""
+    other_admin = make_user("other@example.org", admin=True)
+    first = make_listing(owner, status="draft", name="First")
+    second = make_listing(owner, status="draft", name="Second")
+    services.submit(first, owner)                                                    # 1
+    services.submit(second, owner)                                                   # 2
+    admin_client.post(f"/admin/listings/{first.id}/decide", data={"approve": "A"})   # 3
+    admin_client.post(f"/admin/listings/{second.id}/decide",
+                      data={"request_changes": "C", "note": "Add a time"})            # 4
+    admin_client.post(f"/admin/listings/{second.id}/decide", data={"approve": "A"})  # refused: not pending
+    revision = services.propose_revision(first, owner, {"name": "First, renamed"})  # 5
+    services.reject_revision(revision, other_admin, "No")                            # 6
+    admin_client.post(f"/admin/listings/{first.id}/unpublish", data={"unpublish": "U", "note": "Closed"})  # 7
+    rows = events()
+    assert [row.action for row in rows] == [
+        "submit", "submit", "approve", "request_changes", "propose_revision", "reject_revision", "unpublish"]
+    assert db.session.scalar(select(func.count()).select_from(ModerationEvent)) == 7
+
+    page = admin_client.get("/admin/audit").get_data(as_text=True)
+    assert page.count("<tr>") == 8  # header + 7
+    by_admin = admin_client.get(f"/admin/audit?actor={other_admin.id}").get_data(as_text=True)
+    assert by_admin.count("<tr>") == 2 and "Edit rejected" in by_admin
+    by_action = admin_client.get("/admin/audit?action=approve").get_data(as_text=True)
+    assert by_action.count("<tr>") == 2
+    by_listing = admin_client.get(f"/admin/audit?listing={second.slug}").get_data(as_text=True)
+    assert by_listing.count("<tr>") == 3
+    assert admin_client.get(f"/admin/audit?listing={second.id}").get_data(as_text=True).count("<tr>") == 3
+
+
+def test_audit_log_is_paginated(admin_client, admin):
+    for number in range(55):
+        services.record("admin_sign_in", admin, reason=f"sign-in {number}")
+    db.session.commit()
+    first = admin_client.get("/admin/audit").get_data(as_text=True)
+    second = admin_client.get("/admin/audit?page=2").get_data(as_text=True)
+    assert first.count("<tr>") == 51 and second.count("<tr>") == 6
+    assert "Page 1 of 2" in first
+
+
+def test_no_route_edits_or_deletes_audit_rows(app):
+    for rule in app.url_map.iter_rules():
+        if "audit" in rule.rule:
+            assert rule.methods <= {"GET", "HEAD", "OPTIONS"}, rule.rule
+        assert "DELETE" not in rule.methods and "PUT" not in rule.methods and "PATCH" not in rule.methods
+
+
+# ---------------------------------------------------------------------------------------------- create-admin
+
+
+def test_create_admin_creates_an_account_from_stdin(runner, app):
+    secret = "a long enough password 42"  # noqa: S105 - a test password
+    result = runner.invoke(args=["create-admin", "Root@Example.org", "--password-stdin"], input=secret + "\n")
+    assert result.exit_code == 0, result.output
+    assert "Created admin root@example.org" in result.output
+    from directory.accounts.models import User
+
+    user = db.session.scalar(select(User).where(User.email == "root@example.org"))
+    assert user.is_admin and user.is_confirmed and user.password_hash != secret
+    [event] = events()
+    assert (event.action, event.target_user_id, event.actor_id) == ("role_change", user.id, None)
+    assert secret not in event.reason and secret not in result.output
+
+
+def test_create_admin_prompts_for_a_password(runner):
+    result = runner.invoke(args=["create-admin", "new@example.org"], input="short\nshort\n")
+    assert result.exit_code != 0 and "at least 12" in result.output
+    good = "another good password"
+    result = runner.invoke(args=["create-admin", "new@example.org"], input=f"{good}\n{good}\n")
+    assert result.exit_code == 0 and "Created admin" in result.output
+
+
+def test_create_admin_promotes_an_existing_user_once(runner, make_user):
+    user = make_user("member@example.org")
+    hash_before = user.password_hash
+    result = runner.invoke(args=["create-admin", "member@example.org"])
+    assert result.exit_code == 0 and "Promoted admin member@example.org" in result.output
+    assert "already an admin" in runner.invoke(args=["create-admin", "member@example.org"]).output
+    db.session.refresh(user)
+    assert user.is_admin and user.password_hash == hash_before
+    assert len(events("role_change")) == 1

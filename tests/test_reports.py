@@ -54,7 +54,8 @@ def test_the_email_is_optional_and_the_reason_is_required(client, make_listing, 
     assert missing.status_code == 400
     text = missing.get_data(as_text=True)
     assert "Please choose what is wrong." in text and "kept text" in text
-    bad_email = client.post(f"/listings/{listing.slug}/report", data={"reason": "other", "email": "not-an-email"})
+    bad_email = client.post(f"/listings/{listing.slug}/report",
+                            data={"reason": "other", "email": "not-an-email"})
     assert bad_email.status_code == 400
     assert client.post(f"/listings/{listing.slug}/report", data={"reason": "other"}).status_code == 302
     assert client.post(f"/listings/{listing.slug}/report", data={"reason": "made-up"}).status_code == 400
@@ -96,7 +97,8 @@ def test_dismiss_closes_only_that_report(client, make_listing, owner, admin):
         client.post(f"/listings/{listing.slug}/report", data={"reason": "other"})
     first, second = reports()
     sign_in(client, admin)
-    response = client.post(f"/admin/reports/{first.id}/resolve", data={f"report-{first.id}-dismiss": "Dismiss"})
+    response = client.post(f"/admin/reports/{first.id}/resolve",
+                           data={f"report-{first.id}-dismiss": "Dismiss"})
     assert response.status_code == 302
     db.session.expire_all()
     assert [report.status for report in reports()] == ["dismissed", "open"]
@@ -135,7 +137,8 @@ def test_unpublish_from_a_report(client, make_listing, owner, admin, sent_mail):
     report = reports()[0]
     sign_in(client, admin)
     prefix = f"report-{report.id}"
-    client.post(f"/admin/reports/{report.id}/resolve", data={f"{prefix}-unpublish": "x", f"{prefix}-note": "Spam."})
+    client.post(f"/admin/reports/{report.id}/resolve",
+                data={f"{prefix}-unpublish": "x", f"{prefix}-note": "Spam."})
     db.session.expire_all()
     assert db.session.get(Listing, listing.id).status == "unpublished"
     assert reports()[0].status == "resolved"

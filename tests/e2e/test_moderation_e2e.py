@@ -1,0 +1,141 @@
+"""Moderation in a real browser: submit → approve → in search → edit → diff → approve → report → unpublish.
+
+The admin is signed in with a session cookie made by the app itself (what Flask-Login stores after
+a sign-in), so this test does not depend on the sign-in form's details.
+"""
+
+from __future__ import annotations
+
+import email
+from datetime import time
+from email import policy
+
+import pytest
+from sqlalchemy import select
+
+from directory.extensions import db
+from directory.listings.models import Listing
+from directory.listings.services import snapshot
+from directory.mail import mail_folder
+from directory.moderation import services
+from directory.moderation.models import ModerationEvent
+from tests.factories import make_listing, make_user
+
+pytestmark = pytest.mark.e2e
+
+
+def sign_in_browser(app, page, base_url: str, user) -> None:
+    """Put a signed session cookie for `user` into the page's browser context."""
+    serializer = app.session_interface.get_signing_serializer(app)
+    cookie = serializer.dumps({"_user_id": user.get_id(), "_fresh": True})
+    page.context.add_cookies([{"name": app.config.get("SESSION_COOKIE_NAME", "session"), "value": cookie,
+                               "url": base_url}])
+
+
+def owner_mail(address: str) -> list[email.message.EmailMessage]:
+    folder = mail_folder()
+    files = sorted(folder.glob("*.eml"), key=lambda path: path.stat().st_mtime_ns) if folder.exists() else []
+    messages = [email.message_from_bytes(path.read_bytes(), policy=policy.default) for path in files]
+    return [message for message in messages if message["To"] == address]
+
+
+def settle() -> None:
+    """End the test thread's transaction, so the server thread can write (SQLite)."""
+    db.session.commit()
+    db.session.expire_all()
+
+
+def test_a_listing_through_moderation(app, request, live_server, page, browser, console_log, requests_made,
+                                      screenshot):
+    search_ready = "listings.search" in app.view_functions
+    if search_ready:
+        request.getfixturevalue("gazetteer")
+    owner = make_user("organiser@example.org", display_name="Dan the organiser")
+    admin = make_user("admin@example.org", admin=True, display_name="Alex Admin")
+    listing = make_listing(
+        owner, status="draft", name="Chelsea Fathers Circle",
+        summary="A weekly circle for separated and divorced dads.",
+        meetings=[dict(weekday=1, start_time=time(19, 0), duration_minutes=90, recurrence="weekly")],
+    )
+    services.submit(listing, owner)
+    slug, listing_id = listing.slug, listing.id
+    settle()
+
+    # The admin sees it in the queue, opens it and approves it.
+    sign_in_browser(app, page, live_server, admin)
+    page.goto(f"{live_server}/admin/")
+    assert page.get_by_role("heading", name="Review queue").is_visible()
+    screenshot(page, "queue")
+    page.get_by_role("link", name="Chelsea Fathers Circle").click()
+    page.get_by_role("heading", name="Chelsea Fathers Circle").wait_for()
+    assert page.get_by_text(listing.contact_email).is_visible()
+    screenshot(page, "review")
+    page.get_by_role("button", name="Approve").click()
+    page.get_by_text("is published. The owner was told.").wait_for()
+    settle()
+    assert db.session.get(Listing, listing_id).status == "published"
+    assert "published" in owner_mail(owner.email)[-1]["Subject"]
+
+    # A visitor finds it.
+    visitor = browser.new_context(viewport={"width": 1280, "height": 900})
+    try:
+        visitor_page = visitor.new_page()
+        visitor_page.on("console", console_log.on_console)
+        if search_ready:
+            visitor_page.goto(f"{live_server}/search?near=10001")
+            assert visitor_page.get_by_text("Chelsea Fathers Circle").first.is_visible()
+        visitor_page.goto(f"{live_server}/listings/{slug}")
+        assert visitor_page.get_by_role("heading", name="Chelsea Fathers Circle").is_visible()
+
+        # The owner moves the meeting to 18:30; the admin reviews the diff and approves it.
+        settle()
+        listing = db.session.get(Listing, listing_id)
+        data = snapshot(listing)
+        data["meetings"][0]["start_time"] = "18:30"
+        services.propose_revision(listing, db.session.get(type(owner), owner.id), {"meetings": data["meetings"]})
+        settle()
+        page.goto(f"{live_server}/admin/")
+        page.get_by_role("link", name="Edit to “Chelsea Fathers Circle”").click()
+        diff = page.locator("table.diff")
+        diff.wait_for()
+        assert "Tuesday 19:00" in diff.locator(".diff-before").inner_text()
+        assert "Tuesday 18:30" in diff.locator(".diff-after").inner_text()
+        screenshot(page, "diff")
+        page.get_by_role("button", name="Approve edit").click()
+        page.get_by_text("is live").wait_for()
+        settle()
+        assert db.session.get(Listing, listing_id).meetings[0].start_time == time(18, 30)
+
+        # The visitor reports it: no account needed.
+        visitor_page.goto(f"{live_server}/listings/{slug}/report")
+        visitor_page.get_by_label("No longer meets").check()
+        visitor_page.get_by_label("Anything else we should know?").fill("The hall was locked two weeks running.")
+        visitor_page.get_by_role("button", name="Send report").click()
+        visitor_page.get_by_role("heading", name="Thank you").wait_for()
+    finally:
+        visitor.close()
+
+    # The admin unpublishes it from the reports queue, with a reason the owner receives.
+    page.goto(f"{live_server}/admin/reports")
+    report = page.locator(".report").first
+    assert "The hall was locked two weeks running." in report.inner_text()
+    screenshot(page, "reports")
+    report.get_by_label("Note").fill("Several visitors say the group no longer meets.")
+    report.get_by_role("button", name="Unpublish listing").click()
+    page.get_by_text("is unpublished").wait_for()
+    settle()
+    assert db.session.get(Listing, listing_id).status == "unpublished"
+    last = owner_mail(owner.email)[-1]
+    assert last["Subject"] == "Your listing was unpublished"
+    assert "Several visitors say the group no longer meets." in last.get_body(("plain",)).get_content()
+
+    # The audit log shows one row per decision.
+    page.goto(f"{live_server}/admin/audit")
+    screenshot(page, "audit")
+    actions = list(db.session.scalars(select(ModerationEvent.action).order_by(ModerationEvent.id)))
+    assert actions == ["submit", "approve", "propose_revision", "approve_revision", "unpublish"]
+    assert page.locator("table.audit tbody tr").count() == 5
+    settle()
+
+    assert requests_made.offsite() == []
+    assert console_log.errors == []
