@@ -67,6 +67,7 @@ def register_extensions(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
+    from .accounts.views import blueprint as accounts
     from .contact.views import blueprint as contact
     from .core.views import blueprint as core
     from .listings.owner_views import blueprint as owner
@@ -74,6 +75,7 @@ def register_blueprints(app: Flask) -> None:
     from .moderation.views import blueprint as moderation
 
     app.register_blueprint(core)
+    app.register_blueprint(accounts)
     app.register_blueprint(contact)
     app.register_blueprint(listings)
     app.register_blueprint(owner)

@@ -1,12 +1,80 @@
-"""Account rules: loading the signed-in user, and (later) registration, passwords and tokens."""
+"""Account rules: registration, sign-in, passwords, e-mail changes, and the owner's own data.
+
+Services raise AccountError subclasses with messages fit to show; views turn them into form errors.
+Each service that changes state commits once and sends its mail after the commit, so SQLite's write
+lock is never held while a mail server is talking.
+"""
 
 from __future__ import annotations
 
+import logging
+from datetime import datetime, timedelta
+from functools import lru_cache
+from typing import Any
+
 from argon2 import PasswordHasher, profiles
-from flask import current_app
+from argon2.exceptions import InvalidHashError, VerificationError
+from flask import current_app, url_for
+from sqlalchemy import delete, func, or_, select, update
+from sqlalchemy.exc import IntegrityError
+from zxcvbn import zxcvbn
 
 from ..extensions import db
+from ..mail import MailError, send_mail
+from ..timeutil import utcnow
+from . import ratelimits
 from .models import User
+from .tokens import (
+    PURPOSE_CONFIRM,
+    PURPOSE_EMAIL_CHANGE,
+    PURPOSE_RESET,
+    TokenError,
+    make_token,
+    max_age,
+    password_fingerprint,
+    read_token,
+)
+
+logger = logging.getLogger(__name__)
+
+PASSWORD_MIN_LENGTH = 8
+PASSWORD_MAX_LENGTH = 1024
+PASSWORD_MIN_SCORE = 3
+# zxcvbn's matching grows much faster than linearly with length; past this many characters the
+# password is long enough that its opening decides whether it is a guessable pattern.
+ZXCVBN_MAX_LENGTH = 72
+
+SIGN_IN_FAILED = (
+    "We couldn't sign you in with that e-mail address and password. Please check both and try again. "
+    "After several failed attempts, an account pauses sign-in for a few minutes; "
+    "resetting the password ends the pause."
+)
+SIGN_IN_REFUSED = "This account can't sign in at the moment. If you think this is a mistake, please contact us."
+LINK_USED = "This link has already been used, or it was replaced by a newer one."
+
+
+class AccountError(Exception):
+    """An account rule was broken; the message is fit to show the person."""
+
+
+class SignInError(AccountError):
+    """Sign-in refused. The message never says whether the address has an account."""
+
+
+class PasswordError(AccountError):
+    """The new password is too short, too long or too easy to guess."""
+
+
+class CurrentPasswordError(AccountError):
+    """The current password, asked for before a sensitive change, was wrong."""
+
+
+class EmailError(AccountError):
+    """The new e-mail address cannot be used."""
+
+
+
+# --- loading and hashing -------------------------------------------------------------------------
 
 
 def load_user(session_id: str) -> User | None:
@@ -29,3 +97,496 @@ def password_hasher() -> PasswordHasher:
 
 def hash_password(password: str) -> str:
     return password_hasher().hash(password)
+
+
+@lru_cache(maxsize=4)
+def _dummy_hash(cheap: bool) -> str:
+    hasher = PasswordHasher.from_parameters(profiles.CHEAPEST) if cheap else PasswordHasher()
+    return hasher.hash("no account has this password")
+
+
+def verify_password(user: User | None, password: str) -> bool:
+    """True when `password` is the user's. Without a user it checks a dummy hash, so an unknown address
+    takes as long as a known one. When the hash was made with older parameters it is replaced (the
+    caller commits)."""
+    hasher = password_hasher()
+    stored = user.password_hash if user is not None else _dummy_hash(bool(current_app.config.get("PASSWORD_HASH_CHEAP")))
+    try:
+        hasher.verify(stored, password)
+    except (VerificationError, InvalidHashError):
+        return False
+    if user is None:
+        return False
+    if hasher.check_needs_rehash(stored):
+        user.password_hash = hasher.hash(password)
+        logger.info("password hash of user %s upgraded to current parameters", user.id)
+    return True
+
+
+def normalise_email(email: str | None) -> str:
+    return (email or "").strip().lower()
+
+
+def find_user(email: str | None) -> User | None:
+    address = normalise_email(email)
+    if not address:
+        return None
+    return db.session.scalar(select(User).where(User.email == address))
+
+
+def password_problem(password: str, *, email: str = "", display_name: str = "") -> str | None:
+    """Why this password can't be used, or None. Length and guessability only: no composition rules."""
+    minimum = int(current_app.config.get("PASSWORD_MIN_LENGTH", PASSWORD_MIN_LENGTH))
+    maximum = int(current_app.config.get("PASSWORD_MAX_LENGTH", PASSWORD_MAX_LENGTH))
+    if len(password) < minimum:
+        return f"Use at least {minimum} characters. A few unusual words together make a good password."
+    if len(password) > maximum:
+        return f"Use at most {maximum} characters."
+    address = normalise_email(email)
+    hints = [address, address.split("@")[0], display_name, current_app.config.get("SITE_NAME", ""),
+             "mentor", "support", "group", "directory"]
+    result = zxcvbn(password[:ZXCVBN_MAX_LENGTH], user_inputs=[hint for hint in hints if hint],
+                    max_length=ZXCVBN_MAX_LENGTH)
+    if result["score"] >= int(current_app.config.get("PASSWORD_MIN_SCORE", PASSWORD_MIN_SCORE)):
+        return None
+    feedback = result.get("feedback") or {}
+    parts = [feedback.get("warning") or "It follows a pattern that is quick to guess."]
+    parts.extend(feedback.get("suggestions") or [])
+    parts = [part if part.endswith((".", "!", "?")) else part + "." for part in parts]
+    return "This password is too easy to guess. " + " ".join(parts)
+
+
+def _require_good_password(password: str, *, email: str, display_name: str) -> None:
+    problem = password_problem(password, email=email, display_name=display_name)
+    if problem:
+        raise PasswordError(problem)
+
+
+def _set_password(user: User, password: str) -> None:
+    """New hash and a new session version: every other session and remember cookie ends."""
+    user.password_hash = hash_password(password)
+    user.session_version = (user.session_version or 1) + 1
+    user.failed_logins = 0
+    user.locked_until = None
+
+
+def _mail(to: str, subject: str, template: str, **context: Any) -> bool:
+    """Send one account mail; a mail server that is down is logged, not shown as an error page."""
+    try:
+        send_mail(to, subject, f"accounts/{template}", **context)
+    except MailError:
+        logger.warning("account mail %s could not be sent", template)
+        return False
+    return True
+
+
+def _hours(seconds: int) -> str:
+    if seconds % 3600 == 0:
+        hours = seconds // 3600
+        return f"{hours} hour{'s' if hours != 1 else ''}"
+    minutes = max(1, seconds // 60)
+    return f"{minutes} minute{'s' if minutes != 1 else ''}"
+
+
+def mask_email(email: str) -> str:
+    """'s***@example.org': enough for the owner to recognise, not enough to harvest."""
+    local, _, domain = email.partition("@")
+    return f"{local[:1]}***@{domain}" if domain else "***"
+
+
+# --- registration and confirmation -----------------------------------------------------------------
+
+
+def register(email: str, password: str, display_name: str) -> User | None:
+    """Create an unconfirmed account and mail its confirmation link.
+
+    An address that already has an account gets a "someone tried to register" mail instead, and the
+    caller answers both the same way, so the form can't be used to learn who has an account.
+    """
+    address = normalise_email(email)
+    name = " ".join(display_name.split())
+    _require_good_password(password, email=address, display_name=name)
+    password_hash = hash_password(password)  # hashed in both cases, so both take as long
+    existing = find_user(address)
+    if existing is None:
+        user = User(email=address, password_hash=password_hash, display_name=name)
+        db.session.add(user)
+        try:
+            db.session.commit()
+        except IntegrityError:  # registered by a parallel request a moment ago
+            db.session.rollback()
+            existing = find_user(address)
+        else:
+            logger.info("user %s registered", user.id)
+            send_confirmation(user)
+            return user
+    if existing is not None:
+        _mail(existing.email, "Someone tried to register with your e-mail address", "register_attempt",
+              name=existing.display_name,
+              sign_in_url=url_for("accounts.sign_in", _external=True),
+              forgot_url=url_for("accounts.forgot", _external=True))
+    return None
+
+
+def send_confirmation(user: User) -> bool:
+    token = make_token(PURPOSE_CONFIRM, {"uid": user.id, "email": user.email})
+    return _mail(user.email, "Please confirm your e-mail address", "confirm",
+                 name=user.display_name,
+                 confirm_url=url_for("accounts.confirm", token=token, _external=True),
+                 valid_for=_hours(max_age(PURPOSE_CONFIRM)))
+
+
+def _user_from(payload: dict[str, Any]) -> User:
+    user_id = payload.get("uid")
+    user = db.session.get(User, user_id) if isinstance(user_id, int) else None
+    if user is None:
+        raise TokenError("This link is not valid any more: the account no longer exists.")
+    return user
+
+
+def check_confirmation(token: str) -> User:
+    """The account a confirmation link is for, while the link can still be used."""
+    payload = read_token(PURPOSE_CONFIRM, token)
+    user = _user_from(payload)
+    if user.email != payload.get("email") or user.confirmed_at is not None:
+        raise TokenError(LINK_USED)
+    return user
+
+
+def confirm_email(token: str) -> User:
+    user = check_confirmation(token)
+    user.confirmed_at = utcnow()
+    db.session.commit()
+    logger.info("user %s confirmed their e-mail address", user.id)
+    return user
+
+
+# --- signing in ----------------------------------------------------------------------------------
+
+
+def _delay_after(failures: int) -> int:
+    """Seconds an account waits after this many failures in a row: none, then 30 s doubling to 15 min."""
+    config = current_app.config
+    threshold = int(config.get("SIGN_IN_FAILURES_BEFORE_DELAY", 5))
+    if failures < threshold:
+        return 0
+    base = int(config.get("SIGN_IN_DELAY_SECONDS", 30))
+    cap = int(config.get("SIGN_IN_MAX_DELAY_SECONDS", 15 * 60))
+    return min(cap, base * 2 ** min(failures - threshold, 16))
+
+
+def _record_failure(user_id: int) -> None:
+    """Count a failure atomically (two workers may count at once) and start the pause when due."""
+    failures = db.session.execute(
+        update(User)
+        .where(User.id == user_id)
+        .values(failed_logins=User.failed_logins + 1)
+        .returning(User.failed_logins)
+        .execution_options(synchronize_session=False)
+    ).scalar_one()
+    delay = _delay_after(failures)
+    if delay:
+        db.session.execute(
+            update(User)
+            .where(User.id == user_id)
+            .values(locked_until=utcnow() + timedelta(seconds=delay))
+            .execution_options(synchronize_session=False)
+        )
+        logger.info("user %s: %s failed sign-ins, paused for %s s", user_id, failures, delay)
+    db.session.commit()
+
+
+def authenticate(email: str, password: str) -> User:
+    """The account for this address and password, or SignInError with one message for every failure
+    (unknown address, wrong password, paused account), so the form can't tell who has an account."""
+    user = find_user(email)
+    correct = verify_password(user, password)  # always hashes, whether or not the account exists
+    if user is None:
+        raise SignInError(SIGN_IN_FAILED)
+    if user.locked_until is not None and user.locked_until > utcnow():
+        db.session.rollback()  # drop a rehash: this attempt changes nothing
+        raise SignInError(SIGN_IN_FAILED)
+    if not correct:
+        user_id = user.id
+        db.session.rollback()
+        _record_failure(user_id)
+        raise SignInError(SIGN_IN_FAILED)
+    if user.is_suspended:
+        db.session.rollback()
+        raise SignInError(SIGN_IN_REFUSED)
+    return user
+
+
+def record_sign_in(user: User) -> None:
+    """After login_user: note the time, forget earlier failures, and put an admin's sign-in in the audit log."""
+    from ..moderation.models import ModerationEvent
+
+    user.last_login_at = utcnow()
+    user.failed_logins = 0
+    user.locked_until = None
+    if user.is_admin:
+        db.session.add(ModerationEvent(action="admin_sign_in", actor_id=user.id, reason=""))
+    db.session.commit()
+    logger.info("user %s signed in", user.id)
+
+
+def end_all_sessions(user: User) -> None:
+    """Sign out everywhere: every session cookie and remember cookie carries the old version."""
+    db.session.execute(
+        update(User)
+        .where(User.id == user.id)
+        .values(session_version=User.session_version + 1)
+        .execution_options(synchronize_session=False)
+    )
+    db.session.commit()
+    db.session.refresh(user)
+    logger.info("user %s signed out on every device", user.id)
+
+
+# --- passwords -------------------------------------------------------------------------------------
+
+
+def request_password_reset(email: str) -> None:
+    """Mail a reset link to an account's address. An address with no account gets a short note saying
+    so, which takes as long as the real thing and tells the person at the screen nothing."""
+    user = find_user(email)
+    if user is None:
+        _mail(normalise_email(email), "Password reset request", "reset_unknown",
+              register_url=url_for("accounts.register", _external=True))
+        return
+    token = make_token(PURPOSE_RESET, {"uid": user.id,
+                                       "fp": password_fingerprint(user.password_hash, user.session_version)})
+    _mail(user.email, "Reset your password", "reset",
+          name=user.display_name,
+          reset_url=url_for("accounts.reset", token=token, _external=True),
+          valid_for=_hours(max_age(PURPOSE_RESET)))
+    logger.info("password reset link sent to user %s", user.id)
+
+
+def check_reset(token: str) -> User:
+    """The account a reset link is for, while it can still be used (the password has not changed since)."""
+    payload = read_token(PURPOSE_RESET, token)
+    user = _user_from(payload)
+    if payload.get("fp") != password_fingerprint(user.password_hash, user.session_version):
+        raise TokenError(LINK_USED)
+    return user
+
+
+def reset_password(token: str, password: str) -> User:
+    """Set a new password from a reset link: ends every session, lifts any sign-in pause, and (since the
+    link arrived by e-mail) confirms the address."""
+    user = check_reset(token)
+    _require_good_password(password, email=user.email, display_name=user.display_name)
+    _set_password(user, password)
+    if user.confirmed_at is None:
+        user.confirmed_at = utcnow()
+    db.session.commit()
+    ratelimits.clear_sign_in_limits(user.email)
+    logger.info("user %s reset their password", user.id)
+    _password_changed_notice(user)
+    return user
+
+
+def change_password(user: User, current: str, new: str) -> None:
+    if not verify_password(user, current):
+        raise CurrentPasswordError("That is not your current password.")
+    _require_good_password(new, email=user.email, display_name=user.display_name)
+    _set_password(user, new)
+    db.session.commit()
+    logger.info("user %s changed their password", user.id)
+    _password_changed_notice(user)
+
+
+def _password_changed_notice(user: User) -> None:
+    _mail(user.email, "Your password was changed", "password_changed",
+          name=user.display_name,
+          forgot_url=url_for("accounts.forgot", _external=True))
+
+
+# --- changing the e-mail address -----------------------------------------------------------------
+
+
+def request_email_change(user: User, password: str, new_email: str) -> None:
+    """Mail a confirmation link to the new address; nothing changes until it is opened.
+
+    An address another account uses gets a note instead, and the person asking is told the same thing
+    either way.
+    """
+    if not verify_password(user, password):
+        raise CurrentPasswordError("That is not your current password.")
+    address = normalise_email(new_email)
+    if address == user.email:
+        raise EmailError("That is already your e-mail address.")
+    db.session.commit()  # keep a rehashed password
+    if find_user(address) is not None:
+        _mail(address, "Someone tried to use your e-mail address", "email_taken",
+              sign_in_url=url_for("accounts.sign_in", _external=True))
+        return
+    token = make_token(PURPOSE_EMAIL_CHANGE, {"uid": user.id, "old": user.email, "new": address})
+    _mail(address, "Please confirm your new e-mail address", "email_change",
+          name=user.display_name,
+          confirm_url=url_for("accounts.email_confirm", token=token, _external=True),
+          valid_for=_hours(max_age(PURPOSE_EMAIL_CHANGE)))
+    logger.info("user %s asked to change their e-mail address", user.id)
+
+
+def check_email_change(token: str) -> tuple[User, str]:
+    """(account, new address) for an e-mail change link that can still be used."""
+    payload = read_token(PURPOSE_EMAIL_CHANGE, token)
+    user = _user_from(payload)
+    new = payload.get("new")
+    if user.email != payload.get("old") or not isinstance(new, str):
+        raise TokenError(LINK_USED)
+    if find_user(new) is not None:
+        raise TokenError("Another account uses that e-mail address now, so it can't be moved to yours.")
+    return user, new
+
+
+def confirm_email_change(token: str) -> User:
+    """Move the account to the new address (now proven) and tell the old one."""
+    user, new = check_email_change(token)
+    old = user.email
+    user.email = new
+    user.confirmed_at = utcnow()
+    try:
+        db.session.commit()
+    except IntegrityError as error:
+        db.session.rollback()
+        raise TokenError("Another account uses that e-mail address now, so it can't be moved to yours.") from error
+    logger.info("user %s changed their e-mail address", user.id)
+    _mail(old, "Your e-mail address was changed", "email_changed",
+          name=user.display_name, new_email=mask_email(new),
+          forgot_url=url_for("accounts.forgot", _external=True))
+    return user
+
+
+# --- my data -------------------------------------------------------------------------------------
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.isoformat(timespec="seconds") + "Z" if value else None
+
+
+def export_data(user: User) -> dict[str, Any]:
+    """Everything the site holds about this person, as JSON-safe data (never the password hash)."""
+    from ..contact.models import ContactMessage
+    from ..listings.models import Listing
+    from ..listings.services import snapshot
+    from ..moderation.models import ModerationEvent, Revision
+
+    listings = list(db.session.scalars(select(Listing).where(Listing.owner_id == user.id).order_by(Listing.id)))
+    listing_ids = [listing.id for listing in listings]
+    held = dict(
+        db.session.execute(
+            select(ContactMessage.listing_id, func.count())
+            .where(ContactMessage.listing_id.in_(listing_ids))
+            .group_by(ContactMessage.listing_id)
+        ).all()
+    ) if listing_ids else {}
+    revisions = db.session.scalars(select(Revision).where(Revision.author_id == user.id).order_by(Revision.id))
+    events = db.session.scalars(
+        select(ModerationEvent)
+        .where(or_(ModerationEvent.listing_id.in_(listing_ids), ModerationEvent.target_user_id == user.id))
+        .order_by(ModerationEvent.id)
+    ) if listing_ids else db.session.scalars(
+        select(ModerationEvent).where(ModerationEvent.target_user_id == user.id).order_by(ModerationEvent.id)
+    )
+    return {
+        "exported_at": _iso(utcnow()),
+        "site": current_app.config["SITE_NAME"],
+        "account": {
+            "id": user.id,
+            "email": user.email,
+            "display_name": user.display_name,
+            "role": user.role,
+            "created_at": _iso(user.created_at),
+            "confirmed_at": _iso(user.confirmed_at),
+            "last_login_at": _iso(user.last_login_at),
+            "suspended_at": _iso(user.suspended_at),
+            "suspension_reason": user.suspension_reason,
+            "failed_sign_ins_in_a_row": user.failed_logins,
+            "sign_in_paused_until": _iso(user.locked_until),
+            "two_factor_enabled": bool(user.totp_secret),
+        },
+        "listings": [
+            {
+                "id": listing.id,
+                "kind": listing.kind,
+                "slug": listing.slug,
+                "status": listing.status,
+                "created_at": _iso(listing.created_at),
+                "updated_at": _iso(listing.updated_at),
+                "submitted_at": _iso(listing.submitted_at),
+                "published_at": _iso(listing.published_at),
+                "last_confirmed_at": _iso(listing.last_confirmed_at),
+                "moderation_note": listing.moderation_note,
+                "content": snapshot(listing),
+                "contact_messages": {
+                    "relayed_in_total": listing.contact_count,
+                    "held_now": held.get(listing.id, 0),
+                },
+            }
+            for listing in listings
+        ],
+        "revisions": [
+            {
+                "id": revision.id,
+                "listing_id": revision.listing_id,
+                "status": revision.status,
+                "note": revision.note,
+                "created_at": _iso(revision.created_at),
+                "decided_at": _iso(revision.decided_at),
+                "proposed": revision.data,
+            }
+            for revision in revisions
+        ],
+        "moderation_events": [
+            {
+                "action": event.action,
+                "listing_id": event.listing_id,
+                "about_my_account": event.target_user_id == user.id,
+                "reason": event.reason,
+                "at": _iso(event.created_at),
+            }
+            for event in events
+        ],
+    }
+
+
+# --- deleting the account ------------------------------------------------------------------------
+
+
+def delete_account(user: User, password: str) -> None:
+    """Withdraw the listings and strip their contact details, remove revisions and the account, and
+    record that an account was deleted (and nothing about whose)."""
+    from ..contact.models import ContactMessage
+    from ..listings.models import KIND_MENTOR, STATUS_WITHDRAWN, Listing
+    from ..moderation.models import ModerationEvent, Revision
+
+    if not verify_password(user, password):
+        raise CurrentPasswordError("That is not your current password.")
+    user_id, address, name = user.id, user.email, user.display_name
+    listings = list(db.session.scalars(select(Listing).where(Listing.owner_id == user_id)))
+    listing_ids = [listing.id for listing in listings]
+    for listing in listings:
+        listing.status = STATUS_WITHDRAWN
+        listing.owner_id = None
+        listing.contact_email = ""
+        listing.phone = ""
+        listing.phone_public = False
+        listing.address_line = ""
+        listing.online_url = ""
+        if listing.kind == KIND_MENTOR:  # a mentor listing describes a person
+            listing.name = "Withdrawn mentor listing"
+            listing.slug = f"withdrawn-mentor-{listing.id}"
+            listing.summary = listing.description = listing.experience = listing.availability = ""
+    revisions = Revision.author_id == user_id
+    if listing_ids:
+        revisions = or_(revisions, Revision.listing_id.in_(listing_ids))
+        db.session.execute(delete(ContactMessage).where(ContactMessage.listing_id.in_(listing_ids)))
+    db.session.execute(delete(Revision).where(revisions).execution_options(synchronize_session=False))
+    db.session.delete(user)
+    db.session.add(ModerationEvent(action="account_deleted", actor_id=None, reason=""))
+    db.session.commit()
+    logger.info("an account was deleted; %s listings withdrawn", len(listing_ids))
+    _mail(address, "Your account was deleted", "deleted", name=name)

@@ -1,0 +1,70 @@
+"""Rate limits on the account forms: the limits come from config, the counters from Flask-Limiter's storage
+(Redis when REDIS_URL is set, so every worker process shares them)."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+
+from flask import current_app, request
+from flask_limiter.util import get_remote_address
+from flask_login import current_user
+from limits import parse_many
+
+from ..extensions import limiter
+
+logger = logging.getLogger(__name__)
+
+SIGN_IN_ENDPOINT = "accounts.sign_in"
+
+# Config key -> default. Each value is a Flask-Limiter string; ";" separates several windows.
+DEFAULTS = {
+    "RATELIMIT_SIGN_IN": "10 per minute;50 per hour",  # per IP address
+    "RATELIMIT_SIGN_IN_ACCOUNT": "10 per minute;30 per hour",  # per e-mail address typed in
+    "RATELIMIT_REGISTER": "5 per hour;20 per day",  # per IP address
+    "RATELIMIT_PASSWORD_RESET": "5 per 15 minutes;20 per day",  # per IP address
+    "RATELIMIT_PASSWORD_RESET_ACCOUNT": "3 per hour",  # per e-mail address typed in
+    "RATELIMIT_CONFIRM_RESEND": "3 per hour",  # per account
+    "RATELIMIT_ACCOUNT_CHANGES": "10 per hour",  # per account: forms that check the current password
+}
+
+
+def configured(key: str) -> Callable[[], str]:
+    """A limit read from config at request time, so tests and deployments can set their own."""
+
+    def limit() -> str:
+        return current_app.config.get(key) or DEFAULTS[key]
+
+    limit.__name__ = f"limit_{key.lower()}"
+    return limit
+
+
+def _normalise(email: str | None) -> str:
+    return (email or "").strip().lower()
+
+
+def account_key_for(email: str | None) -> str:
+    return "account:" + _normalise(email)
+
+
+def submitted_account() -> str:
+    """Key on the address typed into the form: guessing at one account is slowed whatever the IP."""
+    return account_key_for(request.form.get("email"))
+
+
+def signed_in_account() -> str:
+    if current_user.is_authenticated:
+        return f"user:{current_user.id}"
+    return get_remote_address() or "unknown"
+
+
+def clear_sign_in_limits(email: str) -> None:
+    """Forget the sign-in counter of one account, so a successful password reset lets its owner straight in."""
+    if not limiter.enabled or not current_app.config.get("RATELIMIT_ENABLED", True):
+        return
+    key = account_key_for(email)
+    try:
+        for item in parse_many(configured("RATELIMIT_SIGN_IN_ACCOUNT")()):
+            limiter.limiter.clear(item, key, SIGN_IN_ENDPOINT)
+    except Exception:  # noqa: BLE001 - a storage hiccup must not undo a password reset
+        logger.warning("could not clear the sign-in rate limit of an account", exc_info=True)

@@ -1,0 +1,60 @@
+"""Signed, expiring links for e-mail confirmation, password reset and e-mail change.
+
+Each purpose has its own salt, so a token made for one can never be used for another. Each payload
+carries a piece of the account's state that the action changes (the unconfirmed address, a
+fingerprint of the password hash, the current address), which makes every link work once.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Any
+
+from flask import current_app
+from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+
+PURPOSE_CONFIRM = "confirm-email"
+PURPOSE_RESET = "reset-password"
+PURPOSE_EMAIL_CHANGE = "change-email"
+
+# How long each kind of link lives, in seconds (config key, default).
+MAX_AGE = {
+    PURPOSE_CONFIRM: ("ACCOUNT_CONFIRM_MAX_AGE", 2 * 24 * 3600),
+    PURPOSE_RESET: ("PASSWORD_RESET_MAX_AGE", 3600),
+    PURPOSE_EMAIL_CHANGE: ("EMAIL_CHANGE_MAX_AGE", 24 * 3600),
+}
+
+
+class TokenError(Exception):
+    """The link is broken, expired, already used or for another purpose; the message says which."""
+
+
+def _serializer(purpose: str) -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=f"directory.accounts.{purpose}")
+
+
+def max_age(purpose: str) -> int:
+    key, default = MAX_AGE[purpose]
+    return int(current_app.config.get(key) or default)
+
+
+def make_token(purpose: str, payload: dict[str, Any]) -> str:
+    return _serializer(purpose).dumps(payload)
+
+
+def read_token(purpose: str, token: str) -> dict[str, Any]:
+    """The payload of a valid, unexpired token for this purpose; TokenError otherwise."""
+    try:
+        payload = _serializer(purpose).loads(token, max_age=max_age(purpose))
+    except SignatureExpired as error:
+        raise TokenError("This link has expired. Please ask for a new one.") from error
+    except BadSignature as error:
+        raise TokenError("This link is not valid. It may have been copied incompletely.") from error
+    if not isinstance(payload, dict):
+        raise TokenError("This link is not valid. It may have been copied incompletely.")
+    return payload
+
+
+def password_fingerprint(password_hash: str, session_version: int) -> str:
+    """Changes whenever the password (or the session version) does, so a reset link works once."""
+    return hashlib.sha256(f"{password_hash}:{session_version}".encode()).hexdigest()[:32]

@@ -1,0 +1,321 @@
+"""Account pages: register, confirm, sign in and out, passwords, e-mail address, my data, delete.
+
+Thin views: load, check, act through services, respond. Every change is a POST with a CSRF token.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+
+from flask import (
+    Blueprint,
+    Response,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask_limiter.util import get_remote_address
+from flask_login import current_user, login_required, login_user, logout_user
+
+from ..extensions import limiter
+from ..timeutil import utcnow
+from ..urls import safe_next
+from . import services
+from .forms import (
+    ActionForm,
+    ChangeEmailForm,
+    ChangePasswordForm,
+    DeleteAccountForm,
+    ForgotForm,
+    RegisterForm,
+    ResetForm,
+    SignInForm,
+)
+from .ratelimits import configured, signed_in_account, submitted_account
+from .tokens import TokenError
+
+logger = logging.getLogger(__name__)
+
+blueprint = Blueprint("accounts", __name__, url_prefix="/account")
+
+POST = ["POST"]
+
+
+def _me():
+    """The signed-in User itself, not Flask-Login's proxy (services compare and store it)."""
+    return current_user._get_current_object()
+
+
+def _start_session(user, remember: bool) -> bool:
+    """A fresh session for this user: whatever the old cookie carried is dropped first."""
+    session.clear()
+    return login_user(user, remember=remember)
+
+
+def _end_session() -> None:
+    """Empty the session, then log out: logout_user leaves the note that deletes the remember cookie."""
+    session.clear()
+    logout_user()
+
+
+def _had_remember_cookie() -> bool:
+    return bool(request.cookies.get(current_app.config.get("REMEMBER_COOKIE_NAME", "remember_token")))
+
+
+def _link_problem(error: TokenError, status: int = 400):
+    return render_template("accounts/link_problem.html", message=str(error)), status
+
+
+# --- registration and confirmation ---------------------------------------------------------------
+
+
+@blueprint.route("/register", methods=["GET", "POST"])
+@limiter.limit(configured("RATELIMIT_REGISTER"), methods=POST, key_func=get_remote_address)
+def register():
+    if current_user.is_authenticated:
+        return redirect(url_for(".account"))
+    form = RegisterForm()
+    if form.validate_on_submit():
+        try:
+            services.register(form.email.data, form.password.data, form.display_name.data)
+        except services.PasswordError as error:
+            form.password.errors.append(str(error))
+        else:
+            # The same answer whether or not the address already had an account.
+            session["registered_email"] = services.normalise_email(form.email.data)
+            return redirect(url_for(".registered"), code=303)
+    return render_template("accounts/register.html", form=form)
+
+
+@blueprint.get("/register/check-your-email")
+def registered():
+    return render_template("accounts/registered.html", email=session.get("registered_email"))
+
+
+@blueprint.route("/confirm/<token>", methods=["GET", "POST"])
+def confirm(token: str):
+    """The link in the mail opens a page with one button, so a mail scanner fetching it changes nothing."""
+    form = ActionForm()
+    try:
+        if form.validate_on_submit():
+            user = services.confirm_email(token)
+            flash("Thank you: your e-mail address is confirmed.", "success")
+            signed_in_as_user = current_user.is_authenticated and current_user.id == user.id
+            return redirect(url_for(".account" if signed_in_as_user else ".sign_in"), code=303)
+        user = services.check_confirmation(token)
+    except TokenError as error:
+        return _link_problem(error)
+    return render_template("accounts/confirm.html", form=form, user=user)
+
+
+@blueprint.post("/confirm/resend")
+@login_required
+@limiter.limit(configured("RATELIMIT_CONFIRM_RESEND"), methods=POST, key_func=signed_in_account)
+def confirm_resend():
+    form = ActionForm()
+    if form.validate_on_submit():
+        if current_user.is_confirmed:
+            flash("Your e-mail address is already confirmed.", "info")
+        elif services.send_confirmation(_me()):
+            flash(f"We sent a new confirmation link to {current_user.email}.", "success")
+        else:
+            flash("We couldn't send the e-mail just now. Please try again in a few minutes.", "error")
+    return redirect(url_for(".account"), code=303)
+
+
+# --- signing in and out --------------------------------------------------------------------------
+
+
+@blueprint.route("/sign-in", methods=["GET", "POST"])
+@limiter.limit(configured("RATELIMIT_SIGN_IN"), methods=POST, key_func=get_remote_address)
+@limiter.limit(configured("RATELIMIT_SIGN_IN_ACCOUNT"), methods=POST, key_func=submitted_account)
+def sign_in():
+    target = safe_next(request.args.get("next"))
+    if current_user.is_authenticated:
+        return redirect(target or url_for(".account"))
+    form = SignInForm()
+    if form.validate_on_submit():
+        try:
+            user = services.authenticate(form.email.data, form.password.data)
+        except services.SignInError as error:
+            form.form_errors.append(str(error))
+        else:
+            if _start_session(user, remember=bool(form.remember.data)):
+                services.record_sign_in(user)
+                return redirect(target or url_for(".account"), code=303)
+            form.form_errors.append(services.SIGN_IN_REFUSED)
+    return render_template("accounts/sign_in.html", form=form, next=target)
+
+
+@blueprint.post("/sign-out")
+def sign_out():
+    form = ActionForm()
+    if form.validate_on_submit() and current_user.is_authenticated:
+        _end_session()
+        flash("You are signed out.", "success")
+    return redirect(url_for("core.home"), code=303)
+
+
+@blueprint.post("/sign-out-everywhere")
+@login_required
+def sign_out_everywhere():
+    form = ActionForm()
+    if form.validate_on_submit():
+        services.end_all_sessions(_me())
+        _end_session()
+        flash("You are signed out on every device, this one too. Sign in again to carry on.", "success")
+        return redirect(url_for(".sign_in"), code=303)
+    return redirect(url_for(".account"), code=303)
+
+
+# --- forgotten password --------------------------------------------------------------------------
+
+
+@blueprint.route("/forgot", methods=["GET", "POST"])
+@limiter.limit(configured("RATELIMIT_PASSWORD_RESET"), methods=POST, key_func=get_remote_address)
+@limiter.limit(configured("RATELIMIT_PASSWORD_RESET_ACCOUNT"), methods=POST, key_func=submitted_account)
+def forgot():
+    form = ForgotForm()
+    if form.validate_on_submit():
+        services.request_password_reset(form.email.data)
+        session["reset_email"] = services.normalise_email(form.email.data)
+        return redirect(url_for(".forgot_sent"), code=303)
+    return render_template("accounts/forgot.html", form=form)
+
+
+@blueprint.get("/forgot/sent")
+def forgot_sent():
+    return render_template("accounts/forgot_sent.html", email=session.get("reset_email"))
+
+
+@blueprint.route("/reset/<token>", methods=["GET", "POST"])
+def reset(token: str):
+    try:
+        user = services.check_reset(token)
+    except TokenError as error:
+        return _link_problem(error)
+    form = ResetForm()
+    if form.validate_on_submit():
+        try:
+            user = services.reset_password(token, form.password.data)
+        except services.PasswordError as error:
+            form.password.errors.append(str(error))
+        except TokenError as error:
+            return _link_problem(error)
+        else:
+            if _start_session(user, remember=False):
+                services.record_sign_in(user)
+                flash("Your password is changed, and you are signed in. Every other session has ended.", "success")
+                return redirect(url_for(".account"), code=303)
+            flash("Your password is changed.", "success")
+            return redirect(url_for(".sign_in"), code=303)
+    return render_template("accounts/reset.html", form=form, user=user)
+
+
+# --- the signed-in account -----------------------------------------------------------------------
+
+
+@blueprint.get("")
+@login_required
+def account():
+    return render_template("accounts/account.html", form=ActionForm(),
+                           remember_days=_remember_days())
+
+
+def _remember_days() -> int:
+    duration = current_app.config.get("REMEMBER_COOKIE_DURATION", 14 * 24 * 3600)
+    seconds = duration.total_seconds() if hasattr(duration, "total_seconds") else duration
+    return int(seconds // 86400)
+
+
+@blueprint.route("/password", methods=["GET", "POST"])
+@login_required
+@limiter.limit(configured("RATELIMIT_ACCOUNT_CHANGES"), methods=POST, key_func=signed_in_account)
+def password():
+    form = ChangePasswordForm()
+    if form.validate_on_submit():
+        user = _me()
+        remember = _had_remember_cookie()
+        try:
+            services.change_password(user, form.current_password.data, form.password.data)
+        except services.CurrentPasswordError as error:
+            form.current_password.errors.append(str(error))
+        except services.PasswordError as error:
+            form.password.errors.append(str(error))
+        else:
+            _start_session(user, remember=remember)
+            flash("Your password is changed. You are still signed in here; every other session has ended.",
+                  "success")
+            return redirect(url_for(".account"), code=303)
+    return render_template("accounts/password.html", form=form)
+
+
+@blueprint.route("/email", methods=["GET", "POST"])
+@login_required
+@limiter.limit(configured("RATELIMIT_ACCOUNT_CHANGES"), methods=POST, key_func=signed_in_account)
+def email():
+    form = ChangeEmailForm()
+    if form.validate_on_submit():
+        try:
+            services.request_email_change(_me(), form.current_password.data, form.new_email.data)
+        except services.CurrentPasswordError as error:
+            form.current_password.errors.append(str(error))
+        except services.EmailError as error:
+            form.new_email.errors.append(str(error))
+        else:
+            flash(f"We sent a link to {services.normalise_email(form.new_email.data)}. Your address changes "
+                  "when you open it. Until then, keep using the old one.", "success")
+            return redirect(url_for(".account"), code=303)
+    return render_template("accounts/email.html", form=form)
+
+
+@blueprint.route("/email/confirm/<token>", methods=["GET", "POST"])
+def email_confirm(token: str):
+    form = ActionForm()
+    try:
+        if form.validate_on_submit():
+            user = services.confirm_email_change(token)
+            flash(f"Your e-mail address is now {user.email}.", "success")
+            signed_in_as_user = current_user.is_authenticated and current_user.id == user.id
+            return redirect(url_for(".account" if signed_in_as_user else ".sign_in"), code=303)
+        user, new_email = services.check_email_change(token)
+    except TokenError as error:
+        return _link_problem(error)
+    return render_template("accounts/email_confirm.html", form=form, user=user, new_email=new_email)
+
+
+@blueprint.get("/data")
+@login_required
+def data():
+    """Everything we hold about the signed-in person, as a JSON download."""
+    body = json.dumps(services.export_data(_me()), indent=2, ensure_ascii=False, sort_keys=False)
+    filename = f"my-data-{utcnow():%Y-%m-%d}.json"
+    logger.info("user %s downloaded their data", current_user.id)
+    return Response(
+        body,
+        mimetype="application/json",
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )
+
+
+@blueprint.route("/delete", methods=["GET", "POST"])
+@login_required
+@limiter.limit(configured("RATELIMIT_ACCOUNT_CHANGES"), methods=POST, key_func=signed_in_account)
+def delete():
+    form = DeleteAccountForm()
+    if form.validate_on_submit():
+        try:
+            services.delete_account(_me(), form.current_password.data)
+        except services.CurrentPasswordError as error:
+            form.current_password.errors.append(str(error))
+        else:
+            _end_session()
+            flash("Your account is deleted, and your listings are withdrawn. Thank you for what you offered.",
+                  "success")
+            return redirect(url_for("core.home"), code=303)
+    return render_template("accounts/delete.html", form=form)
