@@ -51,6 +51,9 @@ DEFAULTS: dict[str, Any] = {
     "STALE_AFTER_DAYS": 90,
     "EXPIRE_AFTER_DAYS": 180,
     "CONTACT_RETENTION_DAYS": 30,
+    "CONTACT_MIN_SECONDS": 3,  # a "Get in touch" form sent sooner than this after it appeared is a script
+    "CONTACT_RATE_LIMIT_IP": "3 per 10 minutes",
+    "CONTACT_RATE_LIMIT_LISTING": "20 per day",
     "SEARCH_PER_PAGE": 20,
     "PREFERRED_URL_SCHEME": "http",
     "SERVER_NAME": None,

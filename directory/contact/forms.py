@@ -1,0 +1,111 @@
+"""The "Get in touch" form: what a visitor may send, and the traps that catch scripts."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+from flask_wtf import FlaskForm
+from wtforms import EmailField, HiddenField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Email, Length, Optional, ValidationError
+
+NAME_MAX = 80
+EMAIL_MAX = 254
+HOW_TO_REACH_MAX = 200
+MESSAGE_MAX = 5000
+
+# Bidirectional overrides and isolates can make a name display as something else in the organiser's
+# mail program ("evil" shown as "live"); nobody needs them to type their first name.
+BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+# C0/C1 controls except tab and line breaks, which a message may contain.
+MESSAGE_CONTROLS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+
+
+def has_line_control(value: str) -> bool:
+    """True if a one-line value holds a control character, a line or paragraph separator, or a bidi override."""
+    return any(
+        unicodedata.category(char) in ("Cc", "Zl", "Zp") or char in BIDI_CONTROLS for char in value
+    )
+
+
+def strip_value(value: str | None) -> str | None:
+    return value.strip() if isinstance(value, str) else value
+
+
+def clean_message(value: str | None) -> str | None:
+    """One kind of line break (browsers send CRLF), no invisible control characters, no edge whitespace.
+
+    Done as a filter, before validation, so the length a visitor sees in the box is the length we check.
+    """
+    if not isinstance(value, str):
+        return value
+    value = value.replace("\r\n", "\n").replace("\r", "\n")
+    return MESSAGE_CONTROLS.sub("", value).strip()
+
+
+class SingleLine:
+    """Refuses control characters: a name or note goes into mail headers and subjects."""
+
+    def __init__(self, message: str = "Please use letters, numbers and punctuation only.") -> None:
+        self.message = message
+
+    def __call__(self, form, field) -> None:
+        if field.data and has_line_control(field.data):
+            raise ValidationError(self.message)
+
+
+class ContactForm(FlaskForm):
+    """No account needed. The trap field and the timestamp are checked by the view, not shown as errors."""
+
+    name = StringField(
+        "Your first name",
+        description="A first name is enough.",
+        filters=[strip_value],
+        validators=[
+            DataRequired("Please tell them what to call you. A first name is enough."),
+            Length(max=NAME_MAX, message=f"Please keep your name under {NAME_MAX} characters."),
+            SingleLine(),
+        ],
+    )
+    email = EmailField(
+        "Your e-mail address",
+        description="They will answer you at this address. We don't show it on the site.",
+        filters=[strip_value],
+        validators=[
+            DataRequired("Please give an e-mail address, so they can answer you."),
+            Length(max=EMAIL_MAX, message="That e-mail address is too long."),
+            SingleLine("Please enter an e-mail address like name@example.com."),
+            Email("Please enter an e-mail address like name@example.com."),
+        ],
+    )
+    message = TextAreaField(
+        "Your message",
+        description=f"Say as much or as little as you like (up to {MESSAGE_MAX:,} characters).",
+        filters=[clean_message],
+        validators=[
+            DataRequired("Please write a message."),
+        ],
+    )
+    how_to_reach = StringField(
+        "How should they reach you? (optional)",
+        description="For example: e-mail only, or a phone number and good times to call.",
+        filters=[strip_value],
+        validators=[
+            Optional(),
+            Length(max=HOW_TO_REACH_MAX, message=f"Please keep this under {HOW_TO_REACH_MAX} characters."),
+            SingleLine(),
+        ],
+    )
+    # The trap: hidden from sighted visitors by CSS, labelled for screen readers, skipped by the keyboard.
+    # People leave it empty; scripts that fill in every field do not.
+    homepage = StringField("Leave this empty")
+    # When the form was shown, signed: a reply faster than a person can type is a script.
+    started = HiddenField()
+
+    def validate_message(self, field) -> None:
+        # Not Length(): that would add maxlength to the box and silently cut a pasted message short.
+        # This says how long it is, next to the field, and keeps what was written.
+        if field.data and len(field.data) > MESSAGE_MAX:
+            raise ValidationError(
+                f"Your message is {len(field.data):,} characters; please shorten it to {MESSAGE_MAX:,} or fewer."
+            )

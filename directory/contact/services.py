@@ -1,0 +1,221 @@
+"""Relaying a visitor's message to a listing's owner without showing either one's address to the other side.
+
+Raise domain errors; no HTTP here. The caller commits.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from datetime import datetime, timedelta
+
+from flask import current_app, url_for
+from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+from sqlalchemy import delete, exists, select, update
+
+from ..extensions import db
+from ..listings.models import FORMAT_IN_PERSON, Listing
+from ..listings.search import is_public, public_listing_clause
+from ..mail import MailError, send_mail
+from ..moderation.models import Report
+from ..timeutil import utcnow
+from .models import ContactMessage
+
+logger = logging.getLogger(__name__)
+
+TOKEN_SALT = "contact-form-started"
+# A form left open longer than this is sent again with a fresh timestamp rather than trusted.
+TOKEN_MAX_AGE = 24 * 3600
+
+
+class ContactError(Exception):
+    """A contact rule was broken; the message is fit to show the visitor."""
+
+
+class ContactUnavailable(ContactError):
+    """The listing is not published, or its owner does not take messages here."""
+
+
+class FormTooFast(ContactError):
+    """Sent sooner after the form appeared than a person can type."""
+
+
+class FormStale(ContactError):
+    """The form's timestamp is missing, forged or too old."""
+
+
+class DeliveryFailed(ContactError):
+    """The mail server did not take the message; nothing was stored or counted."""
+
+
+class NotReported(ContactError):
+    """Admins read a listing's messages only while it has a report to look into."""
+
+
+def contactable_listing(slug: str) -> Listing | None:
+    """The published listing at `slug` if its owner takes messages through the site, else None."""
+    return db.session.scalar(
+        select(Listing).where(
+            Listing.slug == slug,
+            public_listing_clause(),
+            Listing.contact_enabled.is_(True),
+            Listing.contact_email != "",
+        )
+    )
+
+
+def is_contactable(listing: Listing) -> bool:
+    """For listing pages: show the "Get in touch" button only when the form would open."""
+    return bool(is_public(listing) and listing.contact_enabled and listing.contact_email)
+
+
+def shows_join_link_on_request(listing: Listing) -> bool:
+    """The join link is private and goes out in the automatic reply instead of on the page."""
+    return bool(listing.online_url and listing.online_url_private and listing.format != FORMAT_IN_PERSON)
+
+
+def _serializer() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=TOKEN_SALT)
+
+
+def form_token(slug: str) -> str:
+    """A signed note of when the form was shown, and for which listing."""
+    return _serializer().dumps(slug)
+
+
+def check_form_token(token: str | None, slug: str, now: datetime | None = None) -> None:
+    """Refuse a form sent faster than CONTACT_MIN_SECONDS, or one whose timestamp is not ours."""
+    try:
+        signed_slug, signed_at = _serializer().loads(token or "", max_age=TOKEN_MAX_AGE, return_timestamp=True)
+    except SignatureExpired as error:
+        raise FormStale("This form was open for a long time. Please check your message and send it again.") from error
+    except BadSignature as error:
+        raise FormStale("Something went wrong with the form. Please check your message and send it again.") from error
+    if signed_slug != slug:
+        raise FormStale("Something went wrong with the form. Please check your message and send it again.")
+    minimum = float(current_app.config.get("CONTACT_MIN_SECONDS", 3))
+    elapsed = ((now or utcnow()) - signed_at.replace(tzinfo=None)).total_seconds()
+    if elapsed < minimum:
+        raise FormTooFast(
+            "That was sent faster than we expected from a person, so we held it back to keep out "
+            "automated spam. Please wait a few seconds, then press Send again."
+        )
+
+
+# Mail programs turn anything that looks like a web address into a link, in plain text as well as in
+# HTML, and a <pre> block does not stop them. Escaping alone therefore is not enough to keep a stranger
+# from putting a clickable phishing link in front of an organiser through our relay. So in both parts
+# of the mail every scheme and host name a visitor wrote is broken up ("hxxps[://]example[.]com"): the
+# organiser can still read it and retype it on purpose, and nothing is clickable by accident. The HTML
+# part is autoescaped by Jinja and contains no <a> tags at all.
+SCHEME = re.compile(r"(?i)\b(h)tt(ps?)://|\b(ftp|file|javascript|vbscript|data|ws|wss):(//)?")
+# Dotted names ending in a label of two or more letters: example.com, www.evil.co.uk, bob@mail.org.
+# "e.g.", "U.S." and "3.5" stay as they are; "there.Then" (no space after a full stop) is broken too.
+HOSTNAME = re.compile(r"(?<![\w.-])(?:[^\W_](?:[\w-]{0,62}[^\W_])?\.)+[^\W\d_]{2,63}(?![\w-])")
+
+
+def defang(text: str) -> str:
+    """Break up every address in a visitor's text so no mail program makes it a link."""
+
+    def scheme(match: re.Match) -> str:
+        if match.group(1):
+            xx = "XX" if match.group(1).isupper() else "xx"
+            return f"{match.group(1)}{xx}{match.group(2)}[://]"
+        return f"{match.group(3)}[:]" + ("//" if match.group(4) else "")
+
+    text = SCHEME.sub(scheme, text)
+    return HOSTNAME.sub(lambda match: match.group(0).replace(".", "[.]"), text)
+
+
+def _external(endpoint: str, fallback_path: str, **values) -> str:
+    """An absolute URL for a mail, even for a page another feature may not have registered yet."""
+    if endpoint in current_app.view_functions:
+        return url_for(endpoint, _external=True, **values)
+    return url_for("core.home", _external=True).rstrip("/") + fallback_path
+
+
+def send_contact_message(
+    listing: Listing, *, name: str, email: str, message: str, how_to_reach: str = ""
+) -> ContactMessage:
+    """Store, count and relay one message, then send the visitor their copy.
+
+    The owner's mail goes first: if the mail server refuses it nothing is stored or counted and
+    DeliveryFailed says so. A failed copy to the visitor is only logged; the owner has the message.
+    """
+    if not is_contactable(listing):
+        raise ContactUnavailable("This listing does not take messages through the site.")
+    record = ContactMessage(
+        listing_id=listing.id, sender_name=name, sender_email=email, how_to_reach=how_to_reach or "", message=message
+    )
+    db.session.add(record)
+    # Atomic, in this transaction: a read-modify-write of the counter loses counts under several workers.
+    db.session.execute(
+        update(Listing).where(Listing.id == listing.id).values(contact_count=Listing.contact_count + 1)
+    )
+    db.session.flush()
+
+    retention_days = current_app.config["CONTACT_RETENTION_DAYS"]
+    listing_url = _external("listings.detail", f"/listings/{listing.slug}", slug=listing.slug)
+    context = dict(
+        listing=listing,
+        listing_url=listing_url,
+        # In the bodies even the name and address are broken up: "www.example.com" is a valid first name.
+        sender_name=defang(name),
+        sender_email=defang(email),
+        how_to_reach=defang(how_to_reach or ""),
+        message=defang(message),
+        retention_days=retention_days,
+    )
+    try:
+        send_mail(
+            listing.contact_email,
+            f"{name} sent you a message about {listing.name}",
+            "contact_owner",
+            # The bare address: a display name full of quotes and angle brackets can make mail programs
+            # read a different address out of the header, and the organiser would answer a stranger.
+            reply_to=email,
+            report_url=_external("moderation.report", f"/listings/{listing.slug}/report", slug=listing.slug),
+            **context,
+        )
+    except MailError as error:
+        db.session.rollback()
+        raise DeliveryFailed(
+            "We couldn't pass your message on just now. Nothing was sent; please try again in a few minutes."
+        ) from error
+    try:
+        send_mail(
+            email,
+            f"Your message to {listing.name}",
+            "contact_copy",
+            join_url=listing.online_url if shows_join_link_on_request(listing) else "",
+            **context,
+        )
+    except MailError:
+        logger.warning("contact copy for listing %s could not be sent", listing.id)
+    logger.info("contact message %s relayed for listing %s", record.id, listing.id)
+    return record
+
+
+def purge_old_messages(now: datetime | None = None) -> int:
+    """Delete every contact message older than CONTACT_RETENTION_DAYS; return how many went."""
+    days = int(current_app.config["CONTACT_RETENTION_DAYS"])
+    cutoff = (now or utcnow()) - timedelta(days=days)
+    result = db.session.execute(delete(ContactMessage).where(ContactMessage.created_at < cutoff))
+    return result.rowcount or 0
+
+
+def has_report(listing_id: int) -> bool:
+    return bool(db.session.scalar(select(exists().where(Report.listing_id == listing_id))))
+
+
+def messages_for_review(listing: Listing) -> list[ContactMessage]:
+    """The messages still kept for a listing, newest first, for an admin handling a report about it."""
+    if not has_report(listing.id):
+        raise NotReported("Messages are shown only for a listing somebody reported.")
+    return list(
+        db.session.scalars(
+            select(ContactMessage)
+            .where(ContactMessage.listing_id == listing.id)
+            .order_by(ContactMessage.created_at.desc(), ContactMessage.id.desc())
+        )
+    )

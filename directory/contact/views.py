@@ -1,0 +1,175 @@
+"""The "Get in touch" form on every published listing, and the admin's view of messages kept for a report."""
+
+from __future__ import annotations
+
+import logging
+import time
+
+from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
+from flask_limiter.util import get_remote_address
+from flask_login import current_user
+
+from ..extensions import db, limiter
+from ..listings.models import Listing
+from ..moderation.access import admin_required
+from . import services
+from .forms import ContactForm
+
+logger = logging.getLogger(__name__)
+
+blueprint = Blueprint("contact", __name__)
+
+DEFAULT_RATE_LIMIT_IP = "3 per 10 minutes"
+DEFAULT_RATE_LIMIT_LISTING = "20 per day"
+
+
+def _ip_limit() -> str:
+    return current_app.config.get("CONTACT_RATE_LIMIT_IP") or DEFAULT_RATE_LIMIT_IP
+
+
+def _listing_limit() -> str:
+    return current_app.config.get("CONTACT_RATE_LIMIT_LISTING") or DEFAULT_RATE_LIMIT_LISTING
+
+
+def _listing_key() -> str:
+    """One counter per listing, whoever writes: a flood at one organiser stops even from many addresses."""
+    return "listing:" + str((request.view_args or {}).get("slug", ""))
+
+
+def _accepted(response) -> bool:
+    """Only a message that went through counts: a visitor fixing a typo in the form is not refused later."""
+    return response.status_code in (302, 303)
+
+
+@blueprint.route("/listings/<slug>/contact", methods=["GET", "POST"])
+@limiter.limit(_ip_limit, methods=["POST"], deduct_when=_accepted, key_func=get_remote_address)
+@limiter.limit(_listing_limit, methods=["POST"], deduct_when=_accepted, key_func=_listing_key)
+def contact_form(slug: str):
+    listing = services.contactable_listing(slug)
+    if listing is None:
+        abort(404)
+    form = ContactForm()
+    notice = None
+    if form.validate_on_submit():
+        if form.homepage.data:
+            # A script filled in the trap. Look like success so it learns nothing; send nothing.
+            logger.info("contact form trap filled for listing %s", listing.id)
+            return redirect(url_for("contact.sent", slug=slug), code=303)
+        try:
+            services.check_form_token(form.started.data, slug)
+            services.send_contact_message(
+                listing,
+                name=form.name.data,
+                email=form.email.data,
+                message=form.message.data,
+                how_to_reach=form.how_to_reach.data or "",
+            )
+            db.session.commit()
+        except services.FormTooFast as error:
+            notice = str(error)  # keep the original timestamp: the wait is nearly over
+        except services.FormStale as error:
+            notice = str(error)
+            form.started.data = services.form_token(slug)
+        except services.DeliveryFailed as error:
+            notice = str(error)
+        else:
+            return redirect(url_for("contact.sent", slug=slug), code=303)
+    elif request.method == "POST":
+        # Keep the original timestamp if it is ours; otherwise start the clock again.
+        try:
+            services.check_form_token(form.started.data, slug)
+        except services.FormStale:
+            form.started.data = services.form_token(slug)
+        except services.FormTooFast:
+            pass
+    else:
+        form.started.data = services.form_token(slug)
+    status = 200 if request.method == "GET" else 422
+    return (
+        render_template(
+            "contact/form.html",
+            listing=listing,
+            form=form,
+            notice=notice,
+            listing_url=_listing_url(listing),
+            join_link_on_request=services.shows_join_link_on_request(listing),
+            retention_days=current_app.config["CONTACT_RETENTION_DAYS"],
+        ),
+        status,
+    )
+
+
+@blueprint.get("/listings/<slug>/contact/sent")
+def sent(slug: str):
+    listing = services.contactable_listing(slug)
+    if listing is None:
+        abort(404)
+    return render_template(
+        "contact/sent.html",
+        listing=listing,
+        listing_url=_listing_url(listing),
+        join_link_on_request=services.shows_join_link_on_request(listing),
+        retention_days=current_app.config["CONTACT_RETENTION_DAYS"],
+    )
+
+
+@blueprint.errorhandler(429)
+def too_many(error):
+    """A friendly page that says when the visitor can write again, not a bare 429."""
+    wait = _seconds_until_allowed()
+    slug = (request.view_args or {}).get("slug")
+    listing = services.contactable_listing(slug) if slug else None
+    # What they wrote is shown back so it is not lost; it is not stored or sent.
+    written = request.form.get("message", "")[:10000] if request.method == "POST" else ""
+    response = current_app.make_response(
+        render_template("contact/slow_down.html", wait_text=_wait_text(wait), listing=listing, written=written)
+    )
+    response.status_code = 429
+    if wait:
+        response.headers["Retry-After"] = str(wait)
+    return response
+
+
+@blueprint.get("/admin/listings/<int:listing_id>/messages")
+@admin_required
+def admin_messages(listing_id: int):
+    """Only for a reported listing, so reading people's messages is tied to looking into a report."""
+    listing = db.get_or_404(Listing, listing_id)
+    try:
+        messages = services.messages_for_review(listing)
+    except services.NotReported:
+        abort(404)
+    logger.info("admin %s read the %s kept messages of listing %s", current_user.id, len(messages), listing.id)
+    return render_template(
+        "contact/admin_messages.html",
+        listing=listing,
+        messages=messages,
+        retention_days=current_app.config["CONTACT_RETENTION_DAYS"],
+    )
+
+
+def _listing_url(listing: Listing) -> str | None:
+    if "listings.detail" in current_app.view_functions:
+        return url_for("listings.detail", slug=listing.slug)
+    return None
+
+
+def _seconds_until_allowed() -> int | None:
+    breached = [limit for limit in limiter.current_limits if limit.breached]
+    if not breached:
+        return None
+    return max(1, max(limit.reset_at for limit in breached) - int(time.time()))
+
+
+def _wait_text(seconds: int | None) -> str:
+    """'in about 7 minutes', 'in about 3 hours', 'tomorrow': a person's sense of time, not a timestamp."""
+    if seconds is None:
+        return "in a little while"
+    if seconds < 90:
+        return "in a minute or so"
+    if seconds < 90 * 60:
+        return f"in about {round(seconds / 60)} minutes"
+    if seconds < 20 * 3600:
+        hours = round(seconds / 3600)
+        return f"in about {hours} hour{'s' if hours != 1 else ''}"
+    return "tomorrow"
