@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from flask_wtf import FlaskForm
 from sqlalchemy import select
 from wtforms import RadioField, SearchField, SelectField, SelectMultipleField, StringField
+from wtforms.fields.choices import SelectChoice
 
 from ..extensions import db
 from .models import STATUS_PUBLISHED, WEEKDAYS, Audience, Listing, ListingLanguage, Topic
@@ -22,7 +23,11 @@ LANGUAGE_NAMES = {
     "pl": "Polish", "pt": "Portuguese", "ru": "Russian", "so": "Somali", "sw": "Swahili", "tl": "Tagalog",
     "uk": "Ukrainian", "ur": "Urdu", "vi": "Vietnamese", "zh": "Chinese",
 }
-ANY = ("", "Any")
+ANY = SelectChoice("", "Any")
+
+
+def options(*pairs: tuple[str, str]) -> list[SelectChoice]:
+    return [SelectChoice(value, label) for value, label in pairs]
 
 
 def language_name(code: str) -> str:
@@ -38,21 +43,24 @@ class SearchForm(FlaskForm):
     near = StringField("Where", description="A ZIP code, postcode or town.",
                        render_kw={"autocomplete": "postal-code", "placeholder": "e.g. 10001 or Dayton, OH"})
     radius = SelectField("Within")
-    units = RadioField("Show distances in", choices=[("mi", "miles"), ("km", "kilometres")], default="mi")
-    kind = SelectField("Looking for", choices=[("", "A mentor or a group"), ("group", "A group"),
-                                               ("mentor", "A mentor")])
+    units = RadioField("Show distances in", choices=options(("mi", "miles"), ("km", "kilometres")),
+                       default="mi")
+    kind = SelectField("Looking for", choices=options(("", "A mentor or a group"), ("group", "A group"),
+                                                      ("mentor", "A mentor")))
     q = SearchField("Keywords", description="Words to look for, such as “divorce” or “veterans”.")
     topic = SelectMultipleField("Topics")
     audience = SelectMultipleField("Who it's for")
-    format = SelectField("Format", choices=[ANY, ("in_person", "In person"), ("online", "Online"),
-                                            ("hybrid", "Hybrid (in person and online)")])
-    day = SelectMultipleField("Meets on", choices=[(day, DAY_NAMES[i]) for i, day in enumerate(WEEKDAYS)])
-    cost = SelectField("Cost", choices=[ANY, ("free", "Free"), ("donation", "Donation"), ("paid", "Paid")])
+    format = SelectField("Format", choices=[ANY, *options(("in_person", "In person"), ("online", "Online"),
+                                                          ("hybrid", "Hybrid (in person and online)"))])
+    day = SelectMultipleField("Meets on",
+                              choices=options(*((day, DAY_NAMES[i]) for i, day in enumerate(WEEKDAYS))))
+    cost = SelectField("Cost",
+                       choices=[ANY, *options(("free", "Free"), ("donation", "Donation"), ("paid", "Paid"))])
     language = SelectField("Language")
 
     def __init__(self, formdata, errors: Mapping[str, str] | None = None, units: str = "mi") -> None:
         super().__init__(formdata=formdata, meta={"csrf": False})
-        self.radius.choices = [(str(r), radius_label(r, units)) for r in RADII]
+        self.radius.choices = options(*((str(r), radius_label(r, units)) for r in RADII))
         if not self.radius.data:
             self.radius.data = "10"
         self.topic.choices = _vocabulary(Topic)
@@ -63,8 +71,8 @@ class SearchForm(FlaskForm):
             .join(Listing, Listing.id == ListingLanguage.listing_id)
             .where(Listing.status == STATUS_PUBLISHED)
         ).all()
-        self.language.choices = [ANY, *sorted(((code, language_name(code)) for code in codes),
-                                             key=lambda pair: pair[1])]
+        named = sorted(((code, language_name(code)) for code in codes), key=lambda pair: pair[1])
+        self.language.choices = [ANY, *options(*named)]
         # The search service already judged every value; show its words next to the field.
         for name, message in (errors or {}).items():
             form_field = getattr(self, name, None)
@@ -72,6 +80,6 @@ class SearchForm(FlaskForm):
                 form_field.errors = [message]
 
 
-def _vocabulary(model) -> list[tuple[str, str]]:
+def _vocabulary(model) -> list[SelectChoice]:
     rows = db.session.execute(select(model.slug, model.name).order_by(model.position, model.name))
-    return [(slug, name) for slug, name in rows]
+    return options(*((slug, name) for slug, name in rows))

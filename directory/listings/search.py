@@ -386,8 +386,13 @@ class SearchResults:
         return self.local if self.paginated == "local" else self.online
 
 
-def search(params: SearchParams, *, now: datetime | None = None) -> SearchResults:
-    """Run a search. Never raises for anything a visitor can type; bad values are already left out."""
+def search(params: SearchParams, *, now: datetime | None = None, online_preview: int = ONLINE_PREVIEW,
+           ) -> SearchResults:
+    """Run a search. Never raises for anything a visitor can type; bad values are already left out.
+
+    When the local list is the one paginated, the online list beside it holds its first
+    `online_preview` entries (`online_total` counts them all).
+    """
     now = now or utcnow()
     results = SearchResults(params=params, page=params.page, per_page=params.per_page)
     if params.near:
@@ -420,7 +425,7 @@ def search(params: SearchParams, *, now: datetime | None = None) -> SearchResult
 
     start = (params.page - 1) * params.per_page
     if results.paginated == "local":
-        local_page, online_page = local[start:start + params.per_page], online[:ONLINE_PREVIEW]
+        local_page, online_page = local[start:start + params.per_page], online[:online_preview]
     else:
         local_page, online_page = [], online[start:start + params.per_page]
     loaded = _load(row[0] for row in [*local_page, *online_page])

@@ -1,0 +1,508 @@
+"""Search by area: nearest first, true distances, filters only narrow, online beside local, never a 500."""
+
+from __future__ import annotations
+
+import html
+import math
+import re
+from datetime import time, timedelta
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from sqlalchemy import event, select
+from werkzeug.datastructures import MultiDict
+
+from directory.extensions import db
+from directory.geo.models import Place
+from directory.geo.services import locate
+from directory.listings.fulltext import fts5_query
+from directory.listings.search import InvalidSearch, SearchParams, public_point, search
+from directory.timeutil import utcnow
+from tests.factories import make_audience, make_topic
+
+EARTH_RADIUS_MILES = 3958.7613
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+@pytest.fixture
+def geo(app, gazetteer):
+    """An app whose places table holds the real gazetteer."""
+    return app
+
+
+@pytest.fixture
+def origin(geo):
+    """The centroid of ZIP 10001 (Manhattan), where most tests search from."""
+    return locate("10001").location
+
+
+# Independent geometry: not the code under test ------------------------------------------------------
+
+
+def vincenty_miles(lat1, lon1, lat2, lon2) -> float:
+    """Great-circle distance by the Vincenty formula on a sphere (well conditioned at every distance)."""
+    p1, p2, dl = math.radians(lat1), math.radians(lat2), math.radians(lon2 - lon1)
+    numerator = math.hypot(math.cos(p2) * math.sin(dl),
+                           math.cos(p1) * math.sin(p2) - math.sin(p1) * math.cos(p2) * math.cos(dl))
+    denominator = math.sin(p1) * math.sin(p2) + math.cos(p1) * math.cos(p2) * math.cos(dl)
+    return EARTH_RADIUS_MILES * math.atan2(numerator, denominator)
+
+
+def point_at(lat, lon, miles, bearing) -> tuple[float, float]:
+    """The point `miles` away from (lat, lon) on an initial bearing (degrees), on the same sphere."""
+    d, b = miles / EARTH_RADIUS_MILES, math.radians(bearing)
+    p1, l1 = math.radians(lat), math.radians(lon)
+    p2 = math.asin(math.sin(p1) * math.cos(d) + math.cos(p1) * math.sin(d) * math.cos(b))
+    l2 = l1 + math.atan2(math.sin(b) * math.sin(d) * math.cos(p1), math.cos(d) - math.sin(p1) * math.sin(p2))
+    return math.degrees(p2), (math.degrees(l2) + 540) % 360 - 180
+
+
+def run(**args):
+    """Every result on one page, the online list in full."""
+    return search(SearchParams.from_args(MultiDict(args), per_page=200), online_preview=200)
+
+
+def local_ids(results) -> list[int]:
+    return [hit.listing.id for hit in results.local]
+
+
+def online_ids(results) -> list[int]:
+    return [hit.listing.id for hit in results.online]
+
+
+def page_text(response) -> str:
+    return html.unescape(re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", response.get_data(as_text=True))))
+
+
+def nearby(make_listing, origin, miles, bearing=0.0, **fields):
+    """A listing at an exact distance from the origin (exact precision, so no rounding moves it)."""
+    lat, lon = point_at(origin.latitude, origin.longitude, miles, bearing)
+    fields.setdefault("location_precision", "exact")
+    return make_listing(latitude=lat, longitude=lon, **fields)
+
+
+# Distances ------------------------------------------------------------------------------------------
+
+
+def test_distance_between_two_zip_centroids_matches_an_independent_formula(geo, origin, make_listing):
+    target = db.session.scalar(select(Place).where(Place.postal_code == "10013", Place.country == "US"))
+    listing = make_listing(latitude=target.latitude, longitude=target.longitude, location_precision="exact")
+    expected = vincenty_miles(origin.latitude, origin.longitude, target.latitude, target.longitude)
+    assert 1.0 < expected < 3.0  # Chelsea to TriBeCa
+    hit = run(near="10001").local[0]
+    assert hit.listing.id == listing.id
+    assert hit.distance_miles == pytest.approx(expected, abs=1e-6)
+    assert hit.distance_label == f"{expected:.1f} mi"
+    in_km = run(near="10001", units="km").local[0]
+    assert in_km.distance_label == f"{expected * 1.609344:.1f} km"
+
+
+def test_radius_is_a_circle_not_a_box(geo, origin, make_listing):
+    inside = nearby(make_listing, origin, 4.9, bearing=45)
+    outside = nearby(make_listing, origin, 5.1, bearing=45)  # a 5-mile box's corner would let this in
+    edge_of_box = nearby(make_listing, origin, 6.5, bearing=45)
+    assert local_ids(run(near="10001", radius="5")) == [inside.id]
+    assert local_ids(run(near="10001", radius="10")) == [inside.id, outside.id, edge_of_box.id]
+
+
+def test_approximate_listings_are_measured_to_the_point_the_public_sees(geo, origin, make_listing):
+    listing = nearby(make_listing, origin, 3.0, bearing=10, location_precision="approximate")
+    hit = run(near="10001").local[0]
+    lat, lon = public_point(listing.latitude, listing.longitude, "approximate")
+    assert (lat, lon) == (round(listing.latitude, 2), round(listing.longitude, 2))
+    assert hit.distance_miles == pytest.approx(vincenty_miles(origin.latitude, origin.longitude, lat, lon))
+
+
+# Properties -----------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def dataset(geo, origin, make_listing, make_user):
+    """Thirty-odd listings of every kind scattered up to 120 miles around 10001, as plain data."""
+    import random
+
+    chooser = random.Random(20240605)  # noqa: S311 - test data, not secrets
+    suspended = make_user(suspended_at=utcnow())
+    topics = ["grief", "anger", "fatherhood"]
+    rows = []
+    for number in range(36):
+        miles = chooser.uniform(0, 120)
+        lat, lon = point_at(origin.latitude, origin.longitude, miles, chooser.uniform(0, 360))
+        kind = chooser.choice(["group", "mentor"])
+        status = chooser.choice(["published"] * 6 + ["pending", "paused"])
+        meetings = [dict(weekday=chooser.randrange(7), start_time=time(19, 0), duration_minutes=60)
+                    for _ in range(chooser.randint(1, 2))] if kind == "group" else []
+        listing = make_listing(
+            name=f"Listing {number}",
+            kind=kind,
+            status=status,
+            owner=suspended if number % 11 == 0 else None,
+            format=chooser.choice(["in_person", "in_person", "online", "hybrid"]),
+            cost=chooser.choice(["free", "donation", "paid"]),
+            topics=tuple(chooser.sample(topics, chooser.randint(1, 2))),
+            languages=tuple(chooser.sample(["en", "es"], chooser.randint(1, 2))),
+            latitude=lat,
+            longitude=lon,
+            location_precision=chooser.choice(["exact", "approximate"]),
+            meetings=meetings,
+        )
+        point = public_point(lat, lon, listing.location_precision)
+        rows.append({
+            "id": listing.id,
+            "public": status == "published" and number % 11 != 0,
+            "kind": kind,
+            "format": listing.format,
+            "cost": listing.cost,
+            "topics": {topic.slug for topic in listing.topics},
+            "languages": set(listing.languages),
+            "days": {WEEKDAYS[meeting.weekday] for meeting in listing.meetings},
+            "miles": vincenty_miles(origin.latitude, origin.longitude, *point),
+        })
+    return rows
+
+
+FILTERS = {
+    "kind": st.sampled_from(["group", "mentor"]),
+    "format": st.sampled_from(["in_person", "online", "hybrid"]),
+    "cost": st.sampled_from(["free", "donation", "paid"]),
+    "language": st.sampled_from(["en", "es", "fr"]),
+    "topic": st.lists(st.sampled_from(["grief", "anger", "fatherhood"]), min_size=1, max_size=2, unique=True),
+    "day": st.lists(st.sampled_from(WEEKDAYS), min_size=1, max_size=3, unique=True),
+}
+
+
+def expected_local(rows, args) -> set[int]:
+    """The oracle: which listings a search should find nearby, worked out the slow, obvious way."""
+    found = set()
+    if args.get("format") == "online":
+        return found
+    for row in rows:
+        if not row["public"] or row["format"] not in ("in_person", "hybrid"):
+            continue
+        if args.get("format") == "hybrid" and row["format"] != "hybrid":
+            continue
+        if row["miles"] > int(args.get("radius", 10)):
+            continue
+        if "kind" in args and row["kind"] != args["kind"]:
+            continue
+        if "cost" in args and row["cost"] != args["cost"]:
+            continue
+        if "language" in args and args["language"] not in row["languages"]:
+            continue
+        if "topic" in args and not row["topics"] & set(args["topic"]):
+            continue
+        if "day" in args and row["kind"] == "group" and not row["days"] & set(args["day"]):
+            continue
+        found.add(row["id"])
+    return found
+
+
+def test_search_properties(dataset, origin):
+    """Every result within the radius, nearest first, exactly the oracle's set; a filter only removes."""
+
+    @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+    @given(
+        radius=st.sampled_from(["1", "5", "10", "25", "50", "100"]),
+        chosen=st.fixed_dictionaries({}, optional=FILTERS),
+        extra=st.sampled_from(sorted(FILTERS)),
+        data=st.data(),
+    )
+    def check(radius, chosen, extra, data):
+        args = {"near": "10001", "radius": radius, **chosen}
+        results = run(**args)
+        assert not results.errors
+        distances = [hit.distance_miles for hit in results.local]
+        assert all(miles <= int(radius) for miles in distances)
+        assert distances == sorted(distances)
+        assert set(local_ids(results)) == expected_local(dataset, args)
+        rows = {row["id"]: row for row in dataset}
+        for hit in results.local:
+            assert hit.distance_miles == pytest.approx(rows[hit.listing.id]["miles"], abs=1e-6)
+        for listing_id in online_ids(results):
+            assert rows[listing_id]["format"] in ("online", "hybrid") and rows[listing_id]["public"]
+        assert not set(local_ids(results)) & set(online_ids(results))
+
+        if extra not in chosen:
+            narrower = run(**args, **{extra: data.draw(FILTERS[extra], label=extra)})
+            assert set(local_ids(narrower)) <= set(local_ids(results))
+            # Hybrid listings may move from the online list to the local one; never appear from nowhere.
+            assert set(online_ids(narrower)) <= set(online_ids(results)) | set(local_ids(results))
+            assert narrower.local_total <= results.local_total
+
+    check()
+
+
+# Sections -------------------------------------------------------------------------------------------
+
+
+def test_hybrid_counts_as_in_person_and_as_online(geo, origin, make_listing):
+    hybrid = nearby(make_listing, origin, 2, format="hybrid")
+    far_hybrid = make_listing(format="hybrid", latitude=34.05, longitude=-118.24, city="Los Angeles",
+                              region="CA")
+    assert hybrid.id in local_ids(run(near="10001", format="in_person"))
+    assert hybrid.id in online_ids(run(near="10001", format="online"))
+    assert hybrid.id in local_ids(run(near="10001", format="hybrid"))
+    both = run(near="10001")
+    assert hybrid.id in local_ids(both) and hybrid.id not in online_ids(both)  # listed once
+    assert far_hybrid.id in online_ids(both)  # joinable online from anywhere
+
+
+def test_online_listings_form_their_own_section(geo, origin, make_listing):
+    near_group = nearby(make_listing, origin, 1)
+    online = make_listing(format="online", latitude=None, longitude=None, city="", region="")
+    results = run(near="10001")
+    assert local_ids(results) == [near_group.id]
+    assert online_ids(results) == [online.id]
+    alone = run(near="10001", format="online")
+    assert alone.local == [] and alone.paginated == "online" and online_ids(alone) == [online.id]
+    assert run(near="10001", format="in_person").online == []
+
+
+def test_without_a_place_the_online_options_and_a_prompt(geo, client, origin, make_listing):
+    nearby(make_listing, origin, 1, name="Local group")
+    make_listing(format="online", name="Video circle", topics=("anger",))
+    results = run()
+    assert results.origin is None and [hit.listing.name for hit in results.online] == ["Video circle"]
+    text = page_text(client.get("/search"))
+    assert "Enter a ZIP code, postcode or town" in text
+    assert "Video circle" in text and "Local group" not in text
+    # Filters still work without a place.
+    assert run(topic="grief").online == []
+
+
+def test_keywords_use_the_full_text_index(geo, origin, make_listing):
+    divorce = nearby(make_listing, origin, 1, name="Rebuilding after divorce",
+                     description="Separated dads talk.")
+    grief = nearby(make_listing, origin, 2, name="Men's grief circle", description="After a loss.")
+    online = make_listing(format="online", name="Online divorce group")
+    assert local_ids(run(near="10001", q="divorce")) == [divorce.id]
+    assert local_ids(run(near="10001", q="divorced")) == [divorce.id]  # stemming, on both databases
+    assert online_ids(run(near="10001", q="divorce")) == [online.id]
+    assert set(local_ids(run(near="10001", q="divorce or grief"))) == {divorce.id, grief.id}
+    assert local_ids(run(near="10001", q="circle -divorce")) == [grief.id]
+    assert local_ids(run(near="10001", q='"grief circle"')) == [grief.id]
+    assert local_ids(run(near="10001", q="dads separated")) == [divorce.id]  # words in any order
+    assert local_ids(run(near="10001", q="the")) == [divorce.id, grief.id]  # nothing to search for
+    assert run(near="10001", q="the").keywords_ignored
+    assert local_ids(run(near="10001", q="zebra")) == []
+
+
+def test_keywords_rank_within_distance_bands(geo, origin, make_listing):
+    weak = nearby(make_listing, origin, 0.5, name="Tuesday circle", description="Some talk of anger too.")
+    strong = nearby(make_listing, origin, 0.9, name="Anger anger group", description="Anger, managed.")
+    far = nearby(make_listing, origin, 7, name="Anger group far", description="Anger.")
+    assert local_ids(run(near="10001", q="anger")) == [strong.id, weak.id, far.id]
+
+
+HOSTILE = ['"', '""', "'", "NEAR(a b)", "a AND", "OR", "NOT", "*", "a*", "^x", "name:foo", "(((", ")", "-",
+           "--x", "a + b", "{x}", "\\", "\x00", "null", "AND OR NOT", "🙂", "ＡＮＤ", "x" * 500, "e-mail",
+           "rank MATCH 1"]
+
+
+@pytest.mark.parametrize("text", HOSTILE)
+def test_hostile_keywords_never_reach_the_database_as_syntax(geo, client, make_listing, text):
+    make_listing(name="Anything")
+    assert client.get("/search", query_string={"q": text, "near": "10001"}).status_code in (200, 400)
+    run(q=text[:200])  # raises on an FTS5 or tsquery syntax error
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(text=st.text(max_size=60))
+def test_any_keywords_at_all_are_safe(app, text):
+    query = fts5_query(text)
+    if query is not None:
+        parts = re.findall(r'"[^"]*"|\S+', query.replace("(", " ").replace(")", " "))
+        assert all(part.startswith('"') or part in ("AND", "OR", "NOT") for part in parts)
+    run(q=text)
+
+
+def test_only_public_listings_ever_appear(geo, origin, make_listing, make_user):
+    shown = nearby(make_listing, origin, 1, format="hybrid")
+    for status in ("draft", "pending", "paused", "rejected", "unpublished", "expired", "withdrawn"):
+        nearby(make_listing, origin, 1, status=status, format="hybrid")
+    nearby(make_listing, origin, 1, owner=make_user(suspended_at=utcnow()), format="hybrid")
+    make_listing(format="online", status="paused")
+    make_listing(format="online", owner=make_user(suspended_at=utcnow()))
+    # Unconfirmed for longer than EXPIRE_AFTER_DAYS: it leaves the search even before a job expires it.
+    nearby(make_listing, origin, 1, last_confirmed_at=utcnow() - timedelta(days=400))
+    results = run(near="10001", radius="100")
+    assert local_ids(results) == [shown.id] and online_ids(results) == []
+    assert online_ids(run(format="online")) == [shown.id]
+
+
+# Pages, links and messages --------------------------------------------------------------------------
+
+
+@pytest.mark.config(SEARCH_PER_PAGE=2)
+def test_pagination_keeps_every_filter(geo, client, origin, make_listing):
+    ids = [nearby(make_listing, origin, miles, topics=("grief",), cost="free").id
+           for miles in (1, 2, 3, 4, 5)]
+    nearby(make_listing, origin, 1.5, topics=("anger",))
+    query = {"near": "10001", "topic": "grief", "cost": "free", "kind": "group", "day": ["tue", "thu"]}
+    first = client.get("/search", query_string=query)
+    assert first.status_code == 200
+    body = first.get_data(as_text=True)
+    links = re.findall(r'href="([^"]*page=2[^"]*)"', body)
+    assert links, "no link to page 2"
+    for part in ("near=10001", "topic=grief", "cost=free", "kind=group", "day=tue", "day=thu"):
+        assert part in links[0]
+    seen = []
+    for number in (1, 2, 3):
+        page_results = search(SearchParams.from_args(MultiDict({**query, "page": str(number)}), per_page=2))
+        seen.extend(local_ids(page_results))
+        assert page_results.pages == 3
+    assert seen == ids
+    second = client.get(html.unescape(links[0]))
+    assert second.status_code == 200
+    assert 'aria-current="page"><span class="visually-hidden">Page </span>2' in second.get_data(as_text=True)
+
+
+def test_pagination_interface_for_the_macro(geo, origin, make_listing):
+    for miles in range(1, 8):
+        nearby(make_listing, origin, miles)
+    results = search(SearchParams.from_args(MultiDict({"near": "10001", "page": "2"}), per_page=2))
+    assert (results.pages, results.prev_num, results.next_num) == (4, 1, 3)
+    pages = results.iter_pages(left_edge=1, left_current=1, right_current=2, right_edge=1)
+    assert list(pages) == [1, 2, 3, 4]
+
+
+def test_few_results_offer_the_next_wider_radius_and_online(geo, client, origin, make_listing):
+    near_one = nearby(make_listing, origin, 3)
+    for miles in (12, 14, 30):
+        nearby(make_listing, origin, miles)
+    make_listing(format="online", name="Online option")
+    results = run(near="10001", radius="10")
+    assert local_ids(results) == [near_one.id] and results.few_local
+    assert (results.wider.radius, results.wider.count) == (25, 3)
+    text = page_text(client.get("/search?near=10001"))
+    assert "Only 1 listing nearby." in text
+    assert "Search within 25 miles: 3 listings" in text
+    assert "1 option you can join online" in text
+    body = client.get("/search?near=10001").get_data(as_text=True)
+    assert 'href="/search?near=10001&amp;radius=25"' in body
+    assert run(near="10001", radius="100").wider is None
+
+
+def test_nothing_anywhere_is_never_a_dead_end(geo, client):
+    response = client.get("/search?near=59001")  # rural Montana, and an empty directory
+    text = page_text(response)
+    assert response.status_code == 200
+    assert "We didn't find a match this time" in text
+    assert "988" in text.split("We didn't find a match this time")[1]
+
+
+def test_unknown_place_gets_a_friendly_message_and_suggestions(geo, client):
+    response = client.get("/search?near=Springfeld, IL")
+    text = page_text(response)
+    assert response.status_code == 200
+    assert "We couldn't find “Springfeld, IL”" in text
+    assert "Springfield, IL" in text
+    assert 'href="/search?near=Springfield,+IL"' in response.get_data(as_text=True)
+    nonsense = page_text(client.get("/search?near=xyzzy plugh"))
+    assert "We couldn't find" in nonsense and "Try a ZIP code" in nonsense
+
+
+def test_ambiguous_place_uses_the_most_populous_and_offers_the_others(geo, client):
+    results = run(near="Springfield")
+    assert (results.origin.name, results.origin.region) == ("Springfield", "MO")
+    assert "Springfield, IL" in [place.label for place in results.alternatives]
+    make_topic("grief")
+    response = client.get("/search?near=Springfield&topic=grief")
+    text = page_text(response)
+    assert re.search(r"Showing results near Springfield, MO ?\. Did you mean", text)
+    body = response.get_data(as_text=True)
+    assert 'href="/search?near=Springfield,+IL&amp;topic=grief">Springfield, IL</a>' in body
+
+
+BAD = [
+    ({"radius": "7"}, "radius", "Choose a distance of 1, 5, 10, 25, 50 or 100 miles."),
+    ({"radius": "-1"}, "radius", None),
+    ({"units": "furlongs"}, "units", None),
+    ({"kind": "wizard"}, "kind", None),
+    ({"format": "carrier-pigeon"}, "format", None),
+    ({"cost": "expensive"}, "cost", None),
+    ({"day": "funday"}, "day", None),
+    ({"language": "english"}, "language", None),
+    ({"topic": "no-such-topic"}, "topic", "We don't know the topic “no-such-topic”."),
+    ({"topic": "<script>"}, "topic", None),
+    ({"audience": "aliens"}, "audience", None),
+    ({"page": "0"}, "page", None),
+    ({"page": "abc"}, "page", None),
+    ({"page": "99999999999999999999"}, "page", None),
+    ({"near": "x" * 500}, "near", None),
+    ({"q": "divorce " * 100}, "q", None),
+]
+
+
+@pytest.mark.parametrize(("args", "name", "message"), BAD)
+def test_bad_parameters_get_a_friendly_400_never_a_500(geo, client, args, name, message):
+    make_audience("veterans", "Veterans")
+    params = SearchParams.from_args(MultiDict({"near": "10001", **args}))
+    assert name in params.errors
+    if message:
+        assert params.errors[name] == message
+    with pytest.raises(InvalidSearch) as raised:
+        SearchParams.parse(MultiDict(args))
+    assert name in raised.value.errors
+    response = client.get("/search", query_string={"near": "10001", **args})
+    assert response.status_code == 400
+    text = page_text(response)
+    assert "Some of your choices could not be used" in text
+    assert params.errors[name] in text
+    assert "Support near" in text or "Find a mentor" in text  # the page still works around the bad value
+
+
+def test_good_parameters_round_trip_through_urls(geo):
+    make_audience("veterans", "Veterans")
+    args = MultiDict([("near", "Dayton, OH"), ("radius", "25"), ("units", "km"), ("kind", "group"),
+                      ("topic", "grief"), ("topic", "anger"), ("audience", "veterans"), ("format", "hybrid"),
+                      ("day", "mon"), ("day", "wed"), ("cost", "free"), ("language", "es"), ("q", "dads"),
+                      ("page", "2")])
+    for slug in ("grief", "anger"):
+        make_topic(slug)
+    params = SearchParams.parse(args)
+    assert params.to_args() == {
+        "near": "Dayton, OH", "radius": "25", "units": "km", "kind": "group", "format": "hybrid",
+        "cost": "free", "language": "es", "topic": ["grief", "anger"], "audience": ["veterans"],
+        "day": ["mon", "wed"], "q": "dads", "page": "2",
+    }
+    assert SearchParams.parse(MultiDict(params.to_args())) == params
+    assert SearchParams.parse(MultiDict()).to_args() == {}
+
+
+def test_results_show_what_a_first_timer_needs(geo, client, origin, make_listing):
+    nearby(make_listing, origin, 2.4, name="Tuesday circle", topics=("grief",),
+           meetings=[dict(weekday=1, start_time=time(19, 0), duration_minutes=90)])
+    nearby(make_listing, origin, 3.9, kind="mentor", name="Sam", availability="Weekday evenings")
+    text = page_text(client.get("/search?near=10001"))
+    assert "2.4 mi" in text and "3.9 mi" in text
+    assert re.search(r"Next meeting Tue \d+ \w+ \d{4}, 7:00 PM E[SD]T", text)
+    assert "Availability Weekday evenings" in text
+    assert "Confirmed today" in text
+    assert "Grief" in text
+    km = page_text(client.get("/search?near=10001&units=km"))
+    assert "3.9 km" in km and "6.3 km" in km
+
+
+def test_results_load_in_a_fixed_number_of_queries(geo, origin, make_listing):
+    """No N+1: topics, audiences, languages and meetings are loaded for the whole page at once."""
+    def count_queries(**args) -> int:
+        statements = []
+        listener = lambda *_args: statements.append(1)  # noqa: E731
+        event.listen(db.engine, "before_cursor_execute", listener)
+        try:
+            db.session.expire_all()
+            run(**args)
+        finally:
+            event.remove(db.engine, "before_cursor_execute", listener)
+        return len(statements)
+
+    for miles in range(1, 6):
+        nearby(make_listing, origin, miles / 2, topics=("grief", "anger"))
+    make_listing(format="online")
+    few = count_queries(near="10001")
+    for miles in range(3, 20):
+        nearby(make_listing, origin, miles, topics=("grief", "anger"))
+        make_listing(format="online")
+    assert count_queries(near="10001") == few
