@@ -244,6 +244,13 @@ def test_home_loads_nothing_from_another_host(client):
         response.close()
 
 
+def test_favicon_is_served_for_browsers_that_ask(client):
+    response = client.get("/favicon.ico")
+    assert response.status_code == 200 and response.mimetype == "image/svg+xml"
+    assert response.get_data().startswith(b"<svg")
+    response.close()
+
+
 def test_vendored_framework_ships_with_its_licence(app):
     from pathlib import Path
 

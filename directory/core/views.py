@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, jsonify, render_template
+from flask import Blueprint, current_app, jsonify, render_template, send_from_directory
 from sqlalchemy import select, text
 
 from ..extensions import db
@@ -31,6 +31,13 @@ def privacy():
 @blueprint.get("/about")
 def about():
     return render_template("core/about.html")
+
+
+@blueprint.get("/favicon.ico")
+def favicon():
+    """Browsers ask for this on pages without a <link rel=icon> (JSON, calendar files): answer, don't 404."""
+    static = current_app.static_folder
+    return send_from_directory(static, "favicon.svg", mimetype="image/svg+xml", max_age=86400)
 
 
 @blueprint.get("/healthz")

@@ -9,6 +9,7 @@ Fixtures:
   requests_made every request the test's pages made (.urls, .offsite())
   console_log   console errors and uncaught exceptions (.errors); CSP violations land here too
   screenshot    screenshot(page, "name") saves test-artifacts/screenshots/<test>-<name>.png
+  axe           axe(page) -> axe-core violations on the current page, as "rule: targets" strings
 
 The server runs in threads of this process and writes to the same database as the test. Commit
 (`db.session.commit()`) after setting data up, so the test thread holds no read transaction open
@@ -167,3 +168,23 @@ def screenshot(request):
         return path
 
     return take
+
+
+@pytest.fixture
+def axe():
+    """axe(page, disable=()) -> one "rule (impact): element, ..." line per axe-core violation."""
+    try:
+        from axe_playwright_python.sync_playwright import Axe
+    except ImportError:
+        missing("axe-playwright-python is not installed (pip install -e '.[test]')")
+    checker = Axe()
+
+    def violations(page, disable: tuple[str, ...] = ()) -> list[str]:
+        options = {"resultTypes": ["violations"], "rules": {rule: {"enabled": False} for rule in disable}}
+        results = checker.run(page, options=options).response
+        return [
+            f"{rule['id']} ({rule['impact']}): " + ", ".join(str(node["target"]) for node in rule["nodes"])
+            for rule in results["violations"]
+        ]
+
+    return violations

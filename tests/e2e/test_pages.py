@@ -114,6 +114,21 @@ def test_inner_pages_have_the_compact_search(live_server, page, console_log, scr
     page.wait_for_url("**/search?near=Denver")
 
 
+@pytest.mark.parametrize(("path", "scheme"), [
+    ("/", "light"), ("/", "dark"), ("/about", "light"), ("/privacy", "light"), ("/no-such-page", "dark"),
+])
+def test_pages_pass_axe_at_both_widths(live_server, browser, topics, axe, path, scheme):
+    """No axe-core violation (contrast, labels, landmarks, headings...) on a phone or a desktop."""
+    for viewport in ({"width": 375, "height": 812}, {"width": 1280, "height": 900}):
+        context = browser.new_context(viewport=viewport, color_scheme=scheme)
+        try:
+            page = context.new_page()
+            page.goto(live_server + path)
+            assert axe(page) == [], viewport
+        finally:
+            context.close()
+
+
 def test_skip_link_moves_focus_to_main(live_server, page):
     page.goto(live_server + "/about")
     page.keyboard.press("Tab")
