@@ -50,6 +50,8 @@ DEFAULTS: dict[str, Any] = {
     "REMINDER_AFTER_DAYS": 60,
     "STALE_AFTER_DAYS": 90,
     "EXPIRE_AFTER_DAYS": 180,
+    "RECONFIRM_LINK_DAYS": 30,  # how long a "still meeting?" link works
+    "REPORT_RATE_LIMIT": "5 per hour",  # per IP, on the public "Report a problem" form
     "CONTACT_RETENTION_DAYS": 30,
     "CONTACT_MIN_SECONDS": 3,  # a "Get in touch" form sent sooner than this after it appeared is a script
     "CONTACT_RATE_LIMIT_IP": "3 per 10 minutes",
