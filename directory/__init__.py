@@ -68,6 +68,7 @@ def register_extensions(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     from .accounts.views import blueprint as accounts
+    from .api.views import blueprint as api
     from .contact.views import blueprint as contact
     from .core.views import blueprint as core
     from .listings.owner_views import blueprint as owner
@@ -80,6 +81,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(listings)
     app.register_blueprint(owner)
     app.register_blueprint(moderation)
+    app.register_blueprint(api)
 
 
 def register_errorhandlers(app: Flask) -> None:

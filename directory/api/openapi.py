@@ -1,0 +1,398 @@
+"""The OpenAPI 3.1 document of /api/v1, built from the same constants the search validates with.
+
+Response schemas list every property and allow no others (`additionalProperties: false`): the tests
+validate real responses against them, so a field added to a serializer without being documented,
+or a private column that slipped in, fails loudly.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+
+from ..extensions import db
+from ..listings.fulltext import MAX_QUERY_CHARS
+from ..listings.models import COSTS, FORMATS, KINDS, PRECISIONS, RECURRENCES, WEEKDAYS, Audience, Topic
+from ..listings.search import DEFAULT_RADIUS, MAX_NEAR_CHARS, MAX_PAGE, ONLINE_PREVIEW, RADII, UNITS
+
+API_VERSION = "1.0.0"
+MAX_PER_PAGE = 100  # what SearchParams accepts with allow_per_page
+SLUG_PATTERN = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
+REF = "#/components/schemas/"
+
+DESCRIPTION = f"""\
+Read-only access to the published listings of the directory: mentors and men's support groups,
+searchable by place and distance. Nothing here needs an account, a key or a cookie; any web page
+may call it (CORS allows every origin). Responses may be cached for 60 seconds.
+
+**How local and online results combine.** A search with a place that was found (`origin` is not
+null) and a format other than `online` pages through the listings one can attend in person
+(in-person and hybrid) within `radius` miles of it, nearest first (with `q`, the nearest distance
+band first and the best keyword match first within it): `section` is `local`, and `results`,
+`total`, `page` and `pages` refer to that list. Beside it, `online` holds up to {ONLINE_PREVIEW}
+listings one can join online (online and hybrid) and how many there are in all; ask again with
+`format=online` to page through them. Without a place (or when the place was not found, or with
+`format=online`), `section` is `online` and `results` pages through the online listings: best
+keyword match first, then the nearest (when there is an origin), then the most recently confirmed.
+A listing never appears in both lists. Each result repeats its list in its own `section` field.
+
+**Places.** `near` takes a US ZIP code, a UK postcode or outward code, a town with or without its
+state, county or country, or "latitude,longitude". When a name could mean several places the
+likeliest is used and the others are in `alternatives` (search again with an alternative's
+`query`). When nothing matches, `place_not_found` is true and `suggestions` may offer places.
+
+**Privacy.** Coordinates of listings whose organisers chose an approximate location are rounded
+to two decimals (about 1 km), and distances are measured to that rounded point. Online-only
+listings have no coordinates and no distance. Contact details other than a public phone number
+are never included: use the listing's `contact_url`.
+
+**Errors** are JSON (`Error`) with the HTTP status: 400 names each refused parameter in
+`error.fields`, 404 an unknown or unpublished listing, 429 too many requests from one address
+(see `Retry-After`). Unknown query parameters are ignored.
+"""
+
+
+def nullable(schema: dict[str, Any]) -> dict[str, Any]:
+    """The same schema, also allowing null (JSON Schema 2020-12 style)."""
+    if "$ref" in schema:
+        return {"oneOf": [schema, {"type": "null"}]}
+    result = dict(schema)
+    kind = result.get("type")
+    result["type"] = [*kind, "null"] if isinstance(kind, list) else [kind, "null"]
+    if "enum" in result:
+        result["enum"] = [*result["enum"], None]
+    return result
+
+
+def obj(properties: dict[str, Any], *, required: list[str] | None = None, description: str | None = None,
+        ) -> dict[str, Any]:
+    """A closed object: every property listed, all of them required unless said otherwise."""
+    schema: dict[str, Any] = {
+        "type": "object",
+        "properties": properties,
+        "required": list(properties) if required is None else required,
+        "additionalProperties": False,
+    }
+    if description:
+        schema["description"] = description
+    return schema
+
+
+def ref(name: str) -> dict[str, str]:
+    return {"$ref": REF + name}
+
+
+def array(items: dict[str, Any], **extra: Any) -> dict[str, Any]:
+    return {"type": "array", "items": items, **extra}
+
+
+STRING = {"type": "string"}
+URL = {"type": "string", "format": "uri"}
+DATETIME = {"type": "string", "format": "date-time"}
+
+
+def _vocabulary_slugs(model) -> list[str]:
+    """Slugs a taxonomy knows now: listed as the parameter's enum so clients (and tests) see them."""
+    return list(db.session.scalars(select(model.slug).order_by(model.position, model.slug)))
+
+
+def _slug_items(model) -> dict[str, Any]:
+    slugs = _vocabulary_slugs(model)
+    return {"type": "string", "enum": slugs} if slugs else {"type": "string", "pattern": SLUG_PATTERN}
+
+
+def parameters() -> dict[str, Any]:
+    def query(name: str, schema: dict[str, Any], description: str, **extra: Any) -> dict[str, Any]:
+        return {"name": name, "in": "query", "required": False, "schema": schema, "description": description,
+                **extra}
+
+    def repeated(name: str, items: dict[str, Any], description: str) -> dict[str, Any]:
+        schema = array(items, maxItems=20, uniqueItems=True)
+        return query(name, schema, description, style="form", explode=True)
+
+    return {
+        "near": query("near", {"type": "string", "maxLength": MAX_NEAR_CHARS},
+                      "A ZIP code, postcode, town or 'latitude,longitude' to search around."),
+        "radius": query("radius", {"type": "integer", "enum": list(RADII), "default": DEFAULT_RADIUS},
+                        "How far from the place, in miles (whatever `units` says)."),
+        "units": query("units", {"type": "string", "enum": list(UNITS), "default": "mi"},
+                       "The units the client shows distances in; results carry both anyway."),
+        "kind": query("kind", {"type": "string", "enum": list(KINDS)}, "Only mentors, or only groups."),
+        "topic": repeated("topic", _slug_items(Topic),
+                          "Topic slugs (see /api/v1/topics); a listing with any of them matches."),
+        "audience": repeated("audience", _slug_items(Audience),
+                             "Audience slugs (see /api/v1/audiences); a listing with any of them matches."),
+        "format": query("format", {"type": "string", "enum": list(FORMATS)},
+                        "in_person and online each include hybrid listings; hybrid means hybrid only."),
+        "day": repeated("day", {"type": "string", "enum": list(WEEKDAYS)},
+                        "Groups meeting on any of these days; mentors (times by arrangement) always match."),
+        "cost": query("cost", {"type": "string", "enum": list(COSTS)}, "What it costs."),
+        "language": query("language", {"type": "string", "pattern": "^[A-Za-z]{2}$"},
+                          "A two-letter ISO 639-1 language code, such as en or es."),
+        "q": query("q", {"type": "string", "maxLength": MAX_QUERY_CHARS},
+                   'Keywords: all must match; "quoted words" match as a phrase, `or` accepts either, '
+                   "-word excludes."),
+        "page": query("page", {"type": "integer", "minimum": 1, "maximum": MAX_PAGE, "default": 1},
+                      "Page of the paginated list."),
+        "per_page": query("per_page",
+                          {"type": "integer", "minimum": 1, "maximum": MAX_PER_PAGE, "default": 20},
+                          "Results per page."),
+        "slug": {"name": "slug", "in": "path", "required": True, "schema": STRING,
+                 "description": "The listing's slug (the last part of its page's URL)."},
+    }
+
+
+def schemas() -> dict[str, Any]:
+    term = obj({"slug": STRING, "name": STRING})
+    summary = {
+        "slug": STRING,
+        "name": STRING,
+        "kind": {"type": "string", "enum": list(KINDS)},
+        "format": {"type": "string", "enum": list(FORMATS)},
+        "summary": STRING,
+        "topics": array(ref("Term")),
+        "audiences": array(ref("Term")),
+        "languages": array(ref("Language")),
+        "cost": {"type": "string", "enum": list(COSTS)},
+        "cost_details": STRING,
+        "city": nullable(STRING),
+        "region": nullable(STRING),
+        "country": nullable(STRING),
+        "latitude": nullable({"type": "number", "minimum": -90, "maximum": 90,
+                              "description": "Rounded to 2 decimals when location_precision is approximate; "
+                                             "null for online-only listings."}),
+        "longitude": nullable({"type": "number", "minimum": -180, "maximum": 180}),
+        "location_precision": nullable({"type": "string", "enum": list(PRECISIONS)}),
+        "time_zone": {"type": "string", "description": "IANA time zone the meetings are in."},
+        "next_meeting": nullable({**DATETIME, "description": "Start of the next meeting, in the group's zone "
+                                                             "with its UTC offset."}),
+        "meetings": array(ref("Meeting")),
+        "accepting_mentees": nullable({"type": "boolean", "description": "Mentors only."}),
+        "availability": nullable({"type": "string", "description": "Mentors only."}),
+        "last_confirmed_at": nullable(DATETIME),
+        "stale": {"type": "boolean", "description": "Not confirmed by its organiser for a long while."},
+        "is_demo": {"type": "boolean", "description": "Fictional demo data."},
+        "url": URL,
+        "ics_url": nullable({**URL, "description": "iCalendar feed of the meetings."}),
+    }
+    result = {
+        **summary,
+        "section": {"type": "string", "enum": ["local", "online"]},
+        "distance_miles": nullable({"type": "number", "minimum": 0,
+                                    "description": "Null without an origin or for online-only listings."}),
+        "distance_km": nullable({"type": "number", "minimum": 0}),
+    }
+    detail = {
+        **summary,
+        "description": STRING,
+        "experience": nullable(STRING),
+        "meets": nullable(array({"type": "string", "enum": ["in_person", "phone", "video"]})),
+        "address_line": nullable({"type": "string", "description": "Only when the exact place is public."}),
+        "postal_code": nullable({"type": "string", "description": "Only when the exact place is public."}),
+        "website": nullable(URL),
+        "phone": nullable(STRING),
+        "online_url": nullable(URL),
+        "online_url_on_request": {"type": "boolean",
+                                  "description": "The join link is sent after one gets in touch."},
+        "upcoming": array(ref("Occurrence"), maxItems=3),
+        "published_at": nullable(DATETIME),
+        "contact_url": nullable({**URL, "description": "The page where a visitor writes to the organiser."}),
+        "report_url": nullable(URL),
+    }
+    return {
+        "Term": term,
+        "VocabularyEntry": obj({"slug": {"type": "string", "pattern": SLUG_PATTERN}, "name": STRING,
+                                "description": STRING}),
+        "Language": obj({"code": {"type": "string", "pattern": "^[a-z]{2}$"}, "name": STRING}),
+        "Place": obj({
+            "name": STRING,
+            "label": STRING,
+            "latitude": {"type": "number", "minimum": -90, "maximum": 90},
+            "longitude": {"type": "number", "minimum": -180, "maximum": 180},
+            "time_zone": STRING,
+            "country": STRING,
+            "region": nullable(STRING),
+            "postal_code": nullable(STRING),
+            "kind": {"type": "string", "enum": ["city", "postal", "point"]},
+            "query": {"type": "string", "description": "Pass as `near` to search around this place."},
+        }),
+        "Meeting": obj({
+            "weekday": nullable({"type": "string", "enum": list(WEEKDAYS)}),
+            "start_time": nullable({"type": "string", "pattern": "^[0-2][0-9]:[0-5][0-9]$",
+                                    "description": "Local wall-clock time (HH:MM) in time_zone."}),
+            "duration_minutes": nullable({"type": "integer", "minimum": 0}),
+            "recurrence": {"type": "string", "enum": list(RECURRENCES)},
+            "week_of_month": nullable({
+                "type": "integer", "enum": [1, 2, 3, 4, 5, -1],
+                "description": "Monthly meetings: which weekday of the month (-1: the last).",
+            }),
+            "anchor_date": nullable({"type": "string", "format": "date",
+                                     "description": "Every-other-week meetings: one date they fall on."}),
+            "time_zone": STRING,
+            "notes": STRING,
+            "description": {"type": "string", "description": "The rule in words, e.g. 'Every Tuesday, "
+                                                             "7:00 PM – 8:30 PM EST'."}
+        }),
+        "Occurrence": obj({"start": DATETIME, "end": DATETIME}),
+        "SearchResult": obj(result),
+        "Listing": obj(detail),
+        "OnlinePreview": obj({"total": {"type": "integer", "minimum": 0},
+                              "results": array(ref("SearchResult"), maxItems=ONLINE_PREVIEW)}),
+        "WiderRadius": obj({"radius": {"type": "integer", "enum": list(RADII)},
+                            "count": {"type": "integer", "minimum": 1}},
+                           description="The next distance that finds more, when few listings are near."),
+        "Query": obj({
+            "near": nullable(STRING),
+            "radius": {"type": "integer", "enum": list(RADII)},
+            "units": {"type": "string", "enum": list(UNITS)},
+            "kind": nullable({"type": "string", "enum": list(KINDS)}),
+            "topic": array(STRING),
+            "audience": array(STRING),
+            "format": nullable({"type": "string", "enum": list(FORMATS)}),
+            "day": array({"type": "string", "enum": list(WEEKDAYS)}),
+            "cost": nullable({"type": "string", "enum": list(COSTS)}),
+            "language": nullable(STRING),
+            "q": nullable(STRING),
+        }, description="The search as understood, defaults filled in."),
+        "Links": obj({"self": URL, "next": nullable(URL), "prev": nullable(URL), "html": URL}),
+        "SearchResponse": obj({
+            "query": ref("Query"),
+            "origin": nullable(ref("Place")),
+            "place_not_found": {"type": "boolean"},
+            "alternatives": array(ref("Place")),
+            "suggestions": array(ref("Place")),
+            "section": {"type": "string", "enum": ["local", "online"],
+                        "description": "Which list results, total, page and pages refer to."},
+            "results": array(ref("SearchResult")),
+            "total": {"type": "integer", "minimum": 0},
+            "page": {"type": "integer", "minimum": 1},
+            "per_page": {"type": "integer", "minimum": 1},
+            "pages": {"type": "integer", "minimum": 1},
+            "online": nullable(ref("OnlinePreview")),
+            "wider_radius": nullable(ref("WiderRadius")),
+            "keywords_ignored": {
+                "type": "boolean",
+                "description": "q held nothing searchable (only common words or punctuation).",
+            },
+            "links": ref("Links"),
+        }),
+        "TopicList": obj({"topics": array(ref("VocabularyEntry"))}),
+        "AudienceList": obj({"audiences": array(ref("VocabularyEntry"))}),
+        "Error": obj({
+            "error": obj({
+                "status": {"type": "integer", "minimum": 400, "maximum": 599},
+                "title": STRING,
+                "message": STRING,
+                "fields": {"type": "object", "additionalProperties": STRING,
+                           "description": "Parameter name → why its value was refused."},
+            }, required=["status", "title", "message"]),
+        }),
+    }
+
+
+def _headers(*names: str) -> dict[str, Any]:
+    known = {
+        "Access-Control-Allow-Origin": {"required": True, "schema": {"type": "string", "const": "*"},
+                                        "description": "Any origin may read the response."},
+        "Cache-Control": {"required": True, "schema": STRING},
+        "Retry-After": {"required": False, "schema": STRING, "description": "Seconds to wait."},
+    }
+    return {name: known[name] for name in names}
+
+
+def _json(schema: str, description: str, *headers: str) -> dict[str, Any]:
+    response: dict[str, Any] = {"description": description,
+                                "content": {"application/json": {"schema": ref(schema)}}}
+    if headers:
+        response["headers"] = _headers(*headers)
+    return response
+
+
+def responses() -> dict[str, Any]:
+    return {
+        "BadRequest": _json("Error", "A parameter was not acceptable; error.fields names each one.",
+                            "Access-Control-Allow-Origin"),
+        "NotFound": _json("Error", "No published listing has that slug.", "Access-Control-Allow-Origin"),
+        "TooManyRequests": _json("Error", "Too many requests from this address; see Retry-After.",
+                                 "Access-Control-Allow-Origin", "Retry-After"),
+        "Unavailable": _json("Error", "The database is unavailable; try again after Retry-After.",
+                             "Access-Control-Allow-Origin", "Retry-After"),
+    }
+
+
+def _operation(operation_id: str, summary: str, ok: dict[str, Any], *, parameters: list[str],
+               errors: tuple[str, ...] = ()) -> dict[str, Any]:
+    codes = {"400": "BadRequest", "404": "NotFound"}
+    documented = {code: {"$ref": f"#/components/responses/{codes[code]}"} for code in errors}
+    return {
+        "get": {
+            "operationId": operation_id,
+            "summary": summary,
+            "tags": ["listings"],
+            "parameters": [{"$ref": f"#/components/parameters/{name}"} for name in parameters],
+            "responses": {
+                "200": ok,
+                **documented,
+                "429": {"$ref": "#/components/responses/TooManyRequests"},
+                "503": {"$ref": "#/components/responses/Unavailable"},
+            },
+        }
+    }
+
+
+SEARCH_PARAMETERS = ["near", "radius", "units", "kind", "topic", "audience", "format", "day", "cost",
+                     "language", "q", "page", "per_page"]
+
+
+def build_document() -> dict[str, Any]:
+    """The whole OpenAPI document (topic and audience enums read from the database)."""
+    ok = ("Access-Control-Allow-Origin", "Cache-Control")
+    return {
+        "openapi": "3.1.0",
+        "info": {
+            "title": "Men's support directory API",
+            "version": API_VERSION,
+            "description": DESCRIPTION,
+            "license": {"name": "MIT", "identifier": "MIT"},
+        },
+        "tags": [{"name": "listings",
+                  "description": "Published mentors and groups, and their vocabularies."}],
+        "paths": {
+            "/api/v1/listings": _operation(
+                "searchListings", "Search published listings near a place, with filters.",
+                _json("SearchResponse", "A page of results.", *ok),
+                parameters=SEARCH_PARAMETERS, errors=("400",),
+            ),
+            "/api/v1/listings/{slug}": _operation(
+                "getListing", "One published listing.", _json("Listing", "The listing.", *ok),
+                parameters=["slug"], errors=("404",),
+            ),
+            "/api/v1/topics": _operation(
+                "listTopics", "The topics listings can have, in display order.",
+                _json("TopicList", "Every topic.", *ok), parameters=[],
+            ),
+            "/api/v1/audiences": _operation(
+                "listAudiences", "The audiences listings can be meant for, in display order.",
+                _json("AudienceList", "Every audience.", *ok), parameters=[],
+            ),
+            "/api/v1/openapi.json": {
+                "get": {
+                    "operationId": "getOpenApiDocument",
+                    "summary": "This document.",
+                    "tags": ["listings"],
+                    "responses": {
+                        "200": {"description": "The OpenAPI document.",
+                                "headers": _headers(*ok),
+                                "content": {"application/json": {"schema": {"type": "object"}}}},
+                        "429": {"$ref": "#/components/responses/TooManyRequests"},
+                    },
+                }
+            },
+        },
+        "components": {
+            "parameters": parameters(),
+            "schemas": schemas(),
+            "responses": responses(),
+        },
+    }

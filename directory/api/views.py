@@ -1,0 +1,128 @@
+"""The public JSON API: read-only, the same search and visibility rules as the pages, open to any origin.
+
+Nothing here reads or sets a cookie and nothing changes state, so there is no CSRF token to send;
+every response may be cached for a minute and read by a script on any site.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Blueprint, Response, abort, current_app, jsonify, request, url_for
+from sqlalchemy import select
+
+from ..errors import MESSAGES
+from ..extensions import db, limiter
+from ..listings.models import Audience, Listing, Topic
+from ..listings.search import InvalidSearch, SearchParams, SearchResults, is_public
+from ..listings.search import search as run_search
+from . import serializers
+from .openapi import build_document
+
+logger = logging.getLogger(__name__)
+
+blueprint = Blueprint("api", __name__, url_prefix="/api/v1")
+
+DEFAULT_RATE_LIMIT = "120 per minute"
+CACHE_CONTROL = "public, max-age=60"
+CORS_HEADERS = {
+    "Access-Control-Allow-Origin": "*",
+    # Let scripts on other sites read how much of their allowance is left, and when to come back.
+    "Access-Control-Expose-Headers": (
+        "Retry-After, X-RateLimit-Limit, X-RateLimit-Remaining, X-RateLimit-Reset"
+    ),
+}
+PREFLIGHT_HEADERS = {
+    "Access-Control-Allow-Methods": "GET, HEAD, OPTIONS",
+    "Access-Control-Allow-Headers": "Accept, Accept-Language, Content-Language",
+    "Access-Control-Max-Age": "86400",
+}
+
+
+def rate_limit() -> str:
+    """Generous, per client address: the API serves apps and widgets, not scrapers."""
+    return current_app.config.get("API_RATE_LIMIT") or DEFAULT_RATE_LIMIT
+
+
+# One allowance per address for the whole API, whichever endpoints it calls.
+limiter.shared_limit(rate_limit, scope="api")(blueprint)
+
+
+@blueprint.after_app_request
+def add_api_headers(response: Response) -> Response:
+    """CORS on every /api/ response (errors too, or a browser hides them from the calling script)."""
+    if not request.path.startswith("/api/"):
+        return response
+    response.headers.update(CORS_HEADERS)
+    if request.method == "OPTIONS":
+        response.headers.update(PREFLIGHT_HEADERS)
+    if response.status_code == 200 and request.method in ("GET", "HEAD"):
+        response.headers["Cache-Control"] = CACHE_CONTROL
+    else:
+        response.headers.setdefault("Cache-Control", "no-store")
+    return response
+
+
+@blueprint.get("/listings")
+def listings():
+    try:
+        params = SearchParams.parse(request.args, allow_per_page=True)
+    except InvalidSearch as error:
+        return invalid_parameters(error.errors)
+    results = run_search(params)
+    return jsonify(serializers.search_page(results, page_links(results)))
+
+
+@blueprint.get("/listings/<slug>")
+def listing(slug: str):
+    found = db.session.scalar(select(Listing).where(Listing.slug == slug))
+    # The same rule as the listing page, without its owner/admin preview: the API has no signed-in users.
+    if found is None or not is_public(found):
+        abort(404, description="There is no published listing with that slug.")
+    return jsonify(serializers.listing_detail(found))
+
+
+@blueprint.get("/topics")
+def topics():
+    rows = db.session.scalars(select(Topic).order_by(Topic.position, Topic.name))
+    return jsonify({"topics": [serializers.vocabulary_entry(row) for row in rows]})
+
+
+@blueprint.get("/audiences")
+def audiences():
+    rows = db.session.scalars(select(Audience).order_by(Audience.position, Audience.name))
+    return jsonify({"audiences": [serializers.vocabulary_entry(row) for row in rows]})
+
+
+@blueprint.get("/openapi.json")
+def openapi():
+    return jsonify(build_document())
+
+
+def invalid_parameters(errors: dict[str, str]):
+    """400 naming every refused parameter: the API searches only with what was asked for."""
+    message = f"These parameters were not acceptable: {', '.join(errors)}."
+    body = serializers.error_body(400, MESSAGES[400][0], message, errors)
+    response = jsonify(body)
+    response.status_code = 400
+    return response
+
+
+def page_links(results: SearchResults) -> dict[str, str | None]:
+    """Absolute URLs of this page, its neighbours, and the same search as a web page."""
+    params = results.params
+    extra = {"per_page": str(params.per_page)} if params.per_page != _default_per_page() else {}
+
+    def link(page: int) -> str:
+        return url_for("api.listings", _external=True, **params.to_args(page=page), **extra)
+
+    return {
+        "self": link(results.page),
+        "next": link(results.next_num) if results.next_num else None,
+        "prev": link(results.prev_num) if results.prev_num else None,
+        "html": url_for("listings.search", _external=True, **params.to_args()),
+    }
+
+
+def _default_per_page() -> int:
+    return int(current_app.config.get("SEARCH_PER_PAGE", 20))
