@@ -321,7 +321,7 @@ def example_form(formdata=None):
         ])
         country = SelectField("Country", choices=[SelectChoice("US", "United States"),
                                                   SelectChoice("GB", "United Kingdom")])
-        agree = BooleanField("I agree", validators=[DataRequired()])
+        agree = BooleanField("I agree", validators=[DataRequired("Tick the box to agree.")])
         token = HiddenField()
 
     return ExampleForm(formdata=formdata)
@@ -387,6 +387,9 @@ def test_form_errors_summary_links_to_each_field(app):
     _, page = render_form(app, {"name": ""})
     assert page.find("div", class_="error-summary", role="alert")
     assert "There is a problem" in page.text
+    assert "Your name: This field is required." in page.text  # a generic message says which field
+    # a specific one needs no label
+    assert "Tick the box to agree." in page.text and "I agree: Tick" not in page.text
     links = {attrs["href"] for tag, attrs in page.tags if tag == "a"}
     assert {"#name", "#kind", "#agree"} <= links
     for href in links:

@@ -50,7 +50,11 @@ def url_with_args(endpoint: str | None = None, **overrides: Any) -> str:
 
 
 def form_error_list(form) -> list[dict[str, Any]]:
-    """Every error in a form, flattened: [{'id', 'label', 'message'}], for the summary above the form."""
+    """Every error in a form, flattened: [{'id', 'label', 'message'}], for the summary above the form.
+
+    `label` is set only for WTForms' generic messages ("This field is required."), so the summary can say
+    which field; a specific message ("Enter a name.") reads better alone.
+    """
     found: list[dict[str, Any]] = []
     for message in getattr(form, "form_errors", None) or []:
         found.append({"id": None, "label": None, "message": message})
@@ -62,10 +66,18 @@ def form_error_list(form) -> list[dict[str, Any]]:
             hidden = field.type == "HiddenField"
             found.append({
                 "id": None if hidden else field.id,
-                "label": field.label.text if field.label else field.name,
+                "label": (field.label.text if field.label else field.name) if _is_generic(message) else None,
                 "message": message,
             })
     return found
+
+
+# WTForms' own messages don't say which field they are about; a specific one ("Enter a name.") does.
+GENERIC_MESSAGE_STARTS = ("this field", "field ", "invalid", "not a valid", "please", "an error")
+
+
+def _is_generic(message: str) -> bool:
+    return message.strip().lower().startswith(GENERIC_MESSAGE_STARTS)
 
 
 def _messages(errors: Any) -> Iterator[str]:
