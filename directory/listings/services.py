@@ -2,13 +2,36 @@
 
 from __future__ import annotations
 
+import logging
+import re
+import unicodedata
 from datetime import date, time
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import or_, select, update
 
 from ..extensions import db
-from .models import Audience, Listing, Meeting, Topic
+from .models import (
+    FORMAT_ONLINE,
+    FORMATS,
+    KIND_GROUP,
+    KIND_MENTOR,
+    KINDS,
+    STATUS_CHANGES_REQUESTED,
+    STATUS_DRAFT,
+    STATUS_EXPIRED,
+    STATUS_PAUSED,
+    STATUS_PENDING,
+    STATUS_PUBLISHED,
+    STATUS_REJECTED,
+    STATUS_WITHDRAWN,
+    Audience,
+    Listing,
+    Meeting,
+    Topic,
+)
+
+logger = logging.getLogger(__name__)
 
 # Fields an owner edits. A revision stores exactly these; applying it writes exactly these.
 EDITABLE_FIELDS = (
@@ -103,3 +126,201 @@ def record_contact(listing_id: int) -> None:
         update(Listing).where(Listing.id == listing_id).values(contact_count=Listing.contact_count + 1)
     )
     db.session.commit()
+
+
+# ---------------------------------------------------------------------------------------------- owners
+
+# The slug leaves room for a "-123" suffix inside the column's 120 characters.
+SLUG_MAX_LENGTH = 100
+_SLUG_JUNK = re.compile(r"[^a-z0-9]+")
+# Statuses an owner edits directly: nothing about them is public yet.
+EDIT_IN_PLACE_STATUSES = (STATUS_DRAFT, STATUS_PENDING, STATUS_CHANGES_REQUESTED, STATUS_REJECTED)
+# Statuses that were approved once: an edit waits for review while the approved version stays.
+EDIT_BY_REVISION_STATUSES = (STATUS_PUBLISHED, STATUS_PAUSED, STATUS_EXPIRED)
+DELETABLE_STATUSES = (STATUS_DRAFT, STATUS_WITHDRAWN)
+SUBMITTABLE_STATUSES = (STATUS_DRAFT, STATUS_CHANGES_REQUESTED, STATUS_REJECTED)
+# What a looked-up place sets on a listing.
+PLACE_FIELDS = ("city", "region", "postal_code", "country", "latitude", "longitude", "time_zone")
+PUBLIC_PLACE_FIELDS = ("format", "city", "region", "postal_code", "country", "address_line", "location_precision")
+
+
+def slugify(text: str) -> str:
+    """ASCII, lower case, words joined by hyphens: 'Père & Fils, Dayton!' -> 'pere-fils-dayton'."""
+    ascii_text = unicodedata.normalize("NFKD", text or "").encode("ascii", "ignore").decode("ascii")
+    slug = _SLUG_JUNK.sub("-", ascii_text.lower()).strip("-")
+    return slug[:SLUG_MAX_LENGTH].rstrip("-") or "listing"
+
+
+def unique_slug(name: str, exclude_id: int | None = None) -> str:
+    """A slug from the name that no other listing has: 'dads-group', then 'dads-group-2', '-3'..."""
+    base = slugify(name)
+    query = select(Listing.slug).where(or_(Listing.slug == base, Listing.slug.like(f"{base}-%")))
+    if exclude_id is not None:
+        query = query.where(Listing.id != exclude_id)
+    taken = set(db.session.scalars(query))
+    if base not in taken:
+        return base
+    number = 2
+    while f"{base}-{number}" in taken:
+        number += 1
+    return f"{base}-{number}"
+
+
+def edit_mode(listing: Listing) -> str | None:
+    """'in_place', 'revision', or None when the listing can no longer be edited (withdrawn, unpublished)."""
+    if listing.status in EDIT_IN_PLACE_STATUSES:
+        return "in_place"
+    if listing.status in EDIT_BY_REVISION_STATUSES:
+        return "revision"
+    return None
+
+
+def can_manage(user: Any, listing: Listing) -> bool:
+    """The owner and admins manage a listing; nobody else may even learn it exists."""
+    if user is None or not getattr(user, "is_authenticated", False):
+        return False
+    return bool(user.is_admin or (listing.owner_id is not None and listing.owner_id == user.id))
+
+
+def listings_owned_by(user: Any) -> list[Listing]:
+    """An owner's listings, most recently changed first."""
+    return list(
+        db.session.scalars(
+            select(Listing).where(Listing.owner_id == user.id).order_by(Listing.updated_at.desc(), Listing.id.desc())
+        )
+    )
+
+
+def pending_revision_ids(listing_ids: list[int]) -> set[int]:
+    """Which of these listings have an edit waiting for review (one query for a whole dashboard)."""
+    if not listing_ids:
+        return set()
+    from ..moderation.models import REVISION_PENDING, Revision
+
+    return set(
+        db.session.scalars(
+            select(Revision.listing_id).where(Revision.listing_id.in_(listing_ids), Revision.status == REVISION_PENDING)
+        )
+    )
+
+
+def missing_for_review(kind: str, data: dict[str, Any]) -> dict[str, str]:
+    """What must be filled in before a listing can go to review: {field name: message for the owner}.
+
+    A draft may be saved with any of these missing; submitting asks for all of them.
+    """
+    problems: dict[str, str] = {}
+    if not (data.get("name") or "").strip():
+        problems["name"] = "Enter a name."
+    if not (data.get("summary") or "").strip():
+        problems["summary"] = "Write a sentence or two that tells people what this is."
+    if not (data.get("description") or "").strip():
+        problems["description"] = "Describe what happens and what people can expect."
+    if not data.get("topics"):
+        problems["topics"] = "Choose at least one topic."
+    if not data.get("languages"):
+        problems["languages"] = "Choose at least one language."
+    if data.get("cost") == "paid" and not (data.get("cost_details") or "").strip():
+        problems["cost_details"] = "Say what it costs."
+    listing_format = data.get("format")
+    if listing_format not in FORMATS:
+        problems["format"] = "Choose in person, online or both."
+    elif listing_format == FORMAT_ONLINE:
+        if not data.get("time_zone"):
+            problems["time_zone"] = "Choose the time zone you go by, so people see times in their own."
+    elif data.get("latitude") is None or data.get("longitude") is None:
+        problems["location"] = "Enter the town or ZIP/postcode where you meet."
+    if data.get("contact_enabled") and not (data.get("contact_email") or "").strip():
+        problems["contact_email"] = "Enter the e-mail address messages should go to."
+    if data.get("online_url_private") and not (data.get("online_url") or "").strip():
+        problems["online_url"] = "Enter the join link, or untick “keep the join link private”."
+    if kind == KIND_GROUP and not data.get("meetings"):
+        problems["meetings"] = "Add at least one meeting: the day and time the group meets."
+    if kind == KIND_MENTOR and not (data.get("meets_in_person") or data.get("meets_phone") or data.get("meets_video")):
+        problems["meets"] = "Choose at least one way you meet: in person, by phone or by video."
+    return problems
+
+
+def create_listing(owner: Any, kind: str, data: dict[str, Any]) -> Listing:
+    """A new draft owned by `owner`, filled from snapshot-shaped data. The caller commits."""
+    if kind not in KINDS:
+        raise ListingError("Choose whether this is a group or a mentor.")
+    name = (data.get("name") or "").strip()
+    if not name:
+        raise ListingError("A listing needs a name, even as a draft.")
+    listing = Listing(kind=kind, status=STATUS_DRAFT, owner_id=owner.id, slug=unique_slug(name), name=name,
+                      contact_email=owner.email)
+    db.session.add(listing)
+    _apply(listing, data)
+    db.session.flush()
+    logger.info("listing %s (%s) created by user %s", listing.id, kind, owner.id)
+    return listing
+
+
+def update_listing(listing: Listing, data: dict[str, Any]) -> None:
+    """Edit a listing nobody sees yet, in place. The slug follows the name until it was first published."""
+    if edit_mode(listing) != "in_place":
+        raise ListingError("This listing was approved, so changes to it go to review first.")
+    name = (data.get("name", listing.name) or "").strip()
+    if not name:
+        raise ListingError("A listing needs a name, even as a draft.")
+    if listing.published_at is None and name != listing.name:
+        listing.slug = unique_slug(name, exclude_id=listing.id)
+    _apply(listing, data)
+    db.session.flush()
+    logger.info("listing %s edited in place", listing.id)
+
+
+def _apply(listing: Listing, data: dict[str, Any]) -> None:
+    if listing.kind != KIND_GROUP:
+        data = {key: value for key, value in data.items() if key != "meetings"}
+    apply_snapshot(listing, data)
+
+
+def delete_listing(listing: Listing, actor: Any) -> None:
+    """Remove a draft or a withdrawn listing for good. The caller commits."""
+    if listing.status not in DELETABLE_STATUSES:
+        raise ListingError("Only drafts and withdrawn listings can be deleted. Withdraw it first.")
+    logger.info("listing %s (%s) deleted by user %s", listing.id, listing.status, getattr(actor, "id", None))
+    db.session.delete(listing)
+    db.session.flush()
+
+
+def place_fields(location: Any) -> dict[str, Any]:
+    """A gazetteer Location as listing fields: the town, its region and code, the point and its time zone."""
+    return {
+        "city": location.name or "",
+        "region": location.region or "",
+        "postal_code": location.postal_code or "",
+        "country": location.country or "",
+        "latitude": location.latitude,
+        "longitude": location.longitude,
+        "time_zone": location.time_zone or "",
+    }
+
+
+def place_text(data: dict[str, Any]) -> str:
+    """What to put back in the owner's 'town or ZIP' box for a stored place."""
+    if data.get("postal_code"):
+        return data["postal_code"]
+    if data.get("city"):
+        from ..geo.services import place_label
+
+        return place_label(data["city"], data.get("country") or "US", data.get("region") or None)
+    return ""
+
+
+def public_place(data: dict[str, Any]) -> str:
+    """How the public will see where a listing meets: the area unless the owner chose the exact address."""
+    if data.get("format") == FORMAT_ONLINE:
+        return "Online"
+    if not data.get("city"):
+        return ""
+    from ..geo.services import place_label
+
+    area = place_label(data["city"], data.get("country") or "US", data.get("region") or None)
+    if data.get("location_precision") == "exact":
+        street = (data.get("address_line") or "").strip()
+        code = data.get("postal_code") or ""
+        return ", ".join(part for part in (street, f"{area} {code}".strip()) if part)
+    return f"near {area}"

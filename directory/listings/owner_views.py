@@ -1,0 +1,279 @@
+"""The owner's side of listings under /my: a dashboard, one form to create and edit, and the actions.
+
+Every route loads the listing through `_owned_listing`, which answers 404 to anyone but its owner or an
+admin, so nobody learns that someone else's draft exists.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+
+from ..extensions import db
+from ..moderation import services as moderation
+from ..moderation.services import ModerationError
+from . import services
+from .models import KIND_GROUP, KIND_MENTOR, KINDS, STATUS_PUBLISHED, Listing
+from .owner_forms import ListingForm, MeetingForm
+from .services import ListingError
+
+logger = logging.getLogger(__name__)
+
+blueprint = Blueprint("owner", __name__, url_prefix="/my")
+
+REVISION_NOTICE = "Your changes will be visible after review; the current version stays public meanwhile."
+
+
+@blueprint.before_request
+@login_required
+def _signed_in() -> None:
+    """Every page here belongs to a signed-in owner."""
+
+
+def _owned_listing(listing_id: int) -> Listing:
+    """The listing, if the signed-in user owns it (or is an admin); 404 otherwise, never 403."""
+    listing = db.get_or_404(Listing, listing_id)
+    if not services.can_manage(current_user, listing):
+        abort(404)
+    return listing
+
+
+def _back_to_dashboard(listing: Listing | None = None):
+    anchor = f"#listing-{listing.id}" if listing is not None and listing.id else ""
+    return redirect(url_for("owner.dashboard") + anchor)
+
+
+@blueprint.get("/listings")
+def dashboard():
+    listings = services.listings_owned_by(current_user)
+    waiting = services.pending_revision_ids([listing.id for listing in listings])
+    return render_template("owner/dashboard.html", listings=listings, waiting=waiting)
+
+
+@blueprint.route("/listings/new", methods=["GET", "POST"])
+def create():
+    kind = request.args.get("kind", "")
+    if kind not in KINDS:
+        return render_template("owner/choose_kind.html")
+    if request.method == "POST":
+        form = ListingForm(kind=kind)
+        full = form.wants_review
+        if form.validate() and (not full or form.require_complete()):
+            listing = services.create_listing(current_user, kind, form.to_data())
+            db.session.commit()
+            if full:
+                return _submit_after_save(listing)
+            flash("Draft saved. It is not public; submit it for review when it is ready.", "success")
+            return redirect(url_for("owner.edit", listing_id=listing.id))
+        form.add_blank_meetings()
+    else:
+        form = ListingForm.from_data(kind, _new_listing_defaults())
+    return _render_form(form, listing=None, kind=kind, mode="in_place")
+
+
+@blueprint.route("/listings/<int:listing_id>/edit", methods=["GET", "POST"])
+def edit(listing_id: int):
+    listing = _owned_listing(listing_id)
+    mode = services.edit_mode(listing)
+    if mode is None:
+        flash("A listing that is withdrawn or unpublished can't be edited.", "warning")
+        return _back_to_dashboard(listing)
+    revision = moderation.pending_revision(listing) if mode == "revision" else None
+    stored = revision.data if revision is not None else services.snapshot(listing)
+    # Pending and approved listings only take complete changes: they are (or will be) public.
+    full = mode == "revision" or listing.status == "pending"
+
+    if request.method == "POST":
+        form = ListingForm(kind=listing.kind, stored=stored)
+        full = full or form.wants_review
+        if form.validate() and (not full or form.require_complete()):
+            response = _save_changes(listing, mode, form)
+            if response is not None:
+                return response
+        form.add_blank_meetings()
+    else:
+        form = ListingForm.from_data(listing.kind, stored)
+        if request.args.get("check"):
+            form.require_complete()
+    return _render_form(form, listing=listing, kind=listing.kind, mode=mode, revision=revision)
+
+
+def _render_form(form: ListingForm, **context: Any):
+    """The listing form, with a blank meeting row the script copies for 'Add another meeting'."""
+    template_row = MeetingForm(prefix="meetings-__index__-") if context["kind"] == KIND_GROUP else None
+    return render_template("owner/form.html", form=form, meeting_template=template_row, **context)
+
+
+def _save_changes(listing: Listing, mode: str, form: ListingForm):
+    """Apply a valid form: in place for unpublished listings, as a revision for approved ones."""
+    data = form.to_data()
+    try:
+        if mode == "revision":
+            moderation.propose_revision(listing, current_user, data)
+            flash(f"Thank you. {REVISION_NOTICE}", "success")
+            return _back_to_dashboard(listing)
+        services.update_listing(listing, data)
+        db.session.commit()
+    except ModerationError as error:
+        db.session.rollback()
+        if str(error) == "That edit changes nothing.":
+            flash("You didn't change anything, so there is nothing to review.", "info")
+            return _back_to_dashboard(listing)
+        form.form_errors.append(str(error))
+        return None
+    except ListingError as error:
+        db.session.rollback()
+        form.form_errors.append(str(error))
+        return None
+    if form.wants_review and listing.status in services.SUBMITTABLE_STATUSES:
+        return _submit_after_save(listing)
+    flash("Changes saved." if listing.status == "pending" else "Draft saved.", "success")
+    return redirect(url_for("owner.edit", listing_id=listing.id))
+
+
+def _submit_after_save(listing: Listing):
+    """The form's 'Submit for review' button: the listing is saved; now ask for review."""
+    if not current_user.is_confirmed:
+        flash("Your draft is saved. Confirm your e-mail address, then submit it for review.", "warning")
+        return redirect(url_for("owner.edit", listing_id=listing.id))
+    try:
+        moderation.submit(listing, current_user)
+    except ModerationError as error:
+        flash(f"Your draft is saved, but it could not be submitted: {error}", "error")
+        return redirect(url_for("owner.edit", listing_id=listing.id))
+    flash("Sent for review. We'll e-mail you when an admin has looked at it.", "success")
+    return _back_to_dashboard(listing)
+
+
+@blueprint.post("/listings/<int:listing_id>/submit")
+def submit(listing_id: int):
+    listing = _owned_listing(listing_id)
+    if listing.status not in services.SUBMITTABLE_STATUSES:
+        flash("This listing can't be submitted for review in its current state.", "warning")
+        return _back_to_dashboard(listing)
+    if not current_user.is_confirmed:
+        flash("Please confirm your e-mail address before submitting a listing for review.", "warning")
+        return _back_to_dashboard(listing)
+    if services.missing_for_review(listing.kind, services.snapshot(listing)):
+        flash("A few things are still missing before it can be reviewed. They are marked below.", "warning")
+        return redirect(url_for("owner.edit", listing_id=listing.id, check=1))
+    return _submit_after_save(listing)
+
+
+def _moderation_action(listing_id: int, action, done: str):
+    """Pause, resume and reconfirm: one moderation call, a message, back to the dashboard."""
+    listing = _owned_listing(listing_id)
+    try:
+        action(listing, current_user)
+    except ModerationError as error:
+        db.session.rollback()
+        flash(str(error), "error")
+    else:
+        flash(done.format(name=listing.name), "success")
+    return _back_to_dashboard(listing)
+
+
+@blueprint.post("/listings/<int:listing_id>/pause")
+def pause(listing_id: int):
+    return _moderation_action(listing_id, moderation.pause,
+                              "“{name}” is paused: it is hidden from search until you resume it.")
+
+
+@blueprint.post("/listings/<int:listing_id>/resume")
+def resume(listing_id: int):
+    return _moderation_action(listing_id, moderation.resume, "“{name}” is public again.")
+
+
+@blueprint.post("/listings/<int:listing_id>/reconfirm")
+def reconfirm(listing_id: int):
+    return _moderation_action(
+        listing_id, lambda listing, actor: moderation.reconfirm(listing, actor, via="dashboard"),
+        "Thank you for confirming “{name}” is up to date.",
+    )
+
+
+@blueprint.route("/listings/<int:listing_id>/withdraw", methods=["GET", "POST"])
+def withdraw(listing_id: int):
+    listing = _owned_listing(listing_id)
+    if listing.status == "withdrawn":
+        flash("This listing is already withdrawn.", "info")
+        return _back_to_dashboard(listing)
+    if request.method == "GET":
+        return render_template("owner/confirm.html", listing=listing, action="withdraw")
+    try:
+        moderation.withdraw(listing, current_user, via="dashboard")
+    except ModerationError as error:
+        db.session.rollback()
+        flash(str(error), "error")
+    else:
+        flash(f"“{listing.name}” is withdrawn. It is no longer public.", "success")
+    return _back_to_dashboard(listing)
+
+
+@blueprint.route("/listings/<int:listing_id>/delete", methods=["GET", "POST"])
+def delete(listing_id: int):
+    listing = _owned_listing(listing_id)
+    if listing.status not in services.DELETABLE_STATUSES:
+        flash("Only drafts and withdrawn listings can be deleted. Withdraw it first.", "warning")
+        return _back_to_dashboard(listing)
+    if request.method == "GET":
+        return render_template("owner/confirm.html", listing=listing, action="delete")
+    name = listing.name
+    try:
+        services.delete_listing(listing, current_user)
+        db.session.commit()
+    except ListingError as error:
+        db.session.rollback()
+        flash(str(error), "error")
+        return _back_to_dashboard(listing)
+    flash(f"“{name}” is deleted.", "success")
+    return _back_to_dashboard()
+
+
+def _new_listing_defaults() -> dict[str, Any]:
+    return {
+        "contact_email": current_user.email,
+        "contact_enabled": True,
+        "accepting_mentees": True,
+        "languages": ["en"],
+        "format": "in_person",
+        "cost": "free",
+        "meetings": [],
+    }
+
+
+@blueprint.app_template_global()
+def owner_status(listing: Listing) -> dict[str, str]:
+    """The status as the dashboard says it: a short label, a tone for its badge and one plain sentence."""
+    status = listing.status
+    note = listing.moderation_note or ""
+    words = {
+        "draft": ("Draft", "neutral", "Only you can see it. Submit it for review when it is ready."),
+        "pending": ("Waiting for review", "info", "An admin will look at it soon. We'll e-mail you."),
+        STATUS_PUBLISHED: ("Published", "success", "People can find it in the search."),
+        "changes_requested": ("Changes requested", "warning",
+                              "An admin asked for changes before it can be published."),
+        "rejected": ("Rejected", "danger", "An admin did not approve it. You can change it and submit again."),
+        "paused": ("Paused", "neutral", "Hidden from search until you resume it."),
+        "expired": ("Expired", "warning",
+                    "Hidden from search because it wasn't confirmed in a long while. Confirm it is still right "
+                    "to bring it back."),
+        "withdrawn": ("Withdrawn", "neutral", "No longer public. You can delete it."),
+        "unpublished": ("Unpublished by an admin", "danger", "It is no longer public."),
+    }
+    label, tone, sentence = words.get(status, (status.replace("_", " ").capitalize(), "neutral", ""))
+    return {"label": label, "tone": tone, "sentence": sentence, "note": note}
+
+
+@blueprint.app_template_global()
+def owner_place(listing: Listing) -> str:
+    """Where the listing shows, as the public sees it ('near Dayton, OH', 'Online')."""
+    return services.public_place({field: getattr(listing, field) for field in services.PUBLIC_PLACE_FIELDS})
+
+
+@blueprint.app_template_global()
+def owner_kind_label(kind: str) -> str:
+    return {KIND_GROUP: "Group", KIND_MENTOR: "Mentor"}.get(kind, kind)
