@@ -174,7 +174,7 @@ def send_contact_message(
             # The bare address: a display name full of quotes and angle brackets can make mail programs
             # read a different address out of the header, and the organiser would answer a stranger.
             reply_to=email,
-            report_url=_external("moderation.report", f"/listings/{listing.slug}/report", slug=listing.slug),
+            report_url=_external("moderation.report_form", f"/listings/{listing.slug}/report", slug=listing.slug),
             **context,
         )
     except MailError as error:
