@@ -281,6 +281,8 @@ def test_keywords_use_the_full_text_index(geo, origin, make_listing):
     assert online_ids(run(near="10001", q="divorce")) == [online.id]
     assert set(local_ids(run(near="10001", q="divorce or grief"))) == {divorce.id, grief.id}
     assert local_ids(run(near="10001", q="circle -divorce")) == [grief.id]
+    # `or` separates alternatives, as in websearch_to_tsquery: (separated AND dads) OR (grief NOT men).
+    assert local_ids(run(near="10001", q="separated dads or grief -men")) == [divorce.id]
     assert local_ids(run(near="10001", q='"grief circle"')) == [grief.id]
     assert local_ids(run(near="10001", q="dads separated")) == [divorce.id]  # words in any order
     assert local_ids(run(near="10001", q="the")) == [divorce.id, grief.id]  # nothing to search for
@@ -297,7 +299,7 @@ def test_keywords_rank_within_distance_bands(geo, origin, make_listing):
 
 HOSTILE = ['"', '""', "'", "NEAR(a b)", "a AND", "OR", "NOT", "*", "a*", "^x", "name:foo", "(((", ")", "-",
            "--x", "a + b", "{x}", "\\", "\x00", "null", "AND OR NOT", "🙂", "ＡＮＤ", "x" * 500, "e-mail",
-           "rank MATCH 1"]
+           "rank MATCH 1", "grief\x00"]
 
 
 @pytest.mark.parametrize("text", HOSTILE)

@@ -94,20 +94,21 @@ def _terms(text_: str) -> list[str]:
 def fts5_query(user_text: str) -> str | None:
     """Turn what a visitor typed into a safe FTS5 query, or None when nothing is left to match.
 
-    It reads the same little language as PostgreSQL's websearch_to_tsquery: words must all match,
-    "quoted words" match as a phrase, `or` between two terms accepts either, and -word excludes.
-    Every term is emitted as a double-quoted FTS5 string built only from word characters, so no
-    operator, column filter or stray quote typed by a visitor can reach FTS5's parser.
+    It reads the same little language as PostgreSQL's websearch_to_tsquery, with the same
+    precedence: words must all match, "quoted words" match as a phrase, -word excludes, and `or`
+    separates alternatives ("anger men or grief" is (anger AND men) OR grief). Every term is
+    emitted as a double-quoted FTS5 string built only from word characters, so no operator, column
+    filter or stray quote typed by a visitor can reach FTS5's parser.
     """
-    groups: list[list[str]] = []  # AND of ORs
-    excluded: list[str] = []
-    pending_or = False
+    alternatives: list[tuple[list[str], list[str]]] = [([], [])]  # OR of (required, excluded)
+    count = 0
     for match in _PIECE.finditer((user_text or "")[:MAX_QUERY_CHARS]):
         phrase, bare = match.group(1), match.group(2)
         negate = False
         if bare is not None:
             if bare.lower() == "or":
-                pending_or = bool(groups)
+                if alternatives[-1][0] or alternatives[-1][1]:
+                    alternatives.append(([], []))
                 continue
             if bare.startswith("-") and len(bare) > 1:
                 negate, bare = True, bare[1:]
@@ -119,22 +120,16 @@ def fts5_query(user_text: str) -> str | None:
             words = _terms(phrase)
         if not words:
             continue
-        term = '"' + " ".join(words) + '"'
-        if negate:
-            excluded.append(term)
-        elif pending_or:
-            groups[-1].append(term)
-        else:
-            groups.append([term])
-        pending_or = False
-        if len(groups) + len(excluded) >= MAX_TERMS:
+        alternatives[-1][1 if negate else 0].append('"' + " ".join(words) + '"')
+        count += 1
+        if count >= MAX_TERMS:
             break
-    if not groups:  # FTS5's NOT needs something on its left; only exclusions match nothing useful
+    # FTS5's NOT needs something on its left; an alternative of exclusions alone is dropped.
+    parts = [" AND ".join(required) + "".join(f" NOT {term}" for term in excluded)
+             for required, excluded in alternatives if required]
+    if not parts:
         return None
-    query = " AND ".join(group[0] if len(group) == 1 else "(" + " OR ".join(group) + ")" for group in groups)
-    for term in excluded:
-        query += f" NOT {term}"
-    return query
+    return parts[0] if len(parts) == 1 else " OR ".join(f"({part})" for part in parts)
 
 
 def has_keywords(user_text: str | None) -> bool:
@@ -153,7 +148,7 @@ def keyword_matches(user_text: str, dialect_name: str) -> Subquery | None:
     if query is None:
         return None
     if dialect_name == "postgresql":
-        words = (user_text or "")[:MAX_QUERY_CHARS]
+        words = (user_text or "")[:MAX_QUERY_CHARS].replace("\x00", " ")  # PostgreSQL refuses NUL in text
         # Only constants are spliced in; the visitor's text is a bound parameter.
         statement = text(
             f"SELECT id AS listing_id, ts_rank({PG_DOCUMENT}, {PG_QUERY}) AS rank "  # noqa: S608

@@ -69,6 +69,8 @@ MAX_NEAR_CHARS = 100
 MAX_REPEATED = 20  # values of one repeatable parameter
 SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 LANGUAGE = re.compile(r"^[a-z]{2}$")
+# NUL and other control characters: PostgreSQL refuses NUL in text, and none belongs in a search.
+CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f]")
 
 LABELS = {
     "near": "Place",
@@ -614,9 +616,9 @@ def _hit(loaded: dict[int, Listing], row, units: str, now: datetime) -> Hit:
 
 
 def _one(args: MultiDict, name: str) -> str:
-    """The first non-empty value of a parameter, trimmed; '' when absent."""
+    """The first non-empty value of a parameter, trimmed, control characters made spaces; '' when absent."""
     for value in args.getlist(name):
-        value = str(value).strip()
+        value = CONTROL_CHARACTERS.sub(" ", str(value)).strip()
         if value:
             return value
     return ""
@@ -626,7 +628,8 @@ def _many(args: MultiDict, name: str) -> list[str]:
     """Every non-empty value of a repeatable parameter (comma-separated values are split too)."""
     found: list[str] = []
     for value in args.getlist(name):
-        found.extend(part.strip().lower() for part in str(value).split(",") if part.strip())
+        value = CONTROL_CHARACTERS.sub(" ", str(value))
+        found.extend(part.strip().lower() for part in value.split(",") if part.strip())
     return list(dict.fromkeys(found))
 
 
