@@ -532,3 +532,12 @@ def test_messages_go_with_their_listing(make_listing):
     db.session.delete(listing)
     db.session.commit()
     assert message_count() == 0
+
+
+@pytest.mark.config(RATELIMIT_ENABLED=True)
+def test_the_default_limit_lets_a_visitor_write_to_three_groups_then_asks_them_to_wait(client, make_listing):
+    """Writing to a few groups in one sitting is what the site is for; a fourth within ten minutes waits."""
+    for _ in range(3):
+        assert post_message(client, make_listing()).status_code == 303
+    refused = post_message(client, make_listing())
+    assert refused.status_code == 429 and re.search(r"in about (9|10) minutes", refused.text)
