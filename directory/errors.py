@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import time
 
 from flask import Flask, jsonify, make_response, render_template, request
 from sqlalchemy.exc import DBAPIError, OperationalError
@@ -57,8 +58,9 @@ def register_errorhandlers(app: Flask) -> None:
         code = error.code or 500
         detail = None
         if code == 429:
-            detail = f"Too many attempts. Please wait and try again ({error.description})."
-            return render_error(429, detail, retry_after=_retry_after(error))
+            wait = _retry_after(error)
+            detail = f"You can try again {_in_words(wait)}." if wait else None
+            return render_error(429, detail, retry_after=wait)
         if code in (400, 404) and wants_json() and error.description:
             detail = error.description
         if code >= 500:
@@ -95,10 +97,29 @@ def register_errorhandlers(app: Flask) -> None:
 
 
 def _retry_after(error: HTTPException) -> int | None:
-    """Seconds until Flask-Limiter lets the client in again, when it says."""
+    """Seconds until Flask-Limiter lets the client in again: when the breached window resets, else its length."""
+    from .extensions import limiter
+
+    try:
+        current = limiter.current_limit
+        if current is not None and current.breached:
+            return max(1, int(current.reset_at - time.time()))
+    except Exception:  # noqa: BLE001 - storage trouble: fall back to the window's length
+        logger.warning("rate limit reset time unavailable")
     limit = getattr(error, "limit", None)
     window = getattr(getattr(limit, "limit", None), "get_expiry", None)
     return int(window()) if callable(window) else None
+
+
+def _in_words(seconds: int) -> str:
+    """'in about 40 seconds', 'in about 3 minutes', 'in about 2 hours'."""
+    if seconds < 90:
+        return f"in about {seconds} second{'s' if seconds != 1 else ''}"
+    if seconds < 90 * 60:
+        minutes = round(seconds / 60)
+        return f"in about {minutes} minutes"
+    hours = round(seconds / 3600)
+    return f"in about {hours} hour{'s' if hours != 1 else ''}"
 
 
 def _safe_rollback() -> None:

@@ -8,6 +8,7 @@ lock is never held while a mail server is talking.
 from __future__ import annotations
 
 import logging
+import re
 from datetime import datetime, timedelta
 from functools import lru_cache
 from typing import Any
@@ -142,10 +143,7 @@ def password_problem(password: str, *, email: str = "", display_name: str = "") 
         return f"Use at least {minimum} characters. A few unusual words together make a good password."
     if len(password) > maximum:
         return f"Use at most {maximum} characters."
-    address = normalise_email(email)
-    hints = [address, address.split("@")[0], display_name, current_app.config.get("SITE_NAME", ""),
-             "mentor", "support", "group", "directory"]
-    result = zxcvbn(password[:ZXCVBN_MAX_LENGTH], user_inputs=[hint for hint in hints if hint],
+    result = zxcvbn(password[:ZXCVBN_MAX_LENGTH], user_inputs=_personal_words(email, display_name),
                     max_length=ZXCVBN_MAX_LENGTH)
     if result["score"] >= int(current_app.config.get("PASSWORD_MIN_SCORE", PASSWORD_MIN_SCORE)):
         return None
@@ -154,6 +152,17 @@ def password_problem(password: str, *, email: str = "", display_name: str = "") 
     parts.extend(feedback.get("suggestions") or [])
     parts = [part if part.endswith((".", "!", "?")) else part + "." for part in parts]
     return "This password is too easy to guess. " + " ".join(parts)
+
+
+def _personal_words(email: str, display_name: str) -> list[str]:
+    """What a guesser tries first: the address and its pieces, the name and its words, the site's own words."""
+    address = normalise_email(email)
+    local, _, domain = address.partition("@")
+    name = display_name.strip().lower()
+    words = [address, local, *re.split(r"[._+\-]+", local), domain, *domain.split(".")[:-1],
+             name, name.replace(" ", ""), *name.split(),
+             *current_app.config.get("SITE_NAME", "").lower().split(), "mentor", "support", "group", "directory"]
+    return list(dict.fromkeys(word for word in words if len(word) >= 3))
 
 
 def _require_good_password(password: str, *, email: str, display_name: str) -> None:

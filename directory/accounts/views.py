@@ -44,6 +44,9 @@ logger = logging.getLogger(__name__)
 blueprint = Blueprint("accounts", __name__, url_prefix="/account")
 
 POST = ["POST"]
+# One allowance for every form that checks the current password: guesses spread over them count together.
+account_changes = limiter.shared_limit(configured("RATELIMIT_ACCOUNT_CHANGES"), scope="account-changes",
+                                       methods=POST, key_func=signed_in_account)
 
 
 def _me():
@@ -235,7 +238,7 @@ def _remember_days() -> int:
 
 @blueprint.route("/password", methods=["GET", "POST"])
 @login_required
-@limiter.limit(configured("RATELIMIT_ACCOUNT_CHANGES"), methods=POST, key_func=signed_in_account)
+@account_changes
 def password():
     form = ChangePasswordForm()
     if form.validate_on_submit():
@@ -257,7 +260,7 @@ def password():
 
 @blueprint.route("/email", methods=["GET", "POST"])
 @login_required
-@limiter.limit(configured("RATELIMIT_ACCOUNT_CHANGES"), methods=POST, key_func=signed_in_account)
+@account_changes
 def email():
     form = ChangeEmailForm()
     if form.validate_on_submit():
@@ -305,7 +308,7 @@ def data():
 
 @blueprint.route("/delete", methods=["GET", "POST"])
 @login_required
-@limiter.limit(configured("RATELIMIT_ACCOUNT_CHANGES"), methods=POST, key_func=signed_in_account)
+@account_changes
 def delete():
     form = DeleteAccountForm()
     if form.validate_on_submit():
