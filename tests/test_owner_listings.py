@@ -512,6 +512,18 @@ def test_an_unknown_place_is_an_error_next_to_the_field_with_suggestions(signed_
     assert count_listings() == 0
 
 
+def test_a_town_several_places_share_is_placed_and_the_others_are_named(signed_in, gazetteer):
+    response = signed_in.post(NEW_GROUP, data=group_form(format="in_person", location="Springfield", save_draft="S"),
+                              follow_redirects=True)
+    listing = only_listing()
+    assert listing.city == "Springfield" and listing.region
+    text = page_text(response)
+    assert f"We placed it near Springfield, {listing.region}." in text
+    assert "If you meant another one" in text
+    # The box now names the state, so saving again keeps the same town.
+    assert input_value(response, "location") == f"Springfield, {listing.region}"
+
+
 def test_nonsense_places_get_a_hint_instead(signed_in, gazetteer):
     response = signed_in.post(NEW_GROUP, data=group_form(format="in_person", location="zzqqxx", save_draft="S"))
     assert response.status_code == 200

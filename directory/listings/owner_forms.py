@@ -599,6 +599,13 @@ class ListingForm(FlaskForm):
         self.geocoded_for.data = text
         self.geocoded_time_zone.data = self.place["time_zone"]
 
+    def check(self, complete: bool) -> bool:
+        """Validate; with `complete`, also ask for everything review needs. All errors show at once."""
+        valid = self.validate()
+        if complete:
+            valid = self.require_complete() and valid
+        return valid
+
     def require_complete(self) -> bool:
         """Add an error next to each field still needed before review; True when none is missing."""
         problems = services.missing_for_review(self.kind, self.to_data())

@@ -60,11 +60,11 @@ def create():
         return render_template("owner/choose_kind.html")
     if request.method == "POST":
         form = ListingForm(kind=kind)
-        full = form.wants_review
-        if form.validate() and (not full or form.require_complete()):
+        if form.check(complete=form.wants_review):
             listing = services.create_listing(current_user, kind, form.to_data())
             db.session.commit()
-            if full:
+            _flash_other_places(form)
+            if form.wants_review:
                 return _submit_after_save(listing)
             flash("Draft saved. It is not public; submit it for review when it is ready.", "success")
             return redirect(url_for("owner.edit", listing_id=listing.id))
@@ -88,8 +88,7 @@ def edit(listing_id: int):
 
     if request.method == "POST":
         form = ListingForm(kind=listing.kind, stored=stored)
-        full = full or form.wants_review
-        if form.validate() and (not full or form.require_complete()):
+        if form.check(complete=full or form.wants_review):
             response = _save_changes(listing, mode, form)
             if response is not None:
                 return response
@@ -110,6 +109,7 @@ def _render_form(form: ListingForm, **context: Any):
 def _save_changes(listing: Listing, mode: str, form: ListingForm):
     """Apply a valid form: in place for unpublished listings, as a revision for approved ones."""
     data = form.to_data()
+    _flash_other_places(form)
     try:
         if mode == "revision":
             moderation.propose_revision(listing, current_user, data)
@@ -132,6 +132,14 @@ def _save_changes(listing: Listing, mode: str, form: ListingForm):
         return _submit_after_save(listing)
     flash("Changes saved." if listing.status == "pending" else "Draft saved.", "success")
     return redirect(url_for("owner.edit", listing_id=listing.id))
+
+
+def _flash_other_places(form: ListingForm) -> None:
+    """A place name several towns share: say which one we took, so the owner can correct it."""
+    if form.alternatives and form.place:
+        shown = services.public_place({**form.to_data(), "location_precision": "approximate"})
+        flash(f"We placed it {shown}. If you meant another one ({'; '.join(form.alternatives)}), "
+              "add the state or the ZIP/postcode to the town.", "info")
 
 
 def _submit_after_save(listing: Listing):

@@ -138,6 +138,8 @@ EDIT_IN_PLACE_STATUSES = (STATUS_DRAFT, STATUS_PENDING, STATUS_CHANGES_REQUESTED
 # Statuses that were approved once: an edit waits for review while the approved version stays.
 EDIT_BY_REVISION_STATUSES = (STATUS_PUBLISHED, STATUS_PAUSED, STATUS_EXPIRED)
 DELETABLE_STATUSES = (STATUS_DRAFT, STATUS_WITHDRAWN)
+# Listings that wait for their owner to act come first on the dashboard.
+NEEDS_OWNER_STATUSES = (STATUS_CHANGES_REQUESTED, STATUS_EXPIRED)
 SUBMITTABLE_STATUSES = (STATUS_DRAFT, STATUS_CHANGES_REQUESTED, STATUS_REJECTED)
 # What a looked-up place sets on a listing.
 PLACE_FIELDS = ("city", "region", "postal_code", "country", "latitude", "longitude", "time_zone")
@@ -183,12 +185,13 @@ def can_manage(user: Any, listing: Listing) -> bool:
 
 
 def listings_owned_by(user: Any) -> list[Listing]:
-    """An owner's listings, most recently changed first."""
-    return list(
-        db.session.scalars(
-            select(Listing).where(Listing.owner_id == user.id).order_by(Listing.updated_at.desc(), Listing.id.desc())
-        )
+    """An owner's listings: those waiting for the owner first, then the most recently changed."""
+    listings = db.session.scalars(
+        select(Listing)
+        .where(Listing.owner_id == user.id)
+        .order_by(Listing.updated_at.desc(), Listing.id.desc())
     )
+    return sorted(listings, key=lambda listing: listing.status not in NEEDS_OWNER_STATUSES)
 
 
 def pending_revision_ids(listing_ids: list[int]) -> set[int]:
