@@ -19,16 +19,24 @@
     return;
   }
 
+  /* "Tue 1 Dec 2026, 4:00 PM PST": the same shape as the times the server writes. */
   function format(date, zone) {
-    return new Intl.DateTimeFormat("en-US", {
+    var parts = {};
+    new Intl.DateTimeFormat("en-US", {
       weekday: "short",
       day: "numeric",
       month: "short",
+      year: "numeric",
       hour: "numeric",
       minute: "2-digit",
+      hour12: true,
       timeZone: zone,
       timeZoneName: "short"
-    }).format(date);
+    }).formatToParts(date).forEach(function (part) {
+      parts[part.type] = part.value;
+    });
+    return parts.weekday + " " + parts.day + " " + parts.month + " " + parts.year + ", " + parts.hour + ":" +
+      parts.minute + " " + (parts.dayPeriod || "").toUpperCase() + " " + parts.timeZoneName;
   }
 
   function start() {
