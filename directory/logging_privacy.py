@@ -3,7 +3,8 @@
 The development server (werkzeug) and gunicorn both log the request line with its query string by default.
 gunicorn.conf.py sets an access-log format without it; this filter is the second line of defence, for the
 development server and for gunicorn started without that file. Referrers are stripped too, since a page
-reached from a search carries the search in its Referer header.
+reached from a search carries the search in its Referer header. Rate-limit log lines lose the key they were
+counted by (an IP or e-mail address).
 """
 
 from __future__ import annotations
@@ -41,6 +42,17 @@ class QueryStringFilter(logging.Filter):
         return True
 
 
+class RateLimitKeyFilter(logging.Filter):
+    """Flask-Limiter logs the key of every limit hit ("ratelimit 3 per 10 minutes (203.0.113.9) exceeded"):
+    an IP address, or an e-mail address for per-account limits. The limit and the page are enough."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if isinstance(record.msg, str) and record.msg.startswith("ratelimit ") and isinstance(record.args, tuple):
+            if len(record.args) == 3:
+                record.args = (record.args[0], "key withheld", record.args[2])
+        return True
+
+
 def install_query_string_filter() -> None:
     """Attach the filter to the request loggers once per process, however many apps are built."""
     for name in REQUEST_LOGGERS:
@@ -50,5 +62,8 @@ def install_query_string_filter() -> None:
 
 
 def register_log_privacy(app: Flask) -> None:
-    """Called by create_app: request logs of this process drop query strings."""
+    """Called by create_app: request logs of this process drop query strings, limit logs their keys."""
     install_query_string_filter()
+    limiter_log = logging.getLogger("flask-limiter")
+    if not any(isinstance(existing, RateLimitKeyFilter) for existing in limiter_log.filters):
+        limiter_log.addFilter(RateLimitKeyFilter())

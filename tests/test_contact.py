@@ -474,6 +474,38 @@ def test_admins_see_messages_only_for_a_reported_listing(client, make_listing, m
     assert client.get("/admin/listings/999999/messages").status_code == 404
 
 
+def test_reading_and_deleting_kept_messages_is_audited(client, make_listing, make_user):
+    from directory.moderation.models import ModerationEvent
+
+    listing = make_listing()
+    post_message(client, listing, message="Please delete this one")
+    post_message(client, listing, message="Keep this one")
+    db.session.add(Report(listing_id=listing.id, reason="other", message="Sender asked for deletion"))
+    db.session.commit()
+    admin = make_user(admin=True)
+    sign_in(client, admin)
+    assert "Please delete this one" in client.get(admin_url(listing)).text
+    target = db.session.scalar(select(ContactMessage).where(ContactMessage.message == "Please delete this one"))
+    response = client.post(f"{admin_url(listing)}/{target.id}/delete")
+    assert response.status_code == 303
+    page = client.get(response.headers["Location"]).text
+    assert "The message was deleted." in page
+    assert "Please delete this one" not in page and "Keep this one" in page
+    # Another listing's message cannot be deleted through this one's page.
+    other = make_listing()
+    post_message(client, other, message="Not yours")
+    stray = db.session.scalar(select(ContactMessage).where(ContactMessage.message == "Not yours"))
+    assert client.post(f"{admin_url(listing)}/{stray.id}/delete").status_code == 404
+    assert client.post(f"{admin_url(listing)}/{target.id}/delete").status_code == 404  # already gone
+    events = db.session.scalars(select(ModerationEvent).order_by(ModerationEvent.id)).all()
+    assert [(event.action, event.actor_id, event.listing_id) for event in events] == [
+        ("read_contact_messages", admin.id, listing.id),
+        ("delete_contact_message", admin.id, listing.id),
+        ("read_contact_messages", admin.id, listing.id),
+    ]
+    assert message_count() == 2
+
+
 def test_the_messages_page_is_closed_to_visitors_and_members(app, client, make_listing, make_user):
     listing = make_listing()
     db.session.add(Report(listing_id=listing.id, reason="other"))
@@ -482,6 +514,11 @@ def test_the_messages_page_is_closed_to_visitors_and_members(app, client, make_l
     assert anonymous.status_code in (302, 401)
     sign_in(client, make_user())
     assert client.get(admin_url(listing)).status_code == 403
+    send(listing, name="Sam", email="sam@example.com", message="hi")
+    db.session.commit()
+    kept = db.session.scalar(select(ContactMessage.id))
+    assert client.post(f"{admin_url(listing)}/{kept}/delete").status_code == 403
+    assert message_count() == 1
 
 
 # --- Keeping messages only briefly --------------------------------------------------------------------

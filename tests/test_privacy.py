@@ -23,7 +23,7 @@ from werkzeug.serving import make_server
 
 from directory.extensions import db
 from directory.listings.privacy import public_coordinates, public_point, shows_exact_address
-from directory.logging_privacy import QueryStringFilter, strip_query
+from directory.logging_privacy import QueryStringFilter, RateLimitKeyFilter, strip_query
 
 from .support import PROJECT_ROOT
 
@@ -172,6 +172,7 @@ def test_the_filter_is_installed_once_however_many_apps_are_built(app):
     create_app({"SECRET_KEY": "x", "INSTANCE_PATH": app.instance_path, "TESTING": True})
     for name in ("werkzeug", "gunicorn.access"):
         assert sum(isinstance(f, QueryStringFilter) for f in logging.getLogger(name).filters) == 1
+    assert sum(isinstance(f, RateLimitKeyFilter) for f in logging.getLogger("flask-limiter").filters) == 1
 
 
 def test_the_filter_scrubs_a_gunicorn_access_record():
@@ -191,6 +192,21 @@ def test_the_filter_scrubs_a_gunicorn_access_record():
     assert line.startswith('"GET /search HTTP/1.1" 200') and "https://directory.example/search" in line
     assert line.endswith(" -")  # a header that was not sent still reads as "-"
     assert strip_query("/listings/x?tz=Europe/London") == "/listings/x"
+
+
+@pytest.mark.config(RATELIMIT_ENABLED=True, CONTACT_RATE_LIMIT_IP="1 per 10 minutes")
+def test_a_rate_limit_hit_is_logged_without_the_address(app, client, make_listing, caplog, monkeypatch):
+    from .test_contact import post_message
+
+    monkeypatch.setattr(logging.getLogger("flask-limiter"), "disabled", False)
+    listing = make_listing()
+    visitor = {"REMOTE_ADDR": "203.0.113.77"}
+    with caplog.at_level(logging.INFO, logger="flask-limiter"):
+        assert post_message(client, listing, environ_base=visitor).status_code == 303
+        assert post_message(client, listing, environ_base=visitor).status_code == 429
+    lines = [record.getMessage() for record in caplog.records if record.name == "flask-limiter"]
+    assert any("exceeded" in line and "key withheld" in line for line in lines), lines
+    assert not any("203.0.113.77" in line for line in lines)
 
 
 def _gunicorn_config() -> dict:

@@ -13,11 +13,13 @@ from flask import current_app, url_for
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import delete, exists, select, update
 
+from ..accounts.models import User
 from ..extensions import db
 from ..listings.models import FORMAT_IN_PERSON, Listing
 from ..listings.search import is_public, public_listing_clause
 from ..mail import MailError, send_mail
 from ..moderation.models import Report
+from ..moderation.services import record as record_event
 from ..timeutil import utcnow
 from .models import ContactMessage
 
@@ -208,14 +210,37 @@ def has_report(listing_id: int) -> bool:
     return bool(db.session.scalar(select(exists().where(Report.listing_id == listing_id))))
 
 
-def messages_for_review(listing: Listing) -> list[ContactMessage]:
-    """The messages still kept for a listing, newest first, for an admin handling a report about it."""
+ACTION_READ_MESSAGES = "read_contact_messages"
+ACTION_DELETE_MESSAGE = "delete_contact_message"
+
+
+def messages_for_review(listing: Listing, admin: User) -> list[ContactMessage]:
+    """The messages still kept for a listing, newest first, for an admin handling a report about it.
+
+    Reading people's messages is written to the audit log (the caller commits).
+    """
     if not has_report(listing.id):
         raise NotReported("Messages are shown only for a listing somebody reported.")
-    return list(
+    messages = list(
         db.session.scalars(
             select(ContactMessage)
             .where(ContactMessage.listing_id == listing.id)
             .order_by(ContactMessage.created_at.desc(), ContactMessage.id.desc())
         )
     )
+    record_event(ACTION_READ_MESSAGES, admin, listing=listing, reason=f"{len(messages)} kept")
+    return messages
+
+
+def delete_message(listing: Listing, message_id: int, admin: User) -> bool:
+    """Delete one kept message before its time (a sender asked, or it is abuse). False if there is none."""
+    if not has_report(listing.id):
+        raise NotReported("Messages are shown only for a listing somebody reported.")
+    result = db.session.execute(
+        delete(ContactMessage).where(ContactMessage.id == message_id, ContactMessage.listing_id == listing.id)
+    )
+    if not result.rowcount:
+        return False
+    record_event(ACTION_DELETE_MESSAGE, admin, listing=listing, reason=f"message {message_id}")
+    logger.info("contact message %s of listing %s deleted by admin %s", message_id, listing.id, admin.id)
+    return True

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import time
 
-from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_limiter.util import get_remote_address
 from flask_login import current_user
 
@@ -136,9 +136,10 @@ def admin_messages(listing_id: int):
     """Only for a reported listing, so reading people's messages is tied to looking into a report."""
     listing = db.get_or_404(Listing, listing_id)
     try:
-        messages = services.messages_for_review(listing)
+        messages = services.messages_for_review(listing, current_user)
     except services.NotReported:
         abort(404)
+    db.session.commit()  # the audit row saying who read them
     logger.info("admin %s read the %s kept messages of listing %s", current_user.id, len(messages), listing.id)
     return render_template(
         "contact/admin_messages.html",
@@ -146,6 +147,22 @@ def admin_messages(listing_id: int):
         messages=messages,
         retention_days=current_app.config["CONTACT_RETENTION_DAYS"],
     )
+
+
+@blueprint.post("/admin/listings/<int:listing_id>/messages/<int:message_id>/delete")
+@admin_required
+def delete_message(listing_id: int, message_id: int):
+    """Delete a kept message before its time: the sender asked, or it is abuse that has been dealt with."""
+    listing = db.get_or_404(Listing, listing_id)
+    try:
+        deleted = services.delete_message(listing, message_id, current_user)
+    except services.NotReported:
+        abort(404)
+    if not deleted:
+        abort(404)
+    db.session.commit()
+    flash("The message was deleted.", "success")
+    return redirect(url_for("contact.admin_messages", listing_id=listing.id), code=303)
 
 
 def _listing_url(listing: Listing) -> str | None:
