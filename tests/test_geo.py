@@ -447,3 +447,52 @@ def test_gazetteer_locate_command_prints_the_place(geo, runner):
     assert result.exit_code == 0
     assert result.output.startswith("Springfield, IL  (39.8")
     assert "No place found" in runner.invoke(args=["gazetteer", "locate", "xyzzy plugh"]).output
+
+
+# --------------------------------------------------------------------------------------------------
+# The data file
+
+
+def test_every_place_has_a_real_time_zone_and_a_sane_point(geo):
+    from zoneinfo import ZoneInfo
+
+    places = Place.kind.in_(("city", "postal"))
+    zones = db.session.scalars(select(Place.time_zone).where(places).distinct()).all()
+    assert len(zones) > 20
+    for zone in zones:
+        ZoneInfo(zone)  # raises for a name the tz database does not know
+    bad_points = db.session.scalar(
+        select(func.count()).select_from(Place).where(
+            places,
+            (Place.latitude < -90) | (Place.latitude > 90)
+            | (Place.longitude < -180) | (Place.longitude > 180)
+            | ((Place.latitude == 0) & (Place.longitude == 0)),
+        )
+    )
+    assert bad_points == 0
+
+
+def test_the_gazetteer_covers_every_state_and_country(geo):
+    from directory.geo.regions import COUNTRY_NAMES, REGION_NAMES
+
+    rows = db.session.execute(
+        select(Place.country, Place.region, Place.kind).group_by(Place.country, Place.region, Place.kind)
+    ).all()
+    cities = {(country, region) for country, region, kind in rows if kind == "city"}
+    postal = {(country, region) for country, region, kind in rows if kind == "postal"}
+    territories = {"AS", "FM", "GU", "MH", "MP", "PW", "VI", "PR"}
+    states = set(REGION_NAMES["US"]) - territories
+    assert {("US", state) for state in states} <= cities
+    assert {("US", state) for state in states} <= postal
+    assert {country for country, _ in cities} == set(COUNTRY_NAMES)
+    assert {("GB", region) for region in ("ENG", "SCT", "WLS", "NIR")} <= postal
+
+
+def test_british_grid_references_convert_to_wgs84():
+    from directory.geo.build import osgb36_to_wgs84
+
+    # SW1A 1AA (Buckingham Palace): grid 529090, 179645 is 51.501009, -0.141588 in WGS84.
+    latitude, longitude = osgb36_to_wgs84(529090, 179645)
+    assert distance_miles(latitude, longitude, 51.501009, -0.141588) < 0.01
+    latitude, longitude = osgb36_to_wgs84(325190, 673500)  # Edinburgh Castle
+    assert distance_miles(latitude, longitude, 55.9486, -3.1999) < 0.05

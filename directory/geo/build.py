@@ -23,6 +23,7 @@ import io
 import json
 import logging
 import math
+import zoneinfo
 from collections.abc import Iterable, Iterator
 from importlib import metadata, resources
 from pathlib import Path
@@ -62,6 +63,8 @@ def zip_rows() -> Iterator[Row]:
     for entry in zipcodes.list_all():
         if not entry.get("lat") or not entry.get("long") or not entry.get("timezone"):
             continue  # military ZIPs have no point
+        if float(entry["lat"]) == 0 and float(entry["long"]) == 0:
+            continue  # a placeholder, not a point (some PO box and unique ZIPs)
         state = entry["state"]
         yield {
             "kind": "postal",
@@ -279,9 +282,25 @@ def uk_district_rows(cities: list[Row]) -> Iterator[Row]:
 # Writing
 
 
+def _repair_time_zones(rows: list[Row], cities: list[Row]) -> None:
+    """A source row whose zone the tz database does not know takes the nearest town's zone."""
+    known = zoneinfo.available_timezones()
+    for row in rows:
+        if row["time_zone"] not in known:
+            nearest = min(
+                (city for city in cities if city["country"] == row["country"] and city["time_zone"] in known),
+                key=lambda city: distance_miles(row["latitude"], row["longitude"],  # type: ignore[arg-type]
+                                                city["latitude"], city["longitude"]),  # type: ignore[arg-type]
+            )
+            logger.warning("%s %s: unknown time zone %r, using %s", row["country"],
+                           row["postal_code"] or row["name"], row["time_zone"], nearest["time_zone"])
+            row["time_zone"] = nearest["time_zone"]
+
+
 def build_rows() -> list[Row]:
     cities = list(city_rows(geonames_cities()))
     rows = cities + list(uk_district_rows(cities)) + list(zip_rows())
+    _repair_time_zones(rows, cities)
     for row in rows:
         row.setdefault("search_key", normalise(str(row["name"])))
         row["latitude"] = round(float(row["latitude"]), 5)  # type: ignore[arg-type]
