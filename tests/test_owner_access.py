@@ -50,7 +50,8 @@ def _arguments(endpoint: str) -> set[str]:
 @pytest.fixture
 def victim_listings(make_user, make_listing):
     owner = make_user("owner@example.org")
-    return [make_listing(owner, status=status, name=f"Private {status} listing") for status in VICTIM_STATUSES]
+    return [make_listing(owner, status=status, name=f"Private {status} listing")
+            for status in VICTIM_STATUSES]
 
 
 def test_the_sweep_covers_every_owner_action(app):

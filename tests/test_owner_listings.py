@@ -221,7 +221,8 @@ def test_create_a_group_with_two_meetings(signed_in, owner):
     assert listing.slug == "dayton-dads-circle"
     assert listing.contact_email == "organiser@example.org"
     assert [topic.slug for topic in listing.topics] == ["grief"]
-    meetings = [(m.weekday, m.start_time, m.duration_minutes, m.recurrence, m.week_of_month) for m in listing.meetings]
+    meetings = [(m.weekday, m.start_time, m.duration_minutes, m.recurrence, m.week_of_month)
+                for m in listing.meetings]
     assert meetings == [(1, time(19, 0), 90, "weekly", None), (5, time(10, 30), 60, "monthly", -1)]
 
 
@@ -237,7 +238,8 @@ def test_edit_page_shows_the_saved_meetings_and_more_blank_rows(signed_in):
 def test_a_meeting_marked_for_removal_is_removed(signed_in):
     signed_in.post(NEW_GROUP, data=group_form(save_draft="Save draft"))
     listing = only_listing()
-    response = signed_in.post(edit_url(listing), data=group_form(**{"meetings-0-remove": "y", "save_draft": "Save"}))
+    data = group_form(**{"meetings-0-remove": "y", "save_draft": "Save"})
+    response = signed_in.post(edit_url(listing), data=data)
     assert response.status_code == 302
     db.session.refresh(listing)
     assert [meeting.weekday for meeting in listing.meetings] == [5]
@@ -260,7 +262,8 @@ def test_a_draft_can_be_saved_half_done(signed_in):
     response = signed_in.post(NEW_GROUP, data={"name": "Half an idea", "save_draft": "Save draft"})
     assert response.status_code == 302
     listing = only_listing()
-    assert (listing.name, listing.summary, listing.status, listing.topics) == ("Half an idea", "", "draft", [])
+    assert (listing.name, listing.summary, listing.status) == ("Half an idea", "", "draft")
+    assert listing.topics == []
 
 
 def test_even_a_draft_needs_a_name(signed_in):
@@ -327,7 +330,7 @@ def test_a_failed_save_keeps_every_value_and_puts_errors_next_to_their_fields(si
     "https://exa mple.org",
 ])
 def test_only_http_and_https_links_are_accepted(signed_in, url):
-    response = signed_in.post(NEW_GROUP, data=group_form(website=url, online_url=url, save_draft="Save draft"))
+    response = signed_in.post(NEW_GROUP, data=group_form(website=url, online_url=url, save_draft="Save"))
     assert response.status_code == 200
     assert count_listings() == 0
     assert "https://" in field_block(response, "website").text()
@@ -345,7 +348,7 @@ def test_http_links_are_kept(signed_in):
                                           ("cost_details", 200), ("website", 500)])
 def test_over_long_input_is_refused_with_a_message_not_cut(signed_in, field, limit):
     value = "https://example.org/" + "a" * limit if field == "website" else "x" * (limit + 1)
-    response = signed_in.post(NEW_GROUP, data=group_form(cost="paid", **{field: value}, save_draft="Save draft"))
+    response = signed_in.post(NEW_GROUP, data=group_form(cost="paid", **{field: value}, save_draft="Save"))
     assert response.status_code == 200
     assert count_listings() == 0
     assert f"Please shorten this to {limit:,} characters or fewer" in field_block(response, field).text()
@@ -355,7 +358,8 @@ def test_over_long_input_is_refused_with_a_message_not_cut(signed_in, field, lim
 
 
 def test_text_at_the_limit_is_accepted(signed_in):
-    response = signed_in.post(NEW_GROUP, data=group_form(name="n" * 120, summary="s" * 300, save_draft="Save"))
+    data = group_form(name="n" * 120, summary="s" * 300, save_draft="Save")
+    response = signed_in.post(NEW_GROUP, data=data)
     assert response.status_code == 302
     assert len(only_listing().name) == 120
 
@@ -376,7 +380,8 @@ def test_topics_must_come_from_the_list(signed_in):
     ({"meetings-0-recurrence": "biweekly"}, "anchor_date", "Give one date it meets"),
     ({"meetings-0-recurrence": "biweekly", "meetings-0-anchor_date": "2025-03-05"}, "anchor_date",
      "That date is not a Tuesday"),
-    ({"meetings-0-recurrence": "biweekly", "meetings-0-anchor_date": "5 March"}, "anchor_date", "Enter a date like"),
+    ({"meetings-0-recurrence": "biweekly", "meetings-0-anchor_date": "5 March"}, "anchor_date",
+     "Enter a date like"),
     ({"meetings-0-start_time": "25:00"}, "start_time", "Enter a time like 19:00"),
     ({"meetings-0-start_time": ""}, "start_time", "Enter the time it starts"),
     ({"meetings-0-weekday": "9"}, "weekday", "Choose the day of the week"),
@@ -395,7 +400,7 @@ def test_each_meeting_row_is_checked(signed_in, row, field, message):
 
 
 def test_a_row_with_only_a_duration_is_blank_and_ignored(signed_in):
-    data = group_form(**{"meetings-2-duration_minutes": "45", "meetings-2-notes": ""}, save_draft="Save draft")
+    data = group_form(**{"meetings-2-duration_minutes": "45", "meetings-2-notes": ""}, save_draft="Save")
     assert signed_in.post(NEW_GROUP, data=data).status_code == 302
     assert len(only_listing().meetings) == 2
 
@@ -439,7 +444,8 @@ def test_a_zip_is_geocoded_to_a_town_point_and_time_zone(signed_in, gazetteer):
     response = signed_in.post(NEW_GROUP, data=data)
     assert response.status_code == 302
     listing = only_listing()
-    assert (listing.city, listing.region, listing.postal_code, listing.country) == ("Dayton", "OH", "45402", "US")
+    place = (listing.city, listing.region, listing.postal_code, listing.country)
+    assert place == ("Dayton", "OH", "45402", "US")
     assert listing.latitude == pytest.approx(39.76, abs=0.05)
     assert listing.longitude == pytest.approx(-84.19, abs=0.05)
     assert listing.time_zone == "America/New_York"
@@ -452,7 +458,8 @@ def test_a_zip_is_geocoded_to_a_town_point_and_time_zone(signed_in, gazetteer):
 
 
 def test_the_exact_address_is_shown_only_when_the_owner_says_so(signed_in, gazetteer):
-    data = group_form(format="hybrid", location="Dayton, OH", address_line="12 Main Street", location_exact="y",
+    data = group_form(format="hybrid", location="Dayton, OH", address_line="12 Main Street",
+                      location_exact="y",
                       save_draft="Save")
     assert signed_in.post(NEW_GROUP, data=data).status_code == 302
     listing = only_listing()
@@ -477,7 +484,8 @@ def test_the_owner_can_correct_the_point_and_the_time_zone(signed_in, gazetteer)
 
 
 def test_a_new_place_moves_the_point_and_the_time_zone_follows(signed_in, gazetteer):
-    signed_in.post(NEW_GROUP, data=group_form(format="in_person", location="45402", time_zone="", save_draft="S"))
+    data = group_form(format="in_person", location="45402", time_zone="", save_draft="S")
+    signed_in.post(NEW_GROUP, data=data)
     listing = only_listing()
     page = signed_in.get(edit_url(listing))
     moved = group_form(format="in_person", location="Denver, CO", latitude=input_value(page, "latitude"),
@@ -490,7 +498,8 @@ def test_a_new_place_moves_the_point_and_the_time_zone_follows(signed_in, gazett
     assert listing.latitude == pytest.approx(39.74, abs=0.1)
 
 
-@pytest.mark.parametrize("latitude, longitude, field", [("95", "-84", "latitude"), ("39", "-181", "longitude"),
+@pytest.mark.parametrize("latitude, longitude, field", [("95", "-84", "latitude"),
+                                                       ("39", "-181", "longitude"),
                                                        ("north", "-84", "latitude")])
 def test_the_point_must_be_on_earth(signed_in, gazetteer, latitude, longitude, field):
     data = group_form(format="in_person", location="45402", latitude=latitude, longitude=longitude,
@@ -513,8 +522,8 @@ def test_an_unknown_place_is_an_error_next_to_the_field_with_suggestions(signed_
 
 
 def test_a_town_several_places_share_is_placed_and_the_others_are_named(signed_in, gazetteer):
-    response = signed_in.post(NEW_GROUP, data=group_form(format="in_person", location="Springfield", save_draft="S"),
-                              follow_redirects=True)
+    data = group_form(format="in_person", location="Springfield", save_draft="S")
+    response = signed_in.post(NEW_GROUP, data=data, follow_redirects=True)
     listing = only_listing()
     assert listing.city == "Springfield" and listing.region
     text = page_text(response)
@@ -525,7 +534,8 @@ def test_a_town_several_places_share_is_placed_and_the_others_are_named(signed_i
 
 
 def test_nonsense_places_get_a_hint_instead(signed_in, gazetteer):
-    response = signed_in.post(NEW_GROUP, data=group_form(format="in_person", location="zzqqxx", save_draft="S"))
+    data = group_form(format="in_person", location="zzqqxx", save_draft="S")
+    response = signed_in.post(NEW_GROUP, data=data)
     assert response.status_code == 200
     assert "We couldn't find “zzqqxx”." in field_block(response, "location").text()
 
@@ -616,7 +626,8 @@ def test_editing_a_published_listing_makes_a_revision_and_the_public_version_sta
     assert "Your changes will be visible after review; the current version stays public meanwhile." in (
         page_text(page))
     assert input_value(page, "location") == "10001"
-    data = group_form(name="Dads of Midtown", format="in_person", location="10001", time_zone="America/New_York",
+    data = group_form(name="Dads of Midtown", format="in_person", location="10001",
+                      time_zone="America/New_York",
                       contact_email="someone-else@example.org", submit_review="Send changes for review")
     response = signed_in.post(edit_url(listing), data=data)
     assert response.status_code == 302
@@ -654,7 +665,8 @@ def test_a_published_listing_with_nothing_changed_makes_no_revision(signed_in, o
     listing = make_listing(owner, kind="mentor", status="published", format="online", meets_phone=True,
                            city="", region="", postal_code="", latitude=None, longitude=None)
     page = signed_in.get(edit_url(listing))
-    form = {key: input_value(page, key) for key in ("name", "summary", "description", "time_zone", "contact_email")}
+    fields = ("name", "summary", "description", "time_zone", "contact_email")
+    form = {key: input_value(page, key) for key in fields}
     data = {**form, "format": "online", "cost": "free", "topics": ["grief"], "languages": ["en"],
             "contact_enabled": "y", "meets_phone": "y", "accepting_mentees": "y", "submit_review": "Send"}
     response = signed_in.post(edit_url(listing), data=data)

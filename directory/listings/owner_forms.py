@@ -168,7 +168,10 @@ def is_time_zone(name: str) -> bool:
 
 
 class MaxLength:
-    """Refuse (never truncate) text over `limit` characters. No HTML maxlength: browsers cut pastes silently."""
+    """Refuse (never truncate) text over `limit` characters.
+
+    No `maxlength` flag for the HTML, unlike WTForms' Length: browsers cut a paste there without a word.
+    """
 
     def __init__(self, limit: int):
         self.limit = limit
@@ -359,7 +362,8 @@ class MeetingForm(Form):
 
     @property
     def is_blank(self) -> bool:
-        return not (self.weekday.data or (self.start_time.raw_data or [""])[0].strip() or self.start_time.data)
+        typed_time = (self.start_time.raw_data or [""])[0].strip()
+        return not (self.weekday.data or typed_time or self.start_time.data)
 
     @property
     def is_ignored(self) -> bool:
@@ -415,7 +419,8 @@ class MeetingForm(Form):
             "start_time": start.strftime("%H:%M") if isinstance(start, time) else None,
             "duration_minutes": self.duration_minutes.data,
             "recurrence": recurrence,
-            "week_of_month": int(week) if recurrence == RECURRENCE_MONTHLY and week.lstrip("-").isdigit() else None,
+            "week_of_month": (int(week) if recurrence == RECURRENCE_MONTHLY and week.lstrip("-").isdigit()
+                              else None),
             "anchor_date": anchor.isoformat() if recurrence == RECURRENCE_BIWEEKLY and anchor else None,
             "notes": (self.notes.data or "").strip(),
         }
@@ -428,13 +433,15 @@ class ListingForm(FlaskForm):
     name = StringField("Name", validators=[InputRequired("Enter a name, even for a draft."), MaxLength(120),
                                            plain_text])
     summary = TextAreaField("Short summary", validators=[MaxLength(300), plain_text],
-                            description="One or two sentences, shown in search results (up to 300 characters).")
+                            description="One or two sentences, shown in search results "
+                                        "(up to 300 characters).")
     description = TextAreaField("Description", validators=[MaxLength(DESCRIPTION_MAX)],
                                 description="What happens, what to expect the first time, anything people "
                                             "should know before they come.")
     # Mentors
     experience = TextAreaField("Your experience", validators=[MaxLength(EXPERIENCE_MAX)],
-                               description="What you have been through or trained in that helps you help others.")
+                               description="What you have been through or trained in that helps you "
+                                           "help others.")
     meets_in_person = BooleanField("In person")
     meets_phone = BooleanField("By phone")
     meets_video = BooleanField("By video call")
@@ -485,8 +492,8 @@ class ListingForm(FlaskForm):
     online_url = StringField("Online join link", validators=[MaxLength(500), web_address],
                              description="The Zoom, Meet or Teams link. Starts with https://")
     online_url_private = BooleanField("Keep the join link private",
-                                      description="It is not shown; we send it in the automatic reply to people "
-                                                  "who get in touch.")
+                                      description="It is not shown; we send it in the automatic reply to "
+                                                  "people who get in touch.")
 
     save_draft = SubmitField("Save draft")
     submit_review = SubmitField("Submit for review")
@@ -564,7 +571,8 @@ class ListingForm(FlaskForm):
         result = locate(text)
         if result.location is None:
             ideas = [place.label for place in result.suggestions[:5]]
-            hint = f" Did you mean {_or_list(ideas)}?" if ideas else " Try a ZIP/postcode, or the town and state."
+            hint = (f" Did you mean {_or_list(ideas)}?" if ideas
+                    else " Try a ZIP/postcode, or the town and state.")
             raise StopValidation(f"We couldn't find “{text}”.{hint}")
         self.place = services.place_fields(result.location)
         self.alternatives = [place.label for place in result.alternatives[:5]]

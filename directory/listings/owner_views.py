@@ -210,7 +210,8 @@ def withdraw(listing_id: int):
         flash("This listing is already withdrawn.", "info")
         return _back_to_dashboard(listing)
     if request.method == "GET":
-        return render_template("owner/confirm.html", listing=listing, action="withdraw")
+        waiting = listing.id in services.pending_revision_ids([listing.id])
+        return render_template("owner/confirm.html", listing=listing, action="withdraw", waiting_edit=waiting)
     try:
         moderation.withdraw(listing, current_user, via="dashboard")
     except ModerationError as error:
@@ -264,11 +265,12 @@ def owner_status(listing: Listing) -> dict[str, str]:
         STATUS_PUBLISHED: ("Published", "success", "People can find it in the search."),
         "changes_requested": ("Changes requested", "warning",
                               "An admin asked for changes before it can be published."),
-        "rejected": ("Rejected", "danger", "An admin did not approve it. You can change it and submit again."),
+        "rejected": ("Rejected", "danger",
+                     "An admin did not approve it. You can change it and submit again."),
         "paused": ("Paused", "neutral", "Hidden from search until you resume it."),
         "expired": ("Expired", "warning",
-                    "Hidden from search because it wasn't confirmed in a long while. Confirm it is still right "
-                    "to bring it back."),
+                    "Hidden from search because it wasn't confirmed in a long while. "
+                    "Confirm it is still right to bring it back."),
         "withdrawn": ("Withdrawn", "neutral", "No longer public. You can delete it."),
         "unpublished": ("Unpublished by an admin", "danger", "It is no longer public."),
     }

@@ -143,7 +143,9 @@ NEEDS_OWNER_STATUSES = (STATUS_CHANGES_REQUESTED, STATUS_EXPIRED)
 SUBMITTABLE_STATUSES = (STATUS_DRAFT, STATUS_CHANGES_REQUESTED, STATUS_REJECTED)
 # What a looked-up place sets on a listing.
 PLACE_FIELDS = ("city", "region", "postal_code", "country", "latitude", "longitude", "time_zone")
-PUBLIC_PLACE_FIELDS = ("format", "city", "region", "postal_code", "country", "address_line", "location_precision")
+PUBLIC_PLACE_FIELDS = (
+    "format", "city", "region", "postal_code", "country", "address_line", "location_precision",
+)
 
 
 def slugify(text: str) -> str:
@@ -202,7 +204,8 @@ def pending_revision_ids(listing_ids: list[int]) -> set[int]:
 
     return set(
         db.session.scalars(
-            select(Revision.listing_id).where(Revision.listing_id.in_(listing_ids), Revision.status == REVISION_PENDING)
+            select(Revision.listing_id)
+            .where(Revision.listing_id.in_(listing_ids), Revision.status == REVISION_PENDING)
         )
     )
 
@@ -239,7 +242,8 @@ def missing_for_review(kind: str, data: dict[str, Any]) -> dict[str, str]:
         problems["online_url"] = "Enter the join link, or untick “keep the join link private”."
     if kind == KIND_GROUP and not data.get("meetings"):
         problems["meetings"] = "Add at least one meeting: the day and time the group meets."
-    if kind == KIND_MENTOR and not (data.get("meets_in_person") or data.get("meets_phone") or data.get("meets_video")):
+    meets = ("meets_in_person", "meets_phone", "meets_video")
+    if kind == KIND_MENTOR and not any(data.get(way) for way in meets):
         problems["meets"] = "Choose at least one way you meet: in person, by phone or by video."
     return problems
 
