@@ -12,7 +12,7 @@ from wtforms.fields.choices import SelectChoice
 from ..extensions import db
 from .models import STATUS_PUBLISHED, WEEKDAYS, Audience, Listing, ListingLanguage, Topic
 from .schedule import DAY_NAMES
-from .search import RADII, radius_label
+from .search import DEFAULT_RADIUS, RADII, radius_label
 
 # Names for the ISO 639-1 codes listings are most likely to use; others show as their code.
 LANGUAGE_NAMES = {
@@ -24,6 +24,9 @@ LANGUAGE_NAMES = {
     "uk": "Ukrainian", "ur": "Urdu", "vi": "Vietnamese", "zh": "Chinese",
 }
 ANY = SelectChoice("", "Any")
+# What a choice field shows once its value was refused: what the search used instead.
+REFUSED_VALUE = {"radius": str(DEFAULT_RADIUS), "units": "mi", "kind": "", "format": "", "cost": "",
+                 "language": "", "topic": [], "audience": [], "day": []}
 
 
 def options(*pairs: tuple[str, str]) -> list[SelectChoice]:
@@ -41,7 +44,7 @@ class SearchForm(FlaskForm):
         csrf = False
 
     near = StringField("Where", description="A ZIP code, postcode or town.",
-                       render_kw={"autocomplete": "postal-code", "placeholder": "e.g. 10001 or Dayton, OH"})
+                       render_kw={"autocomplete": "postal-code", "placeholder": "e.g. 10001"})
     radius = SelectField("Within")
     units = RadioField("Show distances in", choices=options(("mi", "miles"), ("km", "kilometres")),
                        default="mi")
@@ -62,7 +65,7 @@ class SearchForm(FlaskForm):
         super().__init__(formdata=formdata, meta={"csrf": False})
         self.radius.choices = options(*((str(r), radius_label(r, units)) for r in RADII))
         if not self.radius.data:
-            self.radius.data = "10"
+            self.radius.data = str(DEFAULT_RADIUS)
         self.topic.choices = _vocabulary(Topic)
         self.audience.choices = _vocabulary(Audience)
         codes = db.session.scalars(
@@ -73,11 +76,15 @@ class SearchForm(FlaskForm):
         ).all()
         named = sorted(((code, language_name(code)) for code in codes), key=lambda pair: pair[1])
         self.language.choices = [ANY, *options(*named)]
-        # The search service already judged every value; show its words next to the field.
+        # The search service already judged every value; show its words next to the field, and the
+        # value the search really used in place of a refused choice (a select cannot show "7 miles").
         for name, message in (errors or {}).items():
             form_field = getattr(self, name, None)
-            if form_field is not None:
-                form_field.errors = [message]
+            if form_field is None:
+                continue
+            form_field.errors = [message]
+            if name in REFUSED_VALUE:
+                form_field.data = REFUSED_VALUE[name]
 
 
 def _vocabulary(model) -> list[SelectChoice]:
