@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from sqlalchemy import delete, func, insert, select
+from sqlalchemy import text as sql_text
 from sqlalchemy.exc import SQLAlchemyError
 
 from ..extensions import db
@@ -650,5 +651,8 @@ def load_gazetteer(path: Path | str | None = None, force: bool = False) -> LoadR
     except Exception:
         db.session.rollback()
         raise
+    # Fresh statistics, so the planner picks the search_key and postal_code indexes straight away.
+    db.session.execute(sql_text("ANALYZE places"))
+    db.session.commit()
     logger.info("gazetteer loaded: %d places from version %s", len(rows), version[:12])
     return LoadReport(loaded=True, count=len(rows), version=version)
