@@ -47,9 +47,9 @@ class RateLimitKeyFilter(logging.Filter):
     an IP address, or an e-mail address for per-account limits. The limit and the page are enough."""
 
     def filter(self, record: logging.LogRecord) -> bool:
-        if isinstance(record.msg, str) and record.msg.startswith("ratelimit ") and isinstance(record.args, tuple):
-            if len(record.args) == 3:
-                record.args = (record.args[0], "key withheld", record.args[2])
+        is_limit_line = isinstance(record.msg, str) and record.msg.startswith("ratelimit ")
+        if is_limit_line and isinstance(record.args, tuple) and len(record.args) == 3:
+            record.args = (record.args[0], "key withheld", record.args[2])
         return True
 
 

@@ -1,4 +1,4 @@
-"""The "Get in touch" relay: who can be written to, what the owner and the visitor receive, and what stops abuse."""
+"""The "Get in touch" relay: who can be written to, what owner and visitor receive, and what stops abuse."""
 
 from __future__ import annotations
 
@@ -91,7 +91,8 @@ def assert_well_formed(message, to: str, reply_to: str | None) -> None:
         assert [address for _, address in getaddresses([str(message["Reply-To"])])] == [reply_to]
     for header in ("From", "To", "Subject", "Reply-To"):
         if message[header] is not None:
-            unfolded = re.sub(r"\r?\n[ \t]", " ", str(message[header]))  # folding is fine, a bare break is not
+            # Folding is fine; a bare line break is not.
+            unfolded = re.sub(r"\r?\n[ \t]", " ", str(message[header]))
             assert "\n" not in unfolded and "\r" not in unfolded
 
 
@@ -149,7 +150,8 @@ def test_form_is_404_for_a_suspended_owner_and_an_unknown_slug(client, make_list
 # --- Sending ------------------------------------------------------------------------------------------
 
 
-def test_a_message_reaches_the_owner_with_reply_to_and_the_visitor_gets_a_copy(client, make_listing, sent_mail):
+def test_a_message_reaches_the_owner_with_reply_to_and_the_visitor_gets_a_copy(client, make_listing,
+                                                                               sent_mail):
     listing = make_listing(contact_email="organiser@example.org", name="Tuesday Dads")
     response = post_message(client, listing, name="Sam", email="sam@example.com",
                             message="Hello!\r\nCan I bring a friend?", how_to_reach="Evenings, by e-mail")
@@ -198,7 +200,8 @@ def test_a_private_join_link_is_in_the_copy_and_not_on_the_page(client, make_lis
 
 
 def test_a_public_join_link_is_not_repeated_in_the_copy(client, make_listing, sent_mail):
-    listing = make_listing(format="online", online_url="https://meet.example.net/j/1", online_url_private=False)
+    listing = make_listing(format="online", online_url="https://meet.example.net/j/1",
+                           online_url_private=False)
     post_message(client, listing)
     _, copy = sent_mail()
     assert "meet.example.net" not in bytes(copy).decode()
@@ -268,15 +271,15 @@ def test_a_form_sent_too_fast_is_held_back_with_a_clear_request_to_try_again(cli
 
 
 @pytest.mark.config(CONTACT_MIN_SECONDS=0)
-@pytest.mark.parametrize("token", ["", "forged.token.value", "other-listing"])
-def test_a_missing_or_foreign_timestamp_is_refused_and_replaced(client, make_listing, sent_mail, token):
+@pytest.mark.parametrize("stamp", ["", "forged.stamp.value", "other-listing"])
+def test_a_missing_or_foreign_timestamp_is_refused_and_replaced(client, make_listing, sent_mail, stamp):
     listing = make_listing()
-    if token == "other-listing":
-        token = services.form_token(make_listing().slug)
-    response = post_message(client, listing, started=token)
+    if stamp == "other-listing":
+        stamp = services.form_token(make_listing().slug)
+    response = post_message(client, listing, started=stamp)
     assert response.status_code == 422 and "send it again" in response.text
     fresh = re.search(r'name="started" type="hidden" value="([^"]+)"', response.text).group(1)
-    assert fresh != token
+    assert fresh != stamp
     assert sent_mail() == []
     assert post_message(client, listing, started=fresh).status_code == 303
 
@@ -297,7 +300,8 @@ def test_a_missing_or_foreign_timestamp_is_refused_and_replaced(client, make_lis
         ({"how_to_reach": "call\nme"}, "how_to_reach", "letters, numbers and punctuation"),
     ],
 )
-def test_bad_input_is_shown_next_to_the_field_and_kept(client, make_listing, sent_mail, fields, field_id, message):
+def test_bad_input_is_shown_next_to_the_field_and_kept(client, make_listing, sent_mail, fields, field_id,
+                                                       message):
     listing = make_listing()
     response = post_message(client, listing, **fields)
     assert response.status_code == 422
@@ -346,7 +350,8 @@ def test_a_refused_form_does_not_use_up_the_limit(client, make_listing):
 def test_one_listing_takes_only_so_many_messages_a_day_from_anyone(client, make_listing, sent_mail):
     listing, other = make_listing(), make_listing()
     for number in (1, 2):
-        assert post_message(client, listing, environ_base={"REMOTE_ADDR": f"10.0.0.{number}"}).status_code == 303
+        visitor = {"REMOTE_ADDR": f"10.0.0.{number}"}
+        assert post_message(client, listing, environ_base=visitor).status_code == 303
     refused = post_message(client, listing, environ_base={"REMOTE_ADDR": "10.0.0.3"})
     assert refused.status_code == 429 and "each listing receives only so many a day" in refused.text
     assert post_message(client, other, environ_base={"REMOTE_ADDR": "10.0.0.3"}).status_code == 303
@@ -485,7 +490,9 @@ def test_reading_and_deleting_kept_messages_is_audited(client, make_listing, mak
     admin = make_user(admin=True)
     sign_in(client, admin)
     assert "Please delete this one" in client.get(admin_url(listing)).text
-    target = db.session.scalar(select(ContactMessage).where(ContactMessage.message == "Please delete this one"))
+    target = db.session.scalar(
+        select(ContactMessage).where(ContactMessage.message == "Please delete this one")
+    )
     response = client.post(f"{admin_url(listing)}/{target.id}/delete")
     assert response.status_code == 303
     page = client.get(response.headers["Location"]).text

@@ -1,4 +1,4 @@
-"""Privacy by default: approximate places, no referrer, no query strings in logs, nothing kept from a search."""
+"""Privacy by default: rounded places, no referrer, no query strings in logs, nothing kept from a search."""
 
 from __future__ import annotations
 
@@ -27,7 +27,7 @@ from directory.logging_privacy import QueryStringFilter, RateLimitKeyFilter, str
 
 from .support import PROJECT_ROOT
 
-SECRET_QUERY = "near=10001&q=addiction+recovery"
+PRIVATE_QUERY = "near=10001&q=addiction+recovery"
 
 # --- Where a listing is shown -----------------------------------------------------------------------
 
@@ -57,7 +57,8 @@ def test_public_point(fields, expected):
 def test_approximate_points_stay_within_about_a_kilometre_and_hide_the_door():
     for latitude, longitude in [(40.75064, -73.99723), (40.74501, -73.98499), (64.8378, -147.7164)]:
         shown = public_coordinates(latitude, longitude, "approximate")
-        assert abs(shown[0] - latitude) <= 0.005 and abs(shown[1] - longitude) <= 0.005  # <= ~0.56 km each way
+        # At most 0.005 degrees off each way: about 0.56 km north-south.
+        assert abs(shown[0] - latitude) <= 0.005 and abs(shown[1] - longitude) <= 0.005
         assert shown != (latitude, longitude)
     # Two doors in the same cell look the same from outside.
     assert public_coordinates(40.7506, -73.9972, None) == public_coordinates(40.7524, -73.9951, "approximate")
@@ -128,7 +129,7 @@ def test_a_search_stores_nothing_and_sets_no_cookie(app, client, gazetteer, make
     make_listing()
     db.session.commit()
     before = _row_counts()
-    for query in (f"/search?{SECRET_QUERY}", "/search?near=10001&radius=25&topic=grief",
+    for query in (f"/search?{PRIVATE_QUERY}", "/search?near=10001&radius=25&topic=grief",
                   "/api/v1/listings?near=10001"):
         response = client.get(query)
         assert response.status_code in (200, 404), query
@@ -149,13 +150,13 @@ def test_the_development_server_logs_paths_without_query_strings(app, caplog, mo
     thread.start()
     try:
         with caplog.at_level(logging.INFO, logger="werkzeug"):
-            for path in (f"/about?{SECRET_QUERY}", f"/no-such-page?{SECRET_QUERY}"):
+            for path in (f"/about?{PRIVATE_QUERY}", f"/no-such-page?{PRIVATE_QUERY}"):
                 try:
                     urllib.request.urlopen(f"http://127.0.0.1:{server.server_port}{path}", timeout=5)
                 except urllib.error.HTTPError:
                     pass
             deadline = time.monotonic() + 5
-            while len([r for r in caplog.records if r.name == "werkzeug"]) < 2 and time.monotonic() < deadline:
+            while sum(r.name == "werkzeug" for r in caplog.records) < 2 and time.monotonic() < deadline:
                 time.sleep(0.05)
     finally:
         server.shutdown()
@@ -180,8 +181,8 @@ def test_the_filter_scrubs_a_gunicorn_access_record():
     from gunicorn.glogging import SafeAtoms
 
     atoms = SafeAtoms({
-        "r": f"GET /search?{SECRET_QUERY} HTTP/1.1", "U": "/search", "q": SECRET_QUERY,
-        "f": f"https://directory.example/search?{SECRET_QUERY}", "{referer}i": f"/search?{SECRET_QUERY}",
+        "r": f"GET /search?{PRIVATE_QUERY} HTTP/1.1", "U": "/search", "q": PRIVATE_QUERY,
+        "f": f"https://directory.example/search?{PRIVATE_QUERY}", "{referer}i": f"/search?{PRIVATE_QUERY}",
         "s": "200",
     })
     record = logging.LogRecord("gunicorn.access", logging.INFO, __file__, 1,
@@ -231,9 +232,9 @@ def test_gunicorn_access_log_format_has_no_query_string_referrer_or_address(monk
     cfg.set("access_log_format", fmt)
     logger = Logger(cfg)
     environ = {
-        "REQUEST_METHOD": "GET", "RAW_URI": f"/search?{SECRET_QUERY}", "PATH_INFO": "/search",
-        "QUERY_STRING": SECRET_QUERY, "SERVER_PROTOCOL": "HTTP/1.1", "REMOTE_ADDR": "203.0.113.9",
-        "HTTP_REFERER": f"http://127.0.0.1/search?{SECRET_QUERY}", "HTTP_USER_AGENT": "Mozilla/5.0",
+        "REQUEST_METHOD": "GET", "RAW_URI": f"/search?{PRIVATE_QUERY}", "PATH_INFO": "/search",
+        "QUERY_STRING": PRIVATE_QUERY, "SERVER_PROTOCOL": "HTTP/1.1", "REMOTE_ADDR": "203.0.113.9",
+        "HTTP_REFERER": f"http://127.0.0.1/search?{PRIVATE_QUERY}", "HTTP_USER_AGENT": "Mozilla/5.0",
     }
     response = SimpleNamespace(status="200 OK", sent=1234, headers=[])
     atoms = logger.atoms(response, SimpleNamespace(headers=[]), environ, timedelta(milliseconds=12))
@@ -269,10 +270,11 @@ def test_gunicorn_started_with_the_config_file_logs_no_query_string(tmp_path):
     try:
         deadline = time.monotonic() + 20
         statuses = []
-        for path in (f"/about?{SECRET_QUERY}", f"/no-such-page?{SECRET_QUERY}"):
+        for path in (f"/about?{PRIVATE_QUERY}", f"/no-such-page?{PRIVATE_QUERY}"):
             while True:
                 try:
-                    statuses.append(urllib.request.urlopen(f"http://127.0.0.1:{port}{path}", timeout=5).status)
+                    url = f"http://127.0.0.1:{port}{path}"
+                    statuses.append(urllib.request.urlopen(url, timeout=5).status)
                     break
                 except urllib.error.HTTPError as error:
                     statuses.append(error.code)

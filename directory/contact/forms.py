@@ -22,7 +22,7 @@ MESSAGE_CONTROLS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 
 
 def has_line_control(value: str) -> bool:
-    """True if a one-line value holds a control character, a line or paragraph separator, or a bidi override."""
+    """True if a one-line value holds a control character, a line/paragraph separator or a bidi override."""
     return any(
         unicodedata.category(char) in ("Cc", "Zl", "Zp") or char in BIDI_CONTROLS for char in value
     )
@@ -107,5 +107,6 @@ class ContactForm(FlaskForm):
         # This says how long it is, next to the field, and keeps what was written.
         if field.data and len(field.data) > MESSAGE_MAX:
             raise ValidationError(
-                f"Your message is {len(field.data):,} characters; please shorten it to {MESSAGE_MAX:,} or fewer."
+                f"Your message is {len(field.data):,} characters; "
+                f"please shorten it to {MESSAGE_MAX:,} or fewer."
             )

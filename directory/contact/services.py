@@ -25,9 +25,11 @@ from .models import ContactMessage
 
 logger = logging.getLogger(__name__)
 
-TOKEN_SALT = "contact-form-started"
+FORM_CLOCK_SALT = "contact-form-started"
 # A form left open longer than this is sent again with a fresh timestamp rather than trusted.
-TOKEN_MAX_AGE = 24 * 3600
+FORM_MAX_AGE = 24 * 3600
+STALE_MESSAGE = "This form was open for a long time. Please check your message and send it again."
+BROKEN_MESSAGE = "Something went wrong with the form. Please check your message and send it again."
 
 
 class ContactError(Exception):
@@ -77,7 +79,7 @@ def shows_join_link_on_request(listing: Listing) -> bool:
 
 
 def _serializer() -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=TOKEN_SALT)
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=FORM_CLOCK_SALT)
 
 
 def form_token(slug: str) -> str:
@@ -88,13 +90,15 @@ def form_token(slug: str) -> str:
 def check_form_token(token: str | None, slug: str, now: datetime | None = None) -> None:
     """Refuse a form sent faster than CONTACT_MIN_SECONDS, or one whose timestamp is not ours."""
     try:
-        signed_slug, signed_at = _serializer().loads(token or "", max_age=TOKEN_MAX_AGE, return_timestamp=True)
+        signed_slug, signed_at = _serializer().loads(
+            token or "", max_age=FORM_MAX_AGE, return_timestamp=True
+        )
     except SignatureExpired as error:
-        raise FormStale("This form was open for a long time. Please check your message and send it again.") from error
+        raise FormStale(STALE_MESSAGE) from error
     except BadSignature as error:
-        raise FormStale("Something went wrong with the form. Please check your message and send it again.") from error
+        raise FormStale(BROKEN_MESSAGE) from error
     if signed_slug != slug:
-        raise FormStale("Something went wrong with the form. Please check your message and send it again.")
+        raise FormStale(BROKEN_MESSAGE)
     minimum = float(current_app.config.get("CONTACT_MIN_SECONDS", 3))
     elapsed = ((now or utcnow()) - signed_at.replace(tzinfo=None)).total_seconds()
     if elapsed < minimum:
@@ -147,7 +151,11 @@ def send_contact_message(
     if not is_contactable(listing):
         raise ContactUnavailable("This listing does not take messages through the site.")
     record = ContactMessage(
-        listing_id=listing.id, sender_name=name, sender_email=email, how_to_reach=how_to_reach or "", message=message
+        listing_id=listing.id,
+        sender_name=name,
+        sender_email=email,
+        how_to_reach=how_to_reach or "",
+        message=message,
     )
     db.session.add(record)
     # Atomic, in this transaction: a read-modify-write of the counter loses counts under several workers.
@@ -168,6 +176,7 @@ def send_contact_message(
         message=defang(message),
         retention_days=retention_days,
     )
+    report_url = _external("moderation.report_form", f"/listings/{listing.slug}/report", slug=listing.slug)
     try:
         send_mail(
             listing.contact_email,
@@ -176,7 +185,7 @@ def send_contact_message(
             # The bare address: a display name full of quotes and angle brackets can make mail programs
             # read a different address out of the header, and the organiser would answer a stranger.
             reply_to=email,
-            report_url=_external("moderation.report_form", f"/listings/{listing.slug}/report", slug=listing.slug),
+            report_url=report_url,
             **context,
         )
     except MailError as error:

@@ -122,7 +122,9 @@ def too_many(error):
     # What they wrote is shown back so it is not lost; it is not stored or sent.
     written = request.form.get("message", "")[:10000] if request.method == "POST" else ""
     response = current_app.make_response(
-        render_template("contact/slow_down.html", wait_text=_wait_text(wait), listing=listing, written=written)
+        render_template(
+            "contact/slow_down.html", wait_text=_wait_text(wait), listing=listing, written=written
+        )
     )
     response.status_code = 429
     if wait:
@@ -140,7 +142,9 @@ def admin_messages(listing_id: int):
     except services.NotReported:
         abort(404)
     db.session.commit()  # the audit row saying who read them
-    logger.info("admin %s read the %s kept messages of listing %s", current_user.id, len(messages), listing.id)
+    logger.info(
+        "admin %s read the %s kept messages of listing %s", current_user.id, len(messages), listing.id
+    )
     return render_template(
         "contact/admin_messages.html",
         listing=listing,

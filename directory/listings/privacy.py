@@ -34,4 +34,5 @@ def public_point(listing: Listing) -> tuple[float, float] | None:
 
 def shows_exact_address(listing: Listing) -> bool:
     """The street address is public only when the organiser chose to publish the exact place."""
-    return listing.format != FORMAT_ONLINE and listing.location_precision == EXACT and bool(listing.address_line)
+    chosen = listing.location_precision == EXACT
+    return listing.format != FORMAT_ONLINE and chosen and bool(listing.address_line)

@@ -1,4 +1,4 @@
-"""A visitor writes to a group from its page in Chromium; the owner's mail has Reply-To; a rapid second is refused."""
+"""In Chromium: a visitor writes to a group from its page; Reply-To is the visitor; a rapid second waits."""
 
 from __future__ import annotations
 
@@ -80,7 +80,8 @@ def test_a_visitor_writes_to_a_group_and_a_rapid_second_message_is_refused(
         page.get_by_role("button", name="Send message").click()
     assert posted.value.status == 429
     assert page.get_by_role("heading", level=1).inner_text() == "Please wait before sending another message"
-    assert "Your message has not been sent. You can send one again in about 10 minutes." in page.inner_text("main")
+    explanation = "Your message has not been sent. You can send one again in about 10 minutes."
+    assert explanation in page.inner_text("main")
     assert page.locator("textarea#written").input_value() == "And one more group, please."
     screenshot(page, "refused")
     assert len(read_mail(app)) == 2

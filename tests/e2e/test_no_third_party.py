@@ -63,7 +63,7 @@ def test_no_page_asks_another_host_for_anything(app, gazetteer, live_server, pag
         assert requests_made.offsite() == [], name
         visited.append(name)
     assert {"home", "search", "listing", "sign-in"} <= set(visited)
-    # The pages did load their own files: the recorder sees requests, so an empty offsite list means something.
+    # The pages loaded their own files: the recorder sees requests, so an empty offsite list means something.
     assert any("/static/" in url for url in requests_made.urls)
     assert [error for error in console_log.errors if "status of 404" not in error] == []
 
