@@ -508,3 +508,11 @@ def test_results_load_in_a_fixed_number_of_queries(geo, origin, make_listing):
         nearby(make_listing, origin, miles, topics=("grief", "anger"))
         make_listing(format="online")
     assert count_queries(near="10001") == few
+
+
+def test_a_submitted_form_redirects_to_the_short_url(geo, client):
+    response = client.get("/search?near=10001&radius=10&kind=&q=&format=&units=mi&topic=&tz=Europe/London")
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/search?near=10001&tz=Europe/London"
+    # A refused value is never silently dropped by a redirect: the page explains it instead.
+    assert client.get("/search?near=10001&radius=7&kind=").status_code == 400

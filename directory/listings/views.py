@@ -8,7 +8,7 @@ import unicodedata
 from datetime import timedelta
 from urllib.parse import urlsplit
 
-from flask import Blueprint, abort, current_app, make_response, render_template, request, url_for
+from flask import Blueprint, abort, current_app, make_response, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import func, select
 
@@ -55,6 +55,12 @@ def listing_helpers():
 @blueprint.get("/search")
 def search():
     params = SearchParams.from_args(request.args)
+    if not params.errors and any(not value.strip() for _, value in request.args.items(multi=True)):
+        # A submitted form sends every field, empty ones too: show the short URL people can share.
+        canonical = params.to_args()
+        if request.args.get("tz"):
+            canonical["tz"] = request.args["tz"]
+        return redirect(url_for("listings.search", **canonical))
     results = run_search(params)
     viewer_zone = zone_or_none(request.args.get("tz"))
     form = SearchForm(request.args, errors=params.errors, units=params.units)
@@ -246,8 +252,6 @@ def area_city(country: str, region: str, city: str):
 
 
 def _redirect_lower(endpoint: str, **values):
-    from flask import redirect
-
     return redirect(url_for(endpoint, **values), code=301)
 
 
