@@ -493,7 +493,7 @@ def test_reading_and_deleting_kept_messages_is_audited(client, make_listing, mak
     target = db.session.scalar(
         select(ContactMessage).where(ContactMessage.message == "Please delete this one")
     )
-    response = client.post(f"{admin_url(listing)}/{target.id}/delete")
+    response = client.post(f"{admin_url(listing)}/delete", data={"message_id": target.id})
     assert response.status_code == 303
     page = client.get(response.headers["Location"]).text
     assert "The message was deleted." in page
@@ -502,8 +502,10 @@ def test_reading_and_deleting_kept_messages_is_audited(client, make_listing, mak
     other = make_listing()
     post_message(client, other, message="Not yours")
     stray = db.session.scalar(select(ContactMessage).where(ContactMessage.message == "Not yours"))
-    assert client.post(f"{admin_url(listing)}/{stray.id}/delete").status_code == 404
-    assert client.post(f"{admin_url(listing)}/{target.id}/delete").status_code == 404  # already gone
+    delete_url = f"{admin_url(listing)}/delete"
+    assert client.post(delete_url, data={"message_id": stray.id}).status_code == 404
+    assert client.post(delete_url, data={"message_id": target.id}).status_code == 404  # already gone
+    assert client.post(delete_url, data={"message_id": "x"}).status_code == 400
     events = db.session.scalars(select(ModerationEvent).order_by(ModerationEvent.id)).all()
     assert [(event.action, event.actor_id, event.listing_id) for event in events] == [
         ("read_contact_messages", admin.id, listing.id),
@@ -524,7 +526,7 @@ def test_the_messages_page_is_closed_to_visitors_and_members(app, client, make_l
     send(listing, name="Sam", email="sam@example.com", message="hi")
     db.session.commit()
     kept = db.session.scalar(select(ContactMessage.id))
-    assert client.post(f"{admin_url(listing)}/{kept}/delete").status_code == 403
+    assert client.post(f"{admin_url(listing)}/delete", data={"message_id": kept}).status_code == 403
     assert message_count() == 1
 
 

@@ -153,11 +153,14 @@ def admin_messages(listing_id: int):
     )
 
 
-@blueprint.post("/admin/listings/<int:listing_id>/messages/<int:message_id>/delete")
+@blueprint.post("/admin/listings/<int:listing_id>/messages/delete")
 @admin_required
-def delete_message(listing_id: int, message_id: int):
+def delete_message(listing_id: int):
     """Delete a kept message before its time: the sender asked, or it is abuse that has been dealt with."""
     listing = db.get_or_404(Listing, listing_id)
+    message_id = request.form.get("message_id", type=int)
+    if message_id is None:
+        abort(400)
     try:
         deleted = services.delete_message(listing, message_id, current_user)
     except services.NotReported:
