@@ -140,3 +140,32 @@ def assert_untouched(listings: list[Listing]) -> None:
     found = {listing.id: (listing.name, listing.status)
              for listing in db.session.scalars(select(Listing).where(Listing.id.in_(expected)))}
     assert found == expected
+
+
+@pytest.mark.config(WTF_CSRF_ENABLED=True)
+def test_every_owner_form_carries_a_csrf_token_and_posts_without_one_fail(client, make_user, make_listing):
+    import re
+
+    owner = make_user("owner3@example.org")
+    listing = make_listing(owner, status="published")
+    sign_in(client, owner)
+    assert client.post(f"/my/listings/{listing.id}/pause").status_code == 400
+    db.session.refresh(listing)
+    assert listing.status == "published"
+
+    dashboard = client.get("/my/listings").get_data(as_text=True)
+    forms = re.findall(r'<form method="post" action="([^"]+)"[^>]*>\s*<input type="hidden" name="csrf_token" '
+                       r'value="([^"]+)"', dashboard)
+    assert f"/my/listings/{listing.id}/pause" in [action for action, _ in forms]
+    token = dict(forms)[f"/my/listings/{listing.id}/pause"]
+    assert client.post(f"/my/listings/{listing.id}/pause", data={"csrf_token": token}).status_code == 302
+    db.session.refresh(listing)
+    assert listing.status == "paused"
+
+    form_page = client.get("/my/listings/new?kind=group").get_data(as_text=True)
+    token = re.search(r'<input id="csrf_token" name="csrf_token" type="hidden" value="([^"]+)"', form_page)
+    assert token, "the listing form has no CSRF token"
+    data = {"name": "With a token", "save_draft": "Save draft"}
+    assert client.post("/my/listings/new?kind=group", data=data).status_code == 400
+    with_token = {**data, "csrf_token": token.group(1)}
+    assert client.post("/my/listings/new?kind=group", data=with_token).status_code == 302
