@@ -689,20 +689,32 @@ def test_a_pending_listing_is_edited_in_place_but_only_completely(signed_in, own
 # ------------------------------------------------------------------------------------------------ actions
 
 
-def test_pause_hides_a_listing_from_the_public_and_resume_brings_it_back(app, signed_in, owner, make_listing):
-    listing = make_listing(owner, status="published")
+def in_search(app, listing: Listing) -> bool:
+    g.pop("_login_user", None)
+    response = app.test_client().get("/search?near=10001")
+    g.pop("_login_user", None)
+    assert response.status_code == 200
+    return listing.name in response.get_data(as_text=True)
+
+
+def test_pause_hides_a_listing_from_the_public_and_resume_brings_it_back(app, gazetteer, signed_in, owner,
+                                                                         make_listing):
+    listing = make_listing(owner, status="published", name="Chelsea Fathers Circle")
     assert public_status(app, listing) == 200
+    assert in_search(app, listing)
 
     assert signed_in.post(f"/my/listings/{listing.id}/pause").status_code == 302
     db.session.refresh(listing)
     assert listing.status == "paused"
     assert public_status(app, listing) == 404
+    assert not in_search(app, listing)
     assert "Paused" in page_text(signed_in.get("/my/listings"))
 
     assert signed_in.post(f"/my/listings/{listing.id}/resume").status_code == 302
     db.session.refresh(listing)
     assert listing.status == "published"
     assert public_status(app, listing) == 200
+    assert in_search(app, listing)
 
 
 def test_a_draft_cannot_be_paused(signed_in, owner, make_listing):

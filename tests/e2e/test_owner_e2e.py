@@ -74,6 +74,12 @@ def test_an_organiser_lists_a_group_and_sends_it_for_review(app, gazetteer, orga
     second.get_by_label("Length in minutes").fill("60")
     second.get_by_label("How often").select_option(label="Once a month")
     second.get_by_label("Which week of the month").select_option(label="First")
+    # A row added by mistake goes again without a trace.
+    page.get_by_role("button", name="Add another meeting").click()
+    assert rows.count() == 3
+    assert rows.nth(2).locator("legend").inner_text() == "Meeting 3"
+    rows.nth(2).get_by_role("button", name="Remove this meeting").click()
+    assert rows.count() == 2
 
     page.get_by_role("button", name="Save draft").click()
     page.get_by_text("Draft saved.").wait_for()
