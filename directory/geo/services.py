@@ -39,9 +39,11 @@ from .regions import (
 logger = logging.getLogger(__name__)
 
 GEONAMES_ATTRIBUTION = "Contains GeoNames data, CC BY 4.0"
+# UK postcode districts come from Ordnance Survey Code-Point Open (Open Government Licence v3.0).
 OS_ATTRIBUTION = (
     "Contains OS data © Crown copyright and database right; "
-    "Contains Royal Mail data © Royal Mail copyright and database right"
+    "Contains Royal Mail data © Royal Mail copyright and database right; "
+    "Contains National Statistics data © Crown copyright and database right"
 )
 # Every notice the gazetteer's sources ask for, in the order a footer should show them.
 ATTRIBUTIONS: tuple[str, ...] = (GEONAMES_ATTRIBUTION, OS_ATTRIBUTION)
