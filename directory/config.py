@@ -11,6 +11,7 @@ DEFAULTS: dict[str, Any] = {
     "SITE_NAME": "Men's Support Directory",
     "CRISIS_LINE": "In crisis? In the US call or text 988.",
     "SQLALCHEMY_TRACK_MODIFICATIONS": False,
+    "SQLITE_BUSY_TIMEOUT_MS": 15000,  # how long a SQLite writer waits for the lock before a 503
     "MAX_CONTENT_LENGTH": 256 * 1024,
     "WTF_CSRF_TIME_LIMIT": None,
     "SESSION_COOKIE_HTTPONLY": True,
@@ -78,6 +79,7 @@ ENVIRONMENT: dict[str, tuple[str, Any]] = {
     "SERVER_NAME": ("SERVER_NAME", str),
     "ADMIN_REQUIRE_2FA": ("ADMIN_REQUIRE_2FA", lambda v: v.lower() in {"1", "true", "yes", "on"}),
     "CONTACT_RETENTION_DAYS": ("CONTACT_RETENTION_DAYS", int),
+    "SQLITE_BUSY_TIMEOUT_MS": ("SQLITE_BUSY_TIMEOUT_MS", int),
     "PRODUCTION": ("PRODUCTION", lambda v: v.lower() in {"1", "true", "yes", "on"}),
 }
 
@@ -132,10 +134,11 @@ def load(app, overrides: dict[str, Any] | None = None) -> None:
         app.config["SECRET_KEY"] = dev_secret_key(app.instance_path)
 
     app.config["RATELIMIT_STORAGE_URI"] = app.config.get("REDIS_URL") or "memory://"
-    app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", engine_options(app.config["SQLALCHEMY_DATABASE_URI"]))
+    options = engine_options(app.config["SQLALCHEMY_DATABASE_URI"], app.config["SQLITE_BUSY_TIMEOUT_MS"])
+    app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", options)
 
 
-def engine_options(url: str) -> dict[str, Any]:
+def engine_options(url: str, sqlite_busy_timeout_ms: int = 15000) -> dict[str, Any]:
     """Pool settings per database: PostgreSQL survives restarts and never hangs on an empty pool."""
     if url.startswith("postgresql"):
         return {
@@ -146,4 +149,5 @@ def engine_options(url: str) -> dict[str, Any]:
             "pool_recycle": 1800,
             "connect_args": {"connect_timeout": 3},
         }
-    return {"connect_args": {"timeout": 15, "check_same_thread": False}}
+    # sqlite3's `timeout` is SQLite's busy timeout: a locked database is waited for, then a 503.
+    return {"connect_args": {"timeout": sqlite_busy_timeout_ms / 1000, "check_same_thread": False}}

@@ -19,14 +19,14 @@ def _is_sqlite(connection) -> bool:
 
 @event.listens_for(Engine, "connect")
 def _configure_sqlite(dbapi_connection, _record) -> None:
-    """WAL so readers never block the writer, a busy timeout instead of instant 'locked', real FKs."""
+    """WAL so readers never block the writer, real FKs. The busy timeout comes from connect_args
+    (config SQLITE_BUSY_TIMEOUT_MS), so a locked database is waited for before it becomes a 503."""
     if not _is_sqlite(dbapi_connection):
         return
     # Hand transaction control to SQLAlchemy, so the 'begin' hook below decides how each one starts.
     dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA busy_timeout=15000")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.close()
