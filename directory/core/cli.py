@@ -11,8 +11,10 @@ def register_core_commands(app: Flask) -> None:
     from ..geo.cli import gazetteer_cli
     from ..moderation.cli import register_moderation_commands
     from ..seeding import seed_command
+    from .backup import backup_command
 
     register_contact_commands(app)
     register_moderation_commands(app)
     app.cli.add_command(gazetteer_cli)
     app.cli.add_command(seed_command)
+    app.cli.add_command(backup_command)
