@@ -30,23 +30,20 @@ DEFAULTS: dict[str, Any] = {
     "REDIS_URL": None,
     "RATELIMIT_ENABLED": True,
     "RATELIMIT_HEADERS_ENABLED": True,
-    # Accounts: rate limits (";" separates windows), sign-in pauses, link lifetimes (seconds), passwords.
+    # Accounts: rate limits (";" separates windows), sign-in pauses, link lifetimes in seconds.
     "RATELIMIT_SIGN_IN": "10 per minute;50 per hour",  # per IP address
     "RATELIMIT_SIGN_IN_ACCOUNT": "10 per minute;30 per hour",  # per e-mail address typed in
     "RATELIMIT_REGISTER": "5 per hour;20 per day",
-    "RATELIMIT_PASSWORD_RESET": "5 per 15 minutes;20 per day",
-    "RATELIMIT_PASSWORD_RESET_ACCOUNT": "3 per hour",
+    "RATELIMIT_FORGOT": "5 per 15 minutes;20 per day",  # reset-link requests, per IP address
+    "RATELIMIT_FORGOT_ACCOUNT": "3 per hour",  # ...and per e-mail address typed in
     "RATELIMIT_CONFIRM_RESEND": "3 per hour",
     "RATELIMIT_ACCOUNT_CHANGES": "10 per hour",  # password, e-mail and delete forms, per account
     "SIGN_IN_FAILURES_BEFORE_DELAY": 5,
     "SIGN_IN_DELAY_SECONDS": 30,  # doubles with each further failure...
     "SIGN_IN_MAX_DELAY_SECONDS": 15 * 60,  # ...up to this
     "ACCOUNT_CONFIRM_MAX_AGE": 2 * 24 * 3600,
-    "PASSWORD_RESET_MAX_AGE": 3600,
+    "RESET_LINK_MAX_AGE": 3600,
     "EMAIL_CHANGE_MAX_AGE": 24 * 3600,
-    "PASSWORD_MIN_LENGTH": 8,
-    "PASSWORD_MAX_LENGTH": 1024,
-    "PASSWORD_MIN_SCORE": 3,  # zxcvbn 0..4
     "ADMIN_REQUIRE_2FA": False,
     "REMINDER_AFTER_DAYS": 60,
     "STALE_AFTER_DAYS": 90,

@@ -97,7 +97,7 @@ def register_errorhandlers(app: Flask) -> None:
 
 
 def _retry_after(error: HTTPException) -> int | None:
-    """Seconds until Flask-Limiter lets the client in again: when the breached window resets, else its length."""
+    """Seconds until Flask-Limiter lets the client in: when the breached window resets, else its size."""
     from .extensions import limiter
 
     try:

@@ -172,7 +172,7 @@ def test_registration_with_a_taken_address_answers_the_same(client, make_user, s
 
 
 def test_a_failed_registration_keeps_what_was_typed_but_never_the_password(client):
-    response = register(client, email="keep@example.org", name="Keep Me", password="password1")
+    response = register(client, email="keep@example.org", name="Keep Me", password="password1")  # noqa: S106
     html = response.get_data(as_text=True)
     assert response.status_code == 200
     assert 'value="keep@example.org"' in html and 'value="Keep Me"' in html
@@ -320,7 +320,8 @@ def test_repeated_failures_pause_the_account_briefly(client, make_user):
         assert user.locked_until - utcnow() == timedelta(seconds=30)
 
         paused = sign_in(client, "target@example.org")  # even the right password waits
-        assert paused.status_code == 200 and form_error(paused) == form_error(sign_in(client, "x@example.org", "y"))
+        assert paused.status_code == 200
+        assert form_error(paused) == form_error(sign_in(client, "x@example.org", "y"))
 
         clock.shift(31)
         assert sign_in(client, "target@example.org").status_code == 303
@@ -349,7 +350,8 @@ def test_remember_me_lasts_fourteen_days_at_most(client, make_user):
 
     other = client.application.test_client()
     response = sign_in(other, "member@example.org", remember=True)
-    header = next(value for value in response.headers.getlist("Set-Cookie") if value.startswith("remember_token="))
+    cookies = response.headers.getlist("Set-Cookie")
+    header = next(value for value in cookies if value.startswith("remember_token="))
     cookie = SimpleCookie(header)["remember_token"]
     expires = parsedate_to_datetime(cookie["expires"])
     now = datetime.now(UTC)
@@ -386,7 +388,7 @@ def test_verify_password(app, make_user):
     assert services.verify_password(user, STRONG)
     assert not services.verify_password(user, STRONG + " ")
     assert not services.verify_password(None, STRONG)
-    user.password_hash = "not a hash"
+    user.password_hash = "not a hash"  # noqa: S105 - a broken stored value, not a secret
     assert not services.verify_password(user, STRONG)
     cheap = PasswordHasher.from_parameters(profiles.CHEAPEST)
     assert cheap.verify(services.hash_password("x" * 200), "x" * 200)
@@ -397,7 +399,8 @@ def test_verify_password(app, make_user):
 
 @pytest.mark.parametrize(
     "target",
-    ["/account/password", "/my/listings?page=2", "/search?near=new%20york&kind=group", "/a?next=%2F%2Fevil.example"],
+    ["/account/password", "/my/listings?page=2", "/search?near=new%20york&kind=group",
+     "/a?next=%2F%2Fevil.example"],
 )
 def test_next_goes_to_a_path_on_this_site(client, make_user, target):
     make_user("member@example.org")
@@ -485,7 +488,8 @@ def test_a_reset_link_works_once_and_ends_every_other_session(client, make_user,
     again = client.post(link, data={"password": STRONG, "confirm": STRONG})
     assert again.status_code == 400 and b"already been used" in again.data
     user = user_by_email("member@example.org")
-    assert services.verify_password(user, OTHER_STRONG) and not services.verify_password(user, DEFAULT_PASSWORD)
+    assert services.verify_password(user, OTHER_STRONG)
+    assert not services.verify_password(user, DEFAULT_PASSWORD)
 
 
 def test_a_reset_link_expires_after_an_hour(client, make_user, sent_mail):
@@ -628,7 +632,8 @@ def test_changing_to_a_taken_address_tells_nothing_and_warns_its_owner(client, m
 def test_an_email_change_link_fails_when_the_address_was_taken_meanwhile(client, make_user, sent_mail):
     make_user("me@example.org")
     sign_in(client, "me@example.org")
-    client.post("/account/email", data={"new_email": "wanted@example.org", "current_password": DEFAULT_PASSWORD})
+    client.post("/account/email", data={"new_email": "wanted@example.org",
+                                        "current_password": DEFAULT_PASSWORD})
     link = path_of(link_in(sent_mail()[0], "/account/email/confirm/"))
     make_user("wanted@example.org")
     response = client.post(link)
@@ -673,7 +678,8 @@ def test_my_data_downloads_everything_about_me_as_json(client, owner_with_histor
     assert data["account"]["email"] == "owner@example.org"
     assert data["account"]["display_name"] == "Owner Name"
     assert data["account"]["confirmed_at"].endswith("Z")
-    assert "password" not in json.dumps(data["account"]) and owner.password_hash not in response.get_data(True)
+    assert "password" not in json.dumps(data["account"])
+    assert owner.password_hash not in response.get_data(True)
 
     (mine,) = data["listings"]
     assert mine["id"] == listing.id and mine["content"]["name"] == "Tuesday Fathers"
@@ -710,7 +716,9 @@ def test_deleting_the_account(client, owner_with_history, sent_mail):
     assert withdrawn.contact_email == "" and withdrawn.phone == ""
     assert db.session.scalar(select(func.count()).select_from(Revision)) == 0
     assert db.session.scalar(select(func.count()).select_from(ContactMessage)) == 0
-    deleted = db.session.scalars(select(ModerationEvent).where(ModerationEvent.action == "account_deleted")).all()
+    deleted = db.session.scalars(
+        select(ModerationEvent).where(ModerationEvent.action == "account_deleted")
+    ).all()
     assert [(event.actor_id, event.reason, event.target_user_id, event.listing_id) for event in deleted] == [
         (None, "", None, None)
     ]
@@ -765,8 +773,8 @@ def test_posts_without_a_csrf_token_are_refused(client, make_user):
 
     page = client.get("/account/sign-in").get_data(as_text=True)
     token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
-    signed = client.post("/account/sign-in", data={"email": "member@example.org", "password": DEFAULT_PASSWORD,
-                                                    "csrf_token": token})
+    signed = client.post("/account/sign-in", data={"email": "member@example.org",
+                                                    "password": DEFAULT_PASSWORD, "csrf_token": token})
     assert signed.status_code == 303
     assert client.post("/account/sign-out").status_code == 400  # no token: still signed in
     assert signed_in(client)

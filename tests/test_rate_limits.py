@@ -34,7 +34,10 @@ def separate_browsers(app):
         g.pop("_login_user", None)
 
 
-def sign_in(client, email, password="wrong password", **environ):
+WRONG = "wrong password"
+
+
+def sign_in(client, email, password=WRONG, **environ):
     return client.post("/account/sign-in", data={"email": email, "password": password}, environ_base=environ)
 
 
@@ -83,7 +86,8 @@ def test_a_password_reset_lets_the_owner_past_the_account_limit(client, make_use
     assert sign_in(client, "target@example.org", DEFAULT_PASSWORD).status_code == 429
 
     client.post("/account/forgot", data={"email": "target@example.org"})
-    link = re.search(r"http://localhost(/account/reset/\S+)", sent_mail()[0].get_body(("plain",)).get_content())
+    text = sent_mail()[0].get_body(("plain",)).get_content()
+    link = re.search(r"http://localhost(/account/reset/\S+)", text)
     assert client.post(link.group(1), data={"password": STRONG, "confirm": STRONG}).status_code == 303
     client.post("/account/sign-out")
     assert sign_in(client, "target@example.org", STRONG).status_code == 303
@@ -92,14 +96,14 @@ def test_a_password_reset_lets_the_owner_past_the_account_limit(client, make_use
 @pytest.mark.config(**LIMITED, RATELIMIT_REGISTER="2 per hour")
 def test_registration_is_limited(client):
     def register(number):
-        return client.post("/account/register", data={"display_name": "Sam", "email": f"new{number}@example.org",
-                                                      "password": STRONG, "confirm": STRONG})
+        return client.post("/account/register", data={"display_name": "Sam", "password": STRONG,
+                                                      "email": f"new{number}@example.org", "confirm": STRONG})
 
     assert [register(n).status_code for n in range(3)] == [303, 303, 429]
     assert client.get("/account/register").status_code == 200
 
 
-@pytest.mark.config(**LIMITED, RATELIMIT_PASSWORD_RESET="2 per hour", RATELIMIT_PASSWORD_RESET_ACCOUNT="100 per hour")
+@pytest.mark.config(**LIMITED, RATELIMIT_FORGOT="2 per hour", RATELIMIT_FORGOT_ACCOUNT="100 per hour")
 def test_password_reset_requests_are_limited_per_address(client, sent_mail):
     statuses = [client.post("/account/forgot", data={"email": f"person{n}@example.org"}).status_code
                 for n in range(3)]
@@ -107,7 +111,7 @@ def test_password_reset_requests_are_limited_per_address(client, sent_mail):
     assert len(sent_mail()) == 2
 
 
-@pytest.mark.config(**LIMITED, RATELIMIT_PASSWORD_RESET="100 per hour", RATELIMIT_PASSWORD_RESET_ACCOUNT="1 per hour")
+@pytest.mark.config(**LIMITED, RATELIMIT_FORGOT="100 per hour", RATELIMIT_FORGOT_ACCOUNT="1 per hour")
 def test_password_reset_requests_are_limited_per_account(client, make_user, sent_mail):
     """One inbox is not flooded with reset mails, from however many addresses they are asked for."""
     make_user("member@example.org")
@@ -172,7 +176,7 @@ def _redis_url() -> str:
 
 def _post(base: str, path: str, data: dict) -> int:
     body = urllib.parse.urlencode(data).encode()
-    request = urllib.request.Request(base + path, data=body, method="POST")
+    request = urllib.request.Request(base + path, data=body, method="POST")  # noqa: S310 - http only
     try:
         with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310 - a local test server
             return response.status
@@ -197,7 +201,7 @@ def _wait_until_up(base: str, process: subprocess.Popen, log: Path) -> None:
 def two_workers(app, database_url, tmp_path):
     """start(config) -> two base URLs: separate gunicorn processes serving the test database."""
     processes: list[tuple[subprocess.Popen, object]] = []
-    # An empty config file, so the project's production gunicorn.conf.py (many workers, port 8000) is not read.
+    # An empty config file, so the production gunicorn.conf.py (many workers, port 8000) is not read.
     settings = tmp_path / "gunicorn.conf.py"
     settings.write_text("")
 

@@ -8,7 +8,7 @@ from wtforms import BooleanField, EmailField, PasswordField, StringField
 from wtforms.validators import DataRequired, Email, EqualTo, InputRequired, Length
 
 EMAIL_HELP = "We send a link to this address to confirm it. It is never shown on the site."
-NEW_PASSWORD_HELP = (
+CHOOSING_HELP = (
     "At least 8 characters. No rules about symbols or numbers: a few unusual words together work well. "
     "Common and easily guessed passwords are refused."
 )
@@ -32,7 +32,7 @@ def _email_field(label: str = "E-mail address", description: str = "") -> EmailF
 
 
 def _new_password_fields(label: str = "New password") -> tuple[PasswordField, PasswordField]:
-    password = PasswordField(label, description=NEW_PASSWORD_HELP,
+    password = PasswordField(label, description=CHOOSING_HELP,
                              validators=[InputRequired("Choose a password.")])
     confirm = PasswordField(f"Type the {label.lower()} again",
                             validators=[InputRequired("Type the password again."),
@@ -78,8 +78,10 @@ class ChangePasswordForm(FlaskForm):
 
 
 class ChangeEmailForm(FlaskForm):
-    new_email = _email_field("New e-mail address",
-                             description="We send a link to the new address; the change happens when you open it.")
+    new_email = _email_field(
+        "New e-mail address",
+        description="We send a link to the new address; the change happens when you open it.",
+    )
     current_password = PasswordField("Current password",
                                      validators=[InputRequired("Enter your current password.")])
 

@@ -17,23 +17,11 @@ logger = logging.getLogger(__name__)
 
 SIGN_IN_ENDPOINT = "accounts.sign_in"
 
-# Config key -> default. Each value is a Flask-Limiter string; ";" separates several windows.
-DEFAULTS = {
-    "RATELIMIT_SIGN_IN": "10 per minute;50 per hour",  # per IP address
-    "RATELIMIT_SIGN_IN_ACCOUNT": "10 per minute;30 per hour",  # per e-mail address typed in
-    "RATELIMIT_REGISTER": "5 per hour;20 per day",  # per IP address
-    "RATELIMIT_PASSWORD_RESET": "5 per 15 minutes;20 per day",  # per IP address
-    "RATELIMIT_PASSWORD_RESET_ACCOUNT": "3 per hour",  # per e-mail address typed in
-    "RATELIMIT_CONFIRM_RESEND": "3 per hour",  # per account
-    "RATELIMIT_ACCOUNT_CHANGES": "10 per hour",  # per account: forms that check the current password
-}
-
-
 def configured(key: str) -> Callable[[], str]:
-    """A limit read from config at request time, so tests and deployments can set their own."""
+    """A limit read from config (defaults in config.py) at request time, so tests can set their own."""
 
     def limit() -> str:
-        return current_app.config.get(key) or DEFAULTS[key]
+        return current_app.config[key]
 
     limit.__name__ = f"limit_{key.lower()}"
     return limit
@@ -59,7 +47,7 @@ def signed_in_account() -> str:
 
 
 def clear_sign_in_limits(email: str) -> None:
-    """Forget the sign-in counter of one account, so a successful password reset lets its owner straight in."""
+    """Forget one account's sign-in counter, so a successful password reset lets its owner straight in."""
     if not limiter.enabled or not current_app.config.get("RATELIMIT_ENABLED", True):
         return
     key = account_key_for(email)

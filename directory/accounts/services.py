@@ -38,9 +38,10 @@ from .tokens import (
 
 logger = logging.getLogger(__name__)
 
+# Overridable in config under the same names.
 PASSWORD_MIN_LENGTH = 8
 PASSWORD_MAX_LENGTH = 1024
-PASSWORD_MIN_SCORE = 3
+PASSWORD_MIN_SCORE = 3  # zxcvbn, 0..4
 # zxcvbn's matching grows much faster than linearly with length; past this many characters the
 # password is long enough that its opening decides whether it is a guessable pattern.
 ZXCVBN_MAX_LENGTH = 72
@@ -50,8 +51,11 @@ SIGN_IN_FAILED = (
     "After several failed attempts, an account pauses sign-in for a few minutes; "
     "resetting the password ends the pause."
 )
-SIGN_IN_REFUSED = "This account can't sign in at the moment. If you think this is a mistake, please contact us."
+SIGN_IN_REFUSED = (
+    "This account can't sign in at the moment. If you think this is a mistake, please contact us."
+)
 LINK_USED = "This link has already been used, or it was replaced by a newer one."
+ADDRESS_TAKEN = "Another account uses that e-mail address now, so it can't be moved to yours."
 
 
 class AccountError(Exception):
@@ -111,7 +115,10 @@ def verify_password(user: User | None, password: str) -> bool:
     takes as long as a known one. When the hash was made with older parameters it is replaced (the
     caller commits)."""
     hasher = password_hasher()
-    stored = user.password_hash if user is not None else _dummy_hash(bool(current_app.config.get("PASSWORD_HASH_CHEAP")))
+    if user is not None:
+        stored = user.password_hash
+    else:
+        stored = _dummy_hash(bool(current_app.config.get("PASSWORD_HASH_CHEAP")))
     try:
         hasher.verify(stored, password)
     except (VerificationError, InvalidHashError):
@@ -155,13 +162,14 @@ def password_problem(password: str, *, email: str = "", display_name: str = "") 
 
 
 def _personal_words(email: str, display_name: str) -> list[str]:
-    """What a guesser tries first: the address and its pieces, the name and its words, the site's own words."""
+    """What a guesser tries first: the address and its pieces, the name and its words, the site's words."""
     address = normalise_email(email)
     local, _, domain = address.partition("@")
     name = display_name.strip().lower()
     words = [address, local, *re.split(r"[._+\-]+", local), domain, *domain.split(".")[:-1],
              name, name.replace(" ", ""), *name.split(),
-             *current_app.config.get("SITE_NAME", "").lower().split(), "mentor", "support", "group", "directory"]
+             *current_app.config.get("SITE_NAME", "").lower().split(),
+             "mentor", "support", "group", "directory"]
     return list(dict.fromkeys(word for word in words if len(word) >= 3))
 
 
@@ -327,7 +335,7 @@ def authenticate(email: str, password: str) -> User:
 
 
 def record_sign_in(user: User) -> None:
-    """After login_user: note the time, forget earlier failures, and put an admin's sign-in in the audit log."""
+    """After login_user: note the time, forget earlier failures, put an admin's sign-in in the audit log."""
     from ..moderation.models import ModerationEvent
 
     user.last_login_at = utcnow()
@@ -447,7 +455,7 @@ def check_email_change(token: str) -> tuple[User, str]:
     if user.email != payload.get("old") or not isinstance(new, str):
         raise TokenError(LINK_USED)
     if find_user(new) is not None:
-        raise TokenError("Another account uses that e-mail address now, so it can't be moved to yours.")
+        raise TokenError(ADDRESS_TAKEN)
     return user, new
 
 
@@ -461,7 +469,7 @@ def confirm_email_change(token: str) -> User:
         db.session.commit()
     except IntegrityError as error:
         db.session.rollback()
-        raise TokenError("Another account uses that e-mail address now, so it can't be moved to yours.") from error
+        raise TokenError(ADDRESS_TAKEN) from error
     logger.info("user %s changed their e-mail address", user.id)
     _mail(old, "Your e-mail address was changed", "email_changed",
           name=user.display_name, new_email=mask_email(new),
@@ -483,7 +491,9 @@ def export_data(user: User) -> dict[str, Any]:
     from ..listings.services import snapshot
     from ..moderation.models import ModerationEvent, Revision
 
-    listings = list(db.session.scalars(select(Listing).where(Listing.owner_id == user.id).order_by(Listing.id)))
+    listings = list(db.session.scalars(
+        select(Listing).where(Listing.owner_id == user.id).order_by(Listing.id)
+    ))
     listing_ids = [listing.id for listing in listings]
     held = dict(
         db.session.execute(
@@ -492,7 +502,9 @@ def export_data(user: User) -> dict[str, Any]:
             .group_by(ContactMessage.listing_id)
         ).all()
     ) if listing_ids else {}
-    revisions = db.session.scalars(select(Revision).where(Revision.author_id == user.id).order_by(Revision.id))
+    revisions = db.session.scalars(
+        select(Revision).where(Revision.author_id == user.id).order_by(Revision.id)
+    )
     events = db.session.scalars(
         select(ModerationEvent)
         .where(or_(ModerationEvent.listing_id.in_(listing_ids), ModerationEvent.target_user_id == user.id))

@@ -20,7 +20,7 @@ PURPOSE_EMAIL_CHANGE = "change-email"
 # How long each kind of link lives, in seconds (config key, default).
 MAX_AGE = {
     PURPOSE_CONFIRM: ("ACCOUNT_CONFIRM_MAX_AGE", 2 * 24 * 3600),
-    PURPOSE_RESET: ("PASSWORD_RESET_MAX_AGE", 3600),
+    PURPOSE_RESET: ("RESET_LINK_MAX_AGE", 3600),
     PURPOSE_EMAIL_CHANGE: ("EMAIL_CHANGE_MAX_AGE", 24 * 3600),
 }
 

@@ -180,8 +180,8 @@ def sign_out_everywhere():
 
 
 @blueprint.route("/forgot", methods=["GET", "POST"])
-@limiter.limit(configured("RATELIMIT_PASSWORD_RESET"), methods=POST, key_func=get_remote_address)
-@limiter.limit(configured("RATELIMIT_PASSWORD_RESET_ACCOUNT"), methods=POST, key_func=submitted_account)
+@limiter.limit(configured("RATELIMIT_FORGOT"), methods=POST, key_func=get_remote_address)
+@limiter.limit(configured("RATELIMIT_FORGOT_ACCOUNT"), methods=POST, key_func=submitted_account)
 def forgot():
     form = ForgotForm()
     if form.validate_on_submit():
@@ -213,7 +213,8 @@ def reset(token: str):
         else:
             if _start_session(user, remember=False):
                 services.record_sign_in(user)
-                flash("Your password is changed, and you are signed in. Every other session has ended.", "success")
+                flash("Your password is changed, and you are signed in. Every other session has ended.",
+                      "success")
                 return redirect(url_for(".account"), code=303)
             flash("Your password is changed.", "success")
             return redirect(url_for(".sign_in"), code=303)
