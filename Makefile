@@ -5,7 +5,7 @@ BIN     = $(VENV)/bin
 PORT   ?= 5000
 FLASK   = $(BIN)/flask --app directory
 
-.PHONY: run test setup install install-test lint bench clean help
+.PHONY: run test setup install install-test lint bench bench-load clean help
 
 help:
 	@echo "make run   - install, migrate, load places and demo data, serve on http://127.0.0.1:$(PORT)"
@@ -51,6 +51,11 @@ lint: install-test
 
 bench: install-test
 	$(BIN)/python bench/search.py
+	$(BIN)/python bench/load.py --seconds 20
+
+# The load run alone; pass options through, e.g. make bench-load LOAD_ARGS="--clients 100 --seconds 60"
+bench-load: install-test
+	$(BIN)/python bench/load.py $(LOAD_ARGS)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .hypothesis
