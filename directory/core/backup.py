@@ -137,7 +137,7 @@ def human_size(size: int) -> str:
         if value < 1024 or unit == "GB":
             break
         value /= 1024
-    return f"{value:.1f} {unit} ({size:,} bytes)"
+    return f"{value:.1f} {unit}"
 
 
 @click.command("backup")
@@ -153,4 +153,5 @@ def backup_command(path: Path, force: bool, dump_format: str) -> None:
                                  dump_format=dump_format)
     except BackupError as error:
         raise click.ClickException(str(error)) from error
-    click.echo(f"Wrote {result.path} ({human_size(result.size)}, {result.kind}).")
+    exact = f" ({result.size:,} bytes)" if result.size >= 1024 else ""
+    click.echo(f"Wrote {result.path}: {human_size(result.size)}{exact}, {result.kind}.")
