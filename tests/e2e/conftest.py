@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import re
 import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -172,19 +173,47 @@ def screenshot(request):
 
 @pytest.fixture
 def axe():
-    """axe(page, disable=()) -> one "rule (impact): element, ..." line per axe-core violation."""
+    """axe(page, disable=()) -> one "rule (impact): element, ..." line per axe-core violation.
+
+    axe-core needs timers, which never fire in a context made with java_script_enabled=False; such a
+    page is checked as a copy (same URL, HTML, styles and viewport, its own scripts blocked).
+    """
     try:
         from axe_playwright_python.sync_playwright import Axe
     except ImportError:
         missing("axe-playwright-python is not installed (pip install -e '.[test]')")
     checker = Axe()
 
+    def run(page, options) -> dict:
+        if _timers_run(page):
+            return checker.run(page, options=options).response
+        context = page.context.browser.new_context(viewport=page.viewport_size)
+        try:
+            copy = context.new_page()
+            html, url = page.content(), page.url
+            copy.route("**/*.js", lambda route: route.abort())
+            copy.route(url, lambda route: route.fulfill(status=200, content_type="text/html", body=html))
+            copy.goto(url)
+            return checker.run(copy, options=options).response
+        finally:
+            context.close()
+
     def violations(page, disable: tuple[str, ...] = ()) -> list[str]:
         options = {"resultTypes": ["violations"], "rules": {rule: {"enabled": False} for rule in disable}}
-        results = checker.run(page, options=options).response
+        results = run(page, options)
         return [
             f"{rule['id']} ({rule['impact']}): " + ", ".join(str(node["target"]) for node in rule["nodes"])
             for rule in results["violations"]
         ]
 
     return violations
+
+
+def _timers_run(page) -> bool:
+    """False when the page's context has JavaScript turned off (evaluate works, setTimeout never fires)."""
+    page.evaluate("() => { window.__timerProbe = false; setTimeout(() => { window.__timerProbe = true; }); }")
+    for _ in range(20):
+        if page.evaluate("() => window.__timerProbe"):
+            return True
+        time.sleep(0.025)
+    return False
