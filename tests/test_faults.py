@@ -247,6 +247,8 @@ def test_a_locked_sqlite_database_answers_503_and_reads_carry_on(app, make_listi
     make_user("owner@example.org", PASSWORD)
     db.session.remove()
     client = app.test_client()
+    with db.engine.connect() as connection:
+        assert connection.exec_driver_sql("PRAGMA busy_timeout").scalar() == 200  # from the config
 
     with closing(sqlite3.connect(db.engine.url.database, timeout=0, isolation_level=None)) as other:
         other.execute("BEGIN IMMEDIATE")  # another process holds the write lock past the busy timeout
