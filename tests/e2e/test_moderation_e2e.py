@@ -7,7 +7,7 @@ a sign-in), so this test does not depend on the sign-in form's details.
 from __future__ import annotations
 
 import email
-from datetime import time
+from datetime import time, timedelta
 from email import policy
 
 import pytest
@@ -19,6 +19,7 @@ from directory.listings.services import snapshot
 from directory.mail import mail_folder
 from directory.moderation import services
 from directory.moderation.models import ModerationEvent
+from directory.timeutil import utcnow
 from tests.factories import make_listing, make_user
 
 pytestmark = pytest.mark.e2e
@@ -46,7 +47,7 @@ def settle() -> None:
 
 
 def test_a_listing_through_moderation(app, request, live_server, page, browser, console_log, requests_made,
-                                      screenshot):
+                                      screenshot, axe):
     search_ready = "listings.search" in app.view_functions
     if search_ready:
         request.getfixturevalue("gazetteer")
@@ -66,10 +67,12 @@ def test_a_listing_through_moderation(app, request, live_server, page, browser, 
     page.goto(f"{live_server}/admin/")
     assert page.get_by_role("heading", name="Review queue").is_visible()
     screenshot(page, "queue")
+    assert axe(page) == []
     page.get_by_role("link", name="Chelsea Fathers Circle").click()
     page.get_by_role("heading", name="Chelsea Fathers Circle").wait_for()
     assert page.get_by_text(listing.contact_email).is_visible()
     screenshot(page, "review")
+    assert axe(page) == []
     page.get_by_role("button", name="Approve").click()
     page.get_by_text("is published. The owner was told.").wait_for()
     settle()
@@ -92,7 +95,8 @@ def test_a_listing_through_moderation(app, request, live_server, page, browser, 
         listing = db.session.get(Listing, listing_id)
         data = snapshot(listing)
         data["meetings"][0]["start_time"] = "18:30"
-        services.propose_revision(listing, db.session.get(type(owner), owner.id), {"meetings": data["meetings"]})
+        author = db.session.get(type(owner), owner.id)
+        services.propose_revision(listing, author, {"meetings": data["meetings"]})
         settle()
         page.goto(f"{live_server}/admin/")
         page.get_by_role("link", name="Edit to “Chelsea Fathers Circle”").click()
@@ -101,6 +105,7 @@ def test_a_listing_through_moderation(app, request, live_server, page, browser, 
         assert "Tuesday 19:00" in diff.locator(".diff-before").inner_text()
         assert "Tuesday 18:30" in diff.locator(".diff-after").inner_text()
         screenshot(page, "diff")
+        assert axe(page) == []
         page.get_by_role("button", name="Approve edit").click()
         page.get_by_text("is live").wait_for()
         settle()
@@ -109,7 +114,8 @@ def test_a_listing_through_moderation(app, request, live_server, page, browser, 
         # The visitor reports it: no account needed.
         visitor_page.goto(f"{live_server}/listings/{slug}/report")
         visitor_page.get_by_label("No longer meets").check()
-        visitor_page.get_by_label("Anything else we should know?").fill("The hall was locked two weeks running.")
+        message = visitor_page.get_by_label("Anything else we should know?")
+        message.fill("The hall was locked two weeks running.")
         visitor_page.get_by_role("button", name="Send report").click()
         visitor_page.get_by_role("heading", name="Thank you").wait_for()
     finally:
@@ -120,6 +126,7 @@ def test_a_listing_through_moderation(app, request, live_server, page, browser, 
     report = page.locator(".report").first
     assert "The hall was locked two weeks running." in report.inner_text()
     screenshot(page, "reports")
+    assert axe(page) == []
     report.get_by_label("Note").fill("Several visitors say the group no longer meets.")
     report.get_by_role("button", name="Unpublish listing").click()
     page.get_by_text("is unpublished").wait_for()
@@ -132,6 +139,7 @@ def test_a_listing_through_moderation(app, request, live_server, page, browser, 
     # The audit log shows one row per decision.
     page.goto(f"{live_server}/admin/audit")
     screenshot(page, "audit")
+    assert axe(page) == []
     actions = list(db.session.scalars(select(ModerationEvent.action).order_by(ModerationEvent.id)))
     assert actions == ["submit", "approve", "propose_revision", "approve_revision", "unpublish"]
     assert page.locator("table.audit tbody tr").count() == 5
@@ -139,3 +147,42 @@ def test_a_listing_through_moderation(app, request, live_server, page, browser, 
 
     assert requests_made.offsite() == []
     assert console_log.errors == []
+
+
+def test_report_form_and_reminder_link_without_javascript(app, live_server, browser, runner, screenshot, axe):
+    """The public pages work with JavaScript off: report a problem; answer "still meeting?" with one click."""
+    owner = make_user("organiser@example.org")
+    listing = make_listing(owner, name="Riverside Dads", last_confirmed_at=utcnow() - timedelta(days=61))
+    assert "Sent 1 reminder(s)" in runner.invoke(args=["send-reminders"]).output
+    slug, listing_id = listing.slug, listing.id
+    settle()
+    body = owner_mail(owner.email)[-1].get_body(("plain",)).get_content()
+    link = next(word for word in body.split() if "/still-meeting/" in word)
+    path = link[link.index("/still-meeting/"):]
+
+    context = browser.new_context(java_script_enabled=False, viewport={"width": 1280, "height": 900})
+    try:
+        page = context.new_page()
+        page.goto(f"{live_server}/listings/{slug}/report")
+        screenshot(page, "report-form")
+        assert axe(page) == []
+        page.get_by_role("button", name="Send report").click()
+        assert page.get_by_text("Please choose what is wrong.").first.is_visible()
+        screenshot(page, "report-form-error")
+        page.get_by_label("Wrong time or place").check()
+        page.get_by_role("button", name="Send report").click()
+        page.get_by_role("heading", name="Thank you").wait_for()
+
+        page.goto(f"{live_server}{path}")
+        assert page.get_by_role("heading", name="Still meeting?").is_visible()
+        screenshot(page, "still-meeting")
+        assert axe(page) == []
+        page.get_by_role("button", name="Yes, nothing changed").click()
+        page.get_by_text("is confirmed as current").wait_for()
+        page.goto(f"{live_server}{path}")
+        assert page.get_by_text("already used").is_visible()
+    finally:
+        context.close()
+    settle()
+    assert db.session.get(Listing, listing_id).last_confirmed_at > utcnow() - timedelta(minutes=5)
+    assert db.session.scalar(select(ModerationEvent.action)) == "reconfirm"
