@@ -12,7 +12,8 @@ of its own (cookies, CSRF tokens taken from the forms) doing a mix of:
   - edits          a signed-in owner saves a draft through the owner form, its description carrying a token
 It prints requests per second, p50/p95/p99 latency per kind of request and overall, the number of 5xx
 answers (target 0), then reads the database directly: every contact answered with the thank-you redirect must
-be a row, and every listing must hold its owner's last acknowledged edit (target: 0 lost).
+be a row, and every listing must hold its owner's last acknowledged edit (target: 0 lost). It also prints the
+CPU time the workers spent per request: on a shared machine latency swings with the neighbours, that less so.
 
     python bench/load.py                            # SQLite, then PostgreSQL; 50 clients for 30 s each
     python bench/load.py --clients 20 --seconds 10
@@ -270,6 +271,7 @@ class Tally:
     edits_ok: int = 0
     failures: Counter = field(default_factory=Counter)
     client_cpu: float = 0.0  # CPU seconds the load generator itself used: it shares the machine
+    server_cpu: float = 0.0  # CPU seconds the gunicorn workers used (not counting PostgreSQL's own)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def record(self, kind: str, status: int, seconds: float) -> None:
@@ -519,6 +521,24 @@ def start_gunicorn(port: int, environment: dict, log_path: Path) -> subprocess.P
     raise SystemExit(f"gunicorn did not answer /healthz:\n{log_path.read_text()[-3000:]}")
 
 
+def cpu_seconds(pid: int) -> float:
+    """CPU time used so far by a process and its children (Linux /proc; 0 elsewhere). Unlike latency, the
+    CPU a request costs hardly changes when other work shares the machine."""
+    tick = os.sysconf("SC_CLK_TCK")
+    total = 0.0
+    pending = [pid]
+    while pending:
+        current = pending.pop()
+        try:
+            fields = Path(f"/proc/{current}/stat").read_text().rsplit(")", 1)[1].split()
+            total += (int(fields[11]) + int(fields[12])) / tick  # utime, stime
+            for task in Path(f"/proc/{current}/task").iterdir():
+                pending.extend(int(child) for child in (task / "children").read_text().split())
+        except (OSError, ValueError, IndexError):
+            continue
+    return total
+
+
 def stop_gunicorn(process: subprocess.Popen) -> None:
     if process.poll() is None:
         process.send_signal(signal.SIGTERM)
@@ -602,12 +622,14 @@ def report(name: str, tally: Tally, elapsed: float, lost: dict[str, int], log_pa
     tracebacks = server_log.count("Traceback")
     recycled = server_log.count("Autorestarting worker")
     log(f"  server log: {tracebacks} tracebacks, {recycled} workers recycled by max_requests during the run")
-    log(f"  the load generator itself used {tally.client_cpu:.1f} CPU-seconds "
-        f"({tally.client_cpu / elapsed:.2f} of {os.cpu_count()} CPUs)")
+    log(f"  CPU: gunicorn workers {tally.server_cpu:.1f} s ({tally.server_cpu / elapsed:.2f} of "
+        f"{os.cpu_count()} CPUs; {1000 * tally.server_cpu / max(1, len(everything)):.1f} ms a request), "
+        f"the load generator {tally.client_cpu:.1f} s")
     p = {q: percentile(everything, q) for q in (.5, .95, .99)}
     return {"rps": rps, "p50": p[.5], "p95": p[.95], "p99": p[.99], "5xx": total_5xx, "no_answer": total_none,
             "lost": lost["contacts"] + lost["edits"], "acknowledged":
-            len(tally.contacts_acknowledged) + tally.edits_ok}
+            len(tally.contacts_acknowledged) + tally.edits_ok,
+            "cpu_ms": 1000 * tally.server_cpu / max(1, len(everything))}
 
 
 def run(name: str, url: str, workdir: Path, options) -> dict:
@@ -630,7 +652,9 @@ def run(name: str, url: str, workdir: Path, options) -> dict:
         f"{options.clients} clients for {options.seconds:g} s; machine load average before: "
         f"{os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
     try:
+        server_cpu = cpu_seconds(process.pid)
         tally, elapsed = run_load(port, fixture, options.clients, options.seconds, options.seed)
+        tally.server_cpu = cpu_seconds(process.pid) - server_cpu
     finally:
         stop_gunicorn(process)
     log(f"  rate limits: {redis_keys(options.redis)} counters in {options.redis}, shared by the workers")
@@ -670,10 +694,10 @@ def main(argv: list[str] | None = None) -> int:
     log(f"\nSummary: {WORKERS} gunicorn workers, {options.clients} clients, "
         f"{options.seconds:g} s per database")
     log(f"  {'database':<12}{'rps':>8}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}{'5xx':>6}{'no answer':>11}"
-        f"{'writes ok':>11}{'lost':>6}")
+        f"{'writes ok':>11}{'lost':>6}{'CPU ms/request':>16}")
     for name, row in summary.items():
         log(f"  {name:<12}{row['rps']:>8.1f}{row['p50']:>9.1f}{row['p95']:>9.1f}{row['p99']:>9.1f}"
-            f"{row['5xx']:>6}{row['no_answer']:>11}{row['acknowledged']:>11}{row['lost']:>6}")
+            f"{row['5xx']:>6}{row['no_answer']:>11}{row['acknowledged']:>11}{row['lost']:>6}{row['cpu_ms']:>16.1f}")
     bad = [name for name, row in summary.items() if row["5xx"] or row["lost"] or row["no_answer"]]
     if bad:
         log(f"FAILED on {', '.join(bad)}: server errors, unanswered requests or lost writes (target: 0)")
