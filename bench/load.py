@@ -55,7 +55,7 @@ sys.path.insert(0, str(ROOT))
 from sqlalchemy import create_engine, select, text  # noqa: E402
 from sqlalchemy.engine import make_url  # noqa: E402
 
-from directory.config import normalise_database_url  # noqa: E402
+from directory.config import DEFAULTS, normalise_database_url  # noqa: E402
 
 DEFAULT_POSTGRES = "postgresql://postgres@127.0.0.1:5432/directory_load"
 DEFAULT_REDIS = "redis://127.0.0.1:6379/14"
@@ -678,6 +678,9 @@ def main(argv: list[str] | None = None) -> int:
     if options.clients < 1 or options.seconds <= 0:
         parser.error("--clients and --seconds must be positive")
 
+    unknown = sorted(key for key in LOAD_CONFIG if key not in DEFAULTS and key != "API_RATE_LIMIT")
+    if unknown:
+        log(f"warning: the site no longer knows {', '.join(unknown)}; expect 429s (update LOAD_CONFIG)")
     summary: dict[str, dict] = {}
     with tempfile.TemporaryDirectory(prefix="directory-load-") as folder:
         workdir = Path(folder)
