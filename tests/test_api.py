@@ -326,6 +326,9 @@ def test_unknown_slug_is_a_json_404(client, directory):
         ("radius=7", "radius"),
         ("radius=ten", "radius"),
         ("radius=-5", "radius"),
+        ("radius=%C2%B9%E2%81%B0", "radius"),  # superscript digits: str.isdigit() says yes, int() says no
+        ("page=%E2%82%81", "page"),
+        ("per_page=%C2%B2", "per_page"),
         ("units=ft", "units"),
         ("kind=therapist", "kind"),
         ("format=carrier-pigeon", "format"),

@@ -21,7 +21,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import Select, and_, literal, or_, select
+from sqlalchemy import Select, and_, func, literal, or_, select
 from werkzeug.datastructures import MultiDict
 
 from ..accounts.models import User
@@ -67,6 +67,8 @@ PUBLIC_DECIMALS = 2
 ROUNDING_MARGIN_MILES = 0.5
 MAX_NEAR_CHARS = 100
 MAX_REPEATED = 20  # values of one repeatable parameter
+# Longest number read from a parameter: int() refuses more than 4,300 digits, and none is needed.
+MAX_DIGITS = 6
 SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 LANGUAGE = re.compile(r"^[a-z]{2}$")
 # NUL and other control characters: PostgreSQL refuses NUL in text, and none belongs in a search.
@@ -136,7 +138,7 @@ class SearchParams:
 
         radius = _one(args, "radius")
         if radius:
-            if radius.isdigit() and int(radius) in RADII:
+            if radius.isdecimal() and len(radius) <= MAX_DIGITS and int(radius) in RADII:
                 values["radius"] = int(radius)
             else:
                 errors["radius"] = f"Choose a distance of {_choices_text([str(r) for r in RADII])} miles."
@@ -182,7 +184,7 @@ class SearchParams:
 
         page = _one(args, "page")
         if page:
-            if page.isdigit() and 1 <= int(page) <= MAX_PAGE:
+            if page.isdecimal() and len(page) <= MAX_DIGITS and 1 <= int(page) <= MAX_PAGE:
                 values["page"] = int(page)
             else:
                 errors["page"] = f"Pages are numbered from 1 to {MAX_PAGE}."
@@ -190,7 +192,7 @@ class SearchParams:
         values["per_page"] = per_page or _config_per_page()
         requested = _one(args, "per_page")
         if allow_per_page and requested:
-            if requested.isdigit() and 1 <= int(requested) <= 100:
+            if requested.isdecimal() and len(requested) <= MAX_DIGITS and 1 <= int(requested) <= 100:
                 values["per_page"] = int(requested)
             else:
                 errors["per_page"] = "Ask for between 1 and 100 results per page."
@@ -409,23 +411,25 @@ def search(params: SearchParams, *, now: datetime | None = None, online_preview:
         keywords = keyword_matches(params.q, db.engine.dialect.name)
         results.keywords_ignored = keywords is None
 
-    local: list[tuple[int, float, float | None]] = []  # (listing id, miles, rank)
+    local: list[tuple[int, float, float | None, bool]] = []  # (listing id, miles, rank, is hybrid)
     origin = results.origin
     if origin is not None and params.wants_local():
         local = _local_candidates(params, origin, params.radius, keywords, now)
         results.paginated = "local"
     results.local_total = len(local)
 
+    start = (params.page - 1) * params.per_page
     online: list[tuple[int, float | None, float | None]] = []
     if params.wants_online():
-        local_ids = {row[0] for row in local}
-        online = [row for row in _online_candidates(params, origin, keywords, now) if row[0] not in local_ids]
-    results.online_total = len(online)
+        # Hybrid listings already in the local list are not offered again online.
+        in_local = frozenset(row[0] for row in local if row[3])
+        needed = online_preview if results.paginated == "local" else start + params.per_page
+        online, results.online_total = _online_candidates(params, origin, keywords, now, needed=needed,
+                                                          exclude=in_local)
 
     if results.few_local and params.radius < RADII[-1]:
         results.wider = _wider_radius(params, origin, keywords, now, len(local))
 
-    start = (params.page - 1) * params.per_page
     if results.paginated == "local":
         local_page, online_page = local[start:start + params.per_page], online[:online_preview]
     else:
@@ -470,10 +474,12 @@ def _published(params: SearchParams, formats: tuple[str, ...], keywords, now: da
     if params.format == FORMAT_HYBRID:
         formats = (FORMAT_HYBRID,)
     rank = keywords.c.rank if keywords is not None else literal(None)
-    statement = (
-        select(Listing.id, Listing.latitude, Listing.longitude, rank.label("rank"))
-        .outerjoin(User, User.id == Listing.owner_id)
-        .where(Listing.status == STATUS_PUBLISHED, Listing.format.in_(formats), User.suspended_at.is_(None))
+    # Suspended owners are few: the database lists them once instead of joining every row to users.
+    suspended = select(User.id).where(User.suspended_at.is_not(None))
+    statement = select(Listing.id, Listing.latitude, Listing.longitude, rank.label("rank")).where(
+        Listing.status == STATUS_PUBLISHED,
+        Listing.format.in_(formats),
+        or_(Listing.owner_id.is_(None), Listing.owner_id.not_in(suspended)),
     )
     # A listing nobody has confirmed in a long while leaves the search, even before it is expired.
     expire_days = current_app.config.get("EXPIRE_AFTER_DAYS")
@@ -488,32 +494,36 @@ def _published(params: SearchParams, formats: tuple[str, ...], keywords, now: da
         statement = statement.where(Listing.kind == params.kind)
     if params.cost:
         statement = statement.where(Listing.cost == params.cost)
+    # Correlated EXISTS, not `id IN (...)`: SQLite would otherwise read every listing with a topic
+    # through its primary key instead of the bounding box's index, and PostgreSQL plans both alike.
     if params.language:
         statement = statement.where(
-            Listing.id.in_(select(ListingLanguage.listing_id).where(ListingLanguage.code == params.language))
+            select(ListingLanguage.listing_id)
+            .where(ListingLanguage.listing_id == Listing.id, ListingLanguage.code == params.language)
+            .exists()
         )
     if params.topics:
         statement = statement.where(
-            Listing.id.in_(
-                select(listing_topics.c.listing_id)
-                .join(Topic, Topic.id == listing_topics.c.topic_id)
-                .where(Topic.slug.in_(params.topics))
-            )
+            select(listing_topics.c.listing_id)
+            .join(Topic, Topic.id == listing_topics.c.topic_id)
+            .where(listing_topics.c.listing_id == Listing.id, Topic.slug.in_(params.topics))
+            .exists()
         )
     if params.audiences:
         statement = statement.where(
-            Listing.id.in_(
-                select(listing_audiences.c.listing_id)
-                .join(Audience, Audience.id == listing_audiences.c.audience_id)
-                .where(Audience.slug.in_(params.audiences))
-            )
+            select(listing_audiences.c.listing_id)
+            .join(Audience, Audience.id == listing_audiences.c.audience_id)
+            .where(listing_audiences.c.listing_id == Listing.id, Audience.slug.in_(params.audiences))
+            .exists()
         )
     if params.days:
         # Mentors arrange times with each person, so a day filter narrows groups only.
         statement = statement.where(
             or_(
                 Listing.kind == KIND_MENTOR,
-                Listing.id.in_(select(Meeting.listing_id).where(Meeting.weekday.in_(params.weekday_numbers))),
+                select(Meeting.id)
+                .where(Meeting.listing_id == Listing.id, Meeting.weekday.in_(params.weekday_numbers))
+                .exists(),
             )
         )
     return statement
@@ -529,21 +539,22 @@ def _in_box(statement: Select, origin: geo.Location, miles: float) -> Select:
 
 
 def _local_candidates(params: SearchParams, origin: geo.Location, radius: float, keywords,
-                      now: datetime) -> list[tuple[int, float, float | None]]:
+                      now: datetime) -> list[tuple[int, float, float | None, bool]]:
     """Listings met in person within `radius` miles, sorted: nearest first (by relevance within bands).
 
     Distances are measured to the point the public sees (rounded for approximate listings), so the
-    distance shown never narrows down a door the organiser chose not to publish.
+    distance shown never narrows down a door the organiser chose not to publish. Rows are
+    (id, miles, rank, whether it is hybrid).
     """
     statement = _published(params, (FORMAT_IN_PERSON, FORMAT_HYBRID), keywords, now)
-    statement = statement.add_columns(Listing.location_precision)
+    statement = statement.add_columns(Listing.location_precision, Listing.format)
     statement = _in_box(statement, origin, radius + ROUNDING_MARGIN_MILES)
     rows = []
-    for listing_id, latitude, longitude, rank, precision in db.session.execute(statement):
+    for listing_id, latitude, longitude, rank, precision, listing_format in db.session.execute(statement):
         latitude, longitude = public_point(latitude, longitude, precision)
         miles = geo.distance_miles(origin.latitude, origin.longitude, latitude, longitude)
         if miles <= radius:
-            rows.append((listing_id, miles, rank))
+            rows.append((listing_id, miles, rank, listing_format == FORMAT_HYBRID))
     rows.sort(key=_local_sort_key if keywords is None else _banded_sort_key)
     return rows
 
@@ -562,19 +573,39 @@ def distance_band(miles: float) -> int:
     return next((index for index, edge in enumerate(RADII) if miles <= edge), len(RADII))
 
 
-def _online_candidates(params: SearchParams, origin: geo.Location | None, keywords,
-                       now: datetime) -> list[tuple[int, float | None, float | None]]:
-    """Listings one can join online, wherever they are: best match, then nearest, then name."""
-    statement = _published(params, (FORMAT_ONLINE, FORMAT_HYBRID), keywords, now).add_columns(
-        Listing.location_precision, Listing.name, Listing.last_confirmed_at
-    )
-    rows = []
-    for listing_id, latitude, longitude, rank, precision, name, confirmed in db.session.execute(statement):
-        miles = None
-        if origin is not None and latitude is not None and longitude is not None:
-            latitude, longitude = public_point(latitude, longitude, precision)
-            miles = geo.distance_miles(origin.latitude, origin.longitude, latitude, longitude)
-        rows.append((listing_id, miles, rank, name.lower(), confirmed))
+def _online_candidates(params: SearchParams, origin: geo.Location | None, keywords, now: datetime, *,
+                       needed: int, exclude: frozenset[int] = frozenset(),
+                       ) -> tuple[list[tuple[int, float | None, float | None]], int]:
+    """The first `needed` listings one can join online, wherever they are, and how many there are.
+
+    Order: best match, then nearest (without a place: most recently confirmed), then name. `exclude`
+    holds hybrid listings the local list already shows; they are left out of the list and the count.
+    Only what the page needs is read and measured, in the same order as sorting every online
+    listing: the database orders and limits what it can (ties at the limit are read in full), and
+    the nearest are found in bounding boxes that grow until they hold enough.
+    """
+    base = _published(params, (FORMAT_ONLINE, FORMAT_HYBRID), keywords, now)
+    columns = (Listing.location_precision, Listing.name, Listing.last_confirmed_at)
+    if keywords is not None:
+        # The words already narrow the list, and ranking reads every match anyway: one pass does it all.
+        found = [row for row in db.session.execute(base.add_columns(*columns)) if row.id not in exclude]
+        total = len(found)
+        if origin is not None and 0 < needed < total:
+            # Distance only breaks ties in rank: measure just the rows ranked no worse than the last shown.
+            found.sort(key=lambda row: row.rank or 0.0, reverse=True)
+            last_rank = found[needed - 1].rank or 0.0
+            found = [row for row in found if (row.rank or 0.0) >= last_rank]
+        rows = [_measured(row, origin) for row in found]
+    else:
+        total = db.session.scalar(select(func.count()).select_from(base.subquery())) - len(exclude)
+        if needed <= 0 or total <= 0:
+            return [], max(total, 0)
+        base = base.add_columns(*columns)
+        if origin is not None:
+            rows = _nearest_online(base, origin, needed, exclude)
+        else:
+            rows = _first_online(base, needed)
+        rows = [row for row in rows if row[0] not in exclude]
     # Stable sorts, least important key first.
     rows.sort(key=lambda row: (row[3], row[0]))
     if origin is not None:
@@ -584,7 +615,46 @@ def _online_candidates(params: SearchParams, origin: geo.Location | None, keywor
         rows.sort(key=lambda row: row[4] or datetime.min, reverse=True)
     if keywords is not None:
         rows.sort(key=lambda row: row[2] or 0.0, reverse=True)
-    return [row[:3] for row in rows]
+    return [row[:3] for row in rows[:needed]], total
+
+
+# How far around a place the online list looks for its nearest before it reads every online listing.
+ONLINE_REACH_MILES = (25, 100, 400, 1600)
+
+
+def _nearest_online(base: Select, origin: geo.Location, needed: int, exclude: frozenset[int]) -> list[tuple]:
+    """At least the `needed` nearest online listings (not in `exclude`): every one within a reach."""
+    for reach in ONLINE_REACH_MILES:
+        statement = _in_box(base, origin, reach + ROUNDING_MARGIN_MILES)
+        rows = [row for row in (_measured(found, origin) for found in db.session.execute(statement))
+                if row[1] is not None and row[1] <= reach and row[0] not in exclude]
+        if len(rows) >= needed:
+            return rows
+    return [_measured(found, origin) for found in db.session.execute(base)]
+
+
+def _first_online(base: Select, count: int) -> list[tuple]:
+    """At least the `count` most recently confirmed online listings, with every one tied with the last."""
+    found = db.session.execute(
+        base.order_by(Listing.last_confirmed_at.desc().nulls_last()).limit(count + 1)
+    ).all()
+    if len(found) > count and found[count].last_confirmed_at == found[count - 1].last_confirmed_at:
+        # The tie runs past the limit: read every listing confirmed no earlier than the last one shown.
+        last = found[count - 1].last_confirmed_at
+        found = db.session.execute(
+            base.where(Listing.last_confirmed_at >= last) if last is not None else base
+        ).all()
+    return [_measured(row, None) for row in found]
+
+
+def _measured(row, origin: geo.Location | None) -> tuple:
+    """(id, miles or None, rank, lower-case name, confirmed at) of an online candidate row."""
+    listing_id, latitude, longitude, rank, precision, name, confirmed = row
+    miles = None
+    if origin is not None and latitude is not None and longitude is not None:
+        latitude, longitude = public_point(latitude, longitude, precision)
+        miles = geo.distance_miles(origin.latitude, origin.longitude, latitude, longitude)
+    return (listing_id, miles, rank, name.lower(), confirmed)
 
 
 def _wider_radius(params: SearchParams, origin: geo.Location, keywords, now: datetime,

@@ -556,11 +556,10 @@ def report_form(slug: str):
 
 @blueprint.get("/listings/<slug>/report/thanks")
 def report_thanks(slug: str):
-    listing = db.session.scalar(select(Listing).where(Listing.slug == slug))
-    if listing is None:
-        abort(404)
+    """Only for a listing that can be reported: the page names it, and a draft's name is not public."""
+    listing = _published(slug)
     return render_template("moderation/report_thanks.html", listing=listing,
-                           listing_url=_listing_url(listing) if listing.status == STATUS_PUBLISHED else None)
+                           listing_url=_listing_url(listing))
 
 
 @blueprint.route("/still-meeting/<token>", methods=["GET", "POST"])

@@ -1,0 +1,140 @@
+"""The online list's shortcuts (count in SQL, limits, growing boxes, ties) give what sorting everything gives.
+
+The search reads only the online listings a page shows. This checks it against the obvious way:
+read every online candidate, sort them all, slice the page, on data full of ties.
+"""
+
+from __future__ import annotations
+
+import random
+from datetime import datetime, timedelta
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from werkzeug.datastructures import MultiDict
+
+from directory.extensions import db
+from directory.listings import search as search_module
+from directory.listings.fulltext import keyword_matches
+from directory.listings.models import FORMAT_HYBRID, FORMAT_ONLINE, Listing
+from directory.listings.search import SearchParams, search
+from directory.timeutil import utcnow
+
+# Places near and very far from the searches below, so every reach (and the fallback) is needed.
+POINTS = [(40.7506, -73.9972), (40.7128, -74.0060), (40.80, -73.95), (41.3, -72.9), (42.36, -71.06),
+          (34.05, -118.24), (51.5072, -0.1276), (-33.8688, 151.2093), (None, None),
+          # Near the corner of a 25-mile box around 10001 (35 miles away), and outside it but nearer (27).
+          (41.113, -73.520), (41.142, -73.9972)]
+NAMES = ["Evening group", "evening group", "Morning circle", "Zeta", "Älter werden", "zeta"]
+WORDS = ["grief", "grief and loss", "fathers", "quiet"]
+
+
+@pytest.fixture
+def dataset(app, gazetteer, make_listing, make_user):
+    chooser = random.Random(20240607)  # noqa: S311 - test data
+    suspended = make_user(suspended_at=utcnow())
+    now = utcnow().replace(microsecond=0)
+    confirmations = [now - timedelta(days=1), now - timedelta(days=1), now - timedelta(days=40), None,
+                     now - timedelta(days=400)]
+    for number in range(70):
+        latitude, longitude = chooser.choice(POINTS)
+        listing_format = chooser.choice(["online", "hybrid", "hybrid", "in_person"])
+        if listing_format != "online" and latitude is None:
+            latitude, longitude = POINTS[0]
+        make_listing(
+            name=f"{chooser.choice(NAMES)}",
+            slug=f"online-{number}",
+            summary=chooser.choice(WORDS),
+            description="",
+            format=listing_format,
+            latitude=latitude,
+            longitude=longitude,
+            location_precision=chooser.choice(["exact", "approximate"]),
+            last_confirmed_at=chooser.choice(confirmations),
+            topics=(chooser.choice(["grief", "anger"]),),
+            owner=suspended if number % 13 == 0 else None,
+            status="published" if number % 17 else "paused",
+        )
+    return now
+
+
+def everything_online(params: SearchParams, results) -> list[tuple]:
+    """Every online candidate, sorted the slow, obvious way (what the search did before its shortcuts)."""
+    now = utcnow()
+    keywords = keyword_matches(params.q, db.engine.dialect.name) if params.q else None
+    excluded = set()
+    if results.paginated == "local":
+        local = search_module._local_candidates(params, results.origin, params.radius, keywords, now)
+        excluded = {row[0] for row in local}
+    statement = search_module._published(params, (FORMAT_ONLINE, FORMAT_HYBRID), keywords, now).add_columns(
+        Listing.location_precision, Listing.name, Listing.last_confirmed_at
+    )
+    rows = [search_module._measured(row, results.origin) for row in db.session.execute(statement)
+            if row.id not in excluded]
+    rows.sort(key=lambda row: (row[3], row[0]))
+    if results.origin is not None:
+        rows.sort(key=lambda row: (row[1] is None, row[1] or 0.0))
+    else:
+        rows.sort(key=lambda row: row[4] or datetime.min, reverse=True)
+    if keywords is not None:
+        rows.sort(key=lambda row: row[2] or 0.0, reverse=True)
+    return rows
+
+
+def test_the_online_list_matches_sorting_everything(dataset):
+    @settings(max_examples=80, deadline=None, derandomize=True, database=None,
+              suppress_health_check=[HealthCheck.function_scoped_fixture])
+    @given(
+        near=st.sampled_from(["", "10001", "02108", "90012", "SW1A 1AA"]),
+        radius=st.sampled_from(["1", "5", "25", "100"]),
+        listing_format=st.sampled_from(["", "online", "hybrid"]),
+        q=st.sampled_from(["", "grief", "quiet", "grief or fathers"]),
+        topic=st.sampled_from(["", "grief"]),
+        page=st.integers(1, 5),
+        per_page=st.integers(1, 7),
+        preview=st.integers(0, 6),
+    )
+    def check(near, radius, listing_format, q, topic, page, per_page, preview):
+        args = MultiDict({key: value for key, value in {
+            "near": near, "radius": radius, "format": listing_format, "q": q, "topic": topic,
+            "page": str(page),
+        }.items() if value})
+        params = SearchParams.parse(args, per_page=per_page)
+        results = search(params, online_preview=preview)
+        expected = everything_online(params, results)
+        assert results.online_total == len(expected)
+        if results.paginated == "local":
+            wanted = expected[:preview]
+        else:
+            start = (page - 1) * per_page
+            wanted = expected[start:start + per_page]
+        assert [(hit.listing.id, hit.distance_miles) for hit in results.online] == [row[:2] for row in wanted]
+
+    check()
+
+
+def test_ties_at_the_page_boundary_are_broken_by_name(dataset):
+    """Many listings confirmed at the same moment: the page still shows them by name, as a full sort would."""
+    same = dataset - timedelta(hours=5)
+    for number, name in enumerate(["Delta", "alpha", "Charlie", "bravo", "Echo"]):
+        listing = db.session.get(Listing, number + 1)
+        listing.name, listing.last_confirmed_at, listing.status = name, same, "published"
+        listing.format, listing.owner = FORMAT_ONLINE, None
+    db.session.commit()
+    first = search(SearchParams.parse(MultiDict({"format": "online"}), per_page=2))
+    ordered = [hit.listing.name for hit in first.online]
+    assert ordered == ["alpha", "bravo"]
+
+
+def test_a_box_corner_never_jumps_ahead_of_a_nearer_listing_outside_the_box(app, gazetteer, make_listing):
+    """The growing boxes keep only what lies within each reach: a corner is farther than it looks."""
+    for number in range(3):
+        make_listing(name=f"Centre {number}", format="online", latitude=40.7506, longitude=-73.9972,
+                     location_precision="exact")
+    for name, latitude, longitude in (("Corner", 41.113, -73.520), ("North", 41.142, -73.9972)):
+        make_listing(name=name, format="online", latitude=latitude, longitude=longitude,
+                     location_precision="exact")
+    results = search(SearchParams.parse(MultiDict({"near": "10001", "format": "online"}), per_page=4))
+    assert [hit.listing.name for hit in results.online] == ["Centre 0", "Centre 1", "Centre 2", "North"]
+    assert results.online_total == 5
