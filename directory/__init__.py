@@ -18,11 +18,12 @@ MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:
     """Build the site. Reads configuration; never touches the schema (that is `flask db upgrade`)."""
+    instance_path = (config or {}).get("INSTANCE_PATH") or os.environ.get("DIRECTORY_INSTANCE_PATH") or None
     app = Flask(
         __name__,
         template_folder=str(PROJECT_ROOT / "templates"),
         static_folder=str(PROJECT_ROOT / "static"),
-        instance_path=(config or {}).get("INSTANCE_PATH") or os.environ.get("DIRECTORY_INSTANCE_PATH") or None,
+        instance_path=instance_path,
         instance_relative_config=True,
     )
     site_config.load(app, config)
@@ -51,8 +52,10 @@ def register_logging(app: Flask) -> None:
 
 
 def register_extensions(app: Flask) -> None:
-    from . import database  # noqa: F401 - installs the SQLite connection hooks
-    from . import models  # noqa: F401 - every model known before anything touches the metadata
+    from . import (
+        database,  # noqa: F401 - installs the SQLite connection hooks
+        models,  # noqa: F401 - every model known before anything touches the metadata
+    )
     from .accounts.services import load_user
 
     db.init_app(app)

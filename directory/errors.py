@@ -18,7 +18,8 @@ MESSAGES = {
     400: ("Something in that request was not right", "Please go back and try again."),
     403: ("You can't open this page", "Your account does not have access to it."),
     404: ("We couldn't find that page", "It may have moved, or the listing may no longer be published."),
-    405: ("That didn't work", "This page can't be used that way. Please go back and use the form on the page."),
+    405: ("That didn't work",
+          "This page can't be used that way. Please go back and use the form on the page."),
     413: ("That was too much to send", "Please shorten what you wrote, then send it again."),
     429: ("Please slow down", "Too many attempts in a short time. Please wait a little and try again."),
     500: ("Something went wrong on our side", "It's not you. Please try again in a moment."),
@@ -41,7 +42,8 @@ def render_error(code: int, description: str | None = None, retry_after: int | N
         response = jsonify({"error": {"status": code, "title": title, "message": description or message}})
     else:
         try:
-            page = render_template("errors/error.html", code=code, title=title, message=message, detail=description)
+            page = render_template("errors/error.html", code=code, title=title, message=message,
+                                   detail=description)
         except Exception:  # noqa: BLE001 - the layout itself failed; still never show a traceback
             logger.exception("error page could not be rendered")
             page = FALLBACK_PAGE.format(title=title, message=message)

@@ -27,7 +27,8 @@ def mail_folder() -> Path:
     return Path(current_app.instance_path) / "mail"
 
 
-def build_message(to: str, subject: str, template: str, reply_to: str | None = None, **context) -> EmailMessage:
+def build_message(to: str, subject: str, template: str, reply_to: str | None = None,
+                  **context) -> EmailMessage:
     """Render templates/emails/<template>.txt and .html into a two-part message."""
     message = EmailMessage()
     message["From"] = _clean_header(current_app.config["MAIL_SENDER"])
@@ -61,7 +62,8 @@ def send_mail(to: str, subject: str, template: str, reply_to: str | None = None,
     else:
         folder = mail_folder()
         folder.mkdir(parents=True, exist_ok=True)
-        name = f"{formatdate(usegmt=True).replace(' ', '_').replace(',', '').replace(':', '')}-{uuid.uuid4().hex[:8]}"
+        stamp = formatdate(usegmt=True).replace(" ", "_").replace(",", "").replace(":", "")
+        name = f"{stamp}-{uuid.uuid4().hex[:8]}"
         (folder / f"{name}.eml").write_bytes(bytes(message))
     logger.info("mail sent: template=%s", template)
     return message

@@ -5,9 +5,9 @@ from __future__ import annotations
 import threading
 
 import pytest
-from flask import request
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
+from flask import request
 from sqlalchemy import select, text
 
 from directory import create_app
@@ -87,7 +87,8 @@ def test_concurrent_writers_lose_no_increment(app, make_listing):
         worker.join()
     db.session.rollback()
     assert errors == []
-    assert db.session.scalar(select(Listing.contact_count).where(Listing.id == listing_id)) == threads * per_thread
+    counted = db.session.scalar(select(Listing.contact_count).where(Listing.id == listing_id))
+    assert counted == threads * per_thread
 
 
 @pytest.mark.parametrize("path", ["/no-such-page", "/listings/no-such-listing"])

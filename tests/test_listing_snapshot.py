@@ -11,7 +11,8 @@ def test_snapshot_round_trips_through_apply(make_listing):
         topics=("grief", "fatherhood"),
         languages=("en", "es"),
         meetings=[
-            dict(weekday=0, start_time=time(18, 30), duration_minutes=60, recurrence="monthly", week_of_month=1),
+            dict(weekday=0, start_time=time(18, 30), duration_minutes=60, recurrence="monthly",
+                 week_of_month=1),
             dict(weekday=3, start_time=time(19, 0), duration_minutes=90, recurrence="weekly"),
         ],
     )

@@ -66,7 +66,8 @@ EDITABLE_FIELDS = (
 )
 # Changes to these always need a moderator's eye, even where other edits might not.
 SENSITIVE_FIELDS = ("contact_email", "online_url", "online_url_private")
-MEETING_FIELDS = ("weekday", "start_time", "duration_minutes", "recurrence", "week_of_month", "anchor_date", "notes")
+MEETING_FIELDS = ("weekday", "start_time", "duration_minutes", "recurrence", "week_of_month", "anchor_date",
+                  "notes")
 
 
 class ListingError(Exception):
@@ -98,7 +99,8 @@ def apply_snapshot(listing: Listing, data: dict[str, Any]) -> None:
     if "topics" in data:
         listing.topics = list(db.session.scalars(select(Topic).where(Topic.slug.in_(data["topics"]))))
     if "audiences" in data:
-        listing.audiences = list(db.session.scalars(select(Audience).where(Audience.slug.in_(data["audiences"]))))
+        chosen = select(Audience).where(Audience.slug.in_(data["audiences"]))
+        listing.audiences = list(db.session.scalars(chosen))
     if "languages" in data:
         listing.languages = list(data["languages"])
     if "meetings" in data:

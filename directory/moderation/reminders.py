@@ -25,7 +25,7 @@ from .services import ModerationError
 
 logger = logging.getLogger(__name__)
 
-TOKEN_SALT = "directory.moderation.still-meeting"  # noqa: S105 - a salt, not a secret
+TOKEN_SALT = "directory.moderation.still-meeting"  # noqa: S105 - a salt, not a secret  # nosec B105
 DEFAULT_LINK_DAYS = 30
 # Listings whose owner can answer the link: an expired one comes back with "yes".
 ANSWERABLE = (STATUS_PUBLISHED, STATUS_PAUSED, STATUS_EXPIRED)

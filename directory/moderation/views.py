@@ -54,7 +54,7 @@ blueprint = Blueprint("moderation", __name__)
 
 AUDIT_PER_PAGE = 50
 USERS_PER_PAGE = 50
-PENDING_SECRET_KEY = "admin_2fa_pending_secret"  # noqa: S105 - a session key name
+PENDING_SECRET_KEY = "admin_2fa_pending_secret"  # noqa: S105 - a session key name  # nosec B105
 
 FIELD_LABELS = {
     "name": "Name",

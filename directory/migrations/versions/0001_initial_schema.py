@@ -1,15 +1,14 @@
 """initial schema
 
 Revision ID: 0001
-Revises: 
+Revises:
 Create Date: 2026-11-26 00:45:48.230705
 
 """
-from alembic import op
 import sqlalchemy as sa
+from alembic import op
 
 from directory.listings.fulltext import drop_search_index, install_search_index
-
 
 # revision identifiers, used by Alembic.
 revision = '0001'
