@@ -235,7 +235,7 @@ def sign_in(client, user: User | None) -> None:
     with client.session_transaction() as session:
         session["_user_id"] = current.get_id()
         session["_fresh"] = True
-    g.pop("_login_user", None)
+    forget_request_state()
 
 
 def suspend(user: User) -> None:
@@ -258,11 +258,19 @@ class RoleClient:
 
     def open(self, url: str, method: str = "GET", **kwargs):
         sign_in(self.client, self.user)
-        g.pop("_login_user", None)  # the test's app context outlives each request
+        forget_request_state()
         try:
             return self.client.open(url, method=method, **kwargs)
         finally:
-            g.pop("_login_user", None)
+            forget_request_state()
+
+
+def forget_request_state() -> None:
+    """Empty `g` around each request. Test requests share the test's app context, so what extensions keep
+    there per request (Flask-Login's user, Flask-WTF's token) would otherwise pass from one client to the
+    next; in production every request has its own."""
+    for name in list(g):
+        g.pop(name, None)
 
 
 # ---------------------------------------------------------------------------------------------- the routes

@@ -1,0 +1,180 @@
+"""Cross-site request forgery: every state-changing route, found in the URL map, refuses a request without
+this session's CSRF token. And the other half of the rule: no GET changes the database, whoever sends it.
+
+There are no exemptions (EXEMPT stays empty): the JSON API takes GET only, so it needs no token.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from flask_wtf.csrf import CSRFError
+from sqlalchemy import select
+
+from directory.contact.services import ACTION_READ_MESSAGES
+from directory.errors import render_error
+from directory.extensions import db
+from directory.moderation.models import ModerationEvent
+
+from .test_access_matrix import (
+    ALLOWED,
+    OUTCOMES,
+    ROLES,
+    Case,
+    RoleClient,
+    World,
+    build_world,
+    cases,
+    changed_tables,
+    database_fingerprint,
+)
+
+EXEMPT: dict[str, str] = {}  # endpoint -> why it may change state without a token; keep it empty
+WRITE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
+TOKEN_FIELD = re.compile(r'<input[^>]*name="csrf_token"[^>]*>')
+TOKEN_VALUE = re.compile(r'value="([^"]+)"')
+
+# A GET may write only this: an admin reading the messages kept for a reported listing is itself audited
+# (like an access log, the row records a read; it changes nothing anyone asked to change).
+AUDITED_READS = {"contact.admin_messages": ACTION_READ_MESSAGES}
+
+
+@pytest.fixture
+def world(app) -> World:
+    return build_world(app)
+
+
+@pytest.fixture
+def csrf_refusals(app) -> list[str]:
+    """Why Flask-WTF refused each request, so a 400 from the token is told apart from a 400 from the form."""
+    refusals: list[str] = []
+
+    @app.errorhandler(CSRFError)
+    def record(error: CSRFError):
+        refusals.append(error.description)
+        return render_error(400)
+
+    return refusals
+
+
+def token_of(browser: RoleClient) -> str:
+    """This session's CSRF token, read from a page with a form, as a browser would."""
+    page = browser.open("/account" if browser.user is not None else "/account/sign-in")
+    assert page.status_code == 200, page.status_code
+    field = TOKEN_FIELD.search(page.get_data(as_text=True))
+    assert field, "no CSRF token on the page"
+    return TOKEN_VALUE.search(field.group(0)).group(1)
+
+
+def acting_role(case: Case) -> str:
+    """The least privileged role this route lets through, so only the token can be what stops it."""
+    by_role = OUTCOMES[case.category]
+    return next((role for role in ("anonymous", "member", "owner", "admin") if by_role[role] == ALLOWED),
+                "anonymous")
+
+
+def test_the_api_takes_no_state_changing_method_and_nothing_is_exempt(app):
+    assert not EXEMPT
+    assert set(app.config["WTF_CSRF_METHODS"]) >= WRITE_METHODS
+    for rule in app.url_map.iter_rules():
+        if rule.rule.startswith("/api/"):
+            assert not (rule.methods & WRITE_METHODS), rule.rule
+
+
+@pytest.mark.config(WTF_CSRF_ENABLED=True)
+def test_every_state_changing_route_refuses_a_missing_wrong_or_foreign_token(app, world, csrf_refusals):
+    browsers = {role: RoleClient(app, world, role) for role in ("anonymous", "member", "owner", "admin")}
+    # Tokens of other sessions of the same people (another browser, or a page an attacker fetched).
+    foreign = {role: token_of(RoleClient(app, world, role)) for role in browsers}
+    failures = []
+    checked = 0
+    for case in cases(app, writes=True):
+        if case.endpoint in EXEMPT:
+            continue
+        role = acting_role(case)
+        browser = browsers[role]
+        values = world.fresh(case.subject)
+        url = case.url(values)
+        form = {"message_id": str(values["message_id"])}
+        before = database_fingerprint()
+        for label, token in (("no token", None), ("a made-up token", "ImZha2UiLCJ0b2tlbiJd.Zm9v.YmFy"),
+                             ("another session's token", foreign[role])):
+            data = dict(form, csrf_token=token) if token else form
+            refused_before = len(csrf_refusals)
+            response = browser.open(url, method=case.method, data=data)
+            if response.status_code != 400 or len(csrf_refusals) != refused_before + 1:
+                failures.append(f"{case} as {role} with {label}: {response.status_code}, not refused for it")
+        changes = changed_tables(before, database_fingerprint())
+        if changes:
+            failures.append(f"{case} as {role}: refused, yet the database changed: {changes}")
+        # The control: with this session's own token the check passes (whatever the form then says).
+        token = token_of(browser)
+        refused_before = len(csrf_refusals)
+        browser.open(url, method=case.method, data=dict(form, csrf_token=token))
+        if len(csrf_refusals) != refused_before:
+            failures.append(f"{case} as {role}: refused with the session's own token: {csrf_refusals[-1]}")
+        checked += 1
+    assert checked >= 25
+    assert not failures, "\n".join(failures)
+
+
+@pytest.mark.config(WTF_CSRF_ENABLED=True)
+def test_a_token_in_a_header_is_checked_the_same_way(app, world, csrf_refusals):
+    """Flask-WTF also reads X-CSRFToken: a foreign one there is refused too."""
+    owner = RoleClient(app, world, "owner")
+    stranger_token = token_of(RoleClient(app, world, "owner"))
+    listing_id = world.draft.id
+    response = owner.open(f"/my/listings/{listing_id}/withdraw", method="POST",
+                          headers={"X-CSRFToken": stranger_token})
+    assert response.status_code == 400 and csrf_refusals
+    db.session.refresh(world.draft)
+    assert world.draft.status == "draft"
+    response = owner.open(f"/my/listings/{listing_id}/withdraw", method="POST",
+                          headers={"X-CSRFToken": token_of(owner)})
+    assert response.status_code == 302
+    db.session.refresh(world.draft)
+    assert world.draft.status == "withdrawn"
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_no_get_changes_the_database(app, world, role):
+    """Every GET route as every role: row counts and contents of every table (but places) stay the same."""
+    browser = RoleClient(app, world, role)
+    failures = []
+    before = database_fingerprint()
+    for case in cases(app, writes=False):
+        response = browser.open(case.url(world.values(case.subject)))
+        response.close()
+        after = database_fingerprint()
+        changes = changed_tables(before, after)
+        if changes and not audited_read(case, before, after):
+            failures.append(f"{case} as {role} ({response.status_code}) changed {changes}")
+        before = after
+    assert not failures, "\n".join(failures)
+
+
+def audited_read(case: Case, before, after) -> bool:
+    """True when the only change is the one audit row AUDITED_READS allows this endpoint."""
+    action = AUDITED_READS.get(case.endpoint)
+    if action is None:
+        return False
+    others_unchanged = all(before[name] == after[name] for name in before if name != "moderation_events")
+    one_more = after["moderation_events"][0] == before["moderation_events"][0] + 1
+    if not (others_unchanged and one_more):
+        return False
+    newest = db.session.scalars(select(ModerationEvent).order_by(ModerationEvent.id.desc()).limit(1)).one()
+    return newest.action == action
+
+
+def test_the_audited_read_is_the_only_exception_and_it_writes_one_row(app, world):
+    """The exemption above is real and narrow: opening the kept messages adds one audit row, nothing else."""
+    admin = RoleClient(app, world, "admin")
+    before = database_fingerprint()
+    response = admin.open(f"/admin/listings/{world.published.id}/messages")
+    assert response.status_code == 200
+    after = database_fingerprint()
+    case = next(case for case in cases(app, writes=False) if case.endpoint == "contact.admin_messages")
+    assert audited_read(case, before, after)
+    assert not audited_read(next(cases(app, writes=False)), before, after)
+
