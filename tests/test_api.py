@@ -565,3 +565,11 @@ def test_the_api_and_the_page_agree_page_by_page(client, directory):
         query = f"near=10001&radius=100&page={page}"
         api = get_json(client, f"/api/v1/listings?{query}")
         assert page_lists(client, query)[0] == slugs(api["results"])
+
+
+def test_the_page_offers_the_languages_published_listings_use(client, directory, make_listing):
+    make_listing(name="Polish draft", status="draft", languages=("pl",))
+    page = client.get("/search").get_data(as_text=True)
+    select = page.split('name="language"', 1)[1].split("</select>", 1)[0]
+    offered = re.findall(r'<option value="([a-z]{2})"', select)
+    assert sorted(offered) == ["en", "es"]

@@ -68,12 +68,16 @@ class SearchForm(FlaskForm):
             self.radius.data = str(DEFAULT_RADIUS)
         self.topic.choices = _vocabulary(Topic)
         self.audience.choices = _vocabulary(Audience)
-        codes = db.session.scalars(
-            select(ListingLanguage.code)
-            .distinct()
+        # Each language code once (read from its index), kept if any published listing uses it: joining
+        # every language row to its listing took tens of milliseconds per page at 100,000 listings.
+        codes = select(ListingLanguage.code).distinct().subquery()
+        used = (
+            select(ListingLanguage.listing_id)
             .join(Listing, Listing.id == ListingLanguage.listing_id)
-            .where(Listing.status == STATUS_PUBLISHED)
-        ).all()
+            .where(ListingLanguage.code == codes.c.code, Listing.status == STATUS_PUBLISHED)
+            .exists()
+        )
+        codes = db.session.scalars(select(codes.c.code).where(used)).all()
         named = sorted(((code, language_name(code)) for code in codes), key=lambda pair: pair[1])
         self.language.choices = [ANY, *options(*named)]
         # The search service already judged every value; show its words next to the field, and the
