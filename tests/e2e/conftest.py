@@ -9,7 +9,8 @@ Fixtures:
   requests_made every request the test's pages made (.urls, .offsite())
   console_log   console errors and uncaught exceptions (.errors); CSP violations land here too
   screenshot    screenshot(page, "name") saves test-artifacts/screenshots/<test>-<name>.png
-  axe           axe(page) -> axe-core violations on the current page, as "rule: targets" strings
+  axe           axe(page) -> axe-core violations on the current page, one "rule (impact): targets: help"
+                string each; axe(page, tags=WCAG_22_AA) runs the WCAG 2.2 A/AA rules (+ best practice)
 
 The server runs in threads of this process and writes to the same database as the test. Commit
 (`db.session.commit()`) after setting data up, so the test thread holds no read transaction open
@@ -37,6 +38,10 @@ LOCAL_HOSTS = {"127.0.0.1"}
 # Requests that never touch the network.
 LOCAL_SCHEMES = ("data:", "blob:", "about:", "chrome-error:")
 TIMEOUT_MS = 10_000
+# axe-core tags for WCAG 2.0-2.2 level A and AA. Naming them also turns on rules axe leaves off by default
+# (target-size, WCAG 2.5.8). "best-practice" adds heading order, landmarks and the like.
+WCAG_22_AA = ("wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa", "best-practice")
+COLOUR_RULES = ("color-contrast", "link-in-text-block")
 
 
 class RequestLog:
@@ -173,7 +178,10 @@ def screenshot(request):
 
 @pytest.fixture
 def axe():
-    """axe(page, disable=()) -> one "rule (impact): element, ..." line per axe-core violation.
+    """axe(page, disable=(), tags=None, rules=None) -> "rule (impact): element, ...: help" per violation.
+
+    tags=None runs axe-core's default rule set; tags=WCAG_22_AA runs only rules with those tags;
+    rules=COLOUR_RULES only those rules (what changes between light and dark mode).
 
     axe-core needs timers, which never fire in a context made with java_script_enabled=False; such a
     page is checked as a copy (same URL, HTML, styles and viewport, its own scripts blocked).
@@ -198,11 +206,16 @@ def axe():
         finally:
             context.close()
 
-    def violations(page, disable: tuple[str, ...] = ()) -> list[str]:
+    def violations(page, disable: tuple[str, ...] = (), tags: tuple[str, ...] | None = None,
+                   rules: tuple[str, ...] | None = None) -> list[str]:
         options = {"resultTypes": ["violations"], "rules": {rule: {"enabled": False} for rule in disable}}
+        if tags or rules:
+            options["runOnly"] = {"type": "rule", "values": list(rules)} if rules else {
+                "type": "tag", "values": list(tags)}
         results = run(page, options)
         return [
             f"{rule['id']} ({rule['impact']}): " + ", ".join(str(node["target"]) for node in rule["nodes"])
+            + f": {rule['help']}"
             for rule in results["violations"]
         ]
 
