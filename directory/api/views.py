@@ -57,7 +57,9 @@ def add_api_headers(response: Response) -> Response:
     if request.method == "OPTIONS":
         response.headers.update(PREFLIGHT_HEADERS)
     if response.status_code == 200 and request.method in ("GET", "HEAD"):
-        response.headers["Cache-Control"] = CACHE_CONTROL
+        # Unless security.py already said no-store: it went to a signed-in browser (whose remember cookie may
+        # just have become a new session cookie), and a shared cache must never keep that.
+        response.headers.setdefault("Cache-Control", CACHE_CONTROL)
     else:
         response.headers.setdefault("Cache-Control", "no-store")
     return response
