@@ -138,3 +138,14 @@ def test_a_box_corner_never_jumps_ahead_of_a_nearer_listing_outside_the_box(app,
     results = search(SearchParams.parse(MultiDict({"near": "10001", "format": "online"}), per_page=4))
     assert [hit.listing.name for hit in results.online] == ["Centre 0", "Centre 1", "Centre 2", "North"]
     assert results.online_total == 5
+
+
+def test_never_confirmed_listings_follow_the_confirmed_ones_by_name(app, make_listing):
+    now = utcnow()
+    for name, confirmed in (("Old", now - timedelta(days=9)), ("New", now - timedelta(days=1)), ("Zed", None),
+                            ("Abe", None)):
+        make_listing(name=name, format="online", latitude=None, longitude=None, last_confirmed_at=confirmed)
+    for per_page, expected in ((3, ["New", "Old", "Abe"]), (4, ["New", "Old", "Abe", "Zed"])):
+        results = search(SearchParams.parse(MultiDict({"format": "online"}), per_page=per_page))
+        assert [hit.listing.name for hit in results.online] == expected
+        assert results.online_total == 4

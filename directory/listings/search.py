@@ -634,16 +634,22 @@ def _nearest_online(base: Select, origin: geo.Location, needed: int, exclude: fr
 
 
 def _first_online(base: Select, count: int) -> list[tuple]:
-    """At least the `count` most recently confirmed online listings, with every one tied with the last."""
+    """At least the `count` most recently confirmed online listings, with every one tied with the last.
+
+    Never-confirmed listings come last. They are asked for separately, so both databases read the
+    (status, last_confirmed_at) index backwards instead of sorting every online listing.
+    """
+    confirmed = Listing.last_confirmed_at
     found = db.session.execute(
-        base.order_by(Listing.last_confirmed_at.desc().nulls_last()).limit(count + 1)
+        base.where(confirmed.is_not(None)).order_by(confirmed.desc()).limit(count + 1)
     ).all()
-    if len(found) > count and found[count].last_confirmed_at == found[count - 1].last_confirmed_at:
-        # The tie runs past the limit: read every listing confirmed no earlier than the last one shown.
+    if len(found) > count:
         last = found[count - 1].last_confirmed_at
-        found = db.session.execute(
-            base.where(Listing.last_confirmed_at >= last) if last is not None else base
-        ).all()
+        if found[count].last_confirmed_at == last:
+            # The tie runs past the limit: read every listing confirmed no earlier than the last one shown.
+            found = db.session.execute(base.where(confirmed >= last)).all()
+    else:
+        found += db.session.execute(base.where(confirmed.is_(None))).all()
     return [_measured(row, None) for row in found]
 
 
