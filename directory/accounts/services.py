@@ -110,25 +110,31 @@ def _dummy_hash(cheap: bool) -> str:
     return hasher.hash("no account has this password")
 
 
-def verify_password(user: User | None, password: str) -> bool:
-    """True when `password` is the user's. Without a user it checks a dummy hash, so an unknown address
-    takes as long as a known one. When the hash was made with older parameters it is replaced (the
-    caller commits)."""
+def check_password_hash(stored: str | None, password: str) -> tuple[bool, str | None]:
+    """(matches, a fresh hash when the stored one used older parameters). With no stored hash it checks a
+    dummy, so an unknown address takes as long as a known one."""
     hasher = password_hasher()
-    if user is not None:
-        stored = user.password_hash
+    if stored is None:
+        stored, known = _dummy_hash(bool(current_app.config.get("PASSWORD_HASH_CHEAP"))), False
     else:
-        stored = _dummy_hash(bool(current_app.config.get("PASSWORD_HASH_CHEAP")))
+        known = True
     try:
         hasher.verify(stored, password)
     except (VerificationError, InvalidHashError):
-        return False
-    if user is None:
-        return False
-    if hasher.check_needs_rehash(stored):
-        user.password_hash = hasher.hash(password)
+        return False, None
+    if not known:
+        return False, None
+    return True, (hasher.hash(password) if hasher.check_needs_rehash(stored) else None)
+
+
+def verify_password(user: User | None, password: str) -> bool:
+    """True when `password` is the user's. When the hash was made with older parameters it is replaced
+    (the caller commits)."""
+    correct, rehashed = check_password_hash(user.password_hash if user is not None else None, password)
+    if correct and rehashed and user is not None:
+        user.password_hash = rehashed
         logger.info("password hash of user %s upgraded to current parameters", user.id)
-    return True
+    return correct
 
 
 def normalise_email(email: str | None) -> str:
@@ -317,7 +323,11 @@ def authenticate(email: str, password: str) -> User:
     """The account for this address and password, or SignInError with one message for every failure
     (unknown address, wrong password, paused account), so the form can't tell who has an account."""
     user = find_user(email)
-    correct = verify_password(user, password)  # always hashes, whether or not the account exists
+    stored = user.password_hash if user is not None else None
+    # Hashing takes a good fraction of a second. On SQLite a POST holds the write lock from BEGIN, so end
+    # the read first rather than make every other writer queue behind the hash.
+    db.session.rollback()
+    correct, rehashed = check_password_hash(stored, password)  # always hashes, known address or not
     if user is None:
         raise SignInError(SIGN_IN_FAILED)
     if user.locked_until is not None and user.locked_until > utcnow():
@@ -331,6 +341,9 @@ def authenticate(email: str, password: str) -> User:
     if user.is_suspended:
         db.session.rollback()
         raise SignInError(SIGN_IN_REFUSED)
+    if rehashed:
+        user.password_hash = rehashed
+        logger.info("password hash of user %s upgraded to current parameters", user.id)
     return user
 
 
