@@ -111,6 +111,7 @@ def test_listing_page_with_contact_off_offers_no_form(client, make_listing):
     page = client.get(f"/listings/{off.slug}").text
     assert "/contact" not in page and "Get in touch" not in page
     assert "555 0100" in page and "dads.example.org" in page  # what the owner chose to publish instead
+    assert "get in touch" not in page.lower(), "no promise of a contact route that does not exist"
     no_address = make_listing(contact_enabled=True, contact_email="")
     assert "Get in touch" not in client.get(f"/listings/{no_address.slug}").text
 
