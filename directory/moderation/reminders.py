@@ -90,7 +90,7 @@ def due_listing_ids(now: datetime) -> list[int]:
             .where(
                 Listing.status == STATUS_PUBLISHED,
                 User.suspended_at.is_(None),
-                confirmed < cutoff,
+                confirmed <= cutoff,
                 or_(Listing.reminder_sent_at.is_(None), Listing.reminder_sent_at < confirmed),
             )
             .order_by(Listing.id)

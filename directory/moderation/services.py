@@ -484,7 +484,7 @@ def expire_stale(now: datetime | None = None) -> list[int]:
         session.scalars(
             select(Listing.id).where(
                 Listing.status == STATUS_PUBLISHED,
-                func.coalesce(Listing.last_confirmed_at, Listing.published_at, Listing.created_at) < cutoff,
+                func.coalesce(Listing.last_confirmed_at, Listing.published_at, Listing.created_at) <= cutoff,
             )
         )
     )
