@@ -1,0 +1,400 @@
+"""Search benchmark: how fast the one search answers with many listings, on SQLite and PostgreSQL.
+
+Builds a scratch database of synthetic published listings spread over the gazetteer (never the
+instance database), then prints, per database:
+  - the query plan of the main local query (it must use ix_listings_status_lat_lon, not scan),
+  - p50 / p95 of the search service for a mix of queries (ZIP + 10/25/50 mi, topic filters,
+    keywords, online only),
+  - requests per second of GET /search and GET /api/v1/listings through the WSGI app, one process.
+
+    python bench/search.py                       # 100,000 listings, SQLite (and PostgreSQL if DATABASE_URL)
+    python bench/search.py --listings 1000000
+    python bench/search.py --postgres postgresql://postgres@127.0.0.1/scratch   # that database is wiped
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import random
+import statistics
+import sys
+import tempfile
+import time
+from collections import defaultdict
+from datetime import date, timedelta
+from datetime import time as clock
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+import flask_migrate  # noqa: E402
+from sqlalchemy import create_engine, event, func, insert, select, text  # noqa: E402
+from werkzeug.datastructures import MultiDict  # noqa: E402
+
+from directory import create_app  # noqa: E402
+from directory.accounts.models import User  # noqa: E402
+from directory.config import normalise_database_url  # noqa: E402
+from directory.extensions import db  # noqa: E402
+from directory.geo.models import Place  # noqa: E402
+from directory.geo.services import load_gazetteer  # noqa: E402
+from directory.listings.models import (  # noqa: E402
+    Audience,
+    Listing,
+    ListingLanguage,
+    Meeting,
+    Topic,
+    listing_audiences,
+    listing_topics,
+)
+from directory.listings.search import SearchParams, search  # noqa: E402
+from directory.seeding import seed_taxonomies  # noqa: E402
+from directory.timeutil import utcnow  # noqa: E402
+
+TARGET_P95_MS = 20.0
+BATCH = 5000
+MAIN_INDEX = "ix_listings_status_lat_lon"
+
+WORDS = {
+    "divorce-and-separation": ["divorce", "separation", "co-parenting", "custody"],
+    "infidelity-and-trust": ["trust", "affair", "rebuilding"],
+    "fatherhood": ["fathers", "dads", "parenting"],
+    "addiction-recovery": ["recovery", "sobriety", "twelve steps"],
+    "mental-health": ["depression", "anxiety", "burnout"],
+    "trauma": ["trauma", "healing", "ptsd"],
+    "grief-and-loss": ["grief", "loss", "bereavement"],
+    "money-and-work-stress": ["work", "money", "layoffs"],
+    "relationships-and-communication": ["relationships", "communication", "marriage"],
+    "emotional-expression": ["feelings", "listening", "talking"],
+    "anger": ["anger", "temper", "calm"],
+    "life-transitions": ["retirement", "moving", "change"],
+}
+NAME_WORDS = ["Circle", "Fellowship", "Brotherhood", "Table", "Council", "Group", "Meeting", "Crew", "Lodge"]
+PLACE_WORDS = ["Riverside", "Northside", "Eastgate", "Old Town", "Harbor", "Hillcrest", "Parkway", "Union"]
+KEYWORD_QUERIES = ["grief", "fathers divorce", "recovery", "anger calm", '"twelve steps"',
+                   "burnout or anxiety"]
+
+
+def log(message: str) -> None:
+    print(message, flush=True)
+
+
+# Building the scratch database --------------------------------------------------------------------
+
+
+def make_app(url: str, instance: Path):
+    return create_app({
+        "SQLALCHEMY_DATABASE_URI": url,
+        "INSTANCE_PATH": str(instance),
+        "SECRET_KEY": "benchmark",
+        "RATELIMIT_ENABLED": False,  # the benchmark measures the search, not the limiter
+        "WTF_CSRF_ENABLED": False,
+    })
+
+
+def reset_postgres(url: str) -> None:
+    engine = create_engine(normalise_database_url(url))
+    with engine.begin() as connection:
+        connection.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
+        connection.execute(text("CREATE SCHEMA public"))
+    engine.dispose()
+
+
+def prepare_schema() -> None:
+    """Migrations, the real gazetteer and the seeded taxonomies: what `make setup` does."""
+    flask_migrate.upgrade()
+    load_gazetteer()
+    seed_taxonomies()
+
+
+def synthetic_rows(count: int, rng: random.Random) -> dict[str, list[dict]]:
+    """Rows for every table, in bulk: listings at gazetteer points (plus jitter), varied in every way."""
+    places = db.session.execute(
+        select(Place.latitude, Place.longitude, Place.name, Place.region, Place.country, Place.postal_code,
+               Place.time_zone)
+    ).all()
+    topics = db.session.execute(select(Topic.id, Topic.slug)).all()
+    audiences = list(db.session.scalars(select(Audience.id)))
+    now = utcnow()
+    owners = max(1, count // 50)
+    rows: dict[str, list[dict]] = defaultdict(list)
+    for number in range(1, owners + 1):
+        rows["users"].append({
+            "id": number, "email": f"owner{number}@bench.invalid", "password_hash": "!",
+            "display_name": "Owner", "role": "member", "confirmed_at": now, "session_version": 1,
+            "failed_logins": 0, "created_at": now, "is_demo": False,
+            # One owner in a hundred is suspended: their listings must drop out of the search.
+            "suspended_at": now if number % 100 == 0 else None,
+        })
+    meeting_id = 0
+    for number in range(1, count + 1):
+        latitude, longitude, city, region, country, postal_code, zone = rng.choice(places)
+        chosen = rng.sample(topics, rng.choice((1, 1, 2, 2, 3)))
+        kind = "group" if rng.random() < 0.7 else "mentor"
+        # The demo directory's proportions: about a third can be joined online.
+        listing_format = rng.choices(("in_person", "hybrid", "online"), weights=(63, 24, 13))[0]
+        words = [word for _, slug in chosen for word in WORDS.get(slug, [slug])]
+        has_point = listing_format != "online" or rng.random() < 0.5
+        rows["listings"].append({
+            "id": number,
+            "kind": kind,
+            "slug": f"bench-{number}",
+            "name": f"{rng.choice(PLACE_WORDS)} {rng.choice(words).title()} {rng.choice(NAME_WORDS)} "
+                    f"{number}",
+            "summary": f"A {kind} for men dealing with {', '.join(rng.sample(words, min(2, len(words))))}.",
+            "description": f"We talk about {' and '.join(words)}. Newcomers welcome; nobody has to speak.",
+            "status": "published",
+            "owner_id": rng.randint(1, owners),
+            "format": listing_format,
+            "cost": rng.choices(("free", "donation", "paid"), weights=(60, 30, 10))[0],
+            "cost_details": "",
+            "website": "", "phone": "", "phone_public": False,
+            "contact_email": f"listing{number}@bench.invalid", "contact_enabled": True,
+            "address_line": "", "city": city[:100], "region": (region or "")[:100],
+            "postal_code": postal_code or "",
+            "country": country,
+            # About a mile of jitter around the place's point.
+            "latitude": latitude + rng.uniform(-0.015, 0.015) if has_point else None,
+            "longitude": longitude + rng.uniform(-0.02, 0.02) if has_point else None,
+            "location_precision": "exact" if rng.random() < 0.3 else "approximate",
+            "time_zone": zone,
+            "online_url": "https://meet.bench.invalid/x" if listing_format != "in_person" else "",
+            "online_url_private": False,
+            "experience": "", "meets_in_person": kind == "mentor", "meets_phone": False, "meets_video": True,
+            "accepting_mentees": True, "availability": "",
+            "contact_count": 0, "moderation_note": "", "is_demo": False,
+            "created_at": now, "updated_at": now, "submitted_at": now, "published_at": now,
+            # Some were confirmed so long ago that the search leaves them out.
+            "last_confirmed_at": now - timedelta(seconds=rng.randint(0, 200 * 86400)),
+            "reminder_sent_at": None,
+        })
+        for topic_id, _ in chosen:
+            rows["listing_topics"].append({"listing_id": number, "topic_id": topic_id})
+        for audience_id in rng.sample(audiences, rng.choice((0, 1, 1, 2))):
+            rows["listing_audiences"].append({"listing_id": number, "audience_id": audience_id})
+        for code in {"en"} if rng.random() < 0.85 else {"en", rng.choice(("es", "fr", "pt", "pl"))}:
+            rows["listing_languages"].append({"listing_id": number, "code": code})
+        if kind == "group":
+            for _ in range(rng.choice((1, 1, 1, 2))):
+                meeting_id += 1
+                recurrence = rng.choices(("weekly", "biweekly", "monthly"), weights=(70, 15, 15))[0]
+                rows["meetings"].append({
+                    "id": meeting_id, "listing_id": number, "weekday": rng.randint(0, 6),
+                    "start_time": clock(rng.choice((7, 10, 12, 18, 19, 20)), rng.choice((0, 30))),
+                    "duration_minutes": rng.choice((60, 90, 120)), "recurrence": recurrence,
+                    "week_of_month": rng.choice((1, 2, 3, -1)) if recurrence == "monthly" else None,
+                    "anchor_date": date(2025, 1, 6) if recurrence == "biweekly" else None, "notes": "",
+                })
+    return rows
+
+
+def populate(count: int, seed: int, analyze: bool = True) -> float:
+    """Insert `count` listings with executemany, in batches; returns the seconds it took."""
+    started = time.perf_counter()
+    rows = synthetic_rows(count, random.Random(seed))
+    tables = [
+        (User.__table__, rows["users"]),
+        (Listing.__table__, rows["listings"]),
+        (listing_topics, rows["listing_topics"]),
+        (listing_audiences, rows["listing_audiences"]),
+        (ListingLanguage.__table__, rows["listing_languages"]),
+        (Meeting.__table__, rows["meetings"]),
+    ]
+    for table, values in tables:
+        for start in range(0, len(values), BATCH):
+            db.session.execute(insert(table), values[start:start + BATCH])
+        db.session.commit()
+    if db.engine.dialect.name == "postgresql":
+        for table in ("users", "listings", "meetings"):
+            db.session.execute(text(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "  # noqa: S608
+                                    f"(SELECT max(id) FROM {table}))"))
+        db.session.commit()
+    if analyze:
+        # A settled database, as autovacuum (PostgreSQL) or `PRAGMA optimize` (SQLite) would leave it:
+        # fresh planner statistics and, on PostgreSQL, a visibility map for index-only scans.
+        command = "VACUUM ANALYZE" if db.engine.dialect.name == "postgresql" else "ANALYZE"
+        with db.engine.connect() as connection:
+            connection.execution_options(isolation_level="AUTOCOMMIT").exec_driver_sql(command)
+    return time.perf_counter() - started
+
+
+# Measuring ----------------------------------------------------------------------------------------
+
+
+def query_mix(count: int, seed: int) -> list[tuple[str, dict]]:
+    """`count` searches, round-robin over the scenarios, each from a random ZIP code."""
+    rng = random.Random(seed)
+    zips = list(db.session.scalars(
+        select(Place.postal_code)
+        .where(Place.kind == "postal", Place.country == "US")
+        .order_by(Place.postal_code)
+    ))
+    topics = list(db.session.scalars(select(Topic.slug).order_by(Topic.slug)))
+    scenarios = [
+        ("zip 10 mi", lambda z: {"near": z, "radius": "10"}),
+        ("zip 25 mi", lambda z: {"near": z, "radius": "25"}),
+        ("zip 50 mi", lambda z: {"near": z, "radius": "50"}),
+        ("zip 25 mi + topic", lambda z: {"near": z, "radius": "25", "topic": rng.choice(topics)}),
+        ("zip 50 mi + 2 topics, groups", lambda z: {"near": z, "radius": "50", "topic": rng.sample(topics, 2),
+                                                    "kind": "group"}),
+        ("zip 25 mi + keywords", lambda z: {"near": z, "radius": "25", "q": rng.choice(KEYWORD_QUERIES)}),
+        ("zip 50 mi + keywords + topic", lambda z: {"near": z, "radius": "50",
+                                                    "q": rng.choice(KEYWORD_QUERIES),
+                                                    "topic": rng.choice(topics)}),
+        ("zip, online only", lambda z: {"near": z, "format": "online"}),
+        ("online only, no place", lambda z: {"format": "online"}),
+    ]
+    return [(scenarios[i % len(scenarios)][0], scenarios[i % len(scenarios)][1](rng.choice(zips)))
+            for i in range(count)]
+
+
+def percentile(values: list[float], fraction: float) -> float:
+    ordered = sorted(values)
+    if len(ordered) == 1:
+        return ordered[0]
+    return statistics.quantiles(ordered, n=100, method="inclusive")[round(fraction * 100) - 1]
+
+
+def time_searches(mix: list[tuple[str, dict]]) -> tuple[dict[str, list[float]], list[float]]:
+    """Milliseconds per search by scenario (wall clock), and the CPU time of each.
+
+    Each search starts with a fresh session, like a request. CPU time (this thread's; SQLite runs in
+    it) is printed too because a shared machine's load inflates wall-clock figures, not CPU time.
+    """
+    timings: dict[str, list[float]] = defaultdict(list)
+    cpu: list[float] = []
+    for _, args in mix[: min(len(mix), 20)]:  # warm caches and the connection pool
+        search(SearchParams.parse(MultiDict(args)))
+        db.session.remove()
+    for label, args in mix:
+        started, started_cpu = time.perf_counter(), time.thread_time()
+        search(SearchParams.parse(MultiDict(args)))
+        timings[label].append((time.perf_counter() - started) * 1000)
+        cpu.append((time.thread_time() - started_cpu) * 1000)
+        db.session.remove()
+    return timings, cpu
+
+
+def main_query_plan(origin_zip: str) -> tuple[list[str], bool]:
+    """The plan of the local query as the search really sends it (captured, then explained)."""
+    captured: list[tuple[str, object]] = []
+
+    def capture(_connection, _cursor, statement, parameters, _context, _many):
+        if "latitude BETWEEN" in statement and "FROM listings" in statement:
+            captured.append((statement, parameters))
+
+    event.listen(db.engine, "before_cursor_execute", capture)
+    try:
+        search(SearchParams.parse(MultiDict({"near": origin_zip, "radius": "25"})))
+    finally:
+        event.remove(db.engine, "before_cursor_execute", capture)
+    db.session.remove()
+    statement, parameters = captured[0]
+    with db.engine.connect() as connection:
+        if connection.dialect.name == "sqlite":
+            rows = connection.exec_driver_sql("EXPLAIN QUERY PLAN " + statement, parameters).all()
+            lines = [row[-1] for row in rows]
+            full_scan = any(line.startswith("SCAN listings") for line in lines)
+        else:
+            rows = connection.exec_driver_sql("EXPLAIN " + statement, parameters).all()
+            lines = [row[0] for row in rows]
+            full_scan = any("Seq Scan on listings" in line for line in lines)
+    uses_index = any(MAIN_INDEX in line for line in lines) and not full_scan
+    return lines, uses_index
+
+
+def requests_per_second(app, urls: list[str]) -> float:
+    """Full requests through the WSGI app (routing, search, template or JSON), one process."""
+    client = app.test_client()
+    for url in urls[:10]:
+        client.get(url)
+    started = time.perf_counter()
+    for url in urls:
+        response = client.get(url)
+        if response.status_code != 200:
+            raise RuntimeError(f"{url} answered {response.status_code}")
+    return len(urls) / (time.perf_counter() - started)
+
+
+def run(name: str, url: str, workdir: Path, options) -> dict:
+    log(f"[{name}] building {options.listings:,} listings ...")
+    app = make_app(url, workdir / f"instance-{name}")
+    with app.app_context():
+        started = time.perf_counter()
+        prepare_schema()
+        setup = time.perf_counter() - started
+        built = populate(options.listings, options.seed, analyze=not options.no_analyze)
+        published = db.session.scalar(select(func.count()).select_from(Listing))
+        log(f"[{name}] built {published:,} listings in {built:.1f} s (schema and gazetteer {setup:.1f} s)")
+
+        lines, uses_index = main_query_plan("10001")
+        log(f"[{name}] plan of the main local query (near 10001, 25 mi):")
+        for line in lines:
+            log(f"[{name}]   {line}")
+        log(f"[{name}] plan uses {MAIN_INDEX}: {'yes' if uses_index else 'NO (full scan)'}")
+
+        mix = query_mix(options.queries, options.seed)
+        timings, cpu = time_searches(mix)
+        everything = [value for values in timings.values() for value in values]
+        for label, values in timings.items():
+            log(f"[{name}] {label:<30} p50 {percentile(values, 0.5):7.1f} ms   "
+                f"p95 {percentile(values, 0.95):7.1f} ms   (n={len(values)})")
+        p50, p95 = percentile(everything, 0.5), percentile(everything, 0.95)
+        verdict = "met" if p95 <= TARGET_P95_MS else "MISSED"
+        log(f"[{name}] {'all searches':<30} p50 {p50:7.1f} ms   p95 {p95:7.1f} ms   (n={len(everything)})"
+            f"   target p95 <= {TARGET_P95_MS:.0f} ms: {verdict}")
+        log(f"[{name}] {'all searches, CPU time':<30} p50 {percentile(cpu, 0.5):7.1f} ms   "
+            f"p95 {percentile(cpu, 0.95):7.1f} ms   (load average {os.getloadavg()[0]:.1f})")
+
+        rng = random.Random(options.seed + 1)
+        zips = [args["near"] for _, args in mix if "near" in args]
+        pages = [f"/search?near={rng.choice(zips)}&radius={rng.choice((10, 25, 50))}"
+                 for _ in range(options.requests)]
+        page_rps = requests_per_second(app, pages)
+        log(f"[{name}] GET /search                     {page_rps:7.1f} requests/s   (one process, "
+            f"{len(pages)} requests)")
+        api_rps = requests_per_second(app, [page.replace("/search", "/api/v1/listings") for page in pages])
+        log(f"[{name}] GET /api/v1/listings            {api_rps:7.1f} requests/s   (one process, "
+            f"{len(pages)} requests)")
+        db.session.remove()
+        db.engine.dispose()
+    return {"p50": p50, "p95": p95, "uses_index": uses_index, "page_rps": page_rps, "api_rps": api_rps}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--listings", type=int, default=100_000, help="synthetic listings (default 100,000)")
+    parser.add_argument("--queries", type=int, default=450, help="timed searches per database (default 450)")
+    parser.add_argument("--requests", type=int, default=200,
+                        help="requests per WSGI measurement (default 200)")
+    parser.add_argument("--postgres", default=os.environ.get("DATABASE_URL"),
+                        help="a scratch PostgreSQL database to wipe and use (default: $DATABASE_URL)")
+    parser.add_argument("--no-sqlite", action="store_true", help="measure PostgreSQL only")
+    parser.add_argument("--no-analyze", action="store_true",
+                        help="leave the planner without statistics (as a database nobody analysed)")
+    parser.add_argument("--seed", type=int, default=20240601)
+    options = parser.parse_args(argv)
+    # Migrations configure logging themselves; only warnings belong among the figures.
+    logging.disable(logging.INFO)
+
+    log(f"Search benchmark: {options.listings:,} listings, {options.queries} searches and "
+        f"{options.requests} requests per database, Python {sys.version.split()[0]}, {os.cpu_count()} CPUs")
+    summary = {}
+    with tempfile.TemporaryDirectory(prefix="search-bench-") as folder:
+        workdir = Path(folder)
+        if not options.no_sqlite:
+            summary["sqlite"] = run("sqlite", f"sqlite:///{workdir / 'bench.sqlite3'}", workdir, options)
+        if options.postgres:
+            reset_postgres(options.postgres)
+            summary["postgresql"] = run("postgresql", options.postgres, workdir, options)
+        else:
+            log("[postgresql] skipped: set DATABASE_URL or pass --postgres URL (that database is wiped)")
+    missed = [name for name, figures in summary.items()
+              if figures["p95"] > TARGET_P95_MS or not figures["uses_index"]]
+    log("Result: " + ("every target met" if not missed else f"targets missed on {', '.join(missed)}"))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

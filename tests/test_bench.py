@@ -1,0 +1,29 @@
+"""The search benchmark still runs and prints its figures (a smoke test: nothing here is timed)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+from tests.support import PROJECT_ROOT
+
+
+def test_the_search_benchmark_runs_on_a_small_scratch_database():
+    # Never hand it a real database: with a PostgreSQL URL it would wipe that database.
+    environment = {key: value for key, value in os.environ.items() if key != "DATABASE_URL"}
+    finished = subprocess.run(  # noqa: S603 - our own script, fixed arguments
+        [sys.executable, "bench/search.py", "--listings", "500", "--queries", "5", "--requests", "5"],
+        cwd=PROJECT_ROOT, env=environment, capture_output=True, text=True, timeout=120, check=False,
+    )
+    output = finished.stdout
+    assert finished.returncode == 0, finished.stderr[-2000:]
+    assert "[sqlite] built 500 listings" in output
+    assert "[sqlite] plan uses ix_listings_status_lat_lon: yes" in output
+    assert "SCAN listings" not in output
+    for line in ("[sqlite] all searches ", "[sqlite] GET /search ", "[sqlite] GET /api/v1/listings "):
+        assert line in output, line
+    summary = next(line for line in output.splitlines() if line.startswith("[sqlite] all searches "))
+    assert " p50 " in summary and " p95 " in summary and "ms" in summary
+    assert "requests/s" in output
+    assert "[postgresql] skipped" in output
