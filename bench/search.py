@@ -15,6 +15,7 @@ instance database), then prints, per database:
 from __future__ import annotations
 
 import argparse
+import itertools
 import logging
 import os
 import random
@@ -108,102 +109,108 @@ def prepare_schema() -> None:
     seed_taxonomies()
 
 
-def synthetic_rows(count: int, rng: random.Random) -> dict[str, list[dict]]:
-    """Rows for every table, in bulk: listings at gazetteer points (plus jitter), varied in every way."""
-    places = db.session.execute(
-        select(Place.latitude, Place.longitude, Place.name, Place.region, Place.country, Place.postal_code,
-               Place.time_zone)
-    ).all()
-    topics = db.session.execute(select(Topic.id, Topic.slug)).all()
-    audiences = list(db.session.scalars(select(Audience.id)))
-    now = utcnow()
-    owners = max(1, count // 50)
-    rows: dict[str, list[dict]] = defaultdict(list)
-    for number in range(1, owners + 1):
-        rows["users"].append({
+class Synthetic:
+    """Rows for every table, made a batch at a time: listings at gazetteer points (plus jitter), varied."""
+
+    def __init__(self, count: int, rng: random.Random) -> None:
+        self.count, self.rng = count, rng
+        self.places = db.session.execute(
+            select(Place.latitude, Place.longitude, Place.name, Place.region, Place.country,
+                   Place.postal_code, Place.time_zone)
+        ).all()
+        self.topics = db.session.execute(select(Topic.id, Topic.slug)).all()
+        self.audiences = list(db.session.scalars(select(Audience.id)))
+        self.now = utcnow()
+        self.owners = max(1, count // 50)
+        self.meeting_ids = itertools.count(1)
+
+    def users(self) -> list[dict]:
+        now = self.now
+        return [{
             "id": number, "email": f"owner{number}@bench.invalid", "password_hash": "!",
             "display_name": "Owner", "role": "member", "confirmed_at": now, "session_version": 1,
             "failed_logins": 0, "created_at": now, "is_demo": False,
             # One owner in a hundred is suspended: their listings must drop out of the search.
             "suspended_at": now if number % 100 == 0 else None,
-        })
-    meeting_id = 0
-    for number in range(1, count + 1):
-        latitude, longitude, city, region, country, postal_code, zone = rng.choice(places)
-        chosen = rng.sample(topics, rng.choice((1, 1, 2, 2, 3)))
-        kind = "group" if rng.random() < 0.7 else "mentor"
-        # The demo directory's proportions: about a third can be joined online.
-        listing_format = rng.choices(("in_person", "hybrid", "online"), weights=(63, 24, 13))[0]
-        words = [word for _, slug in chosen for word in WORDS.get(slug, [slug])]
-        has_point = listing_format != "online" or rng.random() < 0.5
-        rows["listings"].append({
-            "id": number,
-            "kind": kind,
-            "slug": f"bench-{number}",
-            "name": f"{rng.choice(PLACE_WORDS)} {rng.choice(words).title()} {rng.choice(NAME_WORDS)} "
-                    f"{number}",
-            "summary": f"A {kind} for men dealing with {', '.join(rng.sample(words, min(2, len(words))))}.",
-            "description": f"We talk about {' and '.join(words)}. Newcomers welcome; nobody has to speak.",
-            "status": "published",
-            "owner_id": rng.randint(1, owners),
-            "format": listing_format,
-            "cost": rng.choices(("free", "donation", "paid"), weights=(60, 30, 10))[0],
-            "cost_details": "",
-            "website": "", "phone": "", "phone_public": False,
-            "contact_email": f"listing{number}@bench.invalid", "contact_enabled": True,
-            "address_line": "", "city": city[:100], "region": (region or "")[:100],
-            "postal_code": postal_code or "",
-            "country": country,
-            # About a mile of jitter around the place's point.
-            "latitude": latitude + rng.uniform(-0.015, 0.015) if has_point else None,
-            "longitude": longitude + rng.uniform(-0.02, 0.02) if has_point else None,
-            "location_precision": "exact" if rng.random() < 0.3 else "approximate",
-            "time_zone": zone,
-            "online_url": "https://meet.bench.invalid/x" if listing_format != "in_person" else "",
-            "online_url_private": False,
-            "experience": "", "meets_in_person": kind == "mentor", "meets_phone": False, "meets_video": True,
-            "accepting_mentees": True, "availability": "",
-            "contact_count": 0, "moderation_note": "", "is_demo": False,
-            "created_at": now, "updated_at": now, "submitted_at": now, "published_at": now,
-            # Some were confirmed so long ago that the search leaves them out.
-            "last_confirmed_at": now - timedelta(seconds=rng.randint(0, 200 * 86400)),
-            "reminder_sent_at": None,
-        })
-        for topic_id, _ in chosen:
-            rows["listing_topics"].append({"listing_id": number, "topic_id": topic_id})
-        for audience_id in rng.sample(audiences, rng.choice((0, 1, 1, 2))):
-            rows["listing_audiences"].append({"listing_id": number, "audience_id": audience_id})
-        for code in {"en"} if rng.random() < 0.85 else {"en", rng.choice(("es", "fr", "pt", "pl"))}:
-            rows["listing_languages"].append({"listing_id": number, "code": code})
-        if kind == "group":
-            for _ in range(rng.choice((1, 1, 1, 2))):
-                meeting_id += 1
-                recurrence = rng.choices(("weekly", "biweekly", "monthly"), weights=(70, 15, 15))[0]
-                rows["meetings"].append({
-                    "id": meeting_id, "listing_id": number, "weekday": rng.randint(0, 6),
-                    "start_time": clock(rng.choice((7, 10, 12, 18, 19, 20)), rng.choice((0, 30))),
-                    "duration_minutes": rng.choice((60, 90, 120)), "recurrence": recurrence,
-                    "week_of_month": rng.choice((1, 2, 3, -1)) if recurrence == "monthly" else None,
-                    "anchor_date": date(2025, 1, 6) if recurrence == "biweekly" else None, "notes": "",
-                })
-    return rows
+        } for number in range(1, self.owners + 1)]
+
+    def batch(self, numbers: range) -> dict[str, list[dict]]:
+        rng, now = self.rng, self.now
+        rows: dict[str, list[dict]] = defaultdict(list)
+        for number in numbers:
+            latitude, longitude, city, region, country, postal_code, zone = rng.choice(self.places)
+            chosen = rng.sample(self.topics, rng.choice((1, 1, 2, 2, 3)))
+            kind = "group" if rng.random() < 0.7 else "mentor"
+            # The demo directory's proportions: about a third can be joined online.
+            listing_format = rng.choices(("in_person", "hybrid", "online"), weights=(63, 24, 13))[0]
+            words = [word for _, slug in chosen for word in WORDS.get(slug, [slug])]
+            about = ", ".join(rng.sample(words, min(2, len(words))))
+            has_point = listing_format != "online" or rng.random() < 0.5
+            rows["listings"].append({
+                "id": number,
+                "kind": kind,
+                "slug": f"bench-{number}",
+                "name": f"{rng.choice(PLACE_WORDS)} {rng.choice(words).title()} {rng.choice(NAME_WORDS)} "
+                        f"{number}",
+                "summary": f"A {kind} for men dealing with {about}.",
+                "description": f"We talk about {' and '.join(words)}. Newcomers welcome.",
+                "status": "published",
+                "owner_id": rng.randint(1, self.owners),
+                "format": listing_format,
+                "cost": rng.choices(("free", "donation", "paid"), weights=(60, 30, 10))[0],
+                "cost_details": "",
+                "website": "", "phone": "", "phone_public": False,
+                "contact_email": f"listing{number}@bench.invalid", "contact_enabled": True,
+                "address_line": "", "city": city[:100], "region": (region or "")[:100],
+                "postal_code": postal_code or "",
+                "country": country,
+                # About a mile of jitter around the place's point.
+                "latitude": latitude + rng.uniform(-0.015, 0.015) if has_point else None,
+                "longitude": longitude + rng.uniform(-0.02, 0.02) if has_point else None,
+                "location_precision": "exact" if rng.random() < 0.3 else "approximate",
+                "time_zone": zone,
+                "online_url": "https://meet.bench.invalid/x" if listing_format != "in_person" else "",
+                "online_url_private": False,
+                "experience": "", "meets_in_person": kind == "mentor", "meets_phone": False,
+                "meets_video": True, "accepting_mentees": True, "availability": "",
+                "contact_count": 0, "moderation_note": "", "is_demo": False,
+                "created_at": now, "updated_at": now, "submitted_at": now, "published_at": now,
+                # Some were confirmed so long ago that the search leaves them out.
+                "last_confirmed_at": now - timedelta(seconds=rng.randint(0, 200 * 86400)),
+                "reminder_sent_at": None,
+            })
+            for topic_id, _ in chosen:
+                rows["listing_topics"].append({"listing_id": number, "topic_id": topic_id})
+            for audience_id in rng.sample(self.audiences, rng.choice((0, 1, 1, 2))):
+                rows["listing_audiences"].append({"listing_id": number, "audience_id": audience_id})
+            for code in {"en"} if rng.random() < 0.85 else {"en", rng.choice(("es", "fr", "pt", "pl"))}:
+                rows["listing_languages"].append({"listing_id": number, "code": code})
+            if kind == "group":
+                for _ in range(rng.choice((1, 1, 1, 2))):
+                    recurrence = rng.choices(("weekly", "biweekly", "monthly"), weights=(70, 15, 15))[0]
+                    rows["meetings"].append({
+                        "id": next(self.meeting_ids), "listing_id": number, "weekday": rng.randint(0, 6),
+                        "start_time": clock(rng.choice((7, 10, 12, 18, 19, 20)), rng.choice((0, 30))),
+                        "duration_minutes": rng.choice((60, 90, 120)), "recurrence": recurrence,
+                        "week_of_month": rng.choice((1, 2, 3, -1)) if recurrence == "monthly" else None,
+                        "anchor_date": date(2025, 1, 6) if recurrence == "biweekly" else None, "notes": "",
+                    })
+        return rows
 
 
 def populate(count: int, seed: int, analyze: bool = True) -> float:
-    """Insert `count` listings with executemany, in batches; returns the seconds it took."""
+    """Insert `count` listings with executemany, a batch at a time; returns the seconds it took."""
     started = time.perf_counter()
-    rows = synthetic_rows(count, random.Random(seed))
-    tables = [
-        (User.__table__, rows["users"]),
-        (Listing.__table__, rows["listings"]),
-        (listing_topics, rows["listing_topics"]),
-        (listing_audiences, rows["listing_audiences"]),
-        (ListingLanguage.__table__, rows["listing_languages"]),
-        (Meeting.__table__, rows["meetings"]),
-    ]
-    for table, values in tables:
-        for start in range(0, len(values), BATCH):
-            db.session.execute(insert(table), values[start:start + BATCH])
+    synthetic = Synthetic(count, random.Random(seed))
+    db.session.execute(insert(User.__table__), synthetic.users())
+    tables = [("listings", Listing.__table__), ("listing_topics", listing_topics),
+              ("listing_audiences", listing_audiences), ("listing_languages", ListingLanguage.__table__),
+              ("meetings", Meeting.__table__)]
+    for first in range(1, count + 1, BATCH):
+        rows = synthetic.batch(range(first, min(first + BATCH, count + 1)))
+        for name, table in tables:
+            if rows[name]:
+                db.session.execute(insert(table), rows[name])
         db.session.commit()
     if db.engine.dialect.name == "postgresql":
         for table in ("users", "listings", "meetings"):
