@@ -1,6 +1,8 @@
-"""Keyboard only: search, open a result, open "Get in touch" and send a message without touching a mouse.
+"""Keyboard only: search, open a result, open "Get in touch" and send a message without touching a mouse;
+then Tab through whole public, owner and admin pages.
 
-Every Tab stop on the way must show where focus is (a computed outline or box-shadow) and be on screen.
+Every Tab stop on the way must show where focus is (a computed outline or box-shadow that can be seen) and
+be on screen. Reduced motion is on, so focus rings appear at once instead of fading in.
 """
 
 from __future__ import annotations
@@ -11,25 +13,39 @@ from datetime import time
 import pytest
 
 from directory.extensions import db
-from tests.factories import make_listing, make_topic
+from directory.listings.services import snapshot
+from directory.moderation import services as moderation
+from tests.factories import make_listing, make_topic, make_user
 
-from .test_accessibility import FINISH_TRANSITIONS
+from .test_accessibility import FINISH_TRANSITIONS, sign_in_browser
 
 pytestmark = pytest.mark.e2e
 
-# What has focus, and how it is shown. An outline of width 0 or style none shows nothing.
+# What has focus, and how it is shown: an outline, or a box-shadow that can be seen (Pico gives unfocused
+# buttons a transparent zero-size shadow, which is "not none" but shows nothing).
 FOCUS = """() => {
     const el = document.activeElement;
+    if (!el || el === document.body || el === document.documentElement) {
+        return {element: 'body', outline: null, shadow: null, onScreen: false, body: true};
+    }
     const style = getComputedStyle(el);
     const box = el.getBoundingClientRect();
     const label = (el.getAttribute('aria-label') || el.innerText || el.value || el.name || '').trim();
+    const seen = colour => !/^rgba\\(.*,\\s*0\\)$/.test(colour) && colour !== 'transparent';
     const outline = style.outlineStyle !== 'none' && parseFloat(style.outlineWidth) > 0
-        && style.outlineColor !== 'rgba(0, 0, 0, 0)';
+        && seen(style.outlineColor);
+    const list = style.boxShadow === 'none' ? [] : style.boxShadow.split(/,(?![^(]*\\))/);
+    const shadows = list.filter(shadow => {
+        const colour = (shadow.match(/rgba?\\([^)]*\\)/) || ['rgb(0, 0, 0)'])[0];
+        const sizes = shadow.replace(colour, '').replace('inset', '').trim().split(/\\s+/).map(parseFloat);
+        return seen(colour) && sizes.some(size => size !== 0);
+    });
     return {
         element: el.tagName.toLowerCase() + (el.id ? '#' + el.id : '') + ' "' + label.slice(0, 40) + '"',
         outline: outline ? `${style.outlineStyle} ${style.outlineWidth} ${style.outlineColor}` : null,
-        shadow: style.boxShadow !== 'none' ? style.boxShadow : null,
+        shadow: shadows.length ? shadows.join(', ') : null,
         onScreen: box.width > 1 && box.height > 1 && box.bottom > 0 && box.right > 0,
+        body: false,
     };
 }"""
 
@@ -40,11 +56,18 @@ class Keyboard:
     def __init__(self, page) -> None:
         self.page = page
         self.stops: list[str] = []
+        # Pico and the site turn transitions off for reduced motion: focus rings appear at once.
+        page.emulate_media(reduced_motion="reduce")
 
     def tab(self) -> dict:
         self.page.keyboard.press("Tab")
-        self.page.evaluate(FINISH_TRANSITIONS)  # a focus ring that fades in is checked once it is there
-        state = self.page.evaluate(FOCUS)
+        return self.check(self.focus())
+
+    def focus(self) -> dict:
+        self.page.evaluate(FINISH_TRANSITIONS)  # a focus ring that still fades in is checked once it is there
+        return self.page.evaluate(FOCUS)
+
+    def check(self, state: dict) -> dict:
         self.stops.append(state["element"])
         assert state["outline"] or state["shadow"], f"focus is not visible on {state['element']}: {state}"
         assert state["onScreen"], f"focus went to something not on screen: {state['element']}"
@@ -58,6 +81,18 @@ class Keyboard:
             if self.has_focus(target):
                 return
         raise AssertionError(f"{target} never got focus; Tab stops: {self.stops[start:]}")
+
+    def tab_through(self, limit: int = 250) -> list[str]:
+        """From a fresh page, Tab past every stop until focus leaves the page or comes round again."""
+        self.starts_at_the_skip_link()
+        start = len(self.stops) - 1
+        for _ in range(limit):
+            self.page.keyboard.press("Tab")
+            state = self.focus()
+            if state["body"] or state["element"].startswith('a "Skip to main content"'):
+                return self.stops[start:]
+            self.check(state)
+        raise AssertionError(f"more than {limit} Tab stops on {self.page.url}")
 
     def starts_at_the_skip_link(self) -> None:
         """On a newly opened page, the first Tab stop is "Skip to main content"."""
@@ -150,3 +185,33 @@ def test_focus_check_fails_when_the_ring_is_gone(live_server, page):
     }""")
     with pytest.raises(AssertionError, match="focus is not visible on a "):
         Keyboard(page).tab()
+
+
+def test_every_tab_stop_shows_focus(app, live_server, page, gazetteer):
+    """Tab through whole pages, public, owner and admin: every stop is on screen and shows a focus ring."""
+    make_topic("fatherhood", "Fatherhood")
+    admin = make_user("admin@example.org", admin=True, display_name="Alex")
+    owner = make_user("organiser@example.org", display_name="Dan")
+    live = make_listing(owner, name="Riverside Dads", slug="riverside-dads", topics=("fatherhood",),
+                        website="https://dads.example.org/", phone="+1 212 555 0100", phone_public=True)
+    data = snapshot(live)
+    revision = moderation.propose_revision(live, owner, {"summary": data["summary"] + " Now with coffee."})
+    moderation.create_report(live, "wrong_details", "They moved to the library.")
+    waiting = make_listing(owner, status="draft", name="Waiting circle")
+    moderation.submit(waiting, owner)
+    make_listing(admin, status="draft", name="Alex's own draft")
+    # Path -> fewest Tab stops it has (header and footer alone are a dozen): a walk cut short fails.
+    paths = {
+        "/": 20, "/search?near=10001": 30, "/listings/riverside-dads": 20,
+        "/listings/riverside-dads/contact": 20, "/my/listings": 18, "/my/listings/new?kind=group": 70,
+        "/account": 18, "/admin/": 18,
+        f"/admin/listings/{waiting.id}": 20, f"/admin/revisions/{revision.id}": 20, "/admin/reports": 18,
+        "/admin/audit": 20,
+    }
+    db.session.commit()
+    sign_in_browser(app, page, live_server, admin)
+    keys = Keyboard(page)
+    for path, at_least in paths.items():
+        page.goto(live_server + path)
+        stops = keys.tab_through()
+        assert len(stops) >= at_least, (path, stops)
