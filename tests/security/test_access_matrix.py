@@ -31,8 +31,9 @@ from directory.moderation.models import ModerationEvent, Report, Revision
 from directory.timeutil import utcnow
 from tests.factories import make_listing, make_user
 
+# member: signed in, e-mail not confirmed yet, owns nothing. owner: owns the listings the URLs point at.
+# other: a confirmed member with a listing of their own. suspended: signed in, then suspended.
 ROLES = ("anonymous", "member", "owner", "other", "suspended", "admin")
-SIGNED_IN_ROLES = ("member", "owner", "other", "admin")  # the suspended one signs in too, and is refused
 IGNORED_METHODS = {"HEAD", "OPTIONS"}  # answered by Flask from GET / the rule itself
 
 # What kind of route an endpoint is (for one listing).
