@@ -191,10 +191,17 @@ def axe():
     except ImportError:
         missing("axe-playwright-python is not installed (pip install -e '.[test]')")
     checker = Axe()
+    # JavaScript on or off, per browser context (kept referenced, so no later context reuses its id).
+    scripts_on: dict[int, tuple[object, bool]] = {}
 
     def run(page, options) -> dict:
-        if _timers_run(page):
-            return checker.run(page, options=options).response
+        if id(page.context) not in scripts_on:
+            scripts_on[id(page.context)] = (page.context, _timers_run(page))
+        if scripts_on[id(page.context)][1]:
+            # Inject axe-core once per document, not before every scan of it (it is half a megabyte).
+            if not page.evaluate("() => typeof window.axe === 'object' && typeof axe.run === 'function'"):
+                page.evaluate(checker.axe_script)
+            return page.evaluate("options => window.axe.run(document, options)", options)
         context = page.context.browser.new_context(viewport=page.viewport_size)
         try:
             copy = context.new_page()

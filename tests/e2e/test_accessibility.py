@@ -23,6 +23,7 @@ from .conftest import COLOUR_RULES, DESKTOP, PHONE, WCAG_22_AA
 pytestmark = pytest.mark.e2e
 
 WIDTHS = (("desktop", DESKTOP), ("phone", PHONE))
+TILE_HOST = "tile.openstreetmap.org"  # map tiles: refused here, so nothing leaves the machine
 REFUSED = (200, 400, 422)  # a form sent back with its errors shown (the status depends on the form)
 # Resolves when every running CSS transition or animation that has an end has reached it.
 FINISH_TRANSITIONS = """() => Promise.all(document.getAnimations()
@@ -124,13 +125,25 @@ def public_directory(app, gazetteer):
     return {"group": group.slug, "mentor": mentor.slug}
 
 
+def show_map(page, url: str):
+    """Open `url` and press "Show map" (Leaflet, with its controls and markers; tiles are not fetched)."""
+    response = page.goto(url)
+    page.get_by_role("button", name="Show map").click()
+    page.wait_for_selector("[data-map-ready]")
+    return response
+
+
+@pytest.mark.config(CONTACT_MIN_SECONDS=0)
 def test_public_pages(app, live_server, page, sweep, public_directory):
     base = live_server
     group, mentor = public_directory["group"], public_directory["mentor"]
+    page.route(f"https://{TILE_HOST}/**", lambda route: route.abort())
 
     sweep.goto("home", f"{base}/")
     sweep.goto("search with results", f"{base}/search?near=10001&radius=25")
     assert page.locator("#local-results .result").count() >= 2
+    sweep.check("search with the map shown", lambda: show_map(page, f"{base}/search?near=10001&radius=25"))
+    assert page.locator(".leaflet-marker-icon").count() >= 2
     sweep.goto("search without a place", f"{base}/search")
     sweep.goto("empty search", f"{base}/search?near=10001&q=zebracrossing")
     assert page.locator(".empty-crisis").is_visible()
@@ -141,6 +154,7 @@ def test_public_pages(app, live_server, page, sweep, public_directory):
     sweep.goto("search with a refused choice", f"{base}/search?near=10001&radius=7&day=funday", status=400)
     sweep.goto("group listing", f"{base}/listings/{group}")
     assert page.locator(".next-meetings li").count() >= 1
+    sweep.check("group listing with the map shown", lambda: show_map(page, f"{base}/listings/{group}"))
     sweep.goto("mentor listing", f"{base}/listings/{mentor}")
     sweep.goto("areas", f"{base}/areas/")
 
@@ -154,6 +168,16 @@ def test_public_pages(app, live_server, page, sweep, public_directory):
     sweep.check("contact form with errors", contact_with_errors, status=REFUSED)
     assert page.locator(".field-error, .error-summary").count() >= 1
 
+    def contact_sent():
+        page.goto(f"{base}/listings/{group}/contact")
+        page.get_by_label("Your first name").fill("Sam")
+        page.get_by_label("Your e-mail address").fill("sam@example.com")
+        page.get_by_label("Your message").fill("Can I come along on Tuesday?")
+        submit(page, "Send message")
+        assert page.url.endswith("/contact/sent")
+
+    sweep.check("contact: message sent", contact_sent)
+
     sweep.goto("report form", f"{base}/listings/{group}/report")
 
     def report_with_errors():
@@ -162,6 +186,14 @@ def test_public_pages(app, live_server, page, sweep, public_directory):
 
     sweep.check("report form with errors", report_with_errors, status=REFUSED)
     assert page.get_by_text("Please choose what is wrong.").first.is_visible()
+
+    def report_sent():
+        page.goto(f"{base}/listings/{group}/report")
+        page.get_by_label("Wrong time or place").check()
+        submit(page, "Send report")
+        assert page.url.endswith("/report/thanks")
+
+    sweep.check("report: thank you", report_sent)
 
     sweep.goto("sign-in", f"{base}/account/sign-in")
 
@@ -217,16 +249,19 @@ def test_the_429_page(app, live_server, page, sweep):
 def test_member_pages(app, live_server, page, sweep, gazetteer):
     make_topic("grief", "Grief and loss")
     owner = make_user("organiser@example.org", display_name="Dan")
-    make_listing(owner, name="Published circle")
+    published = make_listing(owner, name="Published circle")
     make_listing(owner, status="draft", name="Draft circle")
     make_listing(owner, status="pending", name="Waiting circle")
     make_listing(owner, kind="mentor", status="changes_requested", name="Dan as a mentor",
                  moderation_note="Please say which evenings you are free.")
+    listing_id = published.id
     settle()
     sign_in_browser(app, page, live_server, owner)
     base = live_server
 
     sweep.goto("account", f"{base}/account")
+    sweep.goto("account: change password", f"{base}/account/password")
+    sweep.goto("account: delete", f"{base}/account/delete")
     sweep.goto("owner dashboard", f"{base}/my/listings")
     assert page.get_by_role("heading", name="My listings").is_visible()
     sweep.goto("owner: choose a kind", f"{base}/my/listings/new")
@@ -245,6 +280,8 @@ def test_member_pages(app, live_server, page, sweep, gazetteer):
         return submit(page, "Submit for review")
 
     sweep.check("owner: mentor form with errors", mentor_form_with_errors, status=REFUSED)
+    sweep.goto("owner: edit a published listing", f"{base}/my/listings/{listing_id}/edit")
+    sweep.goto("owner: withdraw", f"{base}/my/listings/{listing_id}/withdraw")
     sweep.goto("403 (admin page, not an admin)", f"{base}/admin/", status=403)
     sweep.assert_clean()
 
