@@ -37,7 +37,9 @@ def register_security_headers(app: Flask) -> None:
         headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
         if app.config.get("PRODUCTION"):
             headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
-        if _is_signed_in() or request.path.startswith(("/account", "/admin", "/my")):
+        # Static files are the same for everyone: no user lookup, and the browser may cache them.
+        is_static = request.endpoint == "static"
+        if not is_static and (_is_signed_in() or request.path.startswith(("/account", "/admin", "/my"))):
             headers["Cache-Control"] = "no-store"
         return response
 
