@@ -1,9 +1,10 @@
 """Every kind of page, scanned with axe-core for WCAG 2.2 A and AA (plus axe's best practices).
 
-Each page is loaded at desktop (1280) and phone (375) width, and scanned in light and dark mode at both.
-Pages are grouped by the data and sign-in they need, so one test sets data up once and scans many pages
-with one browser context. All violations of a test are collected first and reported together: rule,
-impact, the elements it found and axe's help text.
+Each page is loaded at desktop (1280) and phone (375) width and scanned with every WCAG A/AA rule in light
+mode, then with the colour rules in dark mode (nothing else differs). Pages are grouped by the data and
+sign-in they need, so one test sets data up once and scans many pages with one browser context. All
+violations of a test are collected first and reported together: rule, impact, the elements it found and
+axe's help text.
 """
 
 from __future__ import annotations
@@ -50,7 +51,7 @@ class Sweep:
                 expected = (status,) if isinstance(status, int) else status
                 assert response.status in expected, (name, response.status, self.page.url)
             self._scan(f"{name} [{width_name} light]", tags=WCAG_22_AA)
-            # Only colours differ in dark mode. They change through CSS transitions: wait for the end state.
+            # Only colours differ in dark mode. Should any still change through a transition, wait for it.
             self.page.emulate_media(color_scheme="dark")
             self.page.evaluate(FINISH_TRANSITIONS)
             self._scan(f"{name} [{width_name} dark]", rules=COLOUR_RULES)
@@ -61,7 +62,7 @@ class Sweep:
         if violations:
             self.found[where] = violations
 
-    def goto(self, name: str, url: str, status: int = 200) -> None:
+    def goto(self, name: str, url: str, status: int | tuple[int, ...] = 200) -> None:
         self.check(name, lambda: self.page.goto(url), status)
 
     def assert_clean(self) -> None:
