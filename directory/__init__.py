@@ -77,7 +77,10 @@ def register_blueprints(app: Flask) -> None:
     from .listings.owner_views import blueprint as owner
     from .listings.views import blueprint as listings
     from .moderation.views import blueprint as moderation
+    from .urls import RowIdConverter, refuse_nul_in_path
 
+    app.url_map.converters["int"] = RowIdConverter  # before any route is added: ids beyond a row's are 404
+    app.url_value_preprocessor(refuse_nul_in_path)
     app.register_blueprint(core)
     app.register_blueprint(accounts)
     app.register_blueprint(contact)

@@ -4,7 +4,12 @@ from __future__ import annotations
 
 from urllib.parse import unquote, urlsplit
 
+from flask import abort
+from werkzeug.routing import IntegerConverter
+
 MAX_NEXT_LENGTH = 2000
+# The largest id a row can have: INTEGER columns are 32 bits in PostgreSQL (SQLite's take 64).
+MAX_ROW_ID = 2**31 - 1
 # Decoding more layers than this is an attack, not a link the site made.
 MAX_UNQUOTE_ROUNDS = 4
 
@@ -47,3 +52,30 @@ def safe_next(target: str | None) -> str | None:
     if not forms or not all(_is_local_path(form, raw=index == 0) for index, form in enumerate(forms)):
         return None
     return target
+
+
+def row_id(text: str | None) -> int | None:
+    """`text` as a row id (ASCII digits, 1 to MAX_ROW_ID), else None.
+
+    `str.isdigit()` alone is not enough: "²" passes it and `int()` then raises, and a 30-digit number
+    overflows the database's integer (SQLite raises OverflowError before it even sends the query).
+    """
+    if not text or not text.isascii() or not text.isdigit() or len(text) > len(str(MAX_ROW_ID)):
+        return None
+    number = int(text)
+    return number if 1 <= number <= MAX_ROW_ID else None
+
+
+class RowIdConverter(IntegerConverter):
+    """`<int:...>` in every route: an id no row can have is a 404, never a database overflow (a 500)."""
+
+    def __init__(self, map, fixed_digits: int = 0, min: int | None = None, max: int | None = None,
+                 signed: bool = False) -> None:
+        super().__init__(map, fixed_digits=fixed_digits, min=min, max=MAX_ROW_ID if max is None else max,
+                         signed=signed)
+
+
+def refuse_nul_in_path(endpoint: str | None, values: dict | None) -> None:
+    """No page of the site has a NUL in its address, and PostgreSQL refuses one in a lookup: 404."""
+    if values and any(isinstance(value, str) and "\x00" in value for value in values.values()):
+        abort(404)

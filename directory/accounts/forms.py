@@ -5,7 +5,9 @@ from __future__ import annotations
 
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, PasswordField, StringField
-from wtforms.validators import DataRequired, Email, EqualTo, InputRequired, Length
+from wtforms.validators import DataRequired, Email, EqualTo, InputRequired
+
+from ..validators import MaxLength, PlainText
 
 EMAIL_HELP = "We send a link to this address to confirm it. It is never shown on the site."
 CHOOSING_HELP = (
@@ -25,7 +27,7 @@ def _email_field(label: str = "E-mail address", description: str = "") -> EmailF
         description=description,
         validators=[
             DataRequired("Enter your e-mail address."),
-            Length(max=254, message="An e-mail address is at most 254 characters."),
+            MaxLength(254, message="An e-mail address is at most 254 characters."),
             Email("Enter an e-mail address like name@example.org.", check_deliverability=False),
         ],
     )
@@ -49,7 +51,8 @@ class RegisterForm(FlaskForm):
         "Your name",
         filters=[_strip],
         description="Shown to admins and in our e-mails to you, never in the search. A first name is fine.",
-        validators=[DataRequired("Enter a name."), Length(max=80, message="Use at most 80 characters.")],
+        validators=[DataRequired("Enter a name."), MaxLength(80, message="Use at most 80 characters."),
+                    PlainText()],
     )
     email = _email_field(description=EMAIL_HELP)
     password, confirm = _new_password_fields("Password")
@@ -58,7 +61,8 @@ class RegisterForm(FlaskForm):
 class SignInForm(FlaskForm):
     # No format check: whatever is typed, a failure reads the same.
     email = EmailField("E-mail address", filters=[_strip],
-                       validators=[DataRequired("Enter your e-mail address."), Length(max=254)])
+                       validators=[DataRequired("Enter your e-mail address."),
+                                   MaxLength(254, message="An e-mail address is at most 254 characters.")])
     password = PasswordField("Password", validators=[InputRequired("Enter your password.")])
     remember = BooleanField("Keep me signed in on this device for 14 days")
 

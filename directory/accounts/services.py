@@ -143,7 +143,7 @@ def normalise_email(email: str | None) -> str:
 
 def find_user(email: str | None) -> User | None:
     address = normalise_email(email)
-    if not address:
+    if not address or "\x00" in address:  # no address holds a NUL, and PostgreSQL refuses one in a query
         return None
     return db.session.scalar(select(User).where(User.email == address))
 

@@ -7,7 +7,9 @@ import unicodedata
 
 from flask_wtf import FlaskForm
 from wtforms import EmailField, HiddenField, StringField, TextAreaField
-from wtforms.validators import DataRequired, Email, Length, Optional, ValidationError
+from wtforms.validators import DataRequired, Email, Optional, ValidationError
+
+from ..validators import MaxLength
 
 NAME_MAX = 80
 EMAIL_MAX = 254
@@ -63,7 +65,7 @@ class ContactForm(FlaskForm):
         filters=[strip_value],
         validators=[
             DataRequired("Please tell them what to call you. A first name is enough."),
-            Length(max=NAME_MAX, message=f"Please keep your name under {NAME_MAX} characters."),
+            MaxLength(NAME_MAX, message=f"Please keep your name under {NAME_MAX} characters."),
             SingleLine(),
         ],
     )
@@ -73,7 +75,7 @@ class ContactForm(FlaskForm):
         filters=[strip_value],
         validators=[
             DataRequired("Please give an e-mail address, so they can answer you."),
-            Length(max=EMAIL_MAX, message="That e-mail address is too long."),
+            MaxLength(EMAIL_MAX, message="That e-mail address is too long."),
             SingleLine("Please enter an e-mail address like name@example.com."),
             Email("Please enter an e-mail address like name@example.com."),
         ],
@@ -92,7 +94,7 @@ class ContactForm(FlaskForm):
         filters=[strip_value],
         validators=[
             Optional(),
-            Length(max=HOW_TO_REACH_MAX, message=f"Please keep this under {HOW_TO_REACH_MAX} characters."),
+            MaxLength(HOW_TO_REACH_MAX, message=f"Please keep this under {HOW_TO_REACH_MAX} characters."),
             SingleLine(),
         ],
     )

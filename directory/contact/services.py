@@ -17,6 +17,7 @@ from ..accounts.models import User
 from ..extensions import db
 from ..listings.models import FORMAT_IN_PERSON, Listing
 from ..listings.search import is_public, public_listing_clause
+from ..listings.views import safe_url
 from ..mail import MailError, send_mail
 from ..moderation.models import Report
 from ..moderation.services import record as record_event
@@ -198,7 +199,8 @@ def send_contact_message(
             email,
             f"Your message to {listing.name}",
             "contact_copy",
-            join_url=listing.online_url if shows_join_link_on_request(listing) else "",
+            # Checked again here: a link stored some other way than the form must never be a script link.
+            join_url=(safe_url(listing.online_url) or "") if shows_join_link_on_request(listing) else "",
             **context,
         )
     except MailError:

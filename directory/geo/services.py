@@ -20,6 +20,7 @@ import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import delete, func, insert, select
 from sqlalchemy import text as sql_text
@@ -192,7 +193,8 @@ def _variants(key: str, limit: int = 8) -> list[str]:
     return keys[:limit]
 
 
-def _allowed(place: Place, allowed: Filter | None) -> bool:
+def _allowed(place: Any, allowed: Filter | None) -> bool:
+    """Whether a place (or a row with its country and region) is in one of the allowed areas."""
     if allowed is None:
         return True
     return any(place.country == country and (region is None or place.region == region)
@@ -445,18 +447,19 @@ def _name_suggestions(key: str, allowed: Filter | None) -> list[Location]:
     ).all()
     found = _ranked(p for p in prefixed if _allowed(p, allowed))
     if not found:
-        nearby = db.session.scalars(
-            select(Place).where(
-                Place.search_key >= key[0], Place.search_key < key[0] + "~", Place.kind == "city",
-                Place.population >= 1000,
-            )
-        ).all()
+        towns = (Place.search_key >= key[0], Place.search_key < key[0] + "~", Place.kind == "city",
+                 Place.population >= 1000)
+        # Only the keys are compared: thousands of towns share a first letter, and loading each as an
+        # object made every misspelt (or hostile) place name cost a tenth of a second.
+        keys = {row.search_key for row in db.session.execute(
+            select(Place.search_key, Place.country, Place.region).where(*towns)) if _allowed(row, allowed)}
+        close = difflib.get_close_matches(key, sorted(keys), n=MAX_SUGGESTIONS, cutoff=0.75)
         by_key: dict[str, list[Place]] = {}
-        for place in nearby:
-            if _allowed(place, allowed):
-                by_key.setdefault(place.search_key, []).append(place)
-        close = difflib.get_close_matches(key, sorted(by_key), n=MAX_SUGGESTIONS, cutoff=0.75)
-        found = _ranked(place for close_key in close for place in by_key[close_key])
+        if close:
+            for place in db.session.scalars(select(Place).where(*towns, Place.search_key.in_(close))):
+                if _allowed(place, allowed):
+                    by_key.setdefault(place.search_key, []).append(place)
+        found = _ranked(place for close_key in close for place in by_key.get(close_key, []))
         # Closest spelling first, then population.
         order = {close_key: rank for rank, close_key in enumerate(close)}
         found.sort(key=lambda p: order[p.search_key])

@@ -123,6 +123,8 @@ RECURRENCE_CHOICES = [
 ]
 WEEK_OF_MONTH_CHOICES = [("", "Choose (monthly only)"), ("1", "First"), ("2", "Second"), ("3", "Third"),
                          ("4", "Fourth"), ("-1", "Last")]
+WEEKDAY_VALUES = frozenset(value for value, _ in WEEKDAY_CHOICES if value)
+WEEK_OF_MONTH_VALUES = frozenset(value for value, _ in WEEK_OF_MONTH_CHOICES if value)
 FORMAT_CHOICES = [
     (FORMAT_IN_PERSON, "In person"),
     (FORMAT_ONLINE, "Online"),
@@ -154,8 +156,14 @@ def time_zone_pairs() -> tuple[tuple[str, str], ...]:
     )
 
 
+@cache
+def _zone_names() -> frozenset[str]:
+    """Every IANA zone name, read once: available_timezones() walks the tz database on each call."""
+    return frozenset(available_timezones())
+
+
 def is_time_zone(name: str) -> bool:
-    if not name or len(name) > 64 or name not in available_timezones():
+    if not name or len(name) > 64 or name not in _zone_names():
         return False
     try:
         ZoneInfo(name)
@@ -415,11 +423,12 @@ class MeetingForm(Form):
         weekday, week = self.weekday.data or "", self.week_of_month.data or ""
         start, anchor = self.start_time.data, self.anchor_date.data
         return {
-            "weekday": int(weekday) if weekday.isdigit() else None,
+            # Only values from the lists: "²".isdigit() is True, yet int("²") raises.
+            "weekday": int(weekday) if weekday in WEEKDAY_VALUES else None,
             "start_time": start.strftime("%H:%M") if isinstance(start, time) else None,
             "duration_minutes": self.duration_minutes.data,
             "recurrence": recurrence,
-            "week_of_month": (int(week) if recurrence == RECURRENCE_MONTHLY and week.lstrip("-").isdigit()
+            "week_of_month": (int(week) if recurrence == RECURRENCE_MONTHLY and week in WEEK_OF_MONTH_VALUES
                               else None),
             "anchor_date": anchor.isoformat() if recurrence == RECURRENCE_BIWEEKLY and anchor else None,
             "notes": (self.notes.data or "").strip(),
@@ -435,11 +444,11 @@ class ListingForm(FlaskForm):
     summary = TextAreaField("Short summary", validators=[MaxLength(300), plain_text],
                             description="One or two sentences, shown in search results "
                                         "(up to 300 characters).")
-    description = TextAreaField("Description", validators=[MaxLength(DESCRIPTION_MAX)],
+    description = TextAreaField("Description", validators=[MaxLength(DESCRIPTION_MAX), plain_text],
                                 description="What happens, what to expect the first time, anything people "
                                             "should know before they come.")
     # Mentors
-    experience = TextAreaField("Your experience", validators=[MaxLength(EXPERIENCE_MAX)],
+    experience = TextAreaField("Your experience", validators=[MaxLength(EXPERIENCE_MAX), plain_text],
                                description="What you have been through or trained in that helps you "
                                            "help others.")
     meets_in_person = BooleanField("In person")

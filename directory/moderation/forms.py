@@ -5,19 +5,22 @@ from __future__ import annotations
 from flask_wtf import FlaskForm
 from wtforms import EmailField, RadioField, SelectField, StringField, SubmitField, TextAreaField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, Email, InputRequired, Length, Optional, Regexp
+from wtforms.validators import DataRequired, Email, InputRequired, Optional, Regexp
 
+from ..validators import MaxLength, PlainText
 from .models import REPORT_REASONS
 from .services import MAX_REASON_LENGTH
 
 NOTE_HELP = "The owner sees this in an e-mail. Required to reject, request changes or unpublish."
+# What every admin note is checked for: its length, and no control characters (the database, the owner's
+# mail and the audit log all keep it).
+REASON_CHECKS = (MaxLength(MAX_REASON_LENGTH), PlainText())
 
 
 class _NoteForm(FlaskForm):
     """A note to the owner plus one submit button per decision; some decisions need the note."""
 
-    note = TextAreaField("Note to the owner", validators=[Optional(), Length(max=MAX_REASON_LENGTH)],
-                         description=NOTE_HELP)
+    note = TextAreaField("Note to the owner", validators=[Optional(), *REASON_CHECKS], description=NOTE_HELP)
     NEEDS_NOTE: tuple[str, ...] = ()
 
     def decision(self) -> str | None:
@@ -53,7 +56,7 @@ class ReviewForm(_NoteForm):
 class UnpublishForm(_NoteForm):
     """Take a published listing down."""
 
-    note = TextAreaField("Reason for unpublishing", validators=[Optional(), Length(max=MAX_REASON_LENGTH)],
+    note = TextAreaField("Reason for unpublishing", validators=[Optional(), *REASON_CHECKS],
                          description="The owner sees this in an e-mail.")
     unpublish = SubmitField("Unpublish")
     DECISIONS = ("unpublish",)
@@ -63,7 +66,7 @@ class UnpublishForm(_NoteForm):
 class ReportResolveForm(_NoteForm):
     """Close a report: dismiss it, ask the owner for an edit, or unpublish the listing."""
 
-    note = TextAreaField("Note", validators=[Optional(), Length(max=MAX_REASON_LENGTH)],
+    note = TextAreaField("Note", validators=[Optional(), *REASON_CHECKS],
                          description="Sent to the owner when you ask for an edit or unpublish.")
     dismiss = SubmitField("Dismiss")
     request_edit = SubmitField("Ask the owner to edit")
@@ -77,16 +80,17 @@ class ReportForm(FlaskForm):
 
     reason = RadioField("What is wrong?", choices=[SelectChoice(*item) for item in REPORT_REASONS.items()],
                         validators=[InputRequired(message="Please choose what is wrong.")])
-    message = TextAreaField("Anything else we should know?", validators=[Optional(), Length(max=2000)],
+    message = TextAreaField("Anything else we should know?",
+                            validators=[Optional(), MaxLength(2000), PlainText()],
                             description="Optional. Please don't include anyone's private details.")
-    email = EmailField("Your e-mail address", validators=[Optional(), Email(), Length(max=254)],
+    email = EmailField("Your e-mail address", validators=[Optional(), Email(), MaxLength(254)],
                        description="Optional, only if you would like us to follow up. Never shown or shared.")
     submit = SubmitField("Send report")
 
 
 class SuspendForm(FlaskForm):
     reason = TextAreaField("Reason", validators=[DataRequired(message="Please give a reason."),
-                                                 Length(max=500)],
+                                                 MaxLength(500), PlainText()],
                            description="Sent to the user and kept in the audit log.")
     submit = SubmitField("Suspend account")
 
@@ -103,7 +107,7 @@ class AuditFilterForm(FlaskForm):
 
     actor = SelectField("Admin", choices=[], validators=[Optional()])
     action = SelectField("Action", choices=[], validators=[Optional()])
-    listing = StringField("Listing (id or slug)", validators=[Optional(), Length(max=120)])
+    listing = StringField("Listing (id or slug)", validators=[Optional(), MaxLength(120), PlainText()])
 
 
 class StillMeetingForm(FlaskForm):

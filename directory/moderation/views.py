@@ -30,8 +30,9 @@ from ..accounts.models import ROLE_ADMIN, User
 from ..extensions import db, limiter
 from ..listings.freshness import freshness
 from ..listings.models import STATUS_EXPIRED, STATUS_PUBLISHED, Listing
+from ..listings.search import CONTROL_CHARACTERS
 from ..listings.services import SENSITIVE_FIELDS
-from ..urls import safe_next
+from ..urls import row_id, safe_next
 from . import reminders, services
 from .access import admin_required, mark_two_factor_passed, provisioning_uri, verify_code
 from .forms import (
@@ -365,7 +366,8 @@ def resolve_report(report_id: int):
 @blueprint.get("/admin/users")
 @admin_required
 def users():
-    query = (request.args.get("q") or "").strip()[:120]
+    # Control characters as spaces, as in the public search: PostgreSQL refuses a NUL in a query.
+    query = CONTROL_CHARACTERS.sub(" ", request.args.get("q") or "").strip()[:120]
     statement = select(User).order_by(User.created_at.desc(), User.id.desc())
     if query:
         statement = statement.where(services.search_user_filter(query))
@@ -453,14 +455,15 @@ def audit():
     form.action.choices = [SelectChoice("", "Any action"), *(SelectChoice(*item) for item in actions)]
     statement = select(ModerationEvent).order_by(ModerationEvent.created_at.desc(), ModerationEvent.id.desc())
     form.validate()
-    if form.actor.data and form.actor.data.isdigit():
-        statement = statement.where(ModerationEvent.actor_id == int(form.actor.data))
+    actor_id = row_id(form.actor.data)
+    if actor_id is not None:
+        statement = statement.where(ModerationEvent.actor_id == actor_id)
     if form.action.data and form.action.data in services.ACTION_LABELS:
         statement = statement.where(ModerationEvent.action == form.action.data)
     listing_filter = (form.listing.data or "").strip()
-    if listing_filter:
-        if listing_filter.isdigit():
-            statement = statement.where(ModerationEvent.listing_id == int(listing_filter))
+    if listing_filter and not form.listing.errors:  # a refused filter is explained next to its box
+        if row_id(listing_filter) is not None:
+            statement = statement.where(ModerationEvent.listing_id == row_id(listing_filter))
         else:
             slug_ids = select(Listing.id).where(Listing.slug == listing_filter.lower())
             statement = statement.where(ModerationEvent.listing_id.in_(slug_ids))
