@@ -194,9 +194,10 @@ class Listing(db.Model):
     __table_args__ = (
         # The search filters on status first, then a bounding box.
         Index("ix_listings_status_lat_lon", "status", "latitude", "longitude"),
-        # Covers every filter of the online list's count, which then never reads the table.
+        # Covers every filter of the online list's count, which then never reads the table (the id is
+        # in every SQLite index already; PostgreSQL needs it included for the topic filter's join).
         Index("ix_listings_status_format_cover", "status", "format", "kind", "cost", "last_confirmed_at",
-              "owner_id"),
+              "owner_id", postgresql_include=["id"]),
         Index("ix_listings_status_confirmed", "status", "last_confirmed_at"),
     )
 
