@@ -56,6 +56,8 @@ MILES_PER_KM = 1 / KM_PER_MILE
 MAX_QUERY_LENGTH = 120
 MAX_ALTERNATIVES = 8
 MAX_SUGGESTIONS = 8
+# How alike (difflib's ratio) a town's name must be to what was typed to be offered as a spelling.
+SPELLING_CUTOFF = 0.75
 PLACE_KINDS = ("city", "postal")
 # Northern Ireland's postcode area: only Belfast's districts have a point (see the gazetteer build).
 NORTHERN_IRELAND_AREA = "BT"
@@ -447,13 +449,18 @@ def _name_suggestions(key: str, allowed: Filter | None) -> list[Location]:
     ).all()
     found = _ranked(p for p in prefixed if _allowed(p, allowed))
     if not found:
+        # difflib's ratio is at most 2·shorter/(both lengths), so a name that close is 0.6 to 1/0.6
+        # times as long as what was typed: no other name needs reading at all.
+        factor = SPELLING_CUTOFF / (2 - SPELLING_CUTOFF)
         towns = (Place.search_key >= key[0], Place.search_key < key[0] + "~", Place.kind == "city",
-                 Place.population >= 1000)
+                 Place.population >= 1000,
+                 func.length(Place.search_key).between(math.ceil(len(key) * factor - 1e-9),
+                                                       math.floor(len(key) / factor + 1e-9)))
         # Only the keys are compared: thousands of towns share a first letter, and loading each as an
         # object made every misspelt (or hostile) place name cost a tenth of a second.
         keys = {row.search_key for row in db.session.execute(
             select(Place.search_key, Place.country, Place.region).where(*towns)) if _allowed(row, allowed)}
-        close = difflib.get_close_matches(key, sorted(keys), n=MAX_SUGGESTIONS, cutoff=0.75)
+        close = difflib.get_close_matches(key, sorted(keys), n=MAX_SUGGESTIONS, cutoff=SPELLING_CUTOFF)
         by_key: dict[str, list[Place]] = {}
         if close:
             for place in db.session.scalars(select(Place).where(*towns, Place.search_key.in_(close))):

@@ -30,7 +30,7 @@ from wtforms import (
     SubmitField,
     TextAreaField,
 )
-from wtforms.validators import Email, InputRequired, Optional, StopValidation, ValidationError
+from wtforms.validators import DataRequired, Email, Optional, StopValidation, ValidationError
 
 from ..extensions import db
 from . import services
@@ -439,7 +439,8 @@ class ListingForm(FlaskForm):
     """Every field an owner fills in, for groups and mentors alike (the template shows the right ones)."""
 
     # About
-    name = StringField("Name", validators=[InputRequired("Enter a name, even for a draft."), MaxLength(120),
+    # DataRequired, not InputRequired: a name of spaces only is no name (and the services refuse it).
+    name = StringField("Name", validators=[DataRequired("Enter a name, even for a draft."), MaxLength(120),
                                            plain_text])
     summary = TextAreaField("Short summary", validators=[MaxLength(300), plain_text],
                             description="One or two sentences, shown in search results "

@@ -61,13 +61,18 @@ def create():
     if request.method == "POST":
         form = ListingForm(kind=kind)
         if form.check(complete=form.wants_review):
-            listing = services.create_listing(current_user, kind, form.to_data())
-            db.session.commit()
-            _flash_other_places(form)
-            if form.wants_review:
-                return _submit_after_save(listing)
-            flash("Draft saved. It is not public; submit it for review when it is ready.", "success")
-            return redirect(url_for("owner.edit", listing_id=listing.id))
+            try:
+                listing = services.create_listing(current_user, kind, form.to_data())
+                db.session.commit()
+            except ListingError as error:
+                db.session.rollback()
+                form.form_errors.append(str(error))
+            else:
+                _flash_other_places(form)
+                if form.wants_review:
+                    return _submit_after_save(listing)
+                flash("Draft saved. It is not public; submit it for review when it is ready.", "success")
+                return redirect(url_for("owner.edit", listing_id=listing.id))
         form.add_blank_meetings()
     else:
         form = ListingForm.from_data(kind, _new_listing_defaults())
