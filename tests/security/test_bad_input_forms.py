@@ -16,7 +16,7 @@ import time
 import pyotp
 import pytest
 import time_machine
-from sqlalchemy import update
+from sqlalchemy import func, select, update
 
 from directory.accounts.models import User
 from directory.contact import services as contact_services
@@ -25,9 +25,10 @@ from directory.listings.models import Listing
 from directory.moderation.models import REPORT_OPEN, Report
 from tests.factories import make_listing, make_topic, make_user
 
-from .helpers import BENIGN_STRINGS, mail_html, sweep
-from .markup import assert_quiet_baseline, injected, scan
+from .helpers import BENIGN_STRINGS, describe, mail_html, sweep
+from .markup import assert_quiet_baseline, could_be_markup, injected, is_script_url, scan, urls
 from .payloads import bad_text, tally
+from .test_overlong import message_next_to
 
 pytestmark = pytest.mark.usefixtures("bad_input")
 
@@ -102,7 +103,8 @@ def owner_form(text: str, kind: str, turn: int = 0) -> dict:
 
 
 def test_owner_listing_form(owner_client, gazetteer, record_property):
-    """Groups and mentors in turn, each string once; the other kind's fields are sent (and checked) too."""
+    """Every string that could be markup, in every field at once: groups and mentors in turn (each sends
+    the other kind's fields too). The strings that cannot be markup go through the next test instead."""
     make_topic("grief")
     turns = iter(range(10**6))
 
@@ -116,8 +118,50 @@ def test_owner_listing_form(owner_client, gazetteer, record_property):
         return owner_client.post(f"/my/listings/new?kind={kind}", data=data)
 
     # Each benign string eight times: every kind, button and meeting row shape has its benign twin.
-    sweep("owner listing form (groups and mentors in turn)", bad_text(), send,
+    sweep("owner listing form, every field (groups and mentors in turn)",
+          [text for text in bad_text() if could_be_markup(text)], send,
           record_property=record_property, benign=[text for text in BENIGN_STRINGS for _ in range(8)])
+
+
+FREE_TEXT = {"group": ("name", "summary", "description", "cost_details", "meetings-0-notes"),
+             "mentor": ("name", "summary", "description", "cost_details", "experience", "availability")}
+
+
+def test_owner_listing_form_keeps_plain_strings_as_typed(owner_client, record_property):
+    """The strings without a markup character (unicode, emoji, numbers, right-to-left, controls...) in
+    every free-text field of an otherwise complete draft, so they reach the slug, the services and the
+    database: kept exactly as typed (trimmed), or refused with a message next to a field."""
+    make_topic("grief")
+    strings = [text for text in bad_text() if not could_be_markup(text)]
+    base = {"cost": "paid", "topics": ["grief"], "languages": ["en"], "format": "online",
+            "time_zone": "America/New_York", "contact_email": "organiser@example.org", "meets_video": "y",
+            "meetings-0-weekday": "1", "meetings-0-start_time": "19:00", "meetings-0-duration_minutes": "90",
+            "meetings-0-recurrence": "weekly", "save_draft": "Save draft"}
+    failures, kept = [], 0
+    for index, text in enumerate(strings):
+        kind = "group" if index % 2 == 0 else "mentor"
+        before = db.session.scalar(select(func.count(Listing.id)))
+        response = owner_client.post(f"/my/listings/new?kind={kind}",
+                                     data={**base, **dict.fromkeys(FREE_TEXT[kind], text)})
+        if response.status_code == 302:
+            kept += 1
+            listing = db.session.scalars(select(Listing).order_by(Listing.id.desc()).limit(1)).one()
+            stored = {"meetings-0-notes": listing.meetings[0].notes if listing.meetings else None}
+            wrong = [field for field in FREE_TEXT[kind]
+                     if stored.get(field, getattr(listing, field, None)) != text.strip()]
+            if wrong:
+                failures.append((text, f"not kept as typed: {wrong}"))
+        elif response.status_code == 200:
+            html = response.get_data(as_text=True)
+            if db.session.scalar(select(func.count(Listing.id))) != before:
+                failures.append((text, "refused, yet saved"))
+            elif not any(message_next_to(html, field) for field in FREE_TEXT[kind]):
+                failures.append((text, "refused without a message next to a field"))
+        else:
+            failures.append((text, f"status {response.status_code}"))
+    tally("owner listing form, free-text fields saved (strings without markup characters)", record_property,
+          strings=len(strings), kept=kept, refused=len(strings) - kept - len(failures))
+    assert not failures, describe(failures)
 
 
 # ----------------------------------------------------------------------------------------- contact and report
@@ -232,3 +276,44 @@ def _check_mail(surface: str, mail_folder, record_property) -> None:
             problems.append((subject, found[:3]))
     tally(surface, record_property, emails_checked=len(messages))
     assert not problems, problems[:10]
+
+
+# ----------------------------------------------------------------------------------------- link fields
+
+SCRIPT_LINKS = ["javascript:alert(1)", "JaVaScRiPt:alert(document.cookie)", " javascript:alert(1)",
+                "java\tscript:alert(1)", "data:text/html,<script>alert(1)</script>",
+                "data:text/html;base64,PHNjcmlwdD5hbGVydCgxKTwvc2NyaXB0Pg==", "vbscript:msgbox(1)",
+                "javascript://example.org/%0aalert(1)", "//evil.example/x", "ftp://example.org/x"]
+
+
+def test_link_fields_take_only_http_and_https(owner_client, owner, admin_client, visitor):
+    """The website and the join link: a script scheme is refused next to the field and never saved; an
+    https link is kept and, once an admin approved the listing, is the page's only way out to it."""
+    make_topic("grief")
+    base = {"name": "Link group", "summary": "A group.", "description": "We meet.", "cost": "free",
+            "topics": ["grief"], "languages": ["en"], "format": "online", "time_zone": "America/New_York",
+            "contact_email": "organiser@example.org", "meetings-0-weekday": "1",
+            "meetings-0-start_time": "19:00", "meetings-0-duration_minutes": "90",
+            "meetings-0-recurrence": "weekly"}
+    for link in SCRIPT_LINKS:
+        for field in ("website", "online_url"):
+            response = owner_client.post("/my/listings/new?kind=group",
+                                         data={**base, field: link, "save_draft": "Save draft"})
+            assert response.status_code == 200, (field, link)
+            assert message_next_to(response.get_data(as_text=True), field), (field, link)
+    assert db.session.scalar(select(func.count(Listing.id))) == 0
+
+    response = owner_client.post("/my/listings/new?kind=group", data={
+        **base, "website": "https://dads.example.org/about", "online_url": "https://meet.example.org/dads",
+        "submit_review": "Submit for review"})
+    assert response.status_code == 302
+    listing = db.session.scalars(select(Listing)).one()
+    approved = admin_client.post(f"/admin/listings/{listing.id}/decide", data={"approve": "Approve"})
+    assert approved.status_code == 302
+    page = visitor.get(f"/listings/{listing.slug}").get_data(as_text=True)
+    hrefs = [value for _, attribute, value in urls(page) if attribute == "href"]
+    assert "https://dads.example.org/about" in hrefs and "https://meet.example.org/dads" in hrefs
+    assert not [value for value in hrefs if is_script_url(value)]
+    document = visitor.get(f"/api/v1/listings/{listing.slug}").get_json()
+    assert (document["website"], document["online_url"]) == ("https://dads.example.org/about",
+                                                             "https://meet.example.org/dads")

@@ -77,7 +77,7 @@ def newest() -> Listing:
 def test_the_listing_form_keeps_any_text_as_typed_or_refuses_it_next_to_the_field(owner_client, gazetteer):
     make_topic("grief")
 
-    @settings(max_examples=120, **SETTINGS)
+    @settings(max_examples=80, **SETTINGS)
     @given(field=st.sampled_from(sorted(FIELDS)), value=TEXT)
     def check(field, value):
         kind, read_back = FIELDS[field]
@@ -101,7 +101,7 @@ def test_the_listing_form_with_every_field_arbitrary_at_once(owner_client, gazet
     make_topic("grief")
     kept = [name for name, (kind, read) in FIELDS.items() if kind == "group" and read is not None]
 
-    @settings(max_examples=40, **SETTINGS)
+    @settings(max_examples=25, **SETTINGS)
     @given(values=st.fixed_dictionaries({name: TEXT for name in kept}))
     def check(values):
         before = listing_count()
@@ -125,7 +125,7 @@ def _values():
 
 
 def test_any_search_parameters_are_a_200_or_a_400(visitor, gazetteer):
-    @settings(max_examples=120, **SETTINGS)
+    @settings(max_examples=80, **SETTINGS)
     @given(args=st.fixed_dictionaries({}, optional={name: _values() for name in SEARCH_PARAMS}))
     def check(args):
         response = visitor.get("/search", query_string=args)

@@ -64,7 +64,9 @@ def page_ids(html: str) -> list[int]:
 
 
 def test_search_page_and_api_treat_every_payload_as_text(visitor, corpus_listings, record_property):
-    """Each payload in every parameter at once, and as keywords beside a place that is found."""
+    """Each payload in every parameter of the page at once (only published listings, never a canary), and
+    as the API's keywords beside a place that is found: exactly what the search service finds for the
+    same text handed over as data (the page and the API read their parameters with the same code)."""
     public, canaries = corpus_listings
     before = row_counts()
     failures = []
@@ -72,7 +74,7 @@ def test_search_page_and_api_treat_every_payload_as_text(visitor, corpus_listing
     for payload in sql_injection():
         keywords = {"q": payload, "near": "10001", "radius": "100"}
         expected = service_ids(keywords)
-        for args in (dict.fromkeys(SEARCH_PARAMS, payload), keywords):
+        for args in (dict.fromkeys(SEARCH_PARAMS, payload),):
             response = visitor.get("/search", query_string=args)
             requests += 1
             if response.status_code == 302:
@@ -84,10 +86,6 @@ def test_search_page_and_api_treat_every_payload_as_text(visitor, corpus_listing
             shown = page_ids(response.get_data(as_text=True))
             if set(shown) & canaries or not set(shown) <= public:
                 failures.append((payload, f"/search showed {shown} for {sorted(args)}"))
-            elif args is keywords and shown != expected:
-                failures.append((payload, f"/search showed {shown}, the service finds {expected}"))
-        # The API reads its parameters with the same code as the page, so the keywords beside a place
-        # are the part that is its own: its serializer and its page links.
         for args in (keywords,):
             response = visitor.get("/api/v1/listings", query_string=args)
             requests += 1
