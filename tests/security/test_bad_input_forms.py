@@ -27,7 +27,7 @@ from tests.factories import make_listing, make_topic, make_user
 
 from .helpers import BENIGN_STRINGS, describe, mail_html, sweep
 from .markup import assert_quiet_baseline, could_be_markup, injected, is_script_url, scan, urls
-from .payloads import bad_text, tally
+from .payloads import bad_text, naughty_strings, tally, unique, xss
 from .test_overlong import message_next_to
 
 pytestmark = pytest.mark.usefixtures("bad_input")
@@ -103,8 +103,8 @@ def owner_form(text: str, kind: str, turn: int = 0) -> dict:
 
 
 def test_owner_listing_form(owner_client, gazetteer, record_property):
-    """Every string that could be markup, in every field at once: groups and mentors in turn (each sends
-    the other kind's fields too). The strings that cannot be markup go through the next test instead."""
+    """Every XSS payload in every field at once: groups and mentors in turn (each sends the other kind's
+    fields too). The BLNS strings go through the next test, deeper."""
     make_topic("grief")
     turns = iter(range(10**6))
 
@@ -119,8 +119,16 @@ def test_owner_listing_form(owner_client, gazetteer, record_property):
 
     # Each benign string eight times: every kind, button and meeting row shape has its benign twin.
     sweep("owner listing form, every field (groups and mentors in turn)",
-          [text for text in bad_text() if could_be_markup(text)], send,
+          unique(xss()), send,
           record_property=record_property, benign=[text for text in BENIGN_STRINGS for _ in range(8)])
+
+
+def base_free_text() -> dict:
+    """A complete online draft but for its free-text fields."""
+    return {"cost": "paid", "topics": ["grief"], "languages": ["en"], "format": "online",
+            "time_zone": "America/New_York", "contact_email": "organiser@example.org", "meets_video": "y",
+            "meetings-0-weekday": "1", "meetings-0-start_time": "19:00", "meetings-0-duration_minutes": "90",
+            "meetings-0-recurrence": "weekly", "save_draft": "Save draft"}
 
 
 FREE_TEXT = {"group": ("name", "summary", "description", "cost_details", "meetings-0-notes"),
@@ -128,15 +136,16 @@ FREE_TEXT = {"group": ("name", "summary", "description", "cost_details", "meetin
 
 
 def test_owner_listing_form_keeps_plain_strings_as_typed(owner_client, record_property):
-    """The strings without a markup character (unicode, emoji, numbers, right-to-left, controls...) in
-    every free-text field of an otherwise complete draft, so they reach the slug, the services and the
-    database: kept exactly as typed (trimmed), or refused with a message next to a field."""
+    """Every BLNS string (unicode, emoji, numbers, right-to-left, controls, script tags...) in every
+    free-text field of an otherwise complete draft, so it reaches the slug, the services and the database:
+    kept exactly as typed (trimmed), or refused with a message next to a field, the form shown again
+    without live markup. (The public pages showing what was kept are checked in test_shown_back.py.)"""
     make_topic("grief")
-    strings = [text for text in bad_text() if not could_be_markup(text)]
-    base = {"cost": "paid", "topics": ["grief"], "languages": ["en"], "format": "online",
-            "time_zone": "America/New_York", "contact_email": "organiser@example.org", "meets_video": "y",
-            "meetings-0-weekday": "1", "meetings-0-start_time": "19:00", "meetings-0-duration_minutes": "90",
-            "meetings-0-recurrence": "weekly", "save_draft": "Save draft"}
+    strings = list(naughty_strings())
+    baselines = {kind: scan(owner_client.post(f"/my/listings/new?kind={kind}",
+                                              data={**base_free_text(), "name": ""}).get_data(as_text=True))
+                 for kind in FREE_TEXT}
+    base = base_free_text()
     failures, kept = [], 0
     for index, text in enumerate(strings):
         kind = "group" if index % 2 == 0 else "mentor"
@@ -157,9 +166,11 @@ def test_owner_listing_form_keeps_plain_strings_as_typed(owner_client, record_pr
                 failures.append((text, "refused, yet saved"))
             elif not any(message_next_to(html, field) for field in FREE_TEXT[kind]):
                 failures.append((text, "refused without a message next to a field"))
+            elif could_be_markup(text) and injected(html, baselines[kind], [text]):
+                failures.append((text, injected(html, baselines[kind], [text])[:3]))
         else:
             failures.append((text, f"status {response.status_code}"))
-    tally("owner listing form, free-text fields saved (strings without markup characters)", record_property,
+    tally("owner listing form, free-text fields of a complete draft (BLNS)", record_property,
           strings=len(strings), kept=kept, refused=len(strings) - kept - len(failures))
     assert not failures, describe(failures)
 
@@ -204,8 +215,9 @@ def dealt(strings, hands: int) -> list[list[str]]:
 
 def test_admin_reason_fields(admin_client, mail_folder, record_property):
     """The four reasons an admin writes (request changes, unpublish, close a report, suspend) share one
-    field definition, the same length check and the same service check, and end in the same audit log
-    and owner mail: every string goes through one of them, in turn, through the service that stores it."""
+    field definition, the same checks and the same service check, and end in the same audit log and
+    owner mail: every XSS payload goes through one of them, in turn, through the service that stores it
+    (over-long, control and NUL characters in them: test_overlong.py and test_nul_bytes.py)."""
     owner = make_user("listing-owner@example.org")
     pending = make_listing(owner, status="pending")
     published = make_listing(owner)
@@ -238,7 +250,7 @@ def test_admin_reason_fields(admin_client, mail_folder, record_property):
             f"/admin/users/{member.id}/suspend", data={"reason": text}),
             put_back(User, member.id, suspended_at=None)),
     }
-    hands = dealt(bad_text(), len(surfaces))
+    hands = dealt(unique(xss()), len(surfaces))
     for (surface, (send, undo)), share in zip(surfaces.items(), hands, strict=True):
         sweep(surface, share, send, record_property=record_property, between=undo)
     _check_mail("decision and suspension e-mails (admin reasons)", mail_folder, record_property)
