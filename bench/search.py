@@ -2,7 +2,7 @@
 
 Builds a scratch database of synthetic published listings spread over the gazetteer (never the
 instance database), then prints, per database:
-  - the query plan of the main local query (it must use ix_listings_status_lat_lon, not scan),
+  - the query plan of the main local query (it must use ix_listings_search_box, not scan),
   - p50 / p95 of the search service for a mix of queries (ZIP + 10/25/50 mi, topic filters,
     keywords, online only),
   - requests per second of GET /search and GET /api/v1/listings through the WSGI app, one process.
@@ -55,7 +55,7 @@ from directory.timeutil import utcnow  # noqa: E402
 
 TARGET_P95_MS = 20.0
 BATCH = 5000
-MAIN_INDEX = "ix_listings_status_lat_lon"
+MAIN_INDEX = "ix_listings_search_box"
 
 WORDS = {
     "divorce-and-separation": ["divorce", "separation", "co-parenting", "custody"],

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+import math
+import sqlite3
 
 from flask import has_request_context, request
 from sqlalchemy import event
@@ -29,7 +31,31 @@ def _configure_sqlite(dbapi_connection, _record) -> None:
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA synchronous=NORMAL")
+    # Temporary tables (the search's keyword matches) stay in memory, never in a file.
+    cursor.execute("PRAGMA temp_store=MEMORY")
     cursor.close()
+    _ensure_math_functions(dbapi_connection)
+
+
+# The SQL functions the search measures distances with. SQLite has them built in when compiled with
+# SQLITE_ENABLE_MATH_FUNCTIONS (most builds); otherwise Python's own stand in, with the same results.
+MATH_FUNCTIONS = {"sin": math.sin, "cos": math.cos, "asin": math.asin, "sqrt": math.sqrt,
+                  "trunc": math.trunc, "power": math.pow}
+
+
+def _ensure_math_functions(dbapi_connection) -> None:
+    try:
+        dbapi_connection.execute("SELECT sin(0), cos(0), asin(0), sqrt(1), trunc(1.5), power(2, 2)")
+    except sqlite3.OperationalError:
+        for name, function in MATH_FUNCTIONS.items():
+            arguments = 2 if name == "power" else 1
+            dbapi_connection.create_function(name, arguments, _null_safe(function), deterministic=True)
+
+
+def _null_safe(function):
+    def call(*arguments):
+        return None if any(argument is None for argument in arguments) else function(*arguments)
+    return call
 
 
 def wants_write_lock() -> bool:

@@ -10,14 +10,18 @@ import random
 from datetime import datetime, timedelta
 
 import pytest
+from flask import current_app
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from sqlalchemy import select
 from werkzeug.datastructures import MultiDict
 
 from directory.extensions import db
+from directory.geo import services as geo
 from directory.listings import search as search_module
-from directory.listings.fulltext import keyword_matches
+from directory.listings.fulltext import keyword_clause, keyword_value, prepare_keyword_search
 from directory.listings.models import FORMAT_HYBRID, FORMAT_ONLINE, Listing
+from directory.listings.privacy import public_coordinates
 from directory.listings.search import SearchParams, search
 from directory.timeutil import utcnow
 
@@ -60,25 +64,41 @@ def dataset(app, gazetteer, make_listing, make_user):
 
 
 def everything_online(params: SearchParams, results) -> list[tuple]:
-    """Every online candidate, sorted the slow, obvious way (what the search did before its shortcuts)."""
-    now = utcnow()
-    keywords = keyword_matches(params.q, db.engine.dialect.name) if params.q else None
+    """Every online candidate, sorted the slow, obvious way: each listing read and checked in Python.
+
+    Only the keyword match is the database's (its full-text index decides what the words find).
+    """
+    cutoff = utcnow() - timedelta(days=int(current_app.config["EXPIRE_AFTER_DAYS"]))
+    matching = None
+    if params.q:
+        value = keyword_value(params.q, db.engine.dialect.name)
+        if value is not None:
+            prepare_keyword_search(db.session, value)
+            clause = keyword_clause(db.engine.dialect.name)
+            matching = set(db.session.scalars(select(Listing.id).where(clause), {"keywords": value}))
     excluded = set()
     if results.paginated == "local":
-        local = search_module._local_candidates(params, results.origin, params.radius, keywords, now)
-        excluded = {row[0] for row in local}
-    statement = search_module._published(params, (FORMAT_ONLINE, FORMAT_HYBRID), keywords, now).add_columns(
-        Listing.location_precision, Listing.name, Listing.last_confirmed_at
-    )
-    rows = [search_module._measured(row, results.origin) for row in db.session.execute(statement)
-            if row.id not in excluded]
-    rows.sort(key=lambda row: (row[3], row[0]))
+        everything_near = search(params.with_changes(per_page=10_000), online_preview=0)
+        excluded = {hit.listing.id for hit in everything_near.local if hit.listing.format == FORMAT_HYBRID}
+    formats = {FORMAT_HYBRID} if params.format == FORMAT_HYBRID else {FORMAT_ONLINE, FORMAT_HYBRID}
+    rows = []
+    for listing in db.session.scalars(select(Listing)):
+        if (listing.status != "published" or listing.format not in formats or listing.id in excluded
+                or (listing.owner is not None and listing.owner.suspended_at is not None)
+                or (listing.last_confirmed_at is not None and listing.last_confirmed_at < cutoff)
+                or (params.topics and not {topic.slug for topic in listing.topics} & set(params.topics))
+                or (matching is not None and listing.id not in matching)):
+            continue
+        miles = None
+        point = public_coordinates(listing.latitude, listing.longitude, listing.location_precision)
+        if results.origin is not None and point is not None:
+            miles = geo.distance_miles(results.origin.latitude, results.origin.longitude, *point)
+        rows.append((listing.id, miles, listing.name.lower(), listing.last_confirmed_at))
+    rows.sort(key=lambda row: (row[2], row[0]))
     if results.origin is not None:
         rows.sort(key=lambda row: (row[1] is None, row[1] or 0.0))
     else:
-        rows.sort(key=lambda row: row[4] or datetime.min, reverse=True)
-    if keywords is not None:
-        rows.sort(key=lambda row: row[2] or 0.0, reverse=True)
+        rows.sort(key=lambda row: row[3] or datetime.min, reverse=True)
     return rows
 
 
@@ -109,7 +129,9 @@ def test_the_online_list_matches_sorting_everything(dataset):
         else:
             start = (page - 1) * per_page
             wanted = expected[start:start + per_page]
-        assert [(hit.listing.id, hit.distance_miles) for hit in results.online] == [row[:2] for row in wanted]
+        assert [hit.listing.id for hit in results.online] == [row[0] for row in wanted]
+        # The database measures with the same formula; only the last bits of a double may differ.
+        assert [hit.distance_miles for hit in results.online] == [pytest.approx(row[1]) for row in wanted]
 
     check()
 
@@ -149,3 +171,41 @@ def test_never_confirmed_listings_follow_the_confirmed_ones_by_name(app, make_li
         results = search(SearchParams.parse(MultiDict({"format": "online"}), per_page=per_page))
         assert [hit.listing.name for hit in results.online] == expected
         assert results.online_total == 4
+
+
+def test_the_online_count_stops_at_its_limit_and_pages_still_reach_every_listing(app, make_listing,
+                                                                                   monkeypatch):
+    monkeypatch.setattr(search_module, "ONLINE_COUNT_LIMIT", 3)
+    monkeypatch.setattr(search_module, "PAGES_AHEAD", 1)
+    for number in range(9):
+        make_listing(name=f"Online {number}", format="online", latitude=None, longitude=None,
+                     last_confirmed_at=utcnow() - timedelta(hours=number))
+    first = search(SearchParams.parse(MultiDict({"format": "online"}), per_page=2))
+    # Page 1 needs 2 and looks one page further: 4 are counted, and there are more.
+    assert (first.online_total, first.online_total_exact, first.pages, first.has_next) == (4, False, 2, True)
+    seen, page = [], first
+    while True:
+        seen += [hit.listing.name for hit in page.online]
+        if not page.has_next:
+            break
+        args = MultiDict({"format": "online", "page": str(page.next_num)})
+        page = search(SearchParams.parse(args, per_page=2))
+    assert seen == [f"Online {number}" for number in range(9)]
+    assert (page.online_total, page.online_total_exact, page.pages) == (9, True, 5)
+
+
+def test_a_count_past_the_limit_reads_more_than_on_the_page_and_in_the_api(client, gazetteer, make_listing,
+                                                                            monkeypatch):
+    monkeypatch.setattr(search_module, "ONLINE_COUNT_LIMIT", 3)  # below the preview's 5, so 5 are counted
+    for number in range(8):
+        make_listing(name=f"Online {number}", format="online", latitude=None, longitude=None)
+    page = client.get("/search", query_string={"near": "10001"}).get_data(as_text=True)
+    assert "More than 5 options online" in page
+    assert "See all online options (more than 5)" in page
+    data = client.get("/api/v1/listings", query_string={"near": "10001"}).get_json()
+    online = data["online"]
+    assert (online["total"], online["total_exact"], len(online["results"])) == (5, False, 5)
+    everything = client.get("/api/v1/listings", query_string={"format": "online", "per_page": 10}).get_json()
+    assert (everything["total"], everything["total_exact"], len(everything["results"])) == (8, True, 8)
+    paged = client.get("/search", query_string={"format": "online"}).get_data(as_text=True)
+    assert "8 options online" in paged

@@ -14,7 +14,16 @@ from sqlalchemy import select
 from ..extensions import db
 from ..listings.fulltext import MAX_QUERY_CHARS
 from ..listings.models import COSTS, FORMATS, KINDS, PRECISIONS, RECURRENCES, WEEKDAYS, Audience, Topic
-from ..listings.search import DEFAULT_RADIUS, MAX_NEAR_CHARS, MAX_PAGE, ONLINE_PREVIEW, RADII, UNITS
+from ..listings.search import (
+    DEFAULT_RADIUS,
+    MAX_NEAR_CHARS,
+    MAX_PAGE,
+    ONLINE_COUNT_LIMIT,
+    ONLINE_PREVIEW,
+    PAGES_AHEAD,
+    RADII,
+    UNITS,
+)
 
 API_VERSION = "1.0.0"
 MAX_PER_PAGE = 100  # what SearchParams accepts with allow_per_page
@@ -31,11 +40,16 @@ null) and a format other than `online` pages through the listings one can attend
 (in-person and hybrid) within `radius` miles of it, nearest first (with `q`, the nearest distance
 band first and the best keyword match first within it): `section` is `local`, and `results`,
 `total`, `page` and `pages` refer to that list. Beside it, `online` holds up to {ONLINE_PREVIEW}
-listings one can join online (online and hybrid) and how many there are in all; ask again with
+listings one can join online (online and hybrid) and how many there are; ask again with
 `format=online` to page through them. Without a place (or when the place was not found, or with
-`format=online`), `section` is `online` and `results` pages through the online listings: best
-keyword match first, then the nearest (when there is an origin), then the most recently confirmed.
+`format=online`), `section` is `online` and `results` pages through the online listings: the
+nearest first (when there is an origin), otherwise the most recently confirmed; `q` narrows them.
 A listing never appears in both lists. Each result repeats its list in its own `section` field.
+
+**Counts.** Local counts are exact. Online listings are counted exactly up to {ONLINE_COUNT_LIMIT}
+(and, when they are the paginated list, at least {PAGES_AHEAD} pages past the current one); beyond
+that `total_exact` is false and `total` is a lower bound: there are more than `total`, and
+`pages` counts the pages known so far.
 
 **Places.** `near` takes a US ZIP code, a UK postcode or outward code, a town with or without its
 state, county or country, or "latitude,longitude". When a name could mean several places the
@@ -238,6 +252,8 @@ def schemas() -> dict[str, Any]:
         "SearchResult": obj(result),
         "Listing": obj(detail),
         "OnlinePreview": obj({"total": {"type": "integer", "minimum": 0},
+                              "total_exact": {"type": "boolean",
+                                              "description": "False when there are more than total."},
                               "results": array(ref("SearchResult"), maxItems=ONLINE_PREVIEW)}),
         "WiderRadius": obj({"radius": {"type": "integer", "enum": list(RADII)},
                             "count": {"type": "integer", "minimum": 1}},
@@ -266,6 +282,7 @@ def schemas() -> dict[str, Any]:
                         "description": "Which list results, total, page and pages refer to."},
             "results": array(ref("SearchResult")),
             "total": {"type": "integer", "minimum": 0},
+            "total_exact": {"type": "boolean", "description": "False when there are more than total."},
             "page": {"type": "integer", "minimum": 1},
             "per_page": {"type": "integer", "minimum": 1},
             "pages": {"type": "integer", "minimum": 1},

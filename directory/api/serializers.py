@@ -173,6 +173,7 @@ def search_page(results: SearchResults, links: dict[str, str | None]) -> dict[st
     if section == SECTION_LOCAL and results.params.wants_online():
         online = {
             "total": results.online_total,
+            "total_exact": results.online_total_exact,
             "results": [search_hit(hit, SECTION_ONLINE) for hit in results.online],
         }
     return {
@@ -184,6 +185,7 @@ def search_page(results: SearchResults, links: dict[str, str | None]) -> dict[st
         "section": section,
         "results": [search_hit(hit, section) for hit in hits],
         "total": results.total,
+        "total_exact": results.total_exact,
         "page": results.page,
         "per_page": results.per_page,
         "pages": results.pages,

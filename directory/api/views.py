@@ -71,7 +71,8 @@ def listings():
         params = SearchParams.parse(request.args, allow_per_page=True)
     except InvalidSearch as error:
         return invalid_parameters(error.errors)
-    results = run_search(params)
+    # Each result carries its audiences and languages too, which the HTML page's cards do not show.
+    results = run_search(params, complete=True)
     return jsonify(serializers.search_page(results, page_links(results)))
 
 

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import delete, func, insert, select
+from sqlalchemy import Float, bindparam, delete, func, insert, select
 from sqlalchemy import text as sql_text
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -568,6 +568,30 @@ def distance_miles(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
     dlambda = math.radians(lon2 - lon1)
     a = math.sin(dphi / 2) ** 2 + math.cos(phi1) * math.cos(phi2) * math.sin(dlambda / 2) ** 2
     return 2 * EARTH_RADIUS_MILES * math.asin(min(1.0, math.sqrt(a)))
+
+
+def distance_miles_sql(other_latitude, other_longitude):
+    """`distance_miles` from an origin to SQL expressions, computed by the database.
+
+    The origin comes as bound parameters (see `distance_parameters`), so one statement serves every
+    place. Needs sin, cos, asin, sqrt and power: PostgreSQL has them, and SQLite too (built in, or
+    supplied in Python when a connection opens, see `database.py`). For points within a bounding box
+    well short of a hemisphere, as every search's are, the sine term cannot round past 1, so it is
+    not capped as above.
+    """
+    to_radians = math.pi / 180
+    half_dphi = (other_latitude - bindparam("origin_latitude", type_=Float)) * (to_radians / 2)
+    half_dlambda = (other_longitude - bindparam("origin_longitude", type_=Float)) * (to_radians / 2)
+    a = (func.power(func.sin(half_dphi), 2)
+         + bindparam("origin_cos_latitude", type_=Float) * func.cos(other_latitude * to_radians)
+         * func.power(func.sin(half_dlambda), 2))
+    return 2 * EARTH_RADIUS_MILES * func.asin(func.sqrt(a))
+
+
+def distance_parameters(latitude: float, longitude: float) -> dict[str, float]:
+    """The values `distance_miles_sql` binds for an origin."""
+    return {"origin_latitude": latitude, "origin_longitude": longitude,
+            "origin_cos_latitude": math.cos(math.radians(latitude))}
 
 
 def bounding_box(latitude: float, longitude: float, miles: float) -> tuple[float, float, float, float]:

@@ -1,23 +1,36 @@
 """Full-text search through each database's own index: SQLite FTS5, PostgreSQL tsvector + GIN.
 
 The index is kept in step with the listings table by the database itself (SQLite triggers, a
-PostgreSQL expression index), so no code path can forget to update it.
+PostgreSQL generated column), so no code path can forget to update it.
+
+The index decides which listings match. How well each match fits is scored here, in Python, for
+the few listings a search actually orders (those near the visitor): asking either database to rank
+every match of a common word costs more than the rest of the search put together, and one scoring
+function orders results alike on both databases.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 
-from sqlalchemy import Float, Integer, Subquery, text
+from sqlalchemy import ColumnElement, Integer, text
+
+from .models import Listing
 
 FTS_TABLE = "listing_fts"
-PG_INDEX = "ix_listings_fulltext"
-# The PostgreSQL document; queries must use the very same expression so the GIN index applies.
+# PostgreSQL keeps each listing's document in a stored generated column with a GIN index on it.
+PG_COLUMN = "search_vector"
+PG_INDEX = "ix_listings_search_vector"
+# The expression index an earlier schema used instead of the column (dropped by migration 0004).
+PG_OLD_INDEX = "ix_listings_fulltext"
 PG_DOCUMENT = (
     "to_tsvector('english', coalesce(name, '') || ' ' || coalesce(summary, '') || ' ' || "
     "coalesce(description, '') || ' ' || coalesce(experience, '') || ' ' || coalesce(city, ''))"
 )
 FTS_COLUMNS = ("name", "summary", "description", "experience", "city")
+# SQLite: the temporary table (one per connection) that holds a search's matches, see prepare_keyword_search.
+SQLITE_HITS = "keyword_hits"
 
 # Every SQL string in this module is built from the constants above only (the visitor's words are bound
 # parameters), which is why the scanners' string-built-SQL warnings are silenced on them.
@@ -51,8 +64,11 @@ def install_search_index(connection) -> None:
         rebuild = f"INSERT INTO {FTS_TABLE}({FTS_TABLE}) VALUES ('rebuild')"  # noqa: S608  # nosec B608
         connection.execute(text(rebuild))
     elif connection.dialect.name == "postgresql":
-        index = f"CREATE INDEX IF NOT EXISTS {PG_INDEX} ON listings USING GIN ({PG_DOCUMENT})"
-        connection.execute(text(index))
+        connection.execute(text(
+            f"ALTER TABLE listings ADD COLUMN IF NOT EXISTS {PG_COLUMN} tsvector "
+            f"GENERATED ALWAYS AS ({PG_DOCUMENT}) STORED"
+        ))
+        connection.execute(text(f"CREATE INDEX IF NOT EXISTS {PG_INDEX} ON listings USING GIN ({PG_COLUMN})"))
 
 
 def drop_search_index(connection) -> None:
@@ -62,11 +78,12 @@ def drop_search_index(connection) -> None:
         connection.execute(text(f"DROP TABLE IF EXISTS {FTS_TABLE}"))
     elif connection.dialect.name == "postgresql":
         connection.execute(text(f"DROP INDEX IF EXISTS {PG_INDEX}"))
+        connection.execute(text(f"ALTER TABLE listings DROP COLUMN IF EXISTS {PG_COLUMN}"))
 
 
 def is_search_index_object(name: str | None) -> bool:
     """Objects the full-text index owns, which Alembic's model comparison must ignore."""
-    return bool(name) and (name.startswith(FTS_TABLE) or name == PG_INDEX)
+    return bool(name) and (name.startswith(FTS_TABLE) or name in (PG_COLUMN, PG_INDEX, PG_OLD_INDEX))
 
 
 # The query side --------------------------------------------------------------------------------------
@@ -74,8 +91,10 @@ def is_search_index_object(name: str | None) -> bool:
 # Longest keyword text taken from a visitor, and most terms turned into a query: bounds the work.
 MAX_QUERY_CHARS = 200
 MAX_TERMS = 12
-# Columns weigh in this order when SQLite ranks matches (name first), as FTS_COLUMNS lists them.
-BM25_WEIGHTS = (10.0, 4.0, 1.0, 1.0, 2.0)
+# How much a word found in each of FTS_COLUMNS counts towards relevance: the name most.
+COLUMN_WEIGHTS = (10.0, 4.0, 1.0, 1.0, 2.0)
+# Repeating a word helps a listing's relevance up to this many times, no more.
+MAX_COUNTED = 3
 # PostgreSQL's 'english' configuration drops these words; SQLite's tokenizer keeps them, so drop them
 # here too, or "groups for men" would find fewer listings on SQLite than on PostgreSQL.
 STOP_WORDS = frozenset(
@@ -87,7 +106,7 @@ STOP_WORDS = frozenset(
     up very was we were what when where which while who whom why will with you your yours yourself
     yourselves""".split()
 )
-PG_QUERY = "websearch_to_tsquery('english', :q)"
+PG_QUERY = "websearch_to_tsquery('english', :keywords)"
 _PIECE = re.compile(r'"([^"]*)"?|(\S+)')
 _WORD = re.compile(r"\w+", re.UNICODE)
 
@@ -142,27 +161,80 @@ def has_keywords(user_text: str | None) -> bool:
     return fts5_query(user_text or "") is not None
 
 
-def keyword_matches(user_text: str, dialect_name: str) -> Subquery | None:
-    """A subquery of (listing_id, rank) for listings matching the visitor's words; higher rank is better.
+def keyword_value(user_text: str, dialect_name: str) -> str | None:
+    """What `keyword_clause` binds as :keywords for the visitor's words; None when nothing is searchable.
 
-    None when the text has nothing to search for. Each database answers from its own index:
-    SQLite's FTS5 table (ranked by bm25, name weighted most) or PostgreSQL's GIN index over
-    PG_DOCUMENT (the very same expression, or the planner cannot use it; ranked by ts_rank).
+    SQLite gets the safe FTS5 query built here; PostgreSQL the words themselves, which its
+    websearch_to_tsquery reads in the same little language.
     """
     query = fts5_query(user_text)
-    if query is None:
-        return None
+    if query is None or dialect_name != "postgresql":
+        return query
+    return (user_text or "")[:MAX_QUERY_CHARS].replace("\x00", " ")  # PostgreSQL refuses NUL in text
+
+
+def prepare_keyword_search(session, value: str) -> None:
+    """Look the words up once, before the statements that use `keyword_clause` run (SQLite only).
+
+    SQLite would otherwise read every match out of FTS5 again for each statement of a search (a
+    common word matches thousands of listings); instead they go once into a temporary table of this
+    connection, whose primary key the statements then probe. PostgreSQL's GIN index needs no help.
+    """
+    if session.get_bind().dialect.name != "sqlite":
+        return
+    session.execute(text(f"CREATE TEMP TABLE IF NOT EXISTS {SQLITE_HITS} (id INTEGER PRIMARY KEY)"))
+    session.execute(text(f"DELETE FROM temp.{SQLITE_HITS}"))  # noqa: S608  # nosec B608
+    session.execute(text(
+        f"INSERT INTO temp.{SQLITE_HITS} (id) "  # noqa: S608  # nosec B608
+        f"SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH :keywords"
+    ), {"keywords": value})
+
+
+def keyword_clause(dialect_name: str) -> ColumnElement[bool]:
+    """SQL condition 'this listing matches the words', answered from the database's full-text index.
+
+    PostgreSQL matches :keywords against the GIN index over the stored document. SQLite reads the
+    matches `prepare_keyword_search` took from its FTS5 table. Only this module's constants are
+    spliced into the SQL; the words are a bound parameter.
+    """
     if dialect_name == "postgresql":
-        words = (user_text or "")[:MAX_QUERY_CHARS].replace("\x00", " ")  # PostgreSQL refuses NUL in text
-        # Only constants are spliced in; the visitor's text is a bound parameter.
-        statement = text(
-            f"SELECT id AS listing_id, ts_rank({PG_DOCUMENT}, {PG_QUERY}) AS rank "  # noqa: S608  # nosec B608
-            f"FROM listings WHERE {PG_DOCUMENT} @@ {PG_QUERY}"
-        ).bindparams(q=words)
-    else:
-        weights = ", ".join(str(weight) for weight in BM25_WEIGHTS)
-        statement = text(
-            f"SELECT rowid AS listing_id, -bm25({FTS_TABLE}, {weights}) AS rank "  # noqa: S608  # nosec B608
-            f"FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH :q"
-        ).bindparams(q=query)
-    return statement.columns(listing_id=Integer, rank=Float).subquery("keyword_matches")
+        return text(f"listings.{PG_COLUMN} @@ {PG_QUERY}")
+    matches = text(f"SELECT id FROM temp.{SQLITE_HITS}").columns(id=Integer)  # noqa: S608  # nosec B608
+    return Listing.id.in_(matches)
+
+
+def keyword_terms(user_text: str) -> list[str]:
+    """The words a visitor wants to find (excluded and stop words left out), for scoring matches."""
+    terms: list[str] = []
+    for match in _PIECE.finditer((user_text or "")[:MAX_QUERY_CHARS]):
+        phrase, bare = match.group(1), match.group(2)
+        if bare is not None and (bare.lower() == "or" or bare.startswith("-")):
+            continue
+        words = _terms(phrase if phrase is not None else bare)
+        terms.extend(word for word in words if word not in STOP_WORDS)
+    return list(dict.fromkeys(terms))[:MAX_TERMS]
+
+
+def _stem(word: str) -> str:
+    """A crude stem ('fathers' → 'fath'), enough to see 'divorced' in 'divorce' when scoring."""
+    for suffix in ("ing", "ers", "ies", "ed", "es", "er", "s"):
+        if word.endswith(suffix) and len(word) - len(suffix) >= 3:
+            return word[: -len(suffix)]
+    return word
+
+
+class Relevance:
+    """Scores how well a listing's text fits the visitor's words: weighted by column, saturating."""
+
+    def __init__(self, user_text: str) -> None:
+        self.patterns = [re.compile(r"\b" + re.escape(_stem(term)), re.IGNORECASE)
+                         for term in keyword_terms(user_text)]
+
+    def score(self, columns: Sequence[str | None]) -> float:
+        """`columns` in the order of FTS_COLUMNS."""
+        total = 0.0
+        for pattern in self.patterns:
+            for weight, value in zip(COLUMN_WEIGHTS, columns, strict=True):
+                if value:
+                    total += weight * min(len(pattern.findall(value)), MAX_COUNTED)
+        return total

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import math
 from datetime import date, datetime, time
 
 from sqlalchemy import (
     Boolean,
     Column,
+    Computed,
     Date,
     DateTime,
     Float,
@@ -118,6 +120,22 @@ class ListingLanguage(db.Model):
     code: Mapped[str] = mapped_column(String(2), primary_key=True, index=True)
 
 
+# Bands of latitude per degree, and the database's expression for a listing's band (see latitude_band):
+# counted from the south pole, so truncating is flooring (SQLAlchemy replaces SQLite's floor() with
+# a Python function that fails on NULL; trunc() is built into both databases).
+LATITUDE_BANDS_PER_DEGREE = 10
+LATITUDE_BAND_SQL = (f"CAST(trunc(latitude * {LATITUDE_BANDS_PER_DEGREE} + {90 * LATITUDE_BANDS_PER_DEGREE}) "
+                     "AS INTEGER)")
+
+
+def latitude_band(latitude: float) -> int:
+    """The band the database computes for a latitude: the same arithmetic as LATITUDE_BAND_SQL."""
+    return math.trunc(latitude * LATITUDE_BANDS_PER_DEGREE + 90 * LATITUDE_BANDS_PER_DEGREE)
+# The columns of the search's bounding-box index, in order (see Listing.__table_args__).
+SEARCH_BOX_COLUMNS = ("status", "latitude_band", "longitude", "latitude", "format", "location_precision",
+                      "last_confirmed_at", "owner_id", "kind", "cost")
+
+
 class Listing(db.Model):
     """A mentor or a group. Public only while its status is 'published'."""
 
@@ -149,6 +167,10 @@ class Listing(db.Model):
     country: Mapped[str] = mapped_column(String(2), default="US")
     latitude: Mapped[float | None] = mapped_column(Float)
     longitude: Mapped[float | None] = mapped_column(Float)
+    # A tenth of a degree of latitude (about 7 miles) as a whole number, kept by the database: the
+    # search index leads with it, so a box is read as a few short runs along longitude instead of a
+    # band of latitude across the whole continent.
+    latitude_band: Mapped[int | None] = mapped_column(Integer, Computed(LATITUDE_BAND_SQL))
     location_precision: Mapped[str] = mapped_column(String(12), default="approximate")
     time_zone: Mapped[str] = mapped_column(String(64), default="America/New_York")
 
@@ -192,8 +214,9 @@ class Listing(db.Model):
     )
 
     __table_args__ = (
-        # The search filters on status first, then a bounding box.
-        Index("ix_listings_status_lat_lon", "status", "latitude", "longitude"),
+        # The search filters on status first, then a bounding box, and measures and filters the rows
+        # in it from this index alone: every column the local search reads is here.
+        Index("ix_listings_search_box", *SEARCH_BOX_COLUMNS, postgresql_include=["id"]),
         # Covers every filter of the online list's count, which then never reads the table (the id is
         # in every SQLite index already; PostgreSQL needs it included for the topic filter's join).
         Index("ix_listings_status_format_cover", "status", "format", "kind", "cost", "last_confirmed_at",

@@ -7,10 +7,38 @@ about 1.1 km north-south (less east-west away from the equator). Use these helpe
 
 from __future__ import annotations
 
+import math
+
+from sqlalchemy import case, func
+
 from .models import FORMAT_ONLINE, Listing
 
 PUBLIC_DECIMALS = 2
+SCALE = 10.0 ** PUBLIC_DECIMALS
 EXACT = "exact"
+
+
+# Added before truncating, so the value is positive and truncating rounds half up (see round_public).
+OFFSET = 180 * SCALE + 0.5
+
+
+def round_public(value: float) -> float:
+    """A coordinate rounded to PUBLIC_DECIMALS, half up: the same arithmetic as `public_point_sql`.
+
+    Both sides compute (trunc(x * 100 + 18000.5) - 18000) / 100 in IEEE doubles, so the point the
+    page shows and the point the database measures distances to are the very same numbers.
+    """
+    # `+ 0.0` turns a rounded -0.0 into 0.0, so output never shows a meaningless sign.
+    return (math.trunc(value * SCALE + OFFSET) - 180 * SCALE) / SCALE + 0.0
+
+
+def public_point_sql():
+    """(latitude, longitude) SQL expressions of the point the public sees, for measuring in the database."""
+    def rounded(column):
+        rounded_value = (func.trunc(column * SCALE + OFFSET) - 180 * SCALE) / SCALE
+        return case((Listing.location_precision == EXACT, column), else_=rounded_value)
+
+    return rounded(Listing.latitude), rounded(Listing.longitude)
 
 
 def public_coordinates(
@@ -21,8 +49,7 @@ def public_coordinates(
         return None
     if precision == EXACT:
         return float(latitude), float(longitude)
-    # `+ 0.0` turns a rounded -0.0 into 0.0, so output never shows a meaningless sign.
-    return round(latitude, PUBLIC_DECIMALS) + 0.0, round(longitude, PUBLIC_DECIMALS) + 0.0
+    return round_public(latitude), round_public(longitude)
 
 
 def public_point(listing: Listing) -> tuple[float, float] | None:

@@ -18,17 +18,26 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
+from functools import lru_cache
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import Select, and_, func, literal, or_, select
+from sqlalchemy import DateTime, Float, Integer, Select, String, and_, bindparam, func, or_, select
+from sqlalchemy.orm import lazyload
 from werkzeug.datastructures import MultiDict
 
 from ..accounts.models import User
 from ..extensions import db
 from ..geo import services as geo
 from ..timeutil import utcnow
-from .fulltext import MAX_QUERY_CHARS, keyword_matches
+from .fulltext import (
+    FTS_COLUMNS,
+    MAX_QUERY_CHARS,
+    Relevance,
+    keyword_clause,
+    keyword_value,
+    prepare_keyword_search,
+)
 from .models import (
     COSTS,
     FORMAT_HYBRID,
@@ -45,9 +54,11 @@ from .models import (
     ListingLanguage,
     Meeting,
     Topic,
+    latitude_band,
     listing_audiences,
     listing_topics,
 )
+from .privacy import public_coordinates, public_point_sql
 from .schedule import Occurrence, next_meetings
 
 logger = logging.getLogger(__name__)
@@ -61,8 +72,10 @@ FEW_RESULTS = 5
 # Online listings shown beside local results; the rest are one link away (format=online).
 ONLINE_PREVIEW = 5
 MAX_PAGE = 500
-# Approximate locations are shown (and measured) rounded to two decimals of a degree: about 1 km.
-PUBLIC_DECIMALS = 2
+# The online list is counted exactly up to this many; past it the page says "more than".
+ONLINE_COUNT_LIMIT = 100
+# When the online list is the one paginated, it is counted at least this many pages past the current one.
+PAGES_AHEAD = 5
 # How far rounding can move a point, at most: the bounding box grows by this so no listing is missed.
 ROUNDING_MARGIN_MILES = 0.5
 MAX_NEAR_CHARS = 100
@@ -326,6 +339,8 @@ class SearchResults:
     local_total: int = 0
     online: list[Hit] = field(default_factory=list)
     online_total: int = 0
+    # False when the online count stopped at its limit: there are more than `online_total`.
+    online_total_exact: bool = True
     # Which list the page numbers apply to: "local" (a place was found) or "online" (otherwise).
     paginated: str = "online"
     page: int = 1
@@ -342,6 +357,11 @@ class SearchResults:
     def total(self) -> int:
         """Results in the paginated list."""
         return self.local_total if self.paginated == "local" else self.online_total
+
+    @property
+    def total_exact(self) -> bool:
+        """Whether `total` is the whole count, not a lower bound (local counts always are)."""
+        return self.paginated == "local" or self.online_total_exact
 
     @property
     def pages(self) -> int:
@@ -391,11 +411,12 @@ class SearchResults:
 
 
 def search(params: SearchParams, *, now: datetime | None = None, online_preview: int = ONLINE_PREVIEW,
-           ) -> SearchResults:
+           complete: bool = False) -> SearchResults:
     """Run a search. Never raises for anything a visitor can type; bad values are already left out.
 
     When the local list is the one paginated, the online list beside it holds its first
-    `online_preview` entries (`online_total` counts them all).
+    `online_preview` entries (`online_total` counts them, exactly up to ONLINE_COUNT_LIMIT).
+    The listings come with their topics and meetings; `complete` adds audiences and languages.
     """
     now = now or utcnow()
     results = SearchResults(params=params, page=params.page, per_page=params.per_page)
@@ -406,15 +427,18 @@ def search(params: SearchParams, *, now: datetime | None = None, online_preview:
         results.suggestions = list(found.suggestions or [])
         results.place_not_found = found.location is None
 
-    keywords = None
-    if params.q:
-        keywords = keyword_matches(params.q, db.engine.dialect.name)
-        results.keywords_ignored = keywords is None
+    dialect = db.engine.dialect.name
+    keywords = keyword_value(params.q, dialect) if params.q else None
+    results.keywords_ignored = bool(params.q) and keywords is None
+    if keywords is not None:
+        prepare_keyword_search(db.session, keywords)
+    vocabulary = _vocabulary_ids(params)
 
     local: list[tuple[int, float, float | None, bool]] = []  # (listing id, miles, rank, is hybrid)
     origin = results.origin
     if origin is not None and params.wants_local():
-        local = _local_candidates(params, origin, params.radius, keywords, now)
+        in_person = _Section.of(params, (FORMAT_IN_PERSON, FORMAT_HYBRID), keywords, vocabulary, dialect, now)
+        local = _local_candidates(in_person, origin, params.radius, shown=_page_slice(params))
         results.paginated = "local"
     results.local_total = len(local)
 
@@ -423,18 +447,23 @@ def search(params: SearchParams, *, now: datetime | None = None, online_preview:
     if params.wants_online():
         # Hybrid listings already in the local list are not offered again online.
         in_local = frozenset(row[0] for row in local if row[3])
-        needed = online_preview if results.paginated == "local" else start + params.per_page
-        online, results.online_total = _online_candidates(params, origin, keywords, now, needed=needed,
-                                                          exclude=in_local)
+        if results.paginated == "local":
+            needed, count_limit = online_preview, max(ONLINE_COUNT_LIMIT, online_preview)
+        else:
+            needed = start + params.per_page
+            count_limit = max(ONLINE_COUNT_LIMIT, needed + params.per_page * PAGES_AHEAD)
+        joinable = _Section.of(params, (FORMAT_ONLINE, FORMAT_HYBRID), keywords, vocabulary, dialect, now)
+        online, results.online_total, results.online_total_exact = _online_candidates(
+            joinable, origin, needed=needed, count_limit=count_limit, exclude=in_local)
 
     if results.few_local and params.radius < RADII[-1]:
-        results.wider = _wider_radius(params, origin, keywords, now, len(local))
+        results.wider = _wider_radius(in_person, origin, params.radius, len(local))
 
     if results.paginated == "local":
         local_page, online_page = local[start:start + params.per_page], online[:online_preview]
     else:
         local_page, online_page = [], online[start:start + params.per_page]
-    loaded = _load(row[0] for row in [*local_page, *online_page])
+    loaded = _load((row[0] for row in [*local_page, *online_page]), complete=complete)
     results.local = [_hit(loaded, row, params.units, now) for row in local_page if row[0] in loaded]
     results.online = [_hit(loaded, row, params.units, now) for row in online_page if row[0] in loaded]
     logger.debug(
@@ -463,100 +492,225 @@ def radius_label(radius: int, units: str = "mi") -> str:
 
 
 # The pipeline -------------------------------------------------------------------------------------
+#
+# Building a SQLAlchemy statement costs more than the database takes to run it here (a few ms for
+# the search's dozens of conditions), so each statement is built once per *shape* (which filters a
+# search has) with bound parameters, cached, and every search only binds its values.
 
 
-def _published(params: SearchParams, formats: tuple[str, ...], keywords, now: datetime) -> Select:
-    """Ids (and what sorting needs) of public listings passing every filter except distance.
+@dataclass(frozen=True)
+class _Shape:
+    """Which conditions a section's SQL holds; the values are bound separately."""
 
-    `formats` are the formats a section holds; a format filter of 'hybrid' narrows it to hybrid only
-    (in person and online need no narrowing: each section is already one of those, hybrid included).
-    """
-    if params.format == FORMAT_HYBRID:
-        formats = (FORMAT_HYBRID,)
-    rank = keywords.c.rank if keywords is not None else literal(None)
+    kind: bool = False
+    cost: bool = False
+    language: bool = False
+    topics: bool = False
+    audiences: bool = False
+    days: bool = False
+    expires: bool = False
+    keywords: str | None = None  # the database dialect's name when the search has keywords
+
+
+@dataclass(frozen=True)
+class _Section:
+    """One list of the results (met in person, or joinable online): its shape, its values, its words."""
+
+    shape: _Shape
+    values: dict[str, Any]
+    q: str = ""
+
+    @classmethod
+    def of(cls, params: SearchParams, formats: tuple[str, ...], keywords: str | None,
+           vocabulary: dict[str, list[int]], dialect: str, now: datetime) -> _Section:
+        """`formats` are the formats a section holds; a format filter of 'hybrid' narrows it to hybrid
+        only (in person and online need no narrowing: each section is one of those, hybrid included).
+        `vocabulary` holds the ids of the topics and audiences asked for (see _vocabulary_ids)."""
+        formats = (FORMAT_HYBRID,) if params.format == FORMAT_HYBRID else formats
+        values: dict[str, Any] = {"formats": list(formats)}
+        # A listing nobody has confirmed in a long while leaves the search, even before it is expired.
+        expire_days = current_app.config.get("EXPIRE_AFTER_DAYS")
+        if expire_days:
+            values["cutoff"] = now - timedelta(days=int(expire_days))
+        for name, value in (("kind", params.kind), ("cost", params.cost), ("language", params.language),
+                            ("topics", vocabulary["topics"]), ("audiences", vocabulary["audiences"]),
+                            ("days", list(params.weekday_numbers)), ("keywords", keywords)):
+            if value:
+                values[name] = value
+        shape = _Shape(kind="kind" in values, cost="cost" in values, language="language" in values,
+                       topics="topics" in values, audiences="audiences" in values, days="days" in values,
+                       expires="cutoff" in values, keywords=dialect if keywords else None)
+        return cls(shape, values, params.q if keywords else "")
+
+
+def _vocabulary_ids(params: SearchParams) -> dict[str, list[int]]:
+    """The ids of the topics and audiences a search asks for: the listings' link tables hold ids, and
+    matching them directly spares the database a join to the vocabulary for every listing it reads."""
+    ids: dict[str, list[int]] = {"topics": [], "audiences": []}
+    for name, model, slugs in (("topics", Topic, params.topics), ("audiences", Audience, params.audiences)):
+        if slugs:
+            # An unknown slug was refused when the parameters were read; none left means none matches.
+            ids[name] = list(db.session.scalars(select(model.id).where(model.slug.in_(slugs)))) or [-1]
+    return ids
+
+
+def _float(name: str):
+    return bindparam(name, type_=Float)
+
+
+@lru_cache(maxsize=256)
+def _where(shape: _Shape) -> tuple:
+    """Every condition a public listing in a section must meet, except where it is."""
     # Suspended owners are few: the database lists them once instead of joining every row to users.
     suspended = select(User.id).where(User.suspended_at.is_not(None))
-    statement = select(Listing.id, Listing.latitude, Listing.longitude, rank.label("rank")).where(
+    conditions = [
         Listing.status == STATUS_PUBLISHED,
-        Listing.format.in_(formats),
+        Listing.format.in_(bindparam("formats", expanding=True)),
         or_(Listing.owner_id.is_(None), Listing.owner_id.not_in(suspended)),
-    )
-    # A listing nobody has confirmed in a long while leaves the search, even before it is expired.
-    expire_days = current_app.config.get("EXPIRE_AFTER_DAYS")
-    if expire_days:
-        cutoff = now - timedelta(days=int(expire_days))
-        statement = statement.where(
-            or_(Listing.last_confirmed_at.is_(None), Listing.last_confirmed_at >= cutoff)
-        )
-    if keywords is not None:
-        statement = statement.join(keywords, keywords.c.listing_id == Listing.id)
-    if params.kind:
-        statement = statement.where(Listing.kind == params.kind)
-    if params.cost:
-        statement = statement.where(Listing.cost == params.cost)
+    ]
+    if shape.expires:
+        conditions.append(or_(Listing.last_confirmed_at.is_(None),
+                              Listing.last_confirmed_at >= bindparam("cutoff", type_=DateTime)))
+    if shape.kind:
+        conditions.append(Listing.kind == bindparam("kind", type_=String))
+    if shape.cost:
+        conditions.append(Listing.cost == bindparam("cost", type_=String))
     # Correlated EXISTS, not `id IN (...)`: SQLite would otherwise read every listing with a topic
     # through its primary key instead of the bounding box's index, and PostgreSQL plans both alike.
-    if params.language:
-        statement = statement.where(
+    if shape.language:
+        conditions.append(
             select(ListingLanguage.listing_id)
-            .where(ListingLanguage.listing_id == Listing.id, ListingLanguage.code == params.language)
+            .where(ListingLanguage.listing_id == Listing.id,
+                   ListingLanguage.code == bindparam("language", type_=String))
             .exists()
         )
-    if params.topics:
-        statement = statement.where(
+    if shape.topics:
+        conditions.append(
             select(listing_topics.c.listing_id)
-            .join(Topic, Topic.id == listing_topics.c.topic_id)
-            .where(listing_topics.c.listing_id == Listing.id, Topic.slug.in_(params.topics))
+            .where(listing_topics.c.listing_id == Listing.id,
+                   listing_topics.c.topic_id.in_(bindparam("topics", expanding=True)))
             .exists()
         )
-    if params.audiences:
-        statement = statement.where(
+    if shape.audiences:
+        conditions.append(
             select(listing_audiences.c.listing_id)
-            .join(Audience, Audience.id == listing_audiences.c.audience_id)
-            .where(listing_audiences.c.listing_id == Listing.id, Audience.slug.in_(params.audiences))
+            .where(listing_audiences.c.listing_id == Listing.id,
+                   listing_audiences.c.audience_id.in_(bindparam("audiences", expanding=True)))
             .exists()
         )
-    if params.days:
+    if shape.days:
         # Mentors arrange times with each person, so a day filter narrows groups only.
-        statement = statement.where(
+        conditions.append(
             or_(
                 Listing.kind == KIND_MENTOR,
                 select(Meeting.id)
-                .where(Meeting.listing_id == Listing.id, Meeting.weekday.in_(params.weekday_numbers))
+                .where(Meeting.listing_id == Listing.id,
+                       Meeting.weekday.in_(bindparam("days", expanding=True)))
                 .exists(),
             )
         )
+    if shape.keywords:
+        conditions.append(keyword_clause(shape.keywords))
+    return tuple(conditions)
+
+
+def _box(origin: geo.Location, miles: float) -> tuple[bool, dict[str, Any]]:
+    """Whether the box around `miles` of the origin crosses the antimeridian, and its bound values.
+
+    The box names its latitude bands too, so the index reads one short run of longitude per band.
+    """
+    min_lat, max_lat, min_lon, max_lon = geo.bounding_box(origin.latitude, origin.longitude, miles)
+    values = {"bands": list(range(latitude_band(min_lat), latitude_band(max_lat) + 1)),
+              "min_lat": min_lat, "max_lat": max_lat, "min_lon": min_lon, "max_lon": max_lon,
+              **geo.distance_parameters(origin.latitude, origin.longitude)}
+    return min_lon > max_lon, values
+
+
+# What each kind of "within reach" query returns besides the id and the distance.
+WITHIN_COLUMNS = {
+    "local": lambda: ((Listing.format == FORMAT_HYBRID).label("hybrid"),),
+    "online": lambda: (Listing.name, Listing.last_confirmed_at),
+    "nearest": lambda: (Listing.name, Listing.last_confirmed_at),
+    "distance": lambda: (),
+}
+
+
+@lru_cache(maxsize=256)
+def _within_statement(shape: _Shape, antimeridian: bool, variant: str) -> Select:
+    """(id, miles, ...) of a section's listings within :reach miles of the origin ("nearest": the
+    first :limit of them by distance).
+
+    The box on the indexed point picks the candidates; the database measures each to the point the
+    public sees (rounded for approximate listings, so the distance shown never narrows down a door
+    the organiser chose not to publish) and keeps those within reach.
+    """
+    if antimeridian:
+        longitude = or_(Listing.longitude >= _float("min_lon"), Listing.longitude <= _float("max_lon"))
+    else:
+        longitude = Listing.longitude.between(_float("min_lon"), _float("max_lon"))
+    box = (Listing.latitude_band.in_(bindparam("bands", expanding=True)),
+           Listing.latitude.between(_float("min_lat"), _float("max_lat")), longitude)
+    distance = geo.distance_miles_sql(*public_point_sql())
+    inner = (
+        select(Listing.id.label("id"), distance.label("miles"), *WITHIN_COLUMNS[variant]())
+        .where(*_where(shape), *box)
+        # OFFSET 0 keeps the subquery whole, so each row's distance is computed once, not again for
+        # the outer WHERE (both databases merge a plain subquery into its parent).
+        .offset(0)
+        .subquery("near")
+    )
+    statement = select(inner).where(inner.c.miles <= _float("reach"))
+    if variant == "nearest":
+        return statement.order_by(inner.c.miles).limit(bindparam("limit", type_=Integer))
     return statement
 
 
-def _in_box(statement: Select, origin: geo.Location, miles: float) -> Select:
-    min_lat, max_lat, min_lon, max_lon = geo.bounding_box(origin.latitude, origin.longitude, miles)
-    statement = statement.where(Listing.latitude.between(min_lat, max_lat))
-    if min_lon <= max_lon:
-        return statement.where(Listing.longitude.between(min_lon, max_lon))
-    # The box crosses the antimeridian.
-    return statement.where(or_(Listing.longitude >= min_lon, Listing.longitude <= max_lon))
+def _within(section: _Section, origin: geo.Location, miles: float, variant: str, **extra: Any):
+    antimeridian, values = _box(origin, miles + ROUNDING_MARGIN_MILES)
+    statement = _within_statement(section.shape, antimeridian, variant)
+    return db.session.execute(statement, {**section.values, **values, "reach": miles, **extra})
 
 
-def _local_candidates(params: SearchParams, origin: geo.Location, radius: float, keywords,
-                      now: datetime) -> list[tuple[int, float, float | None, bool]]:
+def _page_slice(params: SearchParams) -> slice:
+    start = (params.page - 1) * params.per_page
+    return slice(start, start + params.per_page)
+
+
+def _local_candidates(section: _Section, origin: geo.Location, radius: float, shown: slice | None = None,
+                      ) -> list[tuple[int, float, float | None, bool]]:
     """Listings met in person within `radius` miles, sorted: nearest first (by relevance within bands).
 
-    Distances are measured to the point the public sees (rounded for approximate listings), so the
-    distance shown never narrows down a door the organiser chose not to publish. Rows are
-    (id, miles, rank, whether it is hybrid).
+    Rows are (id, miles, rank, whether it is hybrid). Relevance orders listings only within a
+    distance band, so it is scored only for the bands the `shown` rows fall in; elsewhere (and
+    without keywords) rank is None and the order within a band is by distance.
     """
-    statement = _published(params, (FORMAT_IN_PERSON, FORMAT_HYBRID), keywords, now)
-    statement = statement.add_columns(Listing.location_precision, Listing.format)
-    statement = _in_box(statement, origin, radius + ROUNDING_MARGIN_MILES)
-    rows = []
-    for listing_id, latitude, longitude, rank, precision, listing_format in db.session.execute(statement):
-        latitude, longitude = public_point(latitude, longitude, precision)
-        miles = geo.distance_miles(origin.latitude, origin.longitude, latitude, longitude)
-        if miles <= radius:
-            rows.append((listing_id, miles, rank, listing_format == FORMAT_HYBRID))
-    rows.sort(key=_local_sort_key if keywords is None else _banded_sort_key)
+    rows = [(listing_id, miles, None, bool(hybrid))
+            for listing_id, miles, hybrid in _within(section, origin, radius, "local")]
+    rows.sort(key=_local_sort_key)
+    if not section.q or not rows:
+        return rows
+    bands = [distance_band(row[1]) for row in rows]
+    wanted = set(bands[shown] if shown is not None else bands)
+    scores = _relevance(section.q, [row[0] for row, band in zip(rows, bands, strict=True) if band in wanted])
+    rows = [(listing_id, miles, scores.get(listing_id), hybrid) for listing_id, miles, _, hybrid in rows]
+    rows.sort(key=_banded_sort_key)
     return rows
+
+
+@lru_cache(maxsize=1)
+def _texts_statement() -> Select:
+    columns = [getattr(Listing, name) for name in FTS_COLUMNS]
+    return select(Listing.id, *columns).where(Listing.id.in_(bindparam("ids", expanding=True)))
+
+
+def _relevance(user_text: str, ids: list[int]) -> dict[int, float]:
+    """How well each of these (matching) listings fits the words: read and scored only for them."""
+    relevance = Relevance(user_text)
+    scores: dict[int, float] = {}
+    for first in range(0, len(ids), 500):
+        for listing_id, *text in db.session.execute(_texts_statement(), {"ids": ids[first:first + 500]}):
+            scores[listing_id] = relevance.score(text)
+    return scores
 
 
 def _local_sort_key(row) -> tuple:
@@ -573,39 +727,49 @@ def distance_band(miles: float) -> int:
     return next((index for index, edge in enumerate(RADII) if miles <= edge), len(RADII))
 
 
-def _online_candidates(params: SearchParams, origin: geo.Location | None, keywords, now: datetime, *,
-                       needed: int, exclude: frozenset[int] = frozenset(),
-                       ) -> tuple[list[tuple[int, float | None, float | None]], int]:
-    """The first `needed` listings one can join online, wherever they are, and how many there are.
+@lru_cache(maxsize=256)
+def _online_statement(shape: _Shape, variant: str) -> Select:
+    """The online list's other queries: its (limited) count, its freshest, and all of it."""
+    confirmed = Listing.last_confirmed_at
+    if variant == "count":
+        limited = select(Listing.id).where(*_where(shape)).limit(bindparam("limit", type_=Integer))
+        return select(func.count()).select_from(limited.subquery())
+    if variant == "everything":
+        return select(Listing.id, Listing.latitude, Listing.longitude, Listing.location_precision,
+                      Listing.name, confirmed).where(*_where(shape))
+    base = select(Listing.id, Listing.name, confirmed).where(*_where(shape))
+    if variant == "newest":
+        newest = base.where(confirmed.is_not(None)).order_by(confirmed.desc())
+        return newest.limit(bindparam("limit", type_=Integer))
+    if variant == "since":
+        return base.where(confirmed >= bindparam("since", type_=DateTime))
+    return base.where(confirmed.is_(None))  # "unconfirmed"
 
-    Order: best match, then nearest (without a place: most recently confirmed), then name. `exclude`
-    holds hybrid listings the local list already shows; they are left out of the list and the count.
+
+def _online_candidates(section: _Section, origin: geo.Location | None, *, needed: int, count_limit: int,
+                       exclude: frozenset[int] = frozenset(),
+                       ) -> tuple[list[tuple[int, float | None, None]], int, bool]:
+    """The first `needed` listings one can join online, wherever they are; how many; whether exactly.
+
+    Order: nearest (without a place: most recently confirmed), then name; keywords only narrow the
+    list. `exclude` holds hybrid listings the local list already shows; they are left out of the
+    list and the count. The count stops at `count_limit`: past it the page says "more than".
     Only what the page needs is read and measured, in the same order as sorting every online
-    listing: the database orders and limits what it can (ties at the limit are read in full), and
-    the nearest are found in bounding boxes that grow until they hold enough.
+    listing: the nearest are found in boxes that grow until they hold enough, the freshest by the
+    database's index (ties at the limit read in full).
     """
-    base = _published(params, (FORMAT_ONLINE, FORMAT_HYBRID), keywords, now)
-    columns = (Listing.location_precision, Listing.name, Listing.last_confirmed_at)
-    if keywords is not None:
-        # The words already narrow the list, and ranking reads every match anyway: one pass does it all.
-        found = [row for row in db.session.execute(base.add_columns(*columns)) if row.id not in exclude]
-        total = len(found)
-        if origin is not None and 0 < needed < total:
-            # Distance only breaks ties in rank: measure just the rows ranked no worse than the last shown.
-            found.sort(key=lambda row: row.rank or 0.0, reverse=True)
-            last_rank = found[needed - 1].rank or 0.0
-            found = [row for row in found if (row.rank or 0.0) >= last_rank]
-        rows = [_measured(row, origin) for row in found]
+    # Excluded listings are among those counted, so the limit makes room for them.
+    limit = count_limit + len(exclude)
+    counted = db.session.scalar(_online_statement(section.shape, "count"),
+                                {**section.values, "limit": limit + 1})
+    exact = counted <= limit
+    total = min(counted, limit) - len(exclude)
+    if needed <= 0 or total <= 0:
+        return [], max(total, 0), exact
+    if origin is not None:
+        rows = _nearest_online(section, origin, needed, exclude)
     else:
-        total = db.session.scalar(select(func.count()).select_from(base.subquery())) - len(exclude)
-        if needed <= 0 or total <= 0:
-            return [], max(total, 0)
-        base = base.add_columns(*columns)
-        if origin is not None:
-            rows = _nearest_online(base, origin, needed, exclude)
-        else:
-            rows = _first_online(base, needed)
-        rows = [row for row in rows if row[0] not in exclude]
+        rows = [row for row in _first_online(section, needed + len(exclude)) if row[0] not in exclude]
     # Stable sorts, least important key first.
     rows.sort(key=lambda row: (row[3], row[0]))
     if origin is not None:
@@ -613,75 +777,96 @@ def _online_candidates(params: SearchParams, origin: geo.Location | None, keywor
     else:
         # Without a place, the most recently confirmed first: fresh listings are likelier to answer.
         rows.sort(key=lambda row: row[4] or datetime.min, reverse=True)
-    if keywords is not None:
-        rows.sort(key=lambda row: row[2] or 0.0, reverse=True)
-    return [row[:3] for row in rows[:needed]], total
+    return [(row[0], row[1], None) for row in rows[:needed]], total, exact
 
 
 # How far around a place the online list looks for its nearest before it reads every online listing.
 ONLINE_REACH_MILES = (25, 100, 400, 1600)
 
 
-def _nearest_online(base: Select, origin: geo.Location, needed: int, exclude: frozenset[int]) -> list[tuple]:
-    """At least the `needed` nearest online listings (not in `exclude`): every one within a reach."""
+def _nearest_online(section: _Section, origin: geo.Location, needed: int,
+                    exclude: frozenset[int]) -> list[tuple]:
+    """At least the `needed` nearest online listings (not in `exclude`): every one within a reach.
+
+    Rows are (id, miles or None, None, lower-case name, confirmed at). The database returns the
+    nearest few by distance; rows tied in distance with the last one needed are all read, so sorting
+    them by name gives the same page as sorting everything.
+    """
+    limit = needed + len(exclude) + 1
     for reach in ONLINE_REACH_MILES:
-        statement = _in_box(base, origin, reach + ROUNDING_MARGIN_MILES)
-        rows = [row for row in (_measured(found, origin) for found in db.session.execute(statement))
-                if row[1] is not None and row[1] <= reach and row[0] not in exclude]
+        found = _within(section, origin, reach, "nearest", limit=limit).all()
+        rows = [row for row in found if row[0] not in exclude]
+        if len(found) == limit:
+            # More lie within reach, all farther than these; `rows` holds at least needed + 1.
+            boundary = rows[needed - 1].miles
+            if rows[needed].miles == boundary:
+                # A tie runs past the limit: read every listing as near as the last one needed.
+                rows = [row for row in _within(section, origin, boundary, "online") if row[0] not in exclude]
         if len(rows) >= needed:
-            return rows
-    return [_measured(found, origin) for found in db.session.execute(base)]
+            return [(listing_id, miles, None, name.lower(), confirmed)
+                    for listing_id, miles, name, confirmed in rows]
+    # Too few anywhere near: measure every one (those without a point come last).
+    everything = db.session.execute(_online_statement(section.shape, "everything"), section.values)
+    return [_measured(row, origin) for row in everything if row[0] not in exclude]
 
 
-def _first_online(base: Select, count: int) -> list[tuple]:
+def _first_online(section: _Section, count: int) -> list[tuple]:
     """At least the `count` most recently confirmed online listings, with every one tied with the last.
 
     Never-confirmed listings come last. They are asked for separately, so both databases read the
     (status, last_confirmed_at) index backwards instead of sorting every online listing.
     """
-    confirmed = Listing.last_confirmed_at
-    found = db.session.execute(
-        base.where(confirmed.is_not(None)).order_by(confirmed.desc()).limit(count + 1)
-    ).all()
+    shape, values = section.shape, section.values
+    found = db.session.execute(_online_statement(shape, "newest"), {**values, "limit": count + 1}).all()
     if len(found) > count:
         last = found[count - 1].last_confirmed_at
         if found[count].last_confirmed_at == last:
             # The tie runs past the limit: read every listing confirmed no earlier than the last one shown.
-            found = db.session.execute(base.where(confirmed >= last)).all()
+            found = db.session.execute(_online_statement(shape, "since"), {**values, "since": last}).all()
     else:
-        found += db.session.execute(base.where(confirmed.is_(None))).all()
-    return [_measured(row, None) for row in found]
+        found += db.session.execute(_online_statement(shape, "unconfirmed"), values).all()
+    return [(listing_id, None, None, name.lower(), confirmed_at) for listing_id, name, confirmed_at in found]
 
 
-def _measured(row, origin: geo.Location | None) -> tuple:
-    """(id, miles or None, rank, lower-case name, confirmed at) of an online candidate row."""
-    listing_id, latitude, longitude, rank, precision, name, confirmed = row
+def _measured(row, origin: geo.Location) -> tuple:
+    """(id, miles or None, None, lower-case name, confirmed at) of an online row measured in Python."""
+    listing_id, latitude, longitude, precision, name, confirmed = row
     miles = None
-    if origin is not None and latitude is not None and longitude is not None:
-        latitude, longitude = public_point(latitude, longitude, precision)
-        miles = geo.distance_miles(origin.latitude, origin.longitude, latitude, longitude)
-    return (listing_id, miles, rank, name.lower(), confirmed)
+    point = public_coordinates(latitude, longitude, precision)
+    if point is not None:
+        miles = geo.distance_miles(origin.latitude, origin.longitude, *point)
+    return (listing_id, miles, None, name.lower(), confirmed)
 
 
-def _wider_radius(params: SearchParams, origin: geo.Location, keywords, now: datetime,
-                  current: int) -> WiderRadius | None:
+def _wider_radius(section: _Section, origin: geo.Location, radius: int, current: int) -> WiderRadius | None:
     """The smallest larger radius that finds more than `current` listings, with its count."""
-    rows = _local_candidates(params, origin, RADII[-1], keywords, now)
-    for radius in RADII:
-        if radius <= params.radius:
+    distances = [row.miles for row in _within(section, origin, RADII[-1], "distance")]
+    for wider in RADII:
+        if wider <= radius:
             continue
-        count = sum(1 for row in rows if row[1] <= radius)
+        count = sum(1 for miles in distances if miles <= wider)
         if count > current:
-            return WiderRadius(radius, count)
+            return WiderRadius(wider, count)
     return None
 
 
-def _load(ids) -> dict[int, Listing]:
-    """The page's listings in one query; topics, audiences, languages and meetings come selectin-loaded."""
+@lru_cache(maxsize=2)
+def _listings_statement(complete: bool) -> Select:
+    # The owner is not shown, and the search's conditions vetted it already: no join for it.
+    statement = select(Listing).where(Listing.id.in_(bindparam("ids", expanding=True)))
+    if complete:
+        return statement.options(lazyload(Listing.owner))
+    return statement.options(lazyload(Listing.owner), lazyload(Listing.audiences),
+                             lazyload(Listing.language_rows))
+
+
+def _load(ids, *, complete: bool = False) -> dict[int, Listing]:
+    """The page's listings in one query, topics and meetings selectin-loaded (audiences, languages too
+    when `complete`; otherwise only if something reads them, one listing at a time)."""
     wanted = list(dict.fromkeys(ids))
     if not wanted:
         return {}
-    listings = db.session.scalars(select(Listing).where(Listing.id.in_(wanted)))
+    listings = db.session.scalars(_listings_statement(complete), {"ids": wanted})
     return {listing.id: listing for listing in listings}
 
 
@@ -722,10 +907,8 @@ def _config_per_page() -> int:
 
 def public_point(latitude: float | None, longitude: float | None,
                  precision: str = "approximate") -> tuple[float | None, float | None]:
-    """The point a visitor may see: exact when the organiser said so, else rounded to about 1 km."""
-    if latitude is None or longitude is None or precision == "exact":
-        return latitude, longitude
-    return round(latitude, PUBLIC_DECIMALS), round(longitude, PUBLIC_DECIMALS)
+    """The point a visitor may see (see `privacy`), or (None, None); what templates and tests call."""
+    return public_coordinates(latitude, longitude, precision) or (None, None)
 
 
 def is_public(listing: Listing) -> bool:

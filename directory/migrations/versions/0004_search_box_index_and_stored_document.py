@@ -1,0 +1,55 @@
+"""The search reads its bounding box from one covering index; PostgreSQL stores each listing's document
+
+Revision ID: 0004_search_box_and_document
+Revises: 0003_filter_index_includes_id
+Create Date: 2026-11-26 04:30:00
+
+The local search measures every listing in a box around the visitor. The old (status, latitude,
+longitude) index read a box as a band of latitude across the whole continent and then looked each
+row up in the table for its format, precision, owner and confirmation date. The new index leads with
+a tenth-of-a-degree latitude band (a column the database computes), then longitude, so a box is a
+few short runs, and it holds every column the search reads, so the table is not touched.
+
+PostgreSQL's full-text index was an expression index, so every query recomputed to_tsvector for each
+matching row it read. A stored generated column holds the document once, and the GIN index is on it.
+"""
+import sqlalchemy as sa
+from alembic import op
+
+from directory.listings.fulltext import PG_DOCUMENT, PG_OLD_INDEX, drop_search_index, install_search_index
+
+revision = '0004_search_box_and_document'
+down_revision = '0003_filter_index_includes_id'
+branch_labels = None
+depends_on = None
+
+# Frozen copies of the model's values as of this revision.
+LATITUDE_BAND_SQL = 'CAST(trunc(latitude * 10 + 900) AS INTEGER)'
+OLD_BOX = ('ix_listings_status_lat_lon', ['status', 'latitude', 'longitude'])
+NEW_BOX = ('ix_listings_search_box', ['status', 'latitude_band', 'longitude', 'latitude', 'format',
+                                      'location_precision', 'last_confirmed_at', 'owner_id', 'kind', 'cost'])
+
+
+def upgrade():
+    # No batch mode: SQLite adds a virtual generated column in place, and rebuilding the table would
+    # drop the full-text triggers on it.
+    # SQLite computes the column when read (it can only add such columns in place); PostgreSQL stores it,
+    # as it must to index it.
+    stored = True if op.get_bind().dialect.name == 'postgresql' else None
+    op.add_column('listings', sa.Column('latitude_band', sa.Integer(), sa.Computed(LATITUDE_BAND_SQL, persisted=stored)))
+    op.drop_index(OLD_BOX[0], table_name='listings')
+    op.create_index(NEW_BOX[0], 'listings', NEW_BOX[1], unique=False, postgresql_include=['id'])
+    connection = op.get_bind()
+    if connection.dialect.name == 'postgresql':
+        op.execute(f'DROP INDEX IF EXISTS {PG_OLD_INDEX}')
+        install_search_index(connection)
+
+
+def downgrade():
+    connection = op.get_bind()
+    if connection.dialect.name == 'postgresql':
+        drop_search_index(connection)
+        op.execute(f'CREATE INDEX IF NOT EXISTS {PG_OLD_INDEX} ON listings USING GIN ({PG_DOCUMENT})')
+    op.drop_index(NEW_BOX[0], table_name='listings')
+    op.create_index(OLD_BOX[0], 'listings', OLD_BOX[1], unique=False)
+    op.drop_column('listings', 'latitude_band')
