@@ -23,13 +23,13 @@ from typing import Any
 
 from flask import current_app
 from sqlalchemy import DateTime, Float, Integer, Select, String, and_, bindparam, func, or_, select
-from sqlalchemy.orm import lazyload
 from werkzeug.datastructures import MultiDict
 
 from ..accounts.models import User
 from ..extensions import db
 from ..geo import services as geo
 from ..timeutil import utcnow
+from .cards import ListingCard, load_cards
 from .fulltext import (
     FTS_COLUMNS,
     MAX_QUERY_CHARS,
@@ -296,7 +296,7 @@ class SearchParams:
 class Hit:
     """One listing in the results, with how far it is (None for online listings without a place)."""
 
-    listing: Listing
+    listing: ListingCard  # read-only, with a Listing's attributes (see `cards`)
     distance_miles: float | None = None
     units: str = "mi"
     rank: float | None = None
@@ -781,7 +781,7 @@ def _online_candidates(section: _Section, origin: geo.Location | None, *, needed
 
 
 # How far around a place the online list looks for its nearest before it reads every online listing.
-ONLINE_REACH_MILES = (25, 100, 400, 1600)
+ONLINE_REACH_MILES = (25, 50, 100, 200, 400, 800, 1600)
 
 
 def _nearest_online(section: _Section, origin: geo.Location, needed: int,
@@ -850,27 +850,12 @@ def _wider_radius(section: _Section, origin: geo.Location, radius: int, current:
     return None
 
 
-@lru_cache(maxsize=2)
-def _listings_statement(complete: bool) -> Select:
-    # The owner is not shown, and the search's conditions vetted it already: no join for it.
-    statement = select(Listing).where(Listing.id.in_(bindparam("ids", expanding=True)))
-    if complete:
-        return statement.options(lazyload(Listing.owner))
-    return statement.options(lazyload(Listing.owner), lazyload(Listing.audiences),
-                             lazyload(Listing.language_rows))
+def _load(ids, *, complete: bool = False) -> dict[int, ListingCard]:
+    """The page's listings as read-only cards (see `cards`), topics and meetings included."""
+    return load_cards(list(dict.fromkeys(ids)), complete=complete)
 
 
-def _load(ids, *, complete: bool = False) -> dict[int, Listing]:
-    """The page's listings in one query, topics and meetings selectin-loaded (audiences, languages too
-    when `complete`; otherwise only if something reads them, one listing at a time)."""
-    wanted = list(dict.fromkeys(ids))
-    if not wanted:
-        return {}
-    listings = db.session.scalars(_listings_statement(complete), {"ids": wanted})
-    return {listing.id: listing for listing in listings}
-
-
-def _hit(loaded: dict[int, Listing], row, units: str, now: datetime) -> Hit:
+def _hit(loaded: dict[int, ListingCard], row, units: str, now: datetime) -> Hit:
     listing = loaded[row[0]]
     upcoming = next_meetings(listing, count=1, after=now) if listing.kind == KIND_GROUP else []
     return Hit(listing=listing, distance_miles=row[1], units=units, rank=row[2], upcoming=upcoming)

@@ -1,0 +1,99 @@
+"""Search results as plain read-only records: what a result card and the API's result read.
+
+A search shows a page of listings with their topics and meetings. Loading them as ORM objects cost
+several times what the queries take (each object instrumented and tracked by the session, then
+thrown away with the request), so results are read with a few plain queries into these records.
+A card has every column of the listing under the model's name, its topics and meetings (and, when
+asked, audiences and languages) in the model's order, and the model's read-only properties, so
+templates and serializers take a card wherever they take a Listing. Nothing here is ever saved.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from types import SimpleNamespace
+from typing import Any
+
+from sqlalchemy import Select, bindparam, select
+
+from ..extensions import db
+from .models import (
+    FORMAT_ONLINE,
+    STATUS_PUBLISHED,
+    Audience,
+    Listing,
+    ListingLanguage,
+    Meeting,
+    Topic,
+    listing_audiences,
+    listing_topics,
+)
+
+# Computed for the search index only; nothing shows it.
+LEFT_OUT = frozenset({"latitude_band"})
+
+
+class ListingCard(SimpleNamespace):
+    """A listing as a search result: attributes as on Listing; topics, meetings etc. are lists."""
+
+    @property
+    def languages(self) -> list[str]:
+        return [row.code for row in self.language_rows]
+
+    @property
+    def is_published(self) -> bool:
+        return self.status == STATUS_PUBLISHED
+
+    @property
+    def is_online_only(self) -> bool:
+        return self.format == FORMAT_ONLINE
+
+
+def _in_ids(column):
+    return column.in_(bindparam("ids", expanding=True))
+
+
+@lru_cache(maxsize=1)
+def _statements() -> dict[str, Select]:
+    columns = [column for column in Listing.__table__.c if column.name not in LEFT_OUT]
+    return {
+        "listings": select(*columns).where(_in_ids(Listing.id)),
+        "topics": (select(listing_topics.c.listing_id, *Topic.__table__.c)
+                   .join(Topic, Topic.id == listing_topics.c.topic_id)
+                   .where(_in_ids(listing_topics.c.listing_id)).order_by(Topic.position, Topic.id)),
+        "meetings": (select(*Meeting.__table__.c).where(_in_ids(Meeting.listing_id))
+                     .order_by(Meeting.weekday, Meeting.start_time, Meeting.id)),
+        "audiences": (select(listing_audiences.c.listing_id, *Audience.__table__.c)
+                      .join(Audience, Audience.id == listing_audiences.c.audience_id)
+                      .where(_in_ids(listing_audiences.c.listing_id))
+                      .order_by(Audience.position, Audience.id)),
+        "language_rows": (select(*ListingLanguage.__table__.c)
+                          .where(_in_ids(ListingLanguage.listing_id)).order_by(ListingLanguage.code)),
+    }
+
+
+def load_cards(ids: list[int], *, complete: bool = False) -> dict[int, ListingCard]:
+    """Cards for these listing ids (those that exist), by id: topics and meetings always; audiences and
+    languages when `complete`, otherwise empty lists."""
+    if not ids:
+        return {}
+    statements = _statements()
+    connection = db.session.connection()
+    values = {"ids": ids}
+    cards: dict[int, ListingCard] = {}
+    for row in connection.execute(statements["listings"], values).mappings():
+        cards[row["id"]] = ListingCard(**row, topics=[], meetings=[], audiences=[], language_rows=[])
+    related: list[str] = ["topics", "meetings"] + (["audiences", "language_rows"] if complete else [])
+    for name in related:
+        for row in connection.execute(statements[name], values):
+            card = cards.get(row.listing_id)
+            if card is not None:
+                getattr(card, name).append(_item(name, row))
+    return cards
+
+
+def _item(name: str, row) -> Any:
+    """Topic and audience rows carry the listing id first; the item is the rest."""
+    if name in ("topics", "audiences"):
+        return SimpleNamespace(**{key: value for key, value in row._mapping.items() if key != "listing_id"})
+    return row
