@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from functools import lru_cache
 
 from flask_wtf import FlaskForm
-from sqlalchemy import select
+from sqlalchemy import func, select
 from wtforms import RadioField, SearchField, SelectField, SelectMultipleField, StringField
 from wtforms.fields.choices import SelectChoice
 
@@ -68,17 +69,8 @@ class SearchForm(FlaskForm):
             self.radius.data = str(DEFAULT_RADIUS)
         self.topic.choices = _vocabulary(Topic)
         self.audience.choices = _vocabulary(Audience)
-        # Each language code once (read from its index), kept if any published listing uses it: joining
-        # every language row to its listing took tens of milliseconds per page at 100,000 listings.
-        codes = select(ListingLanguage.code).distinct().subquery()
-        used = (
-            select(ListingLanguage.listing_id)
-            .join(Listing, Listing.id == ListingLanguage.listing_id)
-            .where(ListingLanguage.code == codes.c.code, Listing.status == STATUS_PUBLISHED)
-            .exists()
-        )
-        codes = db.session.scalars(select(codes.c.code).where(used)).all()
-        named = sorted(((code, language_name(code)) for code in codes), key=lambda pair: pair[1])
+        named = sorted(((code, language_name(code)) for code in _languages_in_use()),
+                       key=lambda pair: pair[1])
         self.language.choices = [ANY, *options(*named)]
         # The search service already judged every value; show its words next to the field, and the
         # value the search really used in place of a refused choice (a select cannot show "7 miles").
@@ -89,6 +81,35 @@ class SearchForm(FlaskForm):
             form_field.errors = [message]
             if name in REFUSED_VALUE:
                 form_field.data = REFUSED_VALUE[name]
+
+
+@lru_cache(maxsize=1)
+def _languages_in_use_statement():
+    """Each language code once, kept if a published listing uses it.
+
+    The codes come from their index one at a time, each the smallest above the last (a recursive
+    query): a few index seeks, where DISTINCT read every language row (tens of milliseconds per page
+    at 100,000 listings, PostgreSQL having no skip scan).
+    """
+    first = select(func.min(ListingLanguage.code).label("code")).cte("codes", recursive=True)
+    following = select(
+        select(func.min(ListingLanguage.code)).where(ListingLanguage.code > first.c.code).scalar_subquery()
+    ).where(first.c.code.is_not(None))
+    codes = first.union_all(following)
+    # A scalar subquery with LIMIT 1, not EXISTS: PostgreSQL turns EXISTS into a join over every
+    # published listing; this way each code is one probe that stops at its first published listing.
+    used = (
+        select(ListingLanguage.listing_id)
+        .join(Listing, Listing.id == ListingLanguage.listing_id)
+        .where(ListingLanguage.code == codes.c.code, Listing.status == STATUS_PUBLISHED)
+        .limit(1)
+        .scalar_subquery()
+    )
+    return select(codes.c.code).where(codes.c.code.is_not(None), used.is_not(None))
+
+
+def _languages_in_use() -> list[str]:
+    return list(db.session.scalars(_languages_in_use_statement()))
 
 
 def _vocabulary(model) -> list[SelectChoice]:
