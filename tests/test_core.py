@@ -506,10 +506,11 @@ def test_filters_are_available_in_templates(app):
     with app.test_request_context("/"):
         html = render_template_string(
             "{{ d|human_date }}|{{ 2.44|miles }}|{{ 3|pluralize('group') }}"
-            "|{{ 1|pluralize('person', 'people') }}",
+            "|{{ 1|pluralize('person', 'people') }}|{{ 1124|pluralize('listing') }}"
+            "|{{ 100|pluralize('option', more=True) }}",
             d=datetime(2025, 3, 3),
         )
-    assert html == "3 March 2025|2.4 mi|3 groups|1 person"
+    assert html == "3 March 2025|2.4 mi|3 groups|1 person|1,124 listings|more than 100 options"
 
 
 def test_email_layout_wraps_a_message(app):

@@ -160,10 +160,10 @@ def human_date(value: datetime | date | None) -> str:
 
 
 def pluralize(count: int, singular: str, plural: str | None = None, more: bool = False) -> str:
-    """'1 group', '3 groups'; with `more` (the count is a lower bound), 'more than 100 groups'."""
+    """'1 group', '1,124 groups'; with `more` (the count is a lower bound), 'more than 100 groups'."""
     if more:
         return f"more than {count:,} {plural or singular + 's'}"
-    return f"{count} {singular if count == 1 else (plural or singular + 's')}"
+    return f"{count:,} {singular if count == 1 else (plural or singular + 's')}"
 
 
 def crisis_tel(line: str) -> str | None:
