@@ -18,6 +18,7 @@ from werkzeug.datastructures import MultiDict
 
 from directory.extensions import db
 from directory.geo import services as geo
+from directory.listings import fulltext
 from directory.listings import search as search_module
 from directory.listings.fulltext import keyword_clause, keyword_value, prepare_keyword_search
 from directory.listings.models import FORMAT_HYBRID, FORMAT_ONLINE, Listing
@@ -73,8 +74,7 @@ def everything_online(params: SearchParams, results) -> list[tuple]:
     if params.q:
         value = keyword_value(params.q, db.engine.dialect.name)
         if value is not None:
-            prepare_keyword_search(db.session, value)
-            clause = keyword_clause(db.engine.dialect.name)
+            clause = keyword_clause(prepare_keyword_search(db.session, value))
             matching = set(db.session.scalars(select(Listing.id).where(clause), {"keywords": value}))
     excluded = set()
     if results.paginated == "local":
@@ -209,3 +209,20 @@ def test_a_count_past_the_limit_reads_more_than_on_the_page_and_in_the_api(clien
     assert (everything["total"], everything["total_exact"], len(everything["results"])) == (8, True, 8)
     paged = client.get("/search", query_string={"format": "online"}).get_data(as_text=True)
     assert "8 options online" in paged
+
+
+def test_keyword_results_are_the_same_whichever_side_sqlite_starts_from(dataset, monkeypatch):
+    """Few matches: statements start from them; many: from the place or filters, probing the matches."""
+    searches = [{"near": "10001", "radius": "100", "q": "grief"}, {"q": "grief or fathers"},
+                {"near": "02108", "radius": "25", "q": "quiet", "topic": "grief"},
+                {"near": "10001", "q": "-grief fathers", "format": "online"}]
+
+    def outcome(args):
+        results = search(SearchParams.parse(MultiDict(args), per_page=50), online_preview=50)
+        return ([hit.listing.id for hit in results.local], results.local_total,
+                [hit.listing.id for hit in results.online], results.online_total)
+
+    few = [outcome(args) for args in searches]
+    monkeypatch.setattr(fulltext, "FEW_MATCHES", 0)
+    assert [outcome(args) for args in searches] == few
+    assert any(local or online for local, _, online, _ in few)

@@ -25,7 +25,8 @@ class User(UserMixin, db.Model):
     display_name: Mapped[str] = mapped_column(String(80))
     role: Mapped[str] = mapped_column(String(20), default=ROLE_MEMBER)
     confirmed_at: Mapped[datetime | None] = mapped_column(DateTime)
-    suspended_at: Mapped[datetime | None] = mapped_column(DateTime)
+    # Indexed: every search lists the suspended owners, whose listings it leaves out.
+    suspended_at: Mapped[datetime | None] = mapped_column(DateTime, index=True)
     suspension_reason: Mapped[str | None] = mapped_column(String(500))
     # Part of the Flask-Login id: bumping it ends every session and remember cookie.
     session_version: Mapped[int] = mapped_column(Integer, default=1)

@@ -173,34 +173,45 @@ def keyword_value(user_text: str, dialect_name: str) -> str | None:
     return (user_text or "")[:MAX_QUERY_CHARS].replace("\x00", " ")  # PostgreSQL refuses NUL in text
 
 
-def prepare_keyword_search(session, value: str) -> None:
-    """Look the words up once, before the statements that use `keyword_clause` run (SQLite only).
+# SQLite: up to this many matches, a search's statements start from the matches; beyond, from the
+# place or the filters, with the matches only checked (see keyword_clause).
+FEW_MATCHES = 1000
+
+
+def prepare_keyword_search(session, value: str) -> str:
+    """Look the words up once, before the statements that use `keyword_clause` run; returns the
+    clause's kind for this search: the dialect's name, or 'sqlite-few' when SQLite found few matches.
 
     SQLite would otherwise read every match out of FTS5 again for each statement of a search (a
     common word matches thousands of listings); instead they go once into a temporary table of this
     connection, whose primary key the statements then probe. PostgreSQL's GIN index needs no help.
     """
-    if session.get_bind().dialect.name != "sqlite":
-        return
+    dialect_name = session.get_bind().dialect.name
+    if dialect_name != "sqlite":
+        return dialect_name
     session.execute(text(f"CREATE TEMP TABLE IF NOT EXISTS {SQLITE_HITS} (id INTEGER PRIMARY KEY)"))
     session.execute(text(f"DELETE FROM temp.{SQLITE_HITS}"))  # noqa: S608  # nosec B608
-    session.execute(text(
+    found = session.execute(text(
         f"INSERT INTO temp.{SQLITE_HITS} (id) "  # noqa: S608  # nosec B608
         f"SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH :keywords"
-    ), {"keywords": value})
+    ), {"keywords": value}).rowcount
+    return "sqlite-few" if 0 <= found <= FEW_MATCHES else "sqlite"
 
 
-def keyword_clause(dialect_name: str) -> ColumnElement[bool]:
+def keyword_clause(kind: str) -> ColumnElement[bool]:
     """SQL condition 'this listing matches the words', answered from the database's full-text index.
 
-    PostgreSQL matches :keywords against the GIN index over the stored document. SQLite reads the
-    matches `prepare_keyword_search` took from its FTS5 table. Only this module's constants are
-    spliced into the SQL; the words are a bound parameter.
+    `kind` is what `prepare_keyword_search` returned. PostgreSQL matches :keywords against the GIN
+    index over the stored document. SQLite reads the matches `prepare_keyword_search` took from its
+    FTS5 table: when they are few, the statement may start from them; when many, `id + 0` keeps the
+    planner from doing so (reading thousands of listings one by one), and the matches are only
+    probed for the listings the place or the filters pick. Only this module's constants are spliced
+    into the SQL; the words are a bound parameter.
     """
-    if dialect_name == "postgresql":
+    if kind == "postgresql":
         return text(f"listings.{PG_COLUMN} @@ {PG_QUERY}")
     matches = text(f"SELECT id FROM temp.{SQLITE_HITS}").columns(id=Integer)  # noqa: S608  # nosec B608
-    return Listing.id.in_(matches)
+    return (Listing.id if kind == "sqlite-few" else Listing.id + 0).in_(matches)
 
 
 def keyword_terms(user_text: str) -> list[str]:

@@ -427,17 +427,17 @@ def search(params: SearchParams, *, now: datetime | None = None, online_preview:
         results.suggestions = list(found.suggestions or [])
         results.place_not_found = found.location is None
 
-    dialect = db.engine.dialect.name
-    keywords = keyword_value(params.q, dialect) if params.q else None
+    keywords = keyword_value(params.q, db.engine.dialect.name) if params.q else None
     results.keywords_ignored = bool(params.q) and keywords is None
-    if keywords is not None:
-        prepare_keyword_search(db.session, keywords)
+    # How the statements match the words (see fulltext.keyword_clause); None without keywords.
+    keyword_kind = prepare_keyword_search(db.session, keywords) if keywords is not None else None
     vocabulary = _vocabulary_ids(params)
 
     local: list[tuple[int, float, float | None, bool]] = []  # (listing id, miles, rank, is hybrid)
     origin = results.origin
     if origin is not None and params.wants_local():
-        in_person = _Section.of(params, (FORMAT_IN_PERSON, FORMAT_HYBRID), keywords, vocabulary, dialect, now)
+        in_person = _Section.of(params, (FORMAT_IN_PERSON, FORMAT_HYBRID), keywords, keyword_kind, vocabulary,
+                                now)
         local = _local_candidates(in_person, origin, params.radius, shown=_page_slice(params))
         results.paginated = "local"
     results.local_total = len(local)
@@ -452,7 +452,8 @@ def search(params: SearchParams, *, now: datetime | None = None, online_preview:
         else:
             needed = start + params.per_page
             count_limit = max(ONLINE_COUNT_LIMIT, needed + params.per_page * PAGES_AHEAD)
-        joinable = _Section.of(params, (FORMAT_ONLINE, FORMAT_HYBRID), keywords, vocabulary, dialect, now)
+        joinable = _Section.of(params, (FORMAT_ONLINE, FORMAT_HYBRID), keywords, keyword_kind, vocabulary,
+                               now)
         online, results.online_total, results.online_total_exact = _online_candidates(
             joinable, origin, needed=needed, count_limit=count_limit, exclude=in_local)
 
@@ -509,7 +510,7 @@ class _Shape:
     audiences: bool = False
     days: bool = False
     expires: bool = False
-    keywords: str | None = None  # the database dialect's name when the search has keywords
+    keywords: str | None = None  # with keywords, how they are matched (see fulltext.keyword_clause)
 
 
 @dataclass(frozen=True)
@@ -522,10 +523,11 @@ class _Section:
 
     @classmethod
     def of(cls, params: SearchParams, formats: tuple[str, ...], keywords: str | None,
-           vocabulary: dict[str, list[int]], dialect: str, now: datetime) -> _Section:
+           keyword_kind: str | None, vocabulary: dict[str, list[int]], now: datetime) -> _Section:
         """`formats` are the formats a section holds; a format filter of 'hybrid' narrows it to hybrid
         only (in person and online need no narrowing: each section is one of those, hybrid included).
-        `vocabulary` holds the ids of the topics and audiences asked for (see _vocabulary_ids)."""
+        `keyword_kind` says how `keywords` are matched (see fulltext.keyword_clause); `vocabulary`
+        holds the ids of the topics and audiences asked for (see _vocabulary_ids)."""
         formats = (FORMAT_HYBRID,) if params.format == FORMAT_HYBRID else formats
         values: dict[str, Any] = {"formats": list(formats)}
         # A listing nobody has confirmed in a long while leaves the search, even before it is expired.
@@ -539,7 +541,7 @@ class _Section:
                 values[name] = value
         shape = _Shape(kind="kind" in values, cost="cost" in values, language="language" in values,
                        topics="topics" in values, audiences="audiences" in values, days="days" in values,
-                       expires="cutoff" in values, keywords=dialect if keywords else None)
+                       expires="cutoff" in values, keywords=keyword_kind if keywords else None)
         return cls(shape, values, params.q if keywords else "")
 
 
@@ -793,7 +795,8 @@ def _nearest_online(section: _Section, origin: geo.Location, needed: int,
     them by name gives the same page as sorting everything.
     """
     limit = needed + len(exclude) + 1
-    for reach in ONLINE_REACH_MILES:
+    reach = ONLINE_REACH_MILES[0]
+    while reach is not None:
         found = _within(section, origin, reach, "nearest", limit=limit).all()
         rows = [row for row in found if row[0] not in exclude]
         if len(found) == limit:
@@ -805,9 +808,19 @@ def _nearest_online(section: _Section, origin: geo.Location, needed: int,
         if len(rows) >= needed:
             return [(listing_id, miles, None, name.lower(), confirmed)
                     for listing_id, miles, name, confirmed in rows]
+        reach = _next_reach(reach, len(rows), needed)
     # Too few anywhere near: measure every one (those without a point come last).
     everything = db.session.execute(_online_statement(section.shape, "everything"), section.values)
     return [_measured(row, origin) for row in everything if row[0] not in exclude]
+
+
+def _next_reach(reach: float, found: int, needed: int) -> float | None:
+    """The next reach to try: far enough, at the density just seen, to hold what is needed (and a
+    quarter more), so sparse places skip the steps that would come up short. None past the last."""
+    # Listings in a box grow with its area, so with the square of the reach.
+    hoped = reach * math.sqrt(needed / max(found, 0.25)) * 1.25
+    return next((step for step in ONLINE_REACH_MILES if step > reach and step >= hoped),
+                None if reach >= ONLINE_REACH_MILES[-1] else ONLINE_REACH_MILES[-1])
 
 
 def _first_online(section: _Section, count: int) -> list[tuple]:
