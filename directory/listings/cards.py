@@ -4,8 +4,9 @@ A search shows a page of listings with their topics and meetings. Loading them a
 several times what the queries take (each object instrumented and tracked by the session, then
 thrown away with the request), so results are read with a few plain queries into these records.
 A card has every column of the listing under the model's name, its topics and meetings (and, when
-asked, audiences and languages) in the model's order, and the model's read-only properties, so
-templates and serializers take a card wherever they take a Listing. Nothing here is ever saved.
+asked, audiences and languages) in the model's order, and the model's read-only properties (from
+`models.ListingFacts`), so templates and serializers take a card wherever they take a Listing.
+Nothing here is ever saved.
 """
 
 from __future__ import annotations
@@ -18,10 +19,9 @@ from sqlalchemy import Select, bindparam, select
 
 from ..extensions import db
 from .models import (
-    FORMAT_ONLINE,
-    STATUS_PUBLISHED,
     Audience,
     Listing,
+    ListingFacts,
     ListingLanguage,
     Meeting,
     Topic,
@@ -33,20 +33,8 @@ from .models import (
 LEFT_OUT = frozenset({"latitude_band"})
 
 
-class ListingCard(SimpleNamespace):
+class ListingCard(ListingFacts, SimpleNamespace):
     """A listing as a search result: attributes as on Listing; topics, meetings etc. are lists."""
-
-    @property
-    def languages(self) -> list[str]:
-        return [row.code for row in self.language_rows]
-
-    @property
-    def is_published(self) -> bool:
-        return self.status == STATUS_PUBLISHED
-
-    @property
-    def is_online_only(self) -> bool:
-        return self.format == FORMAT_ONLINE
 
 
 def _in_ids(column):

@@ -156,11 +156,6 @@ def fts5_query(user_text: str) -> str | None:
     return parts[0] if len(parts) == 1 else " OR ".join(f"({part})" for part in parts)
 
 
-def has_keywords(user_text: str | None) -> bool:
-    """Whether the text holds anything to search for (stop words and punctuation alone do not)."""
-    return fts5_query(user_text or "") is not None
-
-
 def keyword_value(user_text: str, dialect_name: str) -> str | None:
     """What `keyword_clause` binds as :keywords for the visitor's words; None when nothing is searchable.
 

@@ -136,7 +136,24 @@ SEARCH_BOX_COLUMNS = ("status", "latitude_band", "longitude", "latitude", "forma
                       "last_confirmed_at", "owner_id", "kind", "cost")
 
 
-class Listing(db.Model):
+class ListingFacts:
+    """What a listing says of itself from its own values: shared by Listing and the search's read-only
+    cards (`cards.ListingCard`), which carry the same attributes."""
+
+    @property
+    def languages(self) -> list[str]:
+        return [row.code for row in self.language_rows]
+
+    @property
+    def is_published(self) -> bool:
+        return self.status == STATUS_PUBLISHED
+
+    @property
+    def is_online_only(self) -> bool:
+        return self.format == FORMAT_ONLINE
+
+
+class Listing(ListingFacts, db.Model):
     """A mentor or a group. Public only while its status is 'published'."""
 
     __tablename__ = "listings"
@@ -224,22 +241,10 @@ class Listing(db.Model):
         Index("ix_listings_status_confirmed", "status", "last_confirmed_at"),
     )
 
-    @property
-    def languages(self) -> list[str]:
-        return [row.code for row in self.language_rows]
-
-    @languages.setter
+    @ListingFacts.languages.setter
     def languages(self, codes: list[str]) -> None:
         wanted = list(dict.fromkeys(code.lower() for code in codes if code))
         self.language_rows = [ListingLanguage(code=code) for code in wanted]
-
-    @property
-    def is_published(self) -> bool:
-        return self.status == STATUS_PUBLISHED
-
-    @property
-    def is_online_only(self) -> bool:
-        return self.format == FORMAT_ONLINE
 
     def __repr__(self) -> str:
         return f"<Listing {self.slug} {self.status}>"

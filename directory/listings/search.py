@@ -586,20 +586,16 @@ def _where(shape: _Shape) -> tuple:
                    ListingLanguage.code == bindparam("language", type_=String))
             .exists()
         )
-    if shape.topics:
-        conditions.append(
-            select(listing_topics.c.listing_id)
-            .where(listing_topics.c.listing_id == Listing.id,
-                   listing_topics.c.topic_id.in_(bindparam("topics", expanding=True)))
-            .exists()
-        )
-    if shape.audiences:
-        conditions.append(
-            select(listing_audiences.c.listing_id)
-            .where(listing_audiences.c.listing_id == Listing.id,
-                   listing_audiences.c.audience_id.in_(bindparam("audiences", expanding=True)))
-            .exists()
-        )
+    # A topic or audience filter: any of the ids bound under the parameter's name.
+    for wanted, name, links, linked in ((shape.topics, "topics", listing_topics, listing_topics.c.topic_id),
+                                        (shape.audiences, "audiences", listing_audiences,
+                                         listing_audiences.c.audience_id)):
+        if wanted:
+            conditions.append(
+                select(links.c.listing_id)
+                .where(links.c.listing_id == Listing.id, linked.in_(bindparam(name, expanding=True)))
+                .exists()
+            )
     if shape.days:
         # Mentors arrange times with each person, so a day filter narrows groups only.
         conditions.append(
