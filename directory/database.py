@@ -71,6 +71,8 @@ def wants_write_lock() -> bool:
 
 @event.listens_for(Engine, "begin")
 def _begin_sqlite(connection) -> None:
-    if connection.dialect.name != "sqlite":
+    # An AUTOCOMMIT connection (ANALYZE, VACUUM) must not be wrapped in a transaction nobody commits.
+    autocommit = connection.get_execution_options().get("isolation_level") == "AUTOCOMMIT"
+    if connection.dialect.name != "sqlite" or autocommit:
         return
     connection.exec_driver_sql("BEGIN IMMEDIATE" if wants_write_lock() else "BEGIN")

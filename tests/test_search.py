@@ -16,7 +16,9 @@ from werkzeug.datastructures import MultiDict
 from directory.extensions import db
 from directory.geo.models import Place
 from directory.geo.services import locate
+from directory.listings import topic_bits
 from directory.listings.fulltext import fts5_query
+from directory.listings.models import Listing, Topic
 from directory.listings.search import InvalidSearch, SearchParams, public_point, search
 from directory.timeutil import utcnow
 from tests.factories import make_audience, make_topic
@@ -231,6 +233,46 @@ def test_search_properties(dataset, origin):
             assert narrower.local_total <= results.local_total
 
     check()
+
+
+def _topic_bits(listing) -> int:
+    return db.session.scalar(select(Listing.topic_bits).where(Listing.id == listing.id))
+
+
+def test_topic_bits_follow_every_change_to_a_listings_topics(geo, make_listing):
+    """The database keeps listings.topic_bits in step with listing_topics, however a row changes."""
+    listing = make_listing(topics=("grief",))
+    grief, fatherhood = make_topic("grief"), make_topic("fatherhood")
+    assert _topic_bits(listing) == topic_bits.bit(grief.id)
+
+    listing.topics = [grief, fatherhood]
+    db.session.commit()
+    assert _topic_bits(listing) == topic_bits.bit(grief.id) | topic_bits.bit(fatherhood.id)
+
+    db.session.delete(grief)  # the link goes with the topic
+    db.session.commit()
+    assert _topic_bits(listing) == topic_bits.bit(fatherhood.id)
+
+    listing.topics = []
+    db.session.commit()
+    assert _topic_bits(listing) == 0
+
+
+def test_topics_that_share_a_bit_are_still_told_apart(geo, origin, make_listing):
+    """Past 63 topics, ids share bits: the filter then asks listing_topics as well."""
+    grief = make_topic("grief")
+    db.session.add(Topic(id=grief.id + topic_bits.BITS, slug="late-topic", name="Late topic"))
+    db.session.commit()
+    assert topic_bits.bit(grief.id) == topic_bits.bit(grief.id + topic_bits.BITS)
+    with_grief = nearby(make_listing, origin, 1, topics=("grief",))
+    with_late = nearby(make_listing, origin, 2, topics=("late-topic",))
+    online_late = nearby(make_listing, origin, 3, topics=("late-topic",), format="online")
+
+    assert local_ids(run(near="10001", topic="grief")) == [with_grief.id]
+    late = run(near="10001", topic="late-topic")
+    assert local_ids(late) == [with_late.id]
+    assert online_ids(late) == [online_late.id] and late.online_total == 1
+    assert set(local_ids(run(near="10001", topic=["grief", "late-topic"]))) == {with_grief.id, with_late.id}
 
 
 # Sections -------------------------------------------------------------------------------------------

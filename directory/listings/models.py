@@ -6,6 +6,7 @@ import math
 from datetime import date, datetime, time
 
 from sqlalchemy import (
+    BigInteger,
     Boolean,
     Column,
     Computed,
@@ -20,6 +21,7 @@ from sqlalchemy import (
     Table,
     Text,
     Time,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -133,7 +135,10 @@ def latitude_band(latitude: float) -> int:
     return math.trunc(latitude * LATITUDE_BANDS_PER_DEGREE + 90 * LATITUDE_BANDS_PER_DEGREE)
 # The columns of the search's bounding-box index, in order (see Listing.__table_args__).
 SEARCH_BOX_COLUMNS = ("status", "latitude_band", "longitude", "latitude", "format", "location_precision",
-                      "last_confirmed_at", "owner_id", "kind", "cost")
+                      "last_confirmed_at", "owner_id", "kind", "cost", "topic_bits")
+SEARCH_BOX_INDEX = "ix_listings_search_box"
+# The online list's count reads this one (every filter column, so it never reads the table).
+STATUS_FORMAT_COLUMNS = ("status", "format", "kind", "cost", "last_confirmed_at", "owner_id", "topic_bits")
 
 
 class ListingFacts:
@@ -189,6 +194,9 @@ class Listing(ListingFacts, db.Model):
     # band of latitude across the whole continent.
     latitude_band: Mapped[int | None] = mapped_column(Integer, Computed(LATITUDE_BAND_SQL))
     location_precision: Mapped[str] = mapped_column(String(12), default="approximate")
+    # Bit (id mod 63) of each of the listing's topics, kept by the database (see `topic_bits`): the
+    # search indexes carry it, so a topic filter is answered from the index entry.
+    topic_bits: Mapped[int] = mapped_column(BigInteger, default=0, server_default=text("0"))
     time_zone: Mapped[str] = mapped_column(String(64), default="America/New_York")
 
     online_url: Mapped[str] = mapped_column(String(500), default="")
@@ -233,11 +241,10 @@ class Listing(ListingFacts, db.Model):
     __table_args__ = (
         # The search filters on status first, then a bounding box, and measures and filters the rows
         # in it from this index alone: every column the local search reads is here.
-        Index("ix_listings_search_box", *SEARCH_BOX_COLUMNS, postgresql_include=["id"]),
+        Index(SEARCH_BOX_INDEX, *SEARCH_BOX_COLUMNS, postgresql_include=["id"]),
         # Covers every filter of the online list's count, which then never reads the table (the id is
         # in every SQLite index already; PostgreSQL needs it included for the topic filter's join).
-        Index("ix_listings_status_format_cover", "status", "format", "kind", "cost", "last_confirmed_at",
-              "owner_id", postgresql_include=["id"]),
+        Index("ix_listings_status_format_cover", *STATUS_FORMAT_COLUMNS, postgresql_include=["id"]),
         Index("ix_listings_status_confirmed", "status", "last_confirmed_at"),
     )
 

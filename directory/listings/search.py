@@ -22,13 +22,29 @@ from functools import lru_cache
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import DateTime, Float, Integer, Select, String, and_, bindparam, func, or_, select
+from sqlalchemy import (
+    BigInteger,
+    ColumnElement,
+    DateTime,
+    Float,
+    Integer,
+    Select,
+    String,
+    and_,
+    bindparam,
+    func,
+    or_,
+    select,
+)
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.visitors import InternalTraversal
 from werkzeug.datastructures import MultiDict
 
 from ..accounts.models import User
 from ..extensions import db
 from ..geo import services as geo
 from ..timeutil import utcnow
+from . import topic_bits
 from .cards import ListingCard, load_cards
 from .fulltext import (
     FTS_COLUMNS,
@@ -506,7 +522,9 @@ class _Shape:
     kind: bool = False
     cost: bool = False
     language: bool = False
-    topics: bool = False
+    # "bits": the topic filter is answered by listings.topic_bits alone; "checked": listing_topics is
+    # asked too, for the listings the bits let through (see topic_bits.exact).
+    topics: str | None = None
     audiences: bool = False
     days: bool = False
     expires: bool = False
@@ -523,11 +541,12 @@ class _Section:
 
     @classmethod
     def of(cls, params: SearchParams, formats: tuple[str, ...], keywords: str | None,
-           keyword_kind: str | None, vocabulary: dict[str, list[int]], now: datetime) -> _Section:
+           keyword_kind: str | None, vocabulary: dict[str, Any], now: datetime) -> _Section:
         """`formats` are the formats a section holds; a format filter of 'hybrid' narrows it to hybrid
         only (in person and online need no narrowing: each section is one of those, hybrid included).
         `keyword_kind` says how `keywords` are matched (see fulltext.keyword_clause); `vocabulary`
-        holds the ids of the topics and audiences asked for (see _vocabulary_ids)."""
+        holds the ids of the topics and audiences asked for, and whether topic bits are unique (see
+        _vocabulary_ids)."""
         formats = (FORMAT_HYBRID,) if params.format == FORMAT_HYBRID else formats
         values: dict[str, Any] = {"formats": list(formats)}
         # A listing nobody has confirmed in a long while leaves the search, even before it is expired.
@@ -539,20 +558,31 @@ class _Section:
                             ("days", list(params.weekday_numbers)), ("keywords", keywords)):
             if value:
                 values[name] = value
+        topics = None
+        if "topics" in values:
+            values["topic_mask"] = topic_bits.mask(values["topics"])
+            topics = "bits" if vocabulary["topic_bits_unique"] else "checked"
         shape = _Shape(kind="kind" in values, cost="cost" in values, language="language" in values,
-                       topics="topics" in values, audiences="audiences" in values, days="days" in values,
+                       topics=topics, audiences="audiences" in values, days="days" in values,
                        expires="cutoff" in values, keywords=keyword_kind if keywords else None)
         return cls(shape, values, params.q if keywords else "")
 
 
-def _vocabulary_ids(params: SearchParams) -> dict[str, list[int]]:
+def _vocabulary_ids(params: SearchParams) -> dict[str, Any]:
     """The ids of the topics and audiences a search asks for: the listings' link tables hold ids, and
-    matching them directly spares the database a join to the vocabulary for every listing it reads."""
-    ids: dict[str, list[int]] = {"topics": [], "audiences": []}
+    matching them directly spares the database a join to the vocabulary for every listing it reads.
+    With topics, also whether every topic has a bit of its own (see topic_bits.unique)."""
+    ids: dict[str, Any] = {"topics": [], "audiences": [], "topic_bits_unique": True}
     for name, model, slugs in (("topics", Topic, params.topics), ("audiences", Audience, params.audiences)):
         if slugs:
+            wanted = model.slug.in_(slugs)
+            if model is Topic:  # the same query tells whether any topic shares a bit
+                wanted = or_(wanted, Topic.id >= topic_bits.BITS)
+            rows = db.session.execute(select(model.id, model.slug).where(wanted)).all()
             # An unknown slug was refused when the parameters were read; none left means none matches.
-            ids[name] = list(db.session.scalars(select(model.id).where(model.slug.in_(slugs)))) or [-1]
+            ids[name] = [row.id for row in rows if row.slug in slugs] or [-1]
+            if model is Topic:
+                ids["topic_bits_unique"] = topic_bits.unique(row.id for row in rows)
     return ids
 
 
@@ -560,14 +590,42 @@ def _float(name: str):
     return bindparam(name, type_=Float)
 
 
+class _NotForSQLiteIndex(ColumnElement):
+    """A column that SQLite may not use to pick an index (`+column`); other databases read it as is.
+
+    A box is best read from the box's index. SQLite without statistics (a database nobody has
+    analysed) may instead pick the index that starts with status and format, and read every online
+    listing in the country: SQLite's documented way to steer it is a unary + on the term.
+    """
+
+    inherit_cache = True
+    _traverse_internals = [("column", InternalTraversal.dp_clauseelement)]
+
+    def __init__(self, column) -> None:
+        self.column = column
+        self.type = column.type
+
+
+@compiles(_NotForSQLiteIndex)
+def _render_column(element, compiler, **kw):
+    return compiler.process(element.column, **kw)
+
+
+@compiles(_NotForSQLiteIndex, "sqlite")
+def _render_column_not_for_index(element, compiler, **kw):
+    return "+" + compiler.process(element.column, **kw)
+
+
 @lru_cache(maxsize=256)
-def _where(shape: _Shape) -> tuple:
-    """Every condition a public listing in a section must meet, except where it is."""
+def _where(shape: _Shape, box: bool = False) -> tuple:
+    """Every condition a public listing in a section must meet, except where it is (`box`: for a
+    statement that reads a box, so the format must not lead SQLite to another index)."""
     # Suspended owners are few: the database lists them once instead of joining every row to users.
     suspended = select(User.id).where(User.suspended_at.is_not(None))
+    listing_format = _NotForSQLiteIndex(Listing.format) if box else Listing.format
     conditions = [
         Listing.status == STATUS_PUBLISHED,
-        Listing.format.in_(bindparam("formats", expanding=True)),
+        listing_format.in_(bindparam("formats", expanding=True)),
         or_(Listing.owner_id.is_(None), Listing.owner_id.not_in(suspended)),
     ]
     if shape.expires:
@@ -586,8 +644,11 @@ def _where(shape: _Shape) -> tuple:
                    ListingLanguage.code == bindparam("language", type_=String))
             .exists()
         )
-    # A topic or audience filter: any of the ids bound under the parameter's name.
-    for wanted, name, links, linked in ((shape.topics, "topics", listing_topics, listing_topics.c.topic_id),
+    if shape.topics:
+        conditions.append(Listing.topic_bits.op("&")(bindparam("topic_mask", type_=BigInteger)) != 0)
+    # A topic (past the bits) or audience filter: any of the ids bound under the parameter's name.
+    for wanted, name, links, linked in ((shape.topics == "checked", "topics", listing_topics,
+                                         listing_topics.c.topic_id),
                                         (shape.audiences, "audiences", listing_audiences,
                                          listing_audiences.c.audience_id)):
         if wanted:
@@ -651,7 +712,7 @@ def _within_statement(shape: _Shape, antimeridian: bool, variant: str) -> Select
     distance = geo.distance_miles_sql(*public_point_sql())
     inner = (
         select(Listing.id.label("id"), distance.label("miles"), *WITHIN_COLUMNS[variant]())
-        .where(*_where(shape), *box)
+        .where(*_where(shape, box=True), *box)
         # OFFSET 0 keeps the subquery whole, so each row's distance is computed once, not again for
         # the outer WHERE (both databases merge a plain subquery into its parent).
         .offset(0)
