@@ -10,7 +10,7 @@ from datetime import time, timedelta
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from sqlalchemy import event, select
+from sqlalchemy import event, select, text
 from werkzeug.datastructures import MultiDict
 
 from directory.extensions import db
@@ -558,3 +558,34 @@ def test_a_submitted_form_redirects_to_the_short_url(geo, client):
     assert response.headers["Location"] == "/search?near=10001&tz=Europe/London"
     # A refused value is never silently dropped by a redirect: the page explains it instead.
     assert client.get("/search?near=10001&radius=7&kind=").status_code == 400
+
+
+def test_every_box_is_read_from_the_box_index_even_without_statistics(geo, origin, make_listing):
+    """SQLite with no statistics (nobody ran ANALYZE) must still read a box from its index, not from
+    the status/format index that would mean every online listing in the country."""
+    if db.engine.dialect.name != "sqlite":
+        pytest.skip("SQLite's planner without statistics; PostgreSQL always has them")
+    if db.session.scalar(text("SELECT count(*) FROM sqlite_master WHERE name = 'sqlite_stat1'")):
+        db.session.execute(text("DELETE FROM sqlite_stat1 WHERE tbl = 'listings'"))
+        db.session.commit()
+    nearby(make_listing, origin, 2, topics=("grief",))
+    nearby(make_listing, origin, 3, format="online", topics=("grief",))
+    boxes = []
+
+    def capture(_connection, _cursor, statement, parameters, _context, _many):
+        if "latitude_band IN" in statement:
+            boxes.append((statement, parameters))
+
+    event.listen(db.engine, "before_cursor_execute", capture)
+    try:
+        for args in ({"near": "10001"}, {"near": "10001", "topic": "grief", "radius": "50"},
+                     {"near": "10001", "format": "online"}):
+            run(**args)
+    finally:
+        event.remove(db.engine, "before_cursor_execute", capture)
+    assert len(boxes) >= 3
+    with db.engine.connect() as connection:
+        for statement, parameters in boxes:
+            plan = " / ".join(row[-1] for row in connection.exec_driver_sql("EXPLAIN QUERY PLAN " + statement,
+                                                                             parameters))
+            assert "INDEX ix_listings_search_box" in plan, plan

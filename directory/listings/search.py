@@ -590,39 +590,43 @@ def _float(name: str):
     return bindparam(name, type_=Float)
 
 
-class _NotForSQLiteIndex(ColumnElement):
-    """A column that SQLite may not use to pick an index (`+column`); other databases read it as is.
+class _Unindexed(ColumnElement):
+    """A column that the named databases may not use to pick an index; others read it as is.
 
-    A box is best read from the box's index. SQLite without statistics (a database nobody has
-    analysed) may instead pick the index that starts with status and format, and read every online
-    listing in the country: SQLite's documented way to steer it is a unary + on the term.
+    SQLite's documented way is a unary + on the term; PostgreSQL does not index an expression it was
+    not asked to (`column || ''`). See _where for when a search needs it.
     """
 
     inherit_cache = True
-    _traverse_internals = [("column", InternalTraversal.dp_clauseelement)]
+    _traverse_internals = [("column", InternalTraversal.dp_clauseelement),
+                           ("dialects", InternalTraversal.dp_string)]
 
-    def __init__(self, column) -> None:
-        self.column = column
+    def __init__(self, column, dialects: str) -> None:
+        self.column, self.dialects = column, dialects
         self.type = column.type
 
 
-@compiles(_NotForSQLiteIndex)
-def _render_column(element, compiler, **kw):
-    return compiler.process(element.column, **kw)
-
-
-@compiles(_NotForSQLiteIndex, "sqlite")
-def _render_column_not_for_index(element, compiler, **kw):
-    return "+" + compiler.process(element.column, **kw)
+@compiles(_Unindexed)
+def _render_unindexed(element, compiler, **kw):
+    column = compiler.process(element.column, **kw)
+    if compiler.dialect.name not in element.dialects.split(","):
+        return column
+    return "+" + column if compiler.dialect.name == "sqlite" else f"({column} || '')"
 
 
 @lru_cache(maxsize=256)
-def _where(shape: _Shape, box: bool = False) -> tuple:
-    """Every condition a public listing in a section must meet, except where it is (`box`: for a
-    statement that reads a box, so the format must not lead SQLite to another index)."""
+def _where(shape: _Shape, unindexed_format: str = "") -> tuple:
+    """Every condition a public listing in a section must meet, except where it is.
+
+    `unindexed_format` names the databases that must not pick an index by the format term. A box
+    is best read from the box's index, but SQLite without statistics (a database nobody has
+    analysed) may pick the status/format index instead and read every online listing in the
+    country. PostgreSQL counting keyword matches would AND the full-text index with that same index
+    (every online listing) when the full-text index alone finds the few it needs sooner.
+    """
     # Suspended owners are few: the database lists them once instead of joining every row to users.
     suspended = select(User.id).where(User.suspended_at.is_not(None))
-    listing_format = _NotForSQLiteIndex(Listing.format) if box else Listing.format
+    listing_format = _Unindexed(Listing.format, unindexed_format) if unindexed_format else Listing.format
     conditions = [
         Listing.status == STATUS_PUBLISHED,
         listing_format.in_(bindparam("formats", expanding=True)),
@@ -712,7 +716,7 @@ def _within_statement(shape: _Shape, antimeridian: bool, variant: str) -> Select
     distance = geo.distance_miles_sql(*public_point_sql())
     inner = (
         select(Listing.id.label("id"), distance.label("miles"), *WITHIN_COLUMNS[variant]())
-        .where(*_where(shape, box=True), *box)
+        .where(*_where(shape, unindexed_format="sqlite"), *box)
         # OFFSET 0 keeps the subquery whole, so each row's distance is computed once, not again for
         # the outer WHERE (both databases merge a plain subquery into its parent).
         .offset(0)
@@ -791,7 +795,8 @@ def _online_statement(shape: _Shape, variant: str) -> Select:
     """The online list's other queries: its (limited) count, its freshest, and all of it."""
     confirmed = Listing.last_confirmed_at
     if variant == "count":
-        limited = select(Listing.id).where(*_where(shape)).limit(bindparam("limit", type_=Integer))
+        where = _where(shape, unindexed_format="postgresql" if shape.keywords else "")
+        limited = select(Listing.id).where(*where).limit(bindparam("limit", type_=Integer))
         return select(func.count()).select_from(limited.subquery())
     if variant == "everything":
         return select(Listing.id, Listing.latitude, Listing.longitude, Listing.location_precision,
