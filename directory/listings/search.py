@@ -12,6 +12,7 @@ all call `search()`; `SearchParams` is how each of them turns query arguments in
 
 from __future__ import annotations
 
+import json
 import logging
 import math
 import re
@@ -23,6 +24,7 @@ from typing import Any
 
 from flask import current_app
 from sqlalchemy import (
+    ARRAY,
     BigInteger,
     ColumnElement,
     DateTime,
@@ -31,6 +33,7 @@ from sqlalchemy import (
     Select,
     String,
     and_,
+    any_,
     bindparam,
     func,
     or_,
@@ -677,13 +680,14 @@ def _where(shape: _Shape, unindexed_format: str = "") -> tuple:
     return tuple(conditions)
 
 
-def _box(origin: geo.Location, miles: float) -> tuple[bool, dict[str, Any]]:
+def _box(origin: geo.Location, miles: float, dialect: str) -> tuple[bool, dict[str, Any]]:
     """Whether the box around `miles` of the origin crosses the antimeridian, and its bound values.
 
     The box names its latitude bands too, so the index reads one short run of longitude per band.
     """
     min_lat, max_lat, min_lon, max_lon = geo.bounding_box(origin.latitude, origin.longitude, miles)
-    values = {"bands": list(range(latitude_band(min_lat), latitude_band(max_lat) + 1)),
+    bands = list(range(latitude_band(min_lat), latitude_band(max_lat) + 1))
+    values = {"bands": bands if dialect == "postgresql" else json.dumps(bands),
               "min_lat": min_lat, "max_lat": max_lat, "min_lon": min_lon, "max_lon": max_lon,
               **geo.distance_parameters(origin.latitude, origin.longitude)}
     return min_lon > max_lon, values
@@ -698,8 +702,18 @@ WITHIN_COLUMNS = {
 }
 
 
+def _latitude_bands(dialect: str):
+    """'The listing's band is one of :bands', as SQL whose text is the same for any number of bands:
+    SQLAlchemy need not rewrite it for each search, and the database driver parses it once. The
+    value bound is a list (PostgreSQL's array) or its JSON text (SQLite's json_each), see _box."""
+    if dialect == "postgresql":
+        return Listing.latitude_band == any_(bindparam("bands", type_=ARRAY(Integer)))
+    bands = func.json_each(bindparam("bands", type_=String)).table_valued("value")
+    return Listing.latitude_band.in_(select(bands.c.value))
+
+
 @lru_cache(maxsize=256)
-def _within_statement(shape: _Shape, antimeridian: bool, variant: str) -> Select:
+def _within_statement(shape: _Shape, antimeridian: bool, variant: str, dialect: str) -> Select:
     """(id, miles, ...) of a section's listings within :reach miles of the origin ("nearest": the
     first :limit of them by distance).
 
@@ -711,7 +725,7 @@ def _within_statement(shape: _Shape, antimeridian: bool, variant: str) -> Select
         longitude = or_(Listing.longitude >= _float("min_lon"), Listing.longitude <= _float("max_lon"))
     else:
         longitude = Listing.longitude.between(_float("min_lon"), _float("max_lon"))
-    box = (Listing.latitude_band.in_(bindparam("bands", expanding=True)),
+    box = (_latitude_bands(dialect),
            Listing.latitude.between(_float("min_lat"), _float("max_lat")), longitude)
     distance = geo.distance_miles_sql(*public_point_sql())
     inner = (
@@ -729,8 +743,9 @@ def _within_statement(shape: _Shape, antimeridian: bool, variant: str) -> Select
 
 
 def _within(section: _Section, origin: geo.Location, miles: float, variant: str, **extra: Any):
-    antimeridian, values = _box(origin, miles + ROUNDING_MARGIN_MILES)
-    statement = _within_statement(section.shape, antimeridian, variant)
+    dialect = db.engine.dialect.name
+    antimeridian, values = _box(origin, miles + ROUNDING_MARGIN_MILES, dialect)
+    statement = _within_statement(section.shape, antimeridian, variant, dialect)
     return db.session.execute(statement, {**section.values, **values, "reach": miles, **extra})
 
 
