@@ -13,7 +13,7 @@ import pytest
 from flask import current_app
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from sqlalchemy import select
+from sqlalchemy import event, select
 from werkzeug.datastructures import MultiDict
 
 from directory.extensions import db
@@ -102,7 +102,17 @@ def everything_online(params: SearchParams, results) -> list[tuple]:
     return rows
 
 
-def test_the_online_list_matches_sorting_everything(dataset):
+# The online list is read whole when it is no longer than the count's limit, and through growing boxes
+# (or the freshest first) when it is longer: a limit of 1 sends every search down the second way.
+SMALL_AND_LARGE = pytest.mark.parametrize("count_limit", [search_module.ONLINE_COUNT_LIMIT, 1],
+                                          ids=["read-whole", "boxes"])
+
+
+@SMALL_AND_LARGE
+def test_the_online_list_matches_sorting_everything(dataset, count_limit, monkeypatch):
+    monkeypatch.setattr(search_module, "ONLINE_COUNT_LIMIT", count_limit)
+    monkeypatch.setattr(search_module, "PAGES_AHEAD", 0 if count_limit == 1 else search_module.PAGES_AHEAD)
+
     @settings(max_examples=80, deadline=None, derandomize=True, database=None,
               suppress_health_check=[HealthCheck.function_scoped_fixture])
     @given(
@@ -123,7 +133,10 @@ def test_the_online_list_matches_sorting_everything(dataset):
         params = SearchParams.parse(args, per_page=per_page)
         results = search(params, online_preview=preview)
         expected = everything_online(params, results)
-        assert results.online_total == len(expected)
+        if results.online_total_exact:
+            assert results.online_total == len(expected)
+        else:
+            assert results.online_total < len(expected)
         if results.paginated == "local":
             wanted = expected[:preview]
         else:
@@ -149,8 +162,12 @@ def test_ties_at_the_page_boundary_are_broken_by_name(dataset):
     assert ordered == ["alpha", "bravo"]
 
 
-def test_a_box_corner_never_jumps_ahead_of_a_nearer_listing_outside_the_box(app, gazetteer, make_listing):
+@SMALL_AND_LARGE
+def test_a_box_corner_never_jumps_ahead_of_a_nearer_listing_outside_the_box(app, gazetteer, make_listing,
+                                                                            count_limit, monkeypatch):
     """The growing boxes keep only what lies within each reach: a corner is farther than it looks."""
+    monkeypatch.setattr(search_module, "ONLINE_COUNT_LIMIT", count_limit)
+    monkeypatch.setattr(search_module, "PAGES_AHEAD", 0 if count_limit == 1 else search_module.PAGES_AHEAD)
     for number in range(3):
         make_listing(name=f"Centre {number}", format="online", latitude=40.7506, longitude=-73.9972,
                      location_precision="exact")
@@ -159,7 +176,26 @@ def test_a_box_corner_never_jumps_ahead_of_a_nearer_listing_outside_the_box(app,
                      location_precision="exact")
     results = search(SearchParams.parse(MultiDict({"near": "10001", "format": "online"}), per_page=4))
     assert [hit.listing.name for hit in results.online] == ["Centre 0", "Centre 1", "Centre 2", "North"]
-    assert results.online_total == 5
+    assert results.online_total == (5 if count_limit > 1 else 4)
+    assert results.online_total_exact == (count_limit > 1)
+
+
+def test_a_short_online_list_is_read_whole_without_boxes(app, gazetteer, make_listing):
+    """No more online listings than the count's limit: the whole list is read at once, no box is read."""
+    for tenths in range(4):
+        make_listing(format="online", latitude=40.75 + tenths / 10, longitude=-73.99,
+                     location_precision="exact")
+    statements = []
+    listener = lambda _conn, _cursor, statement, *_rest: statements.append(statement)  # noqa: E731
+    event.listen(db.engine, "before_cursor_execute", listener)
+    try:
+        results = search(SearchParams.parse(MultiDict({"near": "10001", "format": "online"})))
+    finally:
+        event.remove(db.engine, "before_cursor_execute", listener)
+    assert results.online_total == 4 and results.online_total_exact
+    distances = [hit.distance_miles for hit in results.online]
+    assert distances == sorted(distances) and len(distances) == 4
+    assert not [statement for statement in statements if "latitude_band" in statement]
 
 
 def test_never_confirmed_listings_follow_the_confirmed_ones_by_name(app, make_listing):

@@ -809,13 +809,14 @@ def distance_band(miles: float) -> int:
 def _online_statement(shape: _Shape, variant: str) -> Select:
     """The online list's other queries: its (limited) count, its freshest, and all of it."""
     confirmed = Listing.last_confirmed_at
+    # With keywords, PostgreSQL reads "all of it" best from the full-text index alone, as it counts.
+    where = _where(shape, unindexed_format="postgresql" if shape.keywords else "")
     if variant == "count":
-        where = _where(shape, unindexed_format="postgresql" if shape.keywords else "")
         limited = select(Listing.id).where(*where).limit(bindparam("limit", type_=Integer))
         return select(func.count()).select_from(limited.subquery())
     if variant == "everything":
         return select(Listing.id, Listing.latitude, Listing.longitude, Listing.location_precision,
-                      Listing.name, confirmed).where(*_where(shape))
+                      Listing.name, confirmed).where(*where)
     base = select(Listing.id, Listing.name, confirmed).where(*_where(shape))
     if variant == "newest":
         newest = base.where(confirmed.is_not(None)).order_by(confirmed.desc())
@@ -835,7 +836,8 @@ def _online_candidates(section: _Section, origin: geo.Location | None, *, needed
     list and the count. The count stops at `count_limit`: past it the page says "more than".
     Only what the page needs is read and measured, in the same order as sorting every online
     listing: the nearest are found in boxes that grow until they hold enough, the freshest by the
-    database's index (ties at the limit read in full).
+    database's index (ties at the limit read in full). When the count shows no more than its limit,
+    the whole list is read at once instead: a statement that cannot return many rows.
     """
     # Excluded listings are among those counted, so the limit makes room for them.
     limit = count_limit + len(exclude)
@@ -845,7 +847,10 @@ def _online_candidates(section: _Section, origin: geo.Location | None, *, needed
     total = min(counted, limit) - len(exclude)
     if needed <= 0 or total <= 0:
         return [], max(total, 0), exact
-    if origin is not None:
+    if exact:
+        everything = db.session.execute(_online_statement(section.shape, "everything"), section.values)
+        rows = [_measured(row, origin) for row in everything if row[0] not in exclude]
+    elif origin is not None:
         rows = _nearest_online(section, origin, needed, exclude)
     else:
         rows = [row for row in _first_online(section, needed + len(exclude)) if row[0] not in exclude]
@@ -918,11 +923,12 @@ def _first_online(section: _Section, count: int) -> list[tuple]:
     return [(listing_id, None, None, name.lower(), confirmed_at) for listing_id, name, confirmed_at in found]
 
 
-def _measured(row, origin: geo.Location) -> tuple:
-    """(id, miles or None, None, lower-case name, confirmed at) of an online row measured in Python."""
+def _measured(row, origin: geo.Location | None) -> tuple:
+    """(id, miles or None, None, lower-case name, confirmed at) of an online row measured in Python
+    (no miles without an origin)."""
     listing_id, latitude, longitude, precision, name, confirmed = row
     miles = None
-    point = public_coordinates(latitude, longitude, precision)
+    point = public_coordinates(latitude, longitude, precision) if origin is not None else None
     if point is not None:
         miles = geo.distance_miles(origin.latitude, origin.longitude, *point)
     return (listing_id, miles, None, name.lower(), confirmed)
