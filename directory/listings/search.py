@@ -1,9 +1,10 @@
 """The one search: where, how far, which filters, which words → nearest published listings first.
 
-Pipeline: locate the place → bounding box on the indexed latitude/longitude (with status) →
-exact great-circle distance in Python for the candidates the box let through → filters (in SQL) →
-full-text match through the database's own index → sort → paginate → load the page's listings
-with their topics and meetings in a fixed number of queries.
+Pipeline: locate the place → a box around it, read from the covering search index by latitude band
+and longitude → in SQL, the filters (topics from the index's topic bits), the full-text match through
+the database's own index and each candidate's great-circle distance → sort (relevance within
+distance bands, scored in Python for the page) → paginate → load the page's listings with their
+topics and meetings in a fixed number of queries.
 
 Online listings are not bound to an area, so they form their own list beside the local one.
 Hybrid listings count as both in person and online. The HTML page, the JSON API and the exports
@@ -526,7 +527,7 @@ class _Shape:
     cost: bool = False
     language: bool = False
     # "bits": the topic filter is answered by listings.topic_bits alone; "checked": listing_topics is
-    # asked too, for the listings the bits let through (see topic_bits.exact).
+    # asked too, for the listings the bits let through (see topic_bits.unique).
     topics: str | None = None
     audiences: bool = False
     days: bool = False
