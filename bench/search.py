@@ -42,6 +42,7 @@ from directory.geo.models import Place  # noqa: E402
 from directory.geo.services import load_gazetteer  # noqa: E402
 from directory.listings import topic_bits  # noqa: E402
 from directory.listings.models import (  # noqa: E402
+    SEARCH_BOX_INDEX,
     Audience,
     Listing,
     ListingLanguage,
@@ -56,7 +57,7 @@ from directory.timeutil import utcnow  # noqa: E402
 
 TARGET_P95_MS = 20.0
 BATCH = 5000
-MAIN_INDEX = "ix_listings_search_box"
+MAIN_INDEX = SEARCH_BOX_INDEX
 
 WORDS = {
     "divorce-and-separation": ["divorce", "separation", "co-parenting", "custody"],

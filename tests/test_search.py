@@ -275,6 +275,21 @@ def test_topics_that_share_a_bit_are_still_told_apart(geo, origin, make_listing)
     assert set(local_ids(run(near="10001", topic=["grief", "late-topic"]))) == {with_grief.id, with_late.id}
 
 
+def test_a_topic_gone_between_reading_and_searching_finds_nothing(geo, origin, make_listing):
+    """A topic deleted after the parameters were read leaves the search with no id: it must match no listing
+    (not one whose topic happens to have the bit a stand-in id would)."""
+    last_bit = topic_bits.BITS - 1
+    db.session.add_all([Topic(id=last_bit, slug="last-bit", name="Last bit"),
+                        Topic(id=1, slug="doomed", name="Doomed")])
+    db.session.commit()
+    nearby(make_listing, origin, 1, topics=("last-bit",))
+    params = SearchParams.from_args(MultiDict({"near": "10001", "topic": "doomed"}))
+    assert not params.errors
+    db.session.delete(db.session.get(Topic, 1))
+    db.session.commit()
+    assert local_ids(search(params)) == []
+
+
 # Sections -------------------------------------------------------------------------------------------
 
 

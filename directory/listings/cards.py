@@ -29,8 +29,8 @@ from .models import (
     listing_topics,
 )
 
-# Computed for the search index only; nothing shows it.
-LEFT_OUT = frozenset({"latitude_band"})
+# Kept by the database for the search's indexes only; nothing shows them.
+LEFT_OUT = frozenset({"latitude_band", "topic_bits"})
 
 
 class ListingCard(ListingFacts, SimpleNamespace):

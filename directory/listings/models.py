@@ -133,6 +133,8 @@ LATITUDE_BAND_SQL = (f"CAST(trunc(latitude * {LATITUDE_BANDS_PER_DEGREE} + {90 *
 def latitude_band(latitude: float) -> int:
     """The band the database computes for a latitude: the same arithmetic as LATITUDE_BAND_SQL."""
     return math.trunc(latitude * LATITUDE_BANDS_PER_DEGREE + 90 * LATITUDE_BANDS_PER_DEGREE)
+
+
 # The columns of the search's bounding-box index, in order (see Listing.__table_args__).
 SEARCH_BOX_COLUMNS = ("status", "latitude_band", "longitude", "latitude", "format", "location_precision",
                       "last_confirmed_at", "owner_id", "kind", "cost", "topic_bits")

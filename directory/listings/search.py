@@ -455,14 +455,14 @@ def search(params: SearchParams, *, now: datetime | None = None, online_preview:
 
     local: list[tuple[int, float, float | None, bool]] = []  # (listing id, miles, rank, is hybrid)
     origin = results.origin
+    shown = _page_slice(params)
     if origin is not None and params.wants_local():
         in_person = _Section.of(params, (FORMAT_IN_PERSON, FORMAT_HYBRID), keywords, keyword_kind, vocabulary,
                                 now)
-        local = _local_candidates(in_person, origin, params.radius, shown=_page_slice(params))
+        local = _local_candidates(in_person, origin, params.radius, shown=shown)
         results.paginated = "local"
     results.local_total = len(local)
 
-    start = (params.page - 1) * params.per_page
     online: list[tuple[int, float | None, float | None]] = []
     if params.wants_online():
         # Hybrid listings already in the local list are not offered again online.
@@ -470,7 +470,7 @@ def search(params: SearchParams, *, now: datetime | None = None, online_preview:
         if results.paginated == "local":
             needed, count_limit = online_preview, max(ONLINE_COUNT_LIMIT, online_preview)
         else:
-            needed = start + params.per_page
+            needed = shown.stop
             count_limit = max(ONLINE_COUNT_LIMIT, needed + params.per_page * PAGES_AHEAD)
         joinable = _Section.of(params, (FORMAT_ONLINE, FORMAT_HYBRID), keywords, keyword_kind, vocabulary,
                                now)
@@ -481,9 +481,9 @@ def search(params: SearchParams, *, now: datetime | None = None, online_preview:
         results.wider = _wider_radius(in_person, origin, params.radius, len(local))
 
     if results.paginated == "local":
-        local_page, online_page = local[start:start + params.per_page], online[:online_preview]
+        local_page, online_page = local[shown], online[:online_preview]
     else:
-        local_page, online_page = [], online[start:start + params.per_page]
+        local_page, online_page = [], online[shown]
     loaded = _load((row[0] for row in [*local_page, *online_page]), complete=complete)
     results.local = [_hit(loaded, row, params.units, now) for row in local_page if row[0] in loaded]
     results.online = [_hit(loaded, row, params.units, now) for row in online_page if row[0] in loaded]
@@ -849,8 +849,7 @@ def _online_candidates(section: _Section, origin: geo.Location | None, *, needed
     if needed <= 0 or total <= 0:
         return [], max(total, 0), exact
     if exact:
-        everything = db.session.execute(_online_statement(section.shape, "everything"), section.values)
-        rows = [_measured(row, origin) for row in everything if row[0] not in exclude]
+        rows = _every_online(section, origin, exclude)
     elif origin is not None:
         rows = _nearest_online(section, origin, needed, exclude)
     else:
@@ -893,8 +892,7 @@ def _nearest_online(section: _Section, origin: geo.Location, needed: int,
                     for listing_id, miles, name, confirmed in rows]
         reach = _next_reach(reach, len(rows), needed)
     # Too few anywhere near: measure every one (those without a point come last).
-    everything = db.session.execute(_online_statement(section.shape, "everything"), section.values)
-    return [_measured(row, origin) for row in everything if row[0] not in exclude]
+    return _every_online(section, origin, exclude)
 
 
 def _next_reach(reach: float, found: int, needed: int) -> float | None:
@@ -922,6 +920,12 @@ def _first_online(section: _Section, count: int) -> list[tuple]:
     else:
         found += db.session.execute(_online_statement(shape, "unconfirmed"), values).all()
     return [(listing_id, None, None, name.lower(), confirmed_at) for listing_id, name, confirmed_at in found]
+
+
+def _every_online(section: _Section, origin: geo.Location | None, exclude: frozenset[int]) -> list[tuple]:
+    """Every online listing (not in `exclude`), measured in Python: for lists known to be short."""
+    everything = db.session.execute(_online_statement(section.shape, "everything"), section.values)
+    return [_measured(row, origin) for row in everything if row[0] not in exclude]
 
 
 def _measured(row, origin: geo.Location | None) -> tuple:

@@ -49,10 +49,12 @@ def bit(topic_id: int) -> int:
 
 
 def mask(topic_ids: Iterable[int]) -> int:
-    """The bits of any of these topics: a listing has one of them only if `topic_bits & mask` is not 0."""
+    """The bits of any of these topics: a listing has one of them only if `topic_bits & mask` is not 0.
+    An id no topic can have (the search's -1 for "none of them exists") adds no bit, so matches nothing."""
     value = 0
     for topic_id in topic_ids:
-        value |= bit(topic_id)
+        if topic_id >= 0:
+            value |= bit(topic_id)
     return value
 
 
