@@ -347,6 +347,41 @@ def test_keywords_use_the_full_text_index(geo, origin, make_listing):
     assert local_ids(run(near="10001", q="zebra")) == []
 
 
+def test_keywords_with_filters_follow_changes_to_format_and_topics(geo, origin, make_listing):
+    """PostgreSQL answers keywords with a list or topic from one index over the words and the listing's
+    facets (its lists and topics, computed by the database): every change must reach that index."""
+    listing = make_listing(format="online", name="Anchor circle", topics=("grief",))
+    fatherhood = make_topic("fatherhood")
+
+    def found(**args):
+        results = run(near="10001", q="anchor", **args)
+        return local_ids(results), online_ids(results)
+
+    assert found() == ([], [listing.id])
+    assert found(topic="grief") == ([], [listing.id])
+    assert found(topic="fatherhood") == ([], [])
+
+    listing.topics = [fatherhood]
+    db.session.commit()
+    assert found(topic="grief") == ([], [])
+    assert found(topic="fatherhood") == ([], [listing.id])
+
+    listing.format = "hybrid"
+    listing.latitude, listing.longitude = point_at(origin.latitude, origin.longitude, 2, 0.0)
+    db.session.commit()
+    # Near the visitor, a hybrid listing is met in person (and not offered again online) ...
+    assert found(topic="fatherhood") == ([listing.id], [])
+    assert found(topic="fatherhood", format="hybrid") == ([listing.id], [])
+    assert found(topic="fatherhood", format="online") == ([], [listing.id])
+    # ... and when the format is in person only, it is no longer joinable online.
+    listing.format = "in_person"
+    db.session.commit()
+    assert found(topic="fatherhood", format="online") == ([], [])
+    assert found(format="online") == ([], [])
+    assert found(topic="fatherhood", format="in_person") == ([listing.id], [])
+    assert found(topic="grief") == ([], [])
+
+
 def test_keywords_rank_within_distance_bands(geo, origin, make_listing):
     weak = nearby(make_listing, origin, 0.5, name="Tuesday circle", description="Some talk of anger too.")
     strong = nearby(make_listing, origin, 0.9, name="Anger anger group", description="Anger, managed.")

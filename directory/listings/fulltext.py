@@ -3,6 +3,9 @@
 The index is kept in step with the listings table by the database itself (SQLite triggers, a
 PostgreSQL generated column), so no code path can forget to update it.
 
+On PostgreSQL the index also holds a few facts every keyword search filters on (see
+install_search_facets), so one index scan finds the listings that match the words and those filters.
+
 The index decides which listings match. How well each match fits is scored here, in Python, for
 the few listings a search actually orders (those near the visitor): asking either database to rank
 every match of a common word costs more than the rest of the search put together, and one scoring
@@ -12,11 +15,12 @@ function orders results alike on both databases.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
-from sqlalchemy import ColumnElement, Integer, text
+from sqlalchemy import ARRAY, ColumnElement, Integer, and_, bindparam, literal_column, text
 
-from .models import Listing
+from . import topic_bits
+from .models import FORMAT_HYBRID, FORMAT_IN_PERSON, FORMAT_ONLINE, Listing
 
 FTS_TABLE = "listing_fts"
 # PostgreSQL keeps each listing's document in a stored generated column with a GIN index on it.
@@ -24,6 +28,19 @@ PG_COLUMN = "search_vector"
 PG_INDEX = "ix_listings_search_vector"
 # The expression index an earlier schema used instead of the column (dropped by migration 0004).
 PG_OLD_INDEX = "ix_listings_fulltext"
+# PostgreSQL, from migration 0006: each listing's facets (see install_search_facets), a function
+# that computes them, and the one GIN index over the document and the facets that replaces PG_INDEX.
+PG_FACETS = "search_facets"
+PG_FACETS_FUNCTION = "listing_search_facets"
+PG_WORDS_AND_FACETS_INDEX = "ix_listings_search_words_facets"
+# A listing's facets: each list it is in, and each of its topics within each of those lists (one
+# integer for both, so a topic filter asks the index for one short posting list, not the long one
+# of a whole list intersected with a topic's).
+FACET_IN_PERSON = 100  # met in person: in person or hybrid
+FACET_ONLINE = 101  # joinable online: online or hybrid
+LIST_FACETS = {FORMAT_IN_PERSON: (FACET_IN_PERSON,), FORMAT_ONLINE: (FACET_ONLINE,),
+               FORMAT_HYBRID: (FACET_IN_PERSON, FACET_ONLINE)}
+TOPIC_FACETS = {FACET_IN_PERSON: 1000, FACET_ONLINE: 2000}  # plus the topic's bit (see topic_bits)
 PG_DOCUMENT = (
     "to_tsvector('english', coalesce(name, '') || ' ' || coalesce(summary, '') || ' ' || "
     "coalesce(description, '') || ' ' || coalesce(experience, '') || ' ' || coalesce(city, ''))"
@@ -81,9 +98,60 @@ def drop_search_index(connection) -> None:
         connection.execute(text(f"ALTER TABLE listings DROP COLUMN IF EXISTS {PG_COLUMN}"))
 
 
+def install_search_facets(connection) -> None:
+    """PostgreSQL: index each listing's facets with its words, in one GIN index (idempotent).
+
+    Keyword searches filter by list (in person or online) and often by topic too. With the words
+    alone in the index, a common word (one listing in six) makes the database visit every listing
+    it matches, then drop most of them for their format or topics: a few milliseconds a statement,
+    several statements a search. `search_facets` holds, as integers, the lists a listing is in and
+    each of its topics within each of those lists (see LIST_FACETS and TOPIC_FACETS): a stored
+    column computed from the listing's own row (topic_bits is kept in step by triggers, see
+    topic_bits). The index over both columns hands back only listings that match the words and the
+    list or topic. SQLite needs none of this: its search reads the matches once (see
+    prepare_keyword_search).
+    """
+    if connection.dialect.name != "postgresql":
+        return
+    lists = " ".join(f"WHEN '{listing_format}' THEN ARRAY{list(facets)}"
+                     for listing_format, facets in LIST_FACETS.items())
+    topic_base = " ".join(f"WHEN {facet} THEN {base}" for facet, base in TOPIC_FACETS.items())
+    # A list's facet, then each topic bit set in `bits` within each list.
+    body = (
+        f"WITH lists AS (SELECT unnest(CASE listing_format {lists} ELSE '{{}}'::integer[] END) AS facet) "  # noqa: S608  # nosec B608
+        "SELECT ARRAY(SELECT facet FROM lists) || ARRAY("
+        f"SELECT (CASE facet {topic_base} END) + bit "
+        f"FROM lists, generate_series(0, {topic_bits.BITS - 1}) AS bit WHERE bits & (1::bigint << bit) <> 0)"
+    )
+    connection.execute(text(
+        f"CREATE OR REPLACE FUNCTION {PG_FACETS_FUNCTION}(listing_format text, bits bigint) "
+        f"RETURNS integer[] LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$ {body} $$"
+    ))
+    connection.execute(text(
+        f"ALTER TABLE listings ADD COLUMN IF NOT EXISTS {PG_FACETS} integer[] "
+        f"GENERATED ALWAYS AS ({PG_FACETS_FUNCTION}(format, {topic_bits.COLUMN})) STORED"
+    ))
+    connection.execute(text(
+        f"CREATE INDEX IF NOT EXISTS {PG_WORDS_AND_FACETS_INDEX} ON listings "
+        f"USING GIN ({PG_COLUMN}, {PG_FACETS})"
+    ))
+    connection.execute(text(f"DROP INDEX IF EXISTS {PG_INDEX}"))
+
+
+def drop_search_facets(connection) -> None:
+    """Undo install_search_facets: the words-only GIN index comes back."""
+    if connection.dialect.name != "postgresql":
+        return
+    connection.execute(text(f"CREATE INDEX IF NOT EXISTS {PG_INDEX} ON listings USING GIN ({PG_COLUMN})"))
+    connection.execute(text(f"DROP INDEX IF EXISTS {PG_WORDS_AND_FACETS_INDEX}"))
+    connection.execute(text(f"ALTER TABLE listings DROP COLUMN IF EXISTS {PG_FACETS}"))
+    connection.execute(text(f"DROP FUNCTION IF EXISTS {PG_FACETS_FUNCTION}(text, bigint)"))
+
+
 def is_search_index_object(name: str | None) -> bool:
     """Objects the full-text index owns, which Alembic's model comparison must ignore."""
-    return bool(name) and (name.startswith(FTS_TABLE) or name in (PG_COLUMN, PG_INDEX, PG_OLD_INDEX))
+    return bool(name) and (name.startswith(FTS_TABLE) or name in (
+        PG_COLUMN, PG_INDEX, PG_OLD_INDEX, PG_FACETS, PG_WORDS_AND_FACETS_INDEX))
 
 
 # The query side --------------------------------------------------------------------------------------
@@ -193,20 +261,44 @@ def prepare_keyword_search(session, value: str) -> str:
     return "sqlite-few" if 0 <= found <= FEW_MATCHES else "sqlite"
 
 
-def keyword_clause(kind: str) -> ColumnElement[bool]:
+def keyword_clause(kind: str, facets: str | None = None) -> ColumnElement[bool]:
     """SQL condition 'this listing matches the words', answered from the database's full-text index.
 
     `kind` is what `prepare_keyword_search` returned. PostgreSQL matches :keywords against the GIN
-    index over the stored document. SQLite reads the matches `prepare_keyword_search` took from its
-    FTS5 table: when they are few, the statement may start from them; when many, `id + 0` keeps the
-    planner from doing so (reading thousands of listings one by one), and the matches are only
-    probed for the listings the place or the filters pick. Only this module's constants are spliced
-    into the SQL; the words are a bound parameter.
+    index over the stored document; `facets` ("list" or "topics") asks the same index for the facets
+    `facet_values` binds (:list_facets or :topic_facets). They only speed the scan up: the
+    statement's own conditions on format and topics still decide. SQLite reads the matches
+    `prepare_keyword_search` took from its FTS5 table: when they are few, the statement may start
+    from them; when many, `id + 0` keeps the planner from doing so (reading thousands of listings
+    one by one), and the matches are only probed for the listings the place or the filters pick.
+    Only this module's constants are spliced into the SQL; the words are a bound parameter.
     """
     if kind == "postgresql":
-        return text(f"listings.{PG_COLUMN} @@ {PG_QUERY}")
+        words = text(f"listings.{PG_COLUMN} @@ {PG_QUERY}")
+        if facets is None:
+            return words
+        column = literal_column(f"listings.{PG_FACETS}", ARRAY(Integer))
+        if facets == "topics":
+            return and_(words, column.op("&&")(bindparam("topic_facets", type_=ARRAY(Integer))))
+        return and_(words, column.op("@>")(bindparam("list_facets", type_=ARRAY(Integer))))
     matches = text(f"SELECT id FROM temp.{SQLITE_HITS}").columns(id=Integer)  # noqa: S608  # nosec B608
     return (Listing.id if kind == "sqlite-few" else Listing.id + 0).in_(matches)
+
+
+def facet_values(kind: str, formats: Sequence[str], topic_ids: Iterable[int]) -> dict[str, list[int]]:
+    """What `keyword_clause` binds for a list holding `formats` and a filter by any of `topic_ids` (none:
+    no topic filter): facets only PostgreSQL's index has, so nothing for SQLite."""
+    if kind != "postgresql":
+        return {}
+    # The lists every one of the formats is in: a section's own, or both for hybrid listings only.
+    lists = set.intersection(*(set(LIST_FACETS[listing_format]) for listing_format in formats))
+    values = {"list_facets": sorted(lists)}
+    # Any list of a section will do: a hybrid listing has its topics' facets in both of its lists.
+    # An id no topic has (see topic_bits.mask) adds no facet; an empty list matches nothing.
+    base = TOPIC_FACETS[values["list_facets"][0]]
+    values["topic_facets"] = sorted({base + topic_id % topic_bits.BITS
+                                     for topic_id in topic_ids if topic_id >= 0})
+    return values
 
 
 def keyword_terms(user_text: str) -> list[str]:

@@ -54,6 +54,7 @@ from .fulltext import (
     FTS_COLUMNS,
     MAX_QUERY_CHARS,
     Relevance,
+    facet_values,
     keyword_clause,
     keyword_value,
     prepare_keyword_search,
@@ -566,6 +567,8 @@ class _Section:
         if "topics" in values:
             values["topic_mask"] = topic_bits.mask(values["topics"])
             topics = "bits" if vocabulary["topic_bits_unique"] else "checked"
+        if keywords:
+            values.update(facet_values(keyword_kind, formats, values.get("topics", ())))
         shape = _Shape(kind="kind" in values, cost="cost" in values, language="language" in values,
                        topics=topics, audiences="audiences" in values, days="days" in values,
                        expires="cutoff" in values, keywords=keyword_kind if keywords else None)
@@ -677,7 +680,8 @@ def _where(shape: _Shape, unindexed_format: str = "") -> tuple:
             )
         )
     if shape.keywords:
-        conditions.append(keyword_clause(shape.keywords))
+        # A topic's facets lie within a list, so with topics they alone narrow the index scan best.
+        conditions.append(keyword_clause(shape.keywords, facets="topics" if shape.topics else "list"))
     return tuple(conditions)
 
 
