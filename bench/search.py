@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 import itertools
 import logging
+import math
 import os
 import random
 import statistics
@@ -266,6 +267,20 @@ def query_mix(count: int, seed: int) -> list[tuple[str, dict]]:
             for i in range(count)]
 
 
+def host_speed() -> float:
+    """Milliseconds a fixed piece of pure Python takes (best of three): the same work on any run, so it
+    shows how fast the host itself was at the time. A shared virtual machine's speed drifts; figures
+    from two runs compare only when this one is alike."""
+    best = math.inf
+    for _ in range(3):
+        started = time.perf_counter()
+        total = 0
+        for number in range(2_000_000):
+            total += number
+        best = min(best, time.perf_counter() - started)
+    return best * 1000
+
+
 def percentile(values: list[float], fraction: float) -> float:
     ordered = sorted(values)
     if len(ordered) == 1:
@@ -352,7 +367,9 @@ def run(name: str, url: str, workdir: Path, options) -> dict:
         log(f"[{name}] plan uses {MAIN_INDEX}: {'yes' if uses_index else 'NO (full scan)'}")
 
         mix = query_mix(options.queries, options.seed)
+        speed_before = host_speed()
         timings, cpu = time_searches(mix)
+        speed_after = host_speed()
         everything = [value for values in timings.values() for value in values]
         for label, values in timings.items():
             log(f"[{name}] {label:<30} p50 {percentile(values, 0.5):7.1f} ms   "
@@ -363,6 +380,8 @@ def run(name: str, url: str, workdir: Path, options) -> dict:
             f"   target p95 <= {TARGET_P95_MS:.0f} ms: {verdict}")
         log(f"[{name}] {'all searches, CPU time':<30} p50 {percentile(cpu, 0.5):7.1f} ms   "
             f"p95 {percentile(cpu, 0.95):7.1f} ms   (load average {os.getloadavg()[0]:.1f})")
+        log(f"[{name}] {'host speed, before / after':<30} {speed_before:.0f} / {speed_after:.0f} ms for a fixed "
+            "Python loop (lower is faster; compare runs only at alike figures)")
 
         rng = random.Random(options.seed + 1)
         zips = [args["near"] for _, args in mix if "near" in args]
