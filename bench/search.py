@@ -380,8 +380,8 @@ def run(name: str, url: str, workdir: Path, options) -> dict:
             f"   target p95 <= {TARGET_P95_MS:.0f} ms: {verdict}")
         log(f"[{name}] {'all searches, CPU time':<30} p50 {percentile(cpu, 0.5):7.1f} ms   "
             f"p95 {percentile(cpu, 0.95):7.1f} ms   (load average {os.getloadavg()[0]:.1f})")
-        log(f"[{name}] {'host speed, before / after':<30} {speed_before:.0f} / {speed_after:.0f} ms for a fixed "
-            "Python loop (lower is faster; compare runs only at alike figures)")
+        log(f"[{name}] {'host speed, before / after':<30} {speed_before:.0f} / {speed_after:.0f} ms "
+            "for a fixed Python loop (lower is faster; compare runs only at alike figures)")
 
         rng = random.Random(options.seed + 1)
         zips = [args["near"] for _, args in mix if "near" in args]
