@@ -306,9 +306,12 @@ def _by_keys(keys: Sequence[str], kind: str) -> list[Place]:
     return list(db.session.scalars(select(Place).where(Place.search_key.in_(keys), Place.kind == kind)))
 
 
-def _by_postal_code(code: str, country: str) -> Place | None:
-    return db.session.scalars(
-        select(Place).where(Place.postal_code == code, Place.country == country, Place.kind == "postal")
+def _by_postal_code(code: str, country: str):
+    """The gazetteer row of a postal code, or None. A plain row with a Place's attributes, not a Place:
+    every search with a ZIP code asks this, and the ORM would track an object nobody changes."""
+    return db.session.connection().execute(
+        select(*Place.__table__.c)
+        .where(Place.postal_code == code, Place.country == country, Place.kind == "postal")
         .order_by(Place.id).limit(1)
     ).first()
 

@@ -69,19 +69,25 @@ def load_cards(ids: list[int], *, complete: bool = False) -> dict[int, ListingCa
     connection = db.session.connection()
     values = {"ids": ids}
     cards: dict[int, ListingCard] = {}
-    for row in connection.execute(statements["listings"], values).mappings():
+    # Rows are fetched at once (`all()`): iterating a result fetches them one by one, which costs more.
+    for row in connection.execute(statements["listings"], values).mappings().all():
         cards[row["id"]] = ListingCard(**row, topics=[], meetings=[], audiences=[], language_rows=[])
     related: list[str] = ["topics", "meetings"] + (["audiences", "language_rows"] if complete else [])
     for name in related:
-        for row in connection.execute(statements[name], values):
+        terms: dict[int, SimpleNamespace] = {}  # a topic or audience shared by several cards is built once
+        for row in connection.execute(statements[name], values).all():
             card = cards.get(row.listing_id)
             if card is not None:
-                getattr(card, name).append(_item(name, row))
+                getattr(card, name).append(_item(name, row, terms))
     return cards
 
 
-def _item(name: str, row) -> Any:
-    """Topic and audience rows carry the listing id first; the item is the rest."""
+def _item(name: str, row, terms: dict[int, SimpleNamespace]) -> Any:
+    """Topic and audience rows carry the listing id first; the item is the rest (one object per term)."""
     if name in ("topics", "audiences"):
-        return SimpleNamespace(**{key: value for key, value in row._mapping.items() if key != "listing_id"})
+        term = terms.get(row.id)
+        if term is None:
+            term = terms[row.id] = SimpleNamespace(
+                **{key: value for key, value in row._mapping.items() if key != "listing_id"})
+        return term
     return row
