@@ -23,6 +23,7 @@ from werkzeug.serving import make_server
 
 from directory.extensions import db
 from directory.listings.privacy import public_coordinates, public_point, shows_exact_address
+from directory.listings.search import SearchParams, search
 from directory.logging_privacy import QueryStringFilter, RateLimitKeyFilter, strip_query
 
 from .support import PROJECT_ROOT
@@ -88,6 +89,30 @@ def test_listing_page_and_api_show_only_the_rounded_point_and_no_street(client, 
     assert api.status_code == 200
     for secret in ("40.75064", "73.99723", "350 Fifth Avenue", "organiser@example.org"):
         assert secret not in body
+
+
+def test_search_results_never_carry_private_fields(client, gazetteer, make_listing):
+    """A result is read without the contact e-mail, the street address, a private meeting link or the
+    moderators' note: no result template or serializer can show what was never loaded."""
+    secrets = {"contact_email": "organiser@example.org", "address_line": "350 Fifth Avenue",
+               "online_url": "https://meet.example.org/secret-room",
+               "moderation_note": "Asked to fix the hours"}
+    local = make_listing(latitude=40.75, longitude=-73.99, location_precision="exact", format="hybrid",
+                         online_url_private=True, **secrets)
+    online = make_listing(format="online", online_url_private=True,
+                          **{**secrets, "online_url": "https://meet.example.org/other-room"})
+    results = search(SearchParams.parse({"near": "10001", "radius": "25"}))
+    hits = results.local + results.online
+    assert len(results.local) == 1 and online.id in {hit.listing.id for hit in results.online}
+    for hit in hits:
+        for name in (*secrets, "description", "experience"):
+            assert not hasattr(hit.listing, name), name
+    for url in ("/search?near=10001&radius=25", "/api/v1/listings?near=10001&radius=25"):
+        response = client.get(url)
+        body = response.get_data(as_text=True)
+        assert response.status_code == 200 and local.name in body and online.name in body, url
+        for value in (*secrets.values(), "https://meet.example.org/other-room"):
+            assert value not in body, (url, value)
 
 
 def test_listing_page_sends_no_referrer_off_site_and_marks_outbound_links(client, make_listing):

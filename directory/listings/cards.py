@@ -3,9 +3,10 @@
 A search shows a page of listings with their topics and meetings. Loading them as ORM objects cost
 several times what the queries take (each object instrumented and tracked by the session, then
 thrown away with the request), so results are read with a few plain queries into these records.
-A card has every column of the listing under the model's name, its topics and meetings (and, when
-asked, audiences and languages) in the model's order, and the model's read-only properties (from
-`models.ListingFacts`), so templates and serializers take a card wherever they take a Listing.
+A card has the listing's columns but those in LEFT_OUT, under the model's names; its topics and
+meetings (and, when asked, audiences and languages) in the model's order; and the model's read-only
+properties (from `models.ListingFacts`), so result templates and serializers take a card wherever
+they take a Listing.
 Nothing here is ever saved.
 """
 
@@ -29,8 +30,12 @@ from .models import (
     listing_topics,
 )
 
-# Kept by the database for the search's indexes only; nothing shows them.
-LEFT_OUT = frozenset({"latitude_band", "topic_bits"})
+# Left out of cards: what the database keeps for the search's indexes; the long texts only a listing's
+# own page shows; and what a result must never show (the contact e-mail, the street address, the
+# meeting link, which some organisers keep private, and the moderators' note), so no result template
+# or serializer can let one slip.
+LEFT_OUT = frozenset({"latitude_band", "topic_bits", "description", "experience", "contact_email",
+                      "address_line", "online_url", "online_url_private", "moderation_note"})
 
 
 class ListingCard(ListingFacts, SimpleNamespace):
