@@ -602,6 +602,29 @@ def test_results_load_in_a_fixed_number_of_queries(geo, origin, make_listing):
     assert count_queries(near="10001") == few
 
 
+def test_topic_and_audience_slugs_are_looked_up_once(geo, origin, make_listing):
+    """Reading the parameters checks the slugs and keeps their ids; the search itself does not ask again."""
+    fathers = make_audience("fathers", "Fathers")
+    listing = nearby(make_listing, origin, 1, topics=("grief",))
+    listing.audiences = [fathers]
+    db.session.commit()
+    lookups: list[str] = []
+
+    def capture(_connection, _cursor, statement, *_args):
+        if re.search(r"\bFROM (topics|audiences)\s+WHERE", statement):
+            lookups.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", capture)
+    try:
+        results = run(near="10001", topic="grief", audience="fathers")
+    finally:
+        event.remove(db.engine, "before_cursor_execute", capture)
+    assert local_ids(results) == [listing.id]
+    assert len(lookups) == 2, lookups  # one for the topics, one for the audiences
+    # Parameters changed later are looked up again, not matched with the old ids.
+    assert local_ids(search(results.params.with_changes(topics=("anger",)))) == []
+
+
 def test_a_submitted_form_redirects_to_the_short_url(geo, client):
     response = client.get("/search?near=10001&radius=10&kind=&q=&format=&units=mi&topic=&tz=Europe/London")
     assert response.status_code == 302

@@ -152,6 +152,8 @@ class SearchParams:
     per_page: int = 20
     # Parameter → friendly message for every value that was refused (and left out of the search).
     errors: Mapping[str, str] = field(default_factory=dict, compare=False)
+    # The ids of the topics and audiences, read with the slugs (see _read_vocabulary); None: not read.
+    vocabulary: Mapping[str, Any] | None = field(default=None, compare=False, repr=False)
 
     @classmethod
     def from_args(cls, args: Mapping[str, Any] | MultiDict, *, per_page: int | None = None,
@@ -232,7 +234,8 @@ class SearchParams:
                 errors["per_page"] = "Ask for between 1 and 100 results per page."
 
         params = cls(**values)
-        errors.update(params._unknown_vocabulary())
+        vocabulary, unknown = _read_vocabulary(params.topics, params.audiences)
+        errors.update(unknown)
         if errors:
             params = replace(
                 params,
@@ -240,7 +243,10 @@ class SearchParams:
                 audiences=() if "audience" in errors else params.audiences,
                 errors=errors,
             )
-        return params
+            for name, key in (("topic", "topics"), ("audience", "audiences")):
+                if name in errors:
+                    vocabulary[key] = []
+        return replace(params, vocabulary=vocabulary)
 
     @classmethod
     def parse(cls, args: Mapping[str, Any] | MultiDict, **options: Any) -> SearchParams:
@@ -250,20 +256,11 @@ class SearchParams:
             raise InvalidSearch(params.errors)
         return params
 
-    def _unknown_vocabulary(self) -> dict[str, str]:
-        """Topic and audience slugs that no taxonomy row has."""
-        errors = {}
-        for name, model, slugs in (("topic", Topic, self.topics), ("audience", Audience, self.audiences)):
-            if slugs:
-                known = set(_run(select(model.slug).where(model.slug.in_(slugs))).scalars())
-                unknown = [slug for slug in slugs if slug not in known]
-                if unknown:
-                    errors[name] = f"We don't know the {LABELS[name].lower()} “{unknown[0]}”."
-        return errors
-
     def with_changes(self, **changes: Any) -> SearchParams:
         """A copy with some values changed (page back to 1 unless given), errors dropped."""
         changes.setdefault("page", 1)
+        if "topics" in changes or "audiences" in changes:
+            changes["vocabulary"] = None  # read again for the new slugs
         return replace(self, errors={}, **changes)
 
     def to_args(self, **overrides: Any) -> dict[str, str | list[str]]:
@@ -582,22 +579,41 @@ class _Section:
         return cls(shape, values, params.q if keywords else "")
 
 
-def _vocabulary_ids(params: SearchParams) -> dict[str, Any]:
-    """The ids of the topics and audiences a search asks for: the listings' link tables hold ids, and
-    matching them directly spares the database a join to the vocabulary for every listing it reads.
-    With topics, also whether every topic has a bit of its own (see topic_bits.unique)."""
+def _vocabulary_ids(params: SearchParams) -> Mapping[str, Any]:
+    """The ids of the topics and audiences a search asks for (see _read_vocabulary): those read with
+    the parameters, or read now for parameters built some other way."""
+    if params.vocabulary is not None:
+        return params.vocabulary
+    return _read_vocabulary(params.topics, params.audiences)[0]
+
+
+def _read_vocabulary(topics: tuple[str, ...], audiences: tuple[str, ...],
+                     ) -> tuple[dict[str, Any], dict[str, str]]:
+    """The ids of these topic and audience slugs, and a message for each kind with a slug no row has.
+
+    The listings' link tables hold ids, and matching them directly spares the database a join to the
+    vocabulary for every listing it reads. With topics, also whether every topic has a bit of its own
+    (see topic_bits.unique). One query a kind answers all of it, as the parameters are read.
+    """
     ids: dict[str, Any] = {"topics": [], "audiences": [], "topic_bits_unique": True}
-    for name, model, slugs in (("topics", Topic, params.topics), ("audiences", Audience, params.audiences)):
-        if slugs:
-            wanted = model.slug.in_(slugs)
-            if model is Topic:  # the same query tells whether any topic shares a bit
-                wanted = or_(wanted, Topic.id >= topic_bits.BITS)
-            rows = _run(select(model.id, model.slug).where(wanted)).all()
-            # An unknown slug was refused when the parameters were read; none left means none matches.
-            ids[name] = [row.id for row in rows if row.slug in slugs] or [-1]
-            if model is Topic:
-                ids["topic_bits_unique"] = topic_bits.unique(row.id for row in rows)
-    return ids
+    errors: dict[str, str] = {}
+    for name, key, model, slugs in (("topic", "topics", Topic, topics),
+                                    ("audience", "audiences", Audience, audiences)):
+        if not slugs:
+            continue
+        wanted = model.slug.in_(slugs)
+        if model is Topic:  # the same query tells whether any topic shares a bit
+            wanted = or_(wanted, Topic.id >= topic_bits.BITS)
+        rows = _run(select(model.id, model.slug).where(wanted)).all()
+        known = {row.slug for row in rows}
+        unknown = [slug for slug in slugs if slug not in known]
+        if unknown:
+            errors[name] = f"We don't know the {LABELS[name].lower()} “{unknown[0]}”."
+        # None known means none matches (a search with a refused slug leaves the filter out instead).
+        ids[key] = [row.id for row in rows if row.slug in slugs] or [-1]
+        if model is Topic:
+            ids["topic_bits_unique"] = topic_bits.unique(row.id for row in rows)
+    return ids, errors
 
 
 def _float(name: str):
