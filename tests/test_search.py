@@ -16,7 +16,8 @@ from werkzeug.datastructures import MultiDict
 from directory.extensions import db
 from directory.geo.models import Place
 from directory.geo.services import locate
-from directory.listings import topic_bits
+from directory.listings import search as search_module
+from directory.listings import search_indexes, topic_bits
 from directory.listings.fulltext import fts5_query
 from directory.listings.models import Listing, Topic
 from directory.listings.search import InvalidSearch, SearchParams, public_point, search
@@ -631,6 +632,62 @@ def test_a_submitted_form_redirects_to_the_short_url(geo, client):
     assert response.headers["Location"] == "/search?near=10001&tz=Europe/London"
     # A refused value is never silently dropped by a redirect: the page explains it instead.
     assert client.get("/search?near=10001&radius=7&kind=").status_code == 400
+
+
+def test_postgresql_reads_each_list_from_its_own_indexes(geo, origin, make_listing, monkeypatch):
+    """PostgreSQL: keyword boxes from their list's index of points and words, the online list nearest
+    first from the online one, its keyword count from the online list's full-text index.
+
+    A partial index serves only statements whose conditions imply its own, so this fails when a
+    statement's formats, status or operators drift from the index's. The plans are asked with the
+    other ways of reading switched off: on a table this small the planner would rightly read it whole.
+    """
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("PostgreSQL's indexes for each list (SQLite reads boxes, see the test below)")
+    # Counts stop short of the whole online list, so its nearest are read, not all of it.
+    monkeypatch.setattr(search_module, "ONLINE_COUNT_LIMIT", 1)
+    monkeypatch.setattr(search_module, "PAGES_AHEAD", 0)
+    for miles in (1, 2, 3):
+        nearby(make_listing, origin, miles, summary="grief circle", topics=("grief",))
+        nearby(make_listing, origin, miles, format="online", summary="grief circle", topics=("grief",))
+    captured = []
+
+    def capture(_connection, _cursor, statement, parameters, _context, _many):
+        captured.append((statement, parameters))
+
+    event.listen(db.engine, "before_cursor_execute", capture)
+    try:
+        local = run(near="10001", radius="5", q="grief")
+        online = search(SearchParams.parse(MultiDict({"near": "10001", "format": "online", "q": "grief",
+                                                       "topic": "grief"}), per_page=2))
+        plain_online = search(SearchParams.parse(MultiDict({"near": "10001", "format": "online"}), per_page=2))
+    finally:
+        event.remove(db.engine, "before_cursor_execute", capture)
+    assert len(local.local) == 3
+    assert len(online.online) == 2 and not online.online_total_exact
+    assert [hit.distance_miles for hit in plain_online.online] == [pytest.approx(1), pytest.approx(2)]
+
+    online_words = (search_indexes.ONLINE_WORDS_INDEX, search_indexes.ONLINE_INDEX)  # both hold its words
+    expected = []  # (statement, parameters, the indexes it may be read from)
+    for statement, parameters in captured:
+        if "cube_enlarge" in statement:
+            in_person = "in_person" in parameters.values()
+            expected.append((statement, parameters, (search_indexes.IN_PERSON_INDEX,) if in_person
+                             else (search_indexes.ONLINE_INDEX,)))
+        elif "<->" in statement:
+            expected.append((statement, parameters, (search_indexes.ONLINE_INDEX,)))
+        elif "count(" in statement and "@@" in statement:
+            expected.append((statement, parameters, online_words))
+    kinds = {(indexes, "<->" in statement) for statement, _, indexes in expected}
+    assert kinds == {((search_indexes.IN_PERSON_INDEX,), False), ((search_indexes.ONLINE_INDEX,), True),
+                     (online_words, False)}, kinds
+    with db.engine.connect() as connection:
+        for statement, parameters, indexes in expected:
+            with connection.begin():
+                connection.exec_driver_sql("SET LOCAL enable_seqscan = off")
+                plan = " / ".join(row[0] for row in connection.exec_driver_sql("EXPLAIN " + statement,
+                                                                               parameters))
+            assert any(index in plan for index in indexes), plan
 
 
 def test_every_box_is_read_from_the_box_index_even_without_statistics(geo, origin, make_listing):

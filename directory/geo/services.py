@@ -573,14 +573,14 @@ def distance_miles(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
     return 2 * EARTH_RADIUS_MILES * math.asin(min(1.0, math.sqrt(a)))
 
 
-def distance_miles_sql(other_latitude, other_longitude):
+def distance_miles_sql(other_latitude, other_longitude, *, capped: bool = False):
     """`distance_miles` from an origin to SQL expressions, computed by the database.
 
     The origin comes as bound parameters (see `distance_parameters`), so one statement serves every
     place. Needs sin, cos, asin, sqrt and power: PostgreSQL has them, and SQLite too (built in, or
     supplied in Python when a connection opens, see `database.py`). For points within a bounding box
-    well short of a hemisphere, as every search's are, the sine term cannot round past 1, so it is
-    not capped as above.
+    well short of a hemisphere, the sine term cannot round past 1; for points anywhere, `capped`
+    caps it as above (with `least`, which SQLite lacks: PostgreSQL only).
     """
     to_radians = math.pi / 180
     half_dphi = (other_latitude - bindparam("origin_latitude", type_=Float)) * (to_radians / 2)
@@ -588,7 +588,8 @@ def distance_miles_sql(other_latitude, other_longitude):
     a = (func.power(func.sin(half_dphi), 2)
          + bindparam("origin_cos_latitude", type_=Float) * func.cos(other_latitude * to_radians)
          * func.power(func.sin(half_dlambda), 2))
-    return 2 * EARTH_RADIUS_MILES * func.asin(func.sqrt(a))
+    root = func.least(func.sqrt(a), 1.0) if capped else func.sqrt(a)
+    return 2 * EARTH_RADIUS_MILES * func.asin(root)
 
 
 def distance_parameters(latitude: float, longitude: float) -> dict[str, float]:

@@ -149,8 +149,11 @@ def drop_search_facets(connection) -> None:
 
 
 def is_search_index_object(name: str | None) -> bool:
-    """Objects the full-text index owns, which Alembic's model comparison must ignore."""
-    return bool(name) and (name.startswith(FTS_TABLE) or name in (
+    """Objects the search's own indexes own (here and in search_indexes), which Alembic's model
+    comparison must ignore."""
+    from .search_indexes import is_own_object  # it builds on this module
+
+    return bool(name) and (name.startswith(FTS_TABLE) or is_own_object(name) or name in (
         PG_COLUMN, PG_INDEX, PG_OLD_INDEX, PG_FACETS, PG_WORDS_AND_FACETS_INDEX))
 
 
@@ -261,26 +264,25 @@ def prepare_keyword_search(session, value: str) -> str:
     return "sqlite-few" if 0 <= found <= FEW_MATCHES else "sqlite"
 
 
-def keyword_clause(kind: str, facets: str | None = None) -> ColumnElement[bool]:
+def keyword_clause(kind: str, facets: bool = False) -> ColumnElement[bool]:
     """SQL condition 'this listing matches the words', answered from the database's full-text index.
 
-    `kind` is what `prepare_keyword_search` returned. PostgreSQL matches :keywords against the GIN
-    index over the stored document; `facets` ("list" or "topics") asks the same index for the facets
-    `facet_values` binds (:list_facets or :topic_facets). They only speed the scan up: the
-    statement's own conditions on format and topics still decide. SQLite reads the matches
-    `prepare_keyword_search` took from its FTS5 table: when they are few, the statement may start
-    from them; when many, `id + 0` keeps the planner from doing so (reading thousands of listings
-    one by one), and the matches are only probed for the listings the place or the filters pick.
+    `kind` is what `prepare_keyword_search` returned. PostgreSQL matches :keywords against the stored
+    document (indexed with each list's points, and for the online list with its facets too, see
+    search_indexes); `facets` asks that index for the topic facets `facet_values` binds
+    (:topic_facets). They only speed the scan up: the statement's own topic condition still decides.
+    SQLite reads the matches `prepare_keyword_search` took from its FTS5 table: when they are few,
+    the statement may start from them; when many, `id + 0` keeps the planner from doing so (reading
+    thousands of listings one by one), and the matches are only probed for the listings the place or
+    the filters pick.
     Only this module's constants are spliced into the SQL; the words are a bound parameter.
     """
     if kind == "postgresql":
         words = text(f"listings.{PG_COLUMN} @@ {PG_QUERY}")
-        if facets is None:
+        if not facets:
             return words
         column = literal_column(f"listings.{PG_FACETS}", ARRAY(Integer))
-        if facets == "topics":
-            return and_(words, column.op("&&")(bindparam("topic_facets", type_=ARRAY(Integer))))
-        return and_(words, column.op("@>")(bindparam("list_facets", type_=ARRAY(Integer))))
+        return and_(words, column.op("&&")(bindparam("topic_facets", type_=ARRAY(Integer))))
     matches = text(f"SELECT id FROM temp.{SQLITE_HITS}").columns(id=Integer)  # noqa: S608  # nosec B608
     return (Listing.id if kind == "sqlite-few" else Listing.id + 0).in_(matches)
 
@@ -291,14 +293,12 @@ def facet_values(kind: str, formats: Sequence[str], topic_ids: Iterable[int]) ->
     if kind != "postgresql":
         return {}
     # The lists every one of the formats is in: a section's own, or both for hybrid listings only.
+    # Any of them will do: a hybrid listing has its topics' facets in both of its lists.
     lists = set.intersection(*(set(LIST_FACETS[listing_format]) for listing_format in formats))
-    values = {"list_facets": sorted(lists)}
-    # Any list of a section will do: a hybrid listing has its topics' facets in both of its lists.
+    base = TOPIC_FACETS[min(lists)]
     # An id no topic has (see topic_bits.mask) adds no facet; an empty list matches nothing.
-    base = TOPIC_FACETS[values["list_facets"][0]]
-    values["topic_facets"] = sorted({base + topic_id % topic_bits.BITS
-                                     for topic_id in topic_ids if topic_id >= 0})
-    return values
+    return {"topic_facets": sorted({base + topic_id % topic_bits.BITS
+                                    for topic_id in topic_ids if topic_id >= 0})}
 
 
 def keyword_terms(user_text: str) -> list[str]:

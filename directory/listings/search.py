@@ -48,7 +48,7 @@ from ..accounts.models import User
 from ..extensions import db
 from ..geo import services as geo
 from ..timeutil import utcnow
-from . import topic_bits
+from . import search_indexes, topic_bits
 from .cards import ListingCard, load_cards
 from .fulltext import (
     FTS_COLUMNS,
@@ -455,7 +455,7 @@ def search(params: SearchParams, *, now: datetime | None = None, online_preview:
     origin = results.origin
     shown = _page_slice(params)
     if origin is not None and params.wants_local():
-        in_person = _Section.of(params, (FORMAT_IN_PERSON, FORMAT_HYBRID), keywords, keyword_kind, vocabulary,
+        in_person = _Section.of(params, search_indexes.IN_PERSON_FORMATS, keywords, keyword_kind, vocabulary,
                                 now)
         local = _local_candidates(in_person, origin, params.radius, shown=shown)
         results.paginated = "local"
@@ -470,7 +470,7 @@ def search(params: SearchParams, *, now: datetime | None = None, online_preview:
         else:
             needed = shown.stop
             count_limit = max(ONLINE_COUNT_LIMIT, needed + params.per_page * PAGES_AHEAD)
-        joinable = _Section.of(params, (FORMAT_ONLINE, FORMAT_HYBRID), keywords, keyword_kind, vocabulary,
+        joinable = _Section.of(params, search_indexes.ONLINE_FORMATS, keywords, keyword_kind, vocabulary,
                                now)
         online, results.online_total, results.online_total_exact = _online_candidates(
             joinable, origin, needed=needed, count_limit=count_limit, exclude=in_local)
@@ -645,14 +645,16 @@ def _render_unindexed(element, compiler, **kw):
 
 
 @lru_cache(maxsize=256)
-def _where(shape: _Shape, unindexed_format: str = "") -> tuple:
+def _where(shape: _Shape, unindexed_format: str = "", facets: bool = False) -> tuple:
     """Every condition a public listing in a section must meet, except where it is.
 
     `unindexed_format` names the databases that must not pick an index by the format term. A box
     is best read from the box's index, but SQLite without statistics (a database nobody has
     analysed) may pick the status/format index instead and read every online listing in the
-    country. PostgreSQL counting keyword matches would AND the full-text index with that same index
-    (every online listing) when the full-text index alone finds the few it needs sooner.
+    country. `facets`: with keywords and topics, PostgreSQL asks its full-text index for the topics'
+    facets too (see fulltext.keyword_clause). Only statements that read that index want them: in a
+    statement read from another index they would only make the full-text one look cheaper to the
+    planner than it is.
     """
     # Suspended owners are few: the database lists them once instead of joining every row to users.
     suspended = select(User.id).where(User.suspended_at.is_not(None))
@@ -703,8 +705,7 @@ def _where(shape: _Shape, unindexed_format: str = "") -> tuple:
             )
         )
     if shape.keywords:
-        # A topic's facets lie within a list, so with topics they alone narrow the index scan best.
-        conditions.append(keyword_clause(shape.keywords, facets="topics" if shape.topics else "list"))
+        conditions.append(keyword_clause(shape.keywords, facets=facets and bool(shape.topics)))
     return tuple(conditions)
 
 
@@ -747,15 +748,22 @@ def _within_statement(shape: _Shape, antimeridian: bool, variant: str, dialect: 
 
     The box on the indexed point picks the candidates; the database measures each to the point the
     public sees (rounded for approximate listings, so the distance shown never narrows down a door
-    the organiser chose not to publish) and keeps those within reach.
+    the organiser chose not to publish) and keeps those within reach. With keywords, PostgreSQL
+    reads a cube around the origin from the list's index over points and words instead (see
+    search_indexes), so only listings with the words are read from the table.
     """
-    if antimeridian:
-        longitude = or_(Listing.longitude >= _float("min_lon"), Listing.longitude <= _float("max_lon"))
+    if dialect == "postgresql" and shape.keywords:
+        box = (search_indexes.within_reach(),)
     else:
-        longitude = Listing.longitude.between(_float("min_lon"), _float("max_lon"))
-    box = (_latitude_bands(dialect),
-           Listing.latitude.between(_float("min_lat"), _float("max_lat")), longitude)
-    distance = geo.distance_miles_sql(*public_point_sql())
+        if antimeridian:
+            longitude = or_(Listing.longitude >= _float("min_lon"), Listing.longitude <= _float("max_lon"))
+        else:
+            longitude = Listing.longitude.between(_float("min_lon"), _float("max_lon"))
+        box = (_latitude_bands(dialect), Listing.latitude.between(_float("min_lat"), _float("max_lat")),
+               longitude)
+    # Capped on PostgreSQL: a wide box may hold the far side of the earth, where rounding could carry
+    # the sine term past 1 (SQLite lacks `least`, and its boxes never grow as wide).
+    distance = geo.distance_miles_sql(*public_point_sql(), capped=dialect == "postgresql")
     inner = (
         select(Listing.id.label("id"), distance.label("miles"), *WITHIN_COLUMNS[variant]())
         .where(*_where(shape, unindexed_format="sqlite"), *box)
@@ -772,7 +780,12 @@ def _within_statement(shape: _Shape, antimeridian: bool, variant: str, dialect: 
 
 def _within(section: _Section, origin: geo.Location, miles: float, variant: str, **extra: Any):
     dialect = db.engine.dialect.name
-    antimeridian, values = _box(origin, miles + ROUNDING_MARGIN_MILES, dialect)
+    if dialect == "postgresql" and section.shape.keywords:  # the public point itself is indexed: no margin
+        antimeridian = False
+        values = {**search_indexes.origin_values(origin.latitude, origin.longitude, miles),
+                  **geo.distance_parameters(origin.latitude, origin.longitude)}
+    else:
+        antimeridian, values = _box(origin, miles + ROUNDING_MARGIN_MILES, dialect)
     statement = _within_statement(section.shape, antimeridian, variant, dialect)
     # Rows are fetched at once: iterating a result fetches them one by one, which costs more here.
     return _run(statement, {**section.values, **values, "reach": miles, **extra}).all()
@@ -838,15 +851,14 @@ def distance_band(miles: float) -> int:
 def _online_statement(shape: _Shape, variant: str) -> Select:
     """The online list's other queries: its (limited) count, its freshest, and all of it."""
     confirmed = Listing.last_confirmed_at
-    # With keywords, PostgreSQL reads "all of it" best from the full-text index alone, as it counts.
-    where = _where(shape, unindexed_format="postgresql" if shape.keywords else "")
+    where = _where(shape, facets=True)
     if variant == "count":
         limited = select(Listing.id).where(*where).limit(bindparam("limit", type_=Integer))
         return select(func.count()).select_from(limited.subquery())
     if variant == "everything":
         return select(Listing.id, Listing.latitude, Listing.longitude, Listing.location_precision,
                       Listing.name, confirmed).where(*where)
-    base = select(Listing.id, Listing.name, confirmed).where(*_where(shape))
+    base = select(Listing.id, Listing.name, confirmed).where(*where)
     if variant == "newest":
         newest = base.where(confirmed.is_not(None)).order_by(confirmed.desc())
         return newest.limit(bindparam("limit", type_=Integer))
@@ -893,15 +905,63 @@ def _online_candidates(section: _Section, origin: geo.Location | None, *, needed
 
 # How far around a place the online list looks for its nearest before it reads every online listing.
 ONLINE_REACH_MILES = (25, 50, 100, 200, 400, 800, 1600)
+# PostgreSQL's index orders by a straight line and the page by the haversine formula: the two agree
+# but in the last bits of a double, so distances closer than this count as a tie (1.6 millimetres).
+SAME_DISTANCE_MILES = 1e-6
 
 
 def _nearest_online(section: _Section, origin: geo.Location, needed: int,
                     exclude: frozenset[int]) -> list[tuple]:
-    """At least the `needed` nearest online listings (not in `exclude`): every one within a reach.
+    """At least the `needed` nearest online listings (not in `exclude`), with every one tied with the
+    last of them, so sorting them by name gives the same page as sorting everything.
 
-    Rows are (id, miles or None, None, lower-case name, confirmed at). The database returns the
-    nearest few by distance; rows tied in distance with the last one needed are all read, so sorting
-    them by name gives the same page as sorting everything.
+    Rows are (id, miles or None, None, lower-case name, confirmed at). PostgreSQL reads them nearest
+    first from its index (see `nearest`); SQLite from boxes that grow until they hold enough.
+    """
+    if db.engine.dialect.name == "postgresql":
+        return _nearest_online_by_index(section, origin, needed, exclude)
+    return _nearest_online_in_boxes(section, origin, needed, exclude)
+
+
+@lru_cache(maxsize=256)
+def _nearest_statement(shape: _Shape) -> Select:
+    """PostgreSQL: (id, miles, name, confirmed at) of the first :limit located listings of the online
+    list, nearest first, read in that order from the GiST index (search_indexes.INDEX)."""
+    distance = geo.distance_miles_sql(*public_point_sql(), capped=True)  # measured anywhere on earth
+    return (
+        select(Listing.id, distance.label("miles"), Listing.name, Listing.last_confirmed_at)
+        .where(*_where(shape), search_indexes.located())
+        .order_by(search_indexes.distance_order())
+        .limit(bindparam("limit", type_=Integer))
+    )
+
+
+def _nearest_online_by_index(section: _Section, origin: geo.Location, needed: int,
+                             exclude: frozenset[int]) -> list[tuple]:
+    limit = needed + len(exclude) + 1
+    values = {**section.values, **geo.distance_parameters(origin.latitude, origin.longitude),
+              **search_indexes.origin_values(origin.latitude, origin.longitude), "limit": limit}
+    found = _run(_nearest_statement(section.shape), values).all()
+    rows = sorted((row for row in found if row[0] not in exclude), key=lambda row: row.miles)
+    if len(found) < limit and len(rows) < needed:
+        # Every located listing is here and too few: the rest have no point, and come last.
+        return _every_online(section, origin, exclude)
+    if len(found) == limit:
+        # More lie beyond, none nearer than these (to the last bits): a tie with the last one needed
+        # may run past the limit, so then every listing as near is read.
+        boundary = rows[needed - 1].miles
+        if rows[needed].miles - boundary <= SAME_DISTANCE_MILES:
+            reach = boundary + SAME_DISTANCE_MILES
+            rows = [row for row in _within(section, origin, reach, "online") if row[0] not in exclude]
+    return [(listing_id, miles, None, name.lower(), confirmed) for listing_id, miles, name, confirmed in rows]
+
+
+def _nearest_online_in_boxes(section: _Section, origin: geo.Location, needed: int,
+                             exclude: frozenset[int]) -> list[tuple]:
+    """SQLite: every online listing within a reach that grows until it holds at least `needed`.
+
+    The database returns the nearest few within a reach by distance; rows tied in distance with the
+    last one needed are all read.
     """
     limit = needed + len(exclude) + 1
     reach = ONLINE_REACH_MILES[0]
