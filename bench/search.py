@@ -20,6 +20,7 @@ import logging
 import math
 import os
 import random
+import re
 import statistics
 import sys
 import tempfile
@@ -336,6 +337,35 @@ def main_query_plan(origin_zip: str) -> tuple[list[str], bool]:
     return lines, uses_index
 
 
+def indexes_read(args: dict) -> list[str]:
+    """The indexes each statement of one search reads, in order ('-' for none), from their plans."""
+    captured: list[tuple[str, object]] = []
+
+    def capture(_connection, _cursor, statement, parameters, _context, _many):
+        if "FROM listings" in statement:
+            captured.append((statement, parameters))
+
+    event.listen(db.engine, "before_cursor_execute", capture)
+    try:
+        search(SearchParams.parse(MultiDict(args)))
+    finally:
+        event.remove(db.engine, "before_cursor_execute", capture)
+    # On the search's own connection: SQLite's statements read the keyword matches it keeps there.
+    connection = db.session.connection()
+    sqlite = connection.dialect.name == "sqlite"
+    read = []
+    for statement, parameters in captured:
+        rows = connection.exec_driver_sql(("EXPLAIN QUERY PLAN " if sqlite else "EXPLAIN ") + statement,
+                                          parameters).all()
+        plan = " ".join(str(row[-1] if sqlite else row[0]) for row in rows)
+        names = dict.fromkeys(re.findall(r"\b(ix_listings_\w+|pk_listings|INTEGER PRIMARY KEY)\b", plan))
+        if re.search(r"Seq Scan on listings|SCAN listings\b", plan):
+            names["WHOLE TABLE"] = None
+        read.append("+".join(names) or "-")
+    db.session.remove()
+    return read
+
+
 def requests_per_second(app, urls: list[str]) -> float:
     """Full requests through the WSGI app (routing, search, template or JSON), one process."""
     client = app.test_client()
@@ -365,6 +395,9 @@ def run(name: str, url: str, workdir: Path, options) -> dict:
         for line in lines:
             log(f"[{name}]   {line}")
         log(f"[{name}] plan uses {MAIN_INDEX}: {'yes' if uses_index else 'NO (full scan)'}")
+        keyword_search = {"near": "10001", "radius": "25", "q": "recovery"}
+        log(f"[{name}] indexes read by a keyword search ({keyword_search}), statement by statement:")
+        log(f"[{name}]   {', '.join(indexes_read(keyword_search))}")
 
         mix = query_mix(options.queries, options.seed)
         speed_before = host_speed()

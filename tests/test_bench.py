@@ -21,6 +21,9 @@ def test_the_search_benchmark_runs_on_a_small_scratch_database():
     assert "[sqlite] built 500 listings" in output
     assert "[sqlite] plan uses ix_listings_search_box: yes" in output
     assert "SCAN listings" not in output
+    # Each statement of a keyword search is named with what it reads, and none reads the whole table.
+    reads = output.split("[sqlite] indexes read by a keyword search", 1)[1].splitlines()[1]
+    assert "WHOLE TABLE" not in reads and len(reads.split(", ")) >= 3, reads
     for line in ("[sqlite] all searches ", "[sqlite] host speed", "[sqlite] GET /search ",
                  "[sqlite] GET /api/v1/listings "):
         assert line in output, line

@@ -660,7 +660,8 @@ def test_postgresql_reads_each_list_from_its_own_indexes(geo, origin, make_listi
         local = run(near="10001", radius="5", q="grief")
         online = search(SearchParams.parse(MultiDict({"near": "10001", "format": "online", "q": "grief",
                                                        "topic": "grief"}), per_page=2))
-        plain_online = search(SearchParams.parse(MultiDict({"near": "10001", "format": "online"}), per_page=2))
+        plain_online = search(SearchParams.parse(MultiDict({"near": "10001", "format": "online"}),
+                                                 per_page=2))
     finally:
         event.remove(db.engine, "before_cursor_execute", capture)
     assert len(local.local) == 3

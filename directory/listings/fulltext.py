@@ -3,8 +3,9 @@
 The index is kept in step with the listings table by the database itself (SQLite triggers, a
 PostgreSQL generated column), so no code path can forget to update it.
 
-On PostgreSQL the index also holds a few facts every keyword search filters on (see
-install_search_facets), so one index scan finds the listings that match the words and those filters.
+On PostgreSQL the words are indexed with each list's points (see search_indexes), and for the
+online list's count with its topics too (see install_search_facets), so one index scan finds the
+listings that match the words and the place or the filters.
 
 The index decides which listings match. How well each match fits is scored here, in Python, for
 the few listings a search actually orders (those near the visitor): asking either database to rank
@@ -109,7 +110,8 @@ def install_search_facets(connection) -> None:
     column computed from the listing's own row (topic_bits is kept in step by triggers, see
     topic_bits). The index over both columns hands back only listings that match the words and the
     list or topic. SQLite needs none of this: its search reads the matches once (see
-    prepare_keyword_search).
+    prepare_keyword_search). Since migration 0007 the online list's own index holds the words and
+    facets instead, and this index of every listing is gone (see search_indexes.install).
     """
     if connection.dialect.name != "postgresql":
         return
