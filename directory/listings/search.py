@@ -916,7 +916,7 @@ def _nearest_online(section: _Section, origin: geo.Location, needed: int,
     last of them, so sorting them by name gives the same page as sorting everything.
 
     Rows are (id, miles or None, None, lower-case name, confirmed at). PostgreSQL reads them nearest
-    first from its index (see `nearest`); SQLite from boxes that grow until they hold enough.
+    first from its index (see `search_indexes`); SQLite from boxes that grow until they hold enough.
     """
     if db.engine.dialect.name == "postgresql":
         return _nearest_online_by_index(section, origin, needed, exclude)
@@ -926,7 +926,7 @@ def _nearest_online(section: _Section, origin: geo.Location, needed: int,
 @lru_cache(maxsize=256)
 def _nearest_statement(shape: _Shape) -> Select:
     """PostgreSQL: (id, miles, name, confirmed at) of the first :limit located listings of the online
-    list, nearest first, read in that order from the GiST index (search_indexes.INDEX)."""
+    list, nearest first, read in that order from its GiST index (search_indexes.ONLINE_INDEX)."""
     distance = geo.distance_miles_sql(*public_point_sql(), capped=True)  # measured anywhere on earth
     return (
         select(Listing.id, distance.label("miles"), Listing.name, Listing.last_confirmed_at)
