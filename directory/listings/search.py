@@ -620,35 +620,29 @@ def _float(name: str):
     return bindparam(name, type_=Float)
 
 
-class _Unindexed(ColumnElement):
-    """A column that the named databases may not use to pick an index; others read it as is.
-
-    SQLite's documented way is a unary + on the term; PostgreSQL does not index an expression it was
-    not asked to (`column || ''`). See _where for when a search needs it.
-    """
+class _UnindexedOnSQLite(ColumnElement):
+    """A column that SQLite may not use to pick an index (its documented way: a unary + on the term);
+    other databases read it as is. See _where for when a search needs it."""
 
     inherit_cache = True
-    _traverse_internals = [("column", InternalTraversal.dp_clauseelement),
-                           ("dialects", InternalTraversal.dp_string)]
+    _traverse_internals = [("column", InternalTraversal.dp_clauseelement)]
 
-    def __init__(self, column, dialects: str) -> None:
-        self.column, self.dialects = column, dialects
+    def __init__(self, column) -> None:
+        self.column = column
         self.type = column.type
 
 
-@compiles(_Unindexed)
+@compiles(_UnindexedOnSQLite)
 def _render_unindexed(element, compiler, **kw):
     column = compiler.process(element.column, **kw)
-    if compiler.dialect.name not in element.dialects.split(","):
-        return column
-    return "+" + column if compiler.dialect.name == "sqlite" else f"({column} || '')"
+    return "+" + column if compiler.dialect.name == "sqlite" else column
 
 
 @lru_cache(maxsize=256)
-def _where(shape: _Shape, unindexed_format: str = "", facets: bool = False) -> tuple:
+def _where(shape: _Shape, unindexed_format: bool = False, facets: bool = False) -> tuple:
     """Every condition a public listing in a section must meet, except where it is.
 
-    `unindexed_format` names the databases that must not pick an index by the format term. A box
+    `unindexed_format`: SQLite must not pick an index by the format term. A box
     is best read from the box's index, but SQLite without statistics (a database nobody has
     analysed) may pick the status/format index instead and read every online listing in the
     country. `facets`: with keywords and topics, PostgreSQL asks its full-text index for the topics'
@@ -658,7 +652,7 @@ def _where(shape: _Shape, unindexed_format: str = "", facets: bool = False) -> t
     """
     # Suspended owners are few: the database lists them once instead of joining every row to users.
     suspended = select(User.id).where(User.suspended_at.is_not(None))
-    listing_format = _Unindexed(Listing.format, unindexed_format) if unindexed_format else Listing.format
+    listing_format = _UnindexedOnSQLite(Listing.format) if unindexed_format else Listing.format
     conditions = [
         Listing.status == STATUS_PUBLISHED,
         listing_format.in_(bindparam("formats", expanding=True)),
@@ -766,7 +760,7 @@ def _within_statement(shape: _Shape, antimeridian: bool, variant: str, dialect: 
     distance = geo.distance_miles_sql(*public_point_sql(), capped=dialect == "postgresql")
     inner = (
         select(Listing.id.label("id"), distance.label("miles"), *WITHIN_COLUMNS[variant]())
-        .where(*_where(shape, unindexed_format="sqlite"), *box)
+        .where(*_where(shape, unindexed_format=True), *box)
         # OFFSET 0 keeps the subquery whole, so each row's distance is computed once, not again for
         # the outer WHERE (both databases merge a plain subquery into its parent).
         .offset(0)
