@@ -196,6 +196,33 @@ def test_a_short_online_list_is_read_whole_without_boxes(app, gazetteer, make_li
     distances = [hit.distance_miles for hit in results.online]
     assert distances == sorted(distances) and len(distances) == 4
     assert not [statement for statement in statements if "latitude_band" in statement]
+    # The count's own ids are the list: its filters are read once, the rows then by id.
+    assert len([statement for statement in statements if "listings.status =" in statement]) == 1
+
+
+def test_growing_boxes_skip_ahead_at_most_fourfold(app, gazetteer, make_listing, monkeypatch):
+    """With nothing near, each box reaches at most four times as far as the last: an empty box says
+    little about how far the nearest are, and a box costs as its area (SQLite; PostgreSQL reads the
+    nearest from its index instead)."""
+    if db.engine.dialect.name != "sqlite":
+        pytest.skip("SQLite's growing boxes; PostgreSQL reads the nearest first from an index")
+    monkeypatch.setattr(search_module, "ONLINE_COUNT_LIMIT", 1)
+    monkeypatch.setattr(search_module, "PAGES_AHEAD", 0)
+    for tenths in range(6):  # from Pittsburgh westwards, 315 miles from 10001 and more
+        make_listing(name=f"Far {tenths}", format="online", latitude=40.44, longitude=-79.99 - tenths / 10,
+                     location_precision="exact")
+    reaches = []
+    within = search_module._within
+
+    def recorded(section, origin, miles, variant, **extra):
+        reaches.append(miles)
+        return within(section, origin, miles, variant, **extra)
+
+    monkeypatch.setattr(search_module, "_within", recorded)
+    results = search(SearchParams.parse(MultiDict({"near": "10001", "format": "online"}), per_page=5))
+    assert reaches == [25, 100, 400]
+    assert [hit.listing.name for hit in results.online] == [f"Far {tenths}" for tenths in range(5)]
+    assert not results.online_total_exact
 
 
 def test_never_confirmed_listings_follow_the_confirmed_ones_by_name(app, make_listing):
