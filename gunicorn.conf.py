@@ -1,8 +1,10 @@
 """Production settings for gunicorn: `gunicorn` in the project folder reads this file by itself.
 
 Environment: PORT or BIND (where to listen), WEB_CONCURRENCY (worker processes), GUNICORN_THREADS,
-GUNICORN_TIMEOUT, FORWARDED_ALLOW_IPS (the proxy in front, so the client's address is known for rate limits).
-With more than one worker, set REDIS_URL so rate limits are shared, and DATABASE_URL for PostgreSQL.
+GUNICORN_TIMEOUT, FORWARDED_ALLOW_IPS (gunicorn's own: whose X-Forwarded-Proto it believes).
+Behind a reverse proxy, also set TRUSTED_PROXIES for the app (gunicorn does not take the client's address from
+X-Forwarded-For, and rate limits count per address). With more than one worker, set REDIS_URL so rate limits are
+shared, and DATABASE_URL for PostgreSQL.
 """
 
 import multiprocessing

@@ -97,9 +97,10 @@ def register_errorhandlers(app: Flask) -> None:
 
 
 def register_security(app: Flask) -> None:
-    from .security import register_security_headers
+    from .security import register_security_headers, trust_proxies
 
     register_security_headers(app)
+    trust_proxies(app)
 
 
 def register_template_helpers(app: Flask) -> None:

@@ -56,6 +56,8 @@ DEFAULTS: dict[str, Any] = {
     "SEARCH_PER_PAGE": 20,
     "PREFERRED_URL_SCHEME": "http",
     "SERVER_NAME": None,
+    # Reverse proxies in front of the app whose X-Forwarded-For/-Proto/-Host are believed (see security.py).
+    "TRUSTED_PROXIES": 0,
     "PRODUCTION": False,
 }
 
@@ -76,6 +78,7 @@ ENVIRONMENT: dict[str, tuple[str, Any]] = {
     "CRISIS_LINE": ("CRISIS_LINE", str),
     "SITE_NAME": ("SITE_NAME", str),
     "SERVER_NAME": ("SERVER_NAME", str),
+    "TRUSTED_PROXIES": ("TRUSTED_PROXIES", int),
     "ADMIN_REQUIRE_2FA": ("ADMIN_REQUIRE_2FA", lambda v: v.lower() in {"1", "true", "yes", "on"}),
     "CONTACT_RETENTION_DAYS": ("CONTACT_RETENTION_DAYS", int),
     "SQLITE_BUSY_TIMEOUT_MS": ("SQLITE_BUSY_TIMEOUT_MS", int),

@@ -1,9 +1,10 @@
-"""Security headers on every response, and no caching of signed-in pages."""
+"""Security headers on every response, no caching of signed-in pages, and which proxies to believe."""
 
 from __future__ import annotations
 
 from flask import Flask, request
 from flask_login import current_user
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 # Map tiles are the one thing fetched from another host, and only after the visitor asks for the map.
 TILE_HOSTS = "https://tile.openstreetmap.org https://*.tile.openstreetmap.org"
@@ -49,3 +50,13 @@ def _is_signed_in() -> bool:
         return bool(current_user and current_user.is_authenticated)
     except Exception:  # noqa: BLE001 - no user context (e.g. a failed request) means not signed in
         return False
+
+
+def trust_proxies(app: Flask) -> None:
+    """Behind TRUSTED_PROXIES reverse proxies, read the visitor's address, scheme and host from the
+    X-Forwarded-* values those proxies add (the last ones: earlier values are whatever the client
+    sent). Rate limits count per address, so without this every visitor would share the proxy's.
+    Off by default: a site reached directly must not believe headers any client can send."""
+    hops = int(app.config.get("TRUSTED_PROXIES") or 0)
+    if hops > 0:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)

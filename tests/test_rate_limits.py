@@ -152,6 +152,45 @@ def test_limits_are_off_when_disabled(client):
     assert all(sign_in(client, "x@example.org").status_code == 200 for _ in range(12))
 
 
+# --- behind a reverse proxy ------------------------------------------------------------------------
+
+PROXY = "10.0.0.5"  # the proxy's own address: every request reaches the app from it
+
+
+def through_proxy(client, visitor, sent_by_client=None):
+    """A sign-in as it arrives from one proxy: the proxy appends the visitor's address to whatever
+    X-Forwarded-For the client sent."""
+    forwarded = f"{sent_by_client}, {visitor}" if sent_by_client else visitor
+    return sign_in(client, "someone@example.org", REMOTE_ADDR=PROXY, HTTP_X_FORWARDED_FOR=forwarded)
+
+
+@pytest.mark.config(**LIMITED, RATELIMIT_SIGN_IN="2 per minute", RATELIMIT_SIGN_IN_ACCOUNT="100 per minute",
+                    TRUSTED_PROXIES=1)
+def test_behind_a_trusted_proxy_each_visitor_has_an_allowance_of_his_own(client):
+    assert [through_proxy(client, "198.51.100.1").status_code for _ in range(2)] == [200, 200]
+    assert through_proxy(client, "198.51.100.1").status_code == 429
+    # Another visitor behind the same proxy is not held back by the first...
+    assert through_proxy(client, "198.51.100.2").status_code == 200
+    # ...and the first cannot slip past his limit by sending an address of his own.
+    assert through_proxy(client, "198.51.100.1", sent_by_client="203.0.113.9").status_code == 429
+
+
+@pytest.mark.config(**LIMITED, RATELIMIT_SIGN_IN="2 per minute", RATELIMIT_SIGN_IN_ACCOUNT="100 per minute")
+def test_without_trusted_proxies_forwarded_addresses_are_not_believed(client):
+    """By default the app is reached directly, and X-Forwarded-For is just a header a client can send."""
+    assert [through_proxy(client, "198.51.100.1").status_code for _ in range(2)] == [200, 200]
+    assert through_proxy(client, "198.51.100.2").status_code == 429
+
+
+@pytest.mark.config(TRUSTED_PROXIES=1)
+def test_behind_a_trusted_proxy_links_carry_the_public_scheme_and_host(client, make_listing):
+    listing = make_listing()
+    forwarded = {"REMOTE_ADDR": PROXY, "HTTP_X_FORWARDED_PROTO": "https",
+                 "HTTP_X_FORWARDED_HOST": "directory.example"}
+    data = client.get(f"/api/v1/listings/{listing.slug}", environ_base=forwarded).get_json()
+    assert data["url"] == f"https://directory.example/listings/{listing.slug}"
+
+
 # --- across worker processes ---------------------------------------------------------------------
 
 
