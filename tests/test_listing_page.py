@@ -160,6 +160,22 @@ def test_stale_listing_says_so(client, make_listing):
     assert "Details may have changed" in page_text(client.get(f"/listings/{listing.slug}"))
 
 
+@pytest.mark.parametrize(("confirmed_days", "published_days", "stale"), [
+    (89, 400, False), (91, 400, True),
+    # Never confirmed since it was approved: its age counts from its publication, as in the API.
+    (None, 30, False), (None, 200, True),
+])
+def test_the_page_and_the_api_agree_on_a_stale_listing(client, make_listing, confirmed_days, published_days,
+                                                         stale):
+    now = utcnow()
+    listing = make_listing(
+        last_confirmed_at=None if confirmed_days is None else now - timedelta(days=confirmed_days),
+        published_at=now - timedelta(days=published_days))
+    page = page_text(client.get(f"/listings/{listing.slug}"))
+    assert ("Details may have changed" in page) is stale
+    assert client.get(f"/api/v1/listings/{listing.slug}").get_json()["stale"] is stale
+
+
 @pytest.mark.parametrize("status", ["draft", "pending", "paused", "rejected", "unpublished", "expired",
                                     "withdrawn", "changes_requested"])
 def test_non_public_listings_are_404_to_the_public(client, make_listing, status):

@@ -5,7 +5,6 @@ from __future__ import annotations
 import logging
 import re
 import unicodedata
-from datetime import timedelta
 from urllib.parse import urlsplit
 
 from flask import Blueprint, abort, current_app, make_response, redirect, render_template, request, url_for
@@ -15,8 +14,8 @@ from sqlalchemy import func, select
 from ..extensions import db
 from ..geo.regions import COUNTRY_NAMES, REGION_NAMES
 from ..geo.services import place_label
-from ..timeutil import utcnow
 from .forms import SearchForm, language_name
+from .freshness import freshness
 from .models import FORMAT_HYBRID, FORMAT_IN_PERSON, KIND_GROUP, Listing
 from .schedule import (
     describe_meeting,
@@ -100,9 +99,7 @@ def detail(slug: str):
     rules = [describe_meeting(meeting, zone) for meeting in listing.meetings]
     where = where_text(listing)
     latitude, longitude = public_point(listing.latitude, listing.longitude, listing.location_precision)
-    stale_after = current_app.config.get("STALE_AFTER_DAYS") or 90
-    confirmed = listing.last_confirmed_at
-    stale = bool(confirmed and confirmed < utcnow() - timedelta(days=stale_after))
+    fresh = freshness(listing)  # the same judgement as the API's and the admin pages'
     response = make_response(render_template(
         "listings/detail.html",
         listing=listing,
@@ -116,7 +113,8 @@ def detail(slug: str):
         map_point=(latitude, longitude) if latitude is not None and listing.format != "online" else None,
         website=safe_url(listing.website),
         online_url=None if listing.online_url_private else safe_url(listing.online_url),
-        stale=stale,
+        stale=fresh["stale"],
+        confirmed_at=fresh["confirmed_at"],
         title=page_title(listing, where),
         description=meta_description(listing, where),
         structured_data=structured_data(listing, where, upcoming),
