@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import secrets
+from email.utils import parseaddr
 from pathlib import Path
 from typing import Any
 
@@ -99,6 +100,12 @@ def normalise_database_url(url: str) -> str:
     return url
 
 
+def _deliverable(sender: str) -> bool:
+    """Whether a From address names a real domain (not the default's localhost)."""
+    domain = parseaddr(sender)[1].rpartition("@")[2].lower()
+    return "." in domain and not domain.endswith((".localhost", ".local"))
+
+
 def dev_secret_key(instance_path: str) -> str:
     """A random key kept in the instance folder, so local sessions survive a restart."""
     path = Path(instance_path) / "secret_key"
@@ -130,6 +137,10 @@ def load(app, overrides: dict[str, Any] | None = None) -> None:
     if app.config.get("PRODUCTION"):
         if not app.config.get("SECRET_KEY"):
             raise ConfigurationError("SECRET_KEY must be set in production.")
+        if app.config.get("MAIL_SERVER") and not _deliverable(app.config.get("MAIL_SENDER") or ""):
+            raise ConfigurationError(
+                "MAIL_SENDER must be an address of your own domain in production: mail from localhost is "
+                "refused by many servers, and replies to moderators' e-mails go to it.")
         app.config["SESSION_COOKIE_SECURE"] = True
         app.config["REMEMBER_COOKIE_SECURE"] = True
         app.config["PREFERRED_URL_SCHEME"] = "https"

@@ -35,6 +35,24 @@ def test_production_refuses_to_start_without_secret_key(monkeypatch, tmp_path):
         create_app({"PRODUCTION": True, "INSTANCE_PATH": str(tmp_path)})
 
 
+@pytest.mark.parametrize(("sender", "starts"), [
+    (None, False),  # the default, no-reply@localhost
+    ("Directory <help@localhost>", False),
+    ("nobody", False),
+    ("Men's Support Directory <help@directory.example.org>", True),
+])
+def test_production_mail_needs_a_sender_of_its_own_domain(tmp_path, sender, starts):
+    config = {"PRODUCTION": True, "SECRET_KEY": "x" * 40, "INSTANCE_PATH": str(tmp_path),
+              "MAIL_SERVER": "smtp.example.org", **({"MAIL_SENDER": sender} if sender else {})}
+    if starts:
+        assert create_app(config).config["MAIL_SENDER"] == sender
+    else:
+        with pytest.raises(ConfigurationError, match="MAIL_SENDER"):
+            create_app(config)
+    # Without a mail server, messages are only written to the instance folder: any sender will do.
+    assert create_app({**config, "MAIL_SERVER": None}).config["PRODUCTION"]
+
+
 def test_production_marks_cookies_secure(tmp_path):
     app = create_app({"PRODUCTION": True, "SECRET_KEY": "x" * 40, "INSTANCE_PATH": str(tmp_path)})
     assert app.config["SESSION_COOKIE_SECURE"] and app.config["REMEMBER_COOKIE_SECURE"]
