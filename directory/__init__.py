@@ -31,6 +31,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     register_extensions(app)
     register_blueprints(app)
     register_errorhandlers(app)
+    register_assets(app)  # before security: its hook must see the headers security's hook sets
     register_security(app)
     register_template_helpers(app)
     register_commands(app)
@@ -92,6 +93,12 @@ def register_blueprints(app: Flask) -> None:
 
 def register_errorhandlers(app: Flask) -> None:
     from .errors import register_errorhandlers as register
+
+    register(app)
+
+
+def register_assets(app: Flask) -> None:
+    from .assets import register_assets as register
 
     register(app)
 
