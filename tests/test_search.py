@@ -713,7 +713,39 @@ def test_the_online_list_is_never_read_through_the_confirmation_dates(geo, origi
     if db.engine.dialect.name != "sqlite":
         pytest.skip("SQLite's planner; PostgreSQL weighs a bitmap OR against the other plans")
     with _sqlite_listing_statistics(LARGE_DIRECTORY_STATISTICS if statistics else {}):
-        _plan_the_online_list(origin, make_listing, monkeypatch)
+        for miles in (2, 3):
+            nearby(make_listing, origin, miles, format="online", summary="grief circle", topics=("grief",))
+        nearby(make_listing, origin, 4, format="online", summary="grief circle", last_confirmed_at=None)
+        for _ in range(3):  # too few located listings for a page of five: the boxes give way to everything
+            make_listing(format="online", latitude=None, longitude=None, summary="grief circle",
+                         topics=("grief",))
+        online = []
+
+        def capture(_connection, _cursor, statement, parameters, _context, _many):
+            if "listings.format IN" in statement and "latitude_band IN" not in statement:
+                online.append((statement, parameters))
+
+        searches = ({"near": "10001"}, {"format": "online"}, {"near": "10001", "q": "grief"},
+                    {"format": "online", "topic": "grief", "q": "grief circle"})
+        event.listen(db.engine, "before_cursor_execute", capture)
+        try:
+            for count_limit in (search_module.ONLINE_COUNT_LIMIT, 1):  # the whole list, then its shortcuts
+                monkeypatch.setattr(search_module, "ONLINE_COUNT_LIMIT", count_limit)
+                monkeypatch.setattr(search_module, "PAGES_AHEAD", 0)
+                for args in searches:
+                    found = search(SearchParams.parse(MultiDict(args), per_page=5), online_preview=5)
+                    assert found.online_total >= 1
+        finally:
+            event.remove(db.engine, "before_cursor_execute", capture)
+        kinds = {("counted" if "LIMIT" in statement and "ORDER BY" not in statement else
+                  "newest" if "ORDER BY" in statement else "everything" if "location_precision" in statement
+                  else "other") for statement, _ in online}
+        assert kinds >= {"counted", "newest", "everything"}, kinds
+        connection = db.session.connection()  # the one holding the last search's matches (a temporary table)
+        for statement, parameters in online:
+            plan = " / ".join(row[-1] for row in connection.exec_driver_sql("EXPLAIN QUERY PLAN " + statement,
+                                                                             parameters))
+            assert "MULTI-INDEX OR" not in plan and not re.search(r"\bSCAN listings\b", plan), plan
 
 
 @contextmanager
@@ -736,42 +768,6 @@ def _write_listing_statistics(figures):
                            {"idx": index, "stat": stat})
     db.session.execute(text("ANALYZE sqlite_schema"))  # the planner reads the figures again
     db.session.commit()
-
-
-def _plan_the_online_list(origin, make_listing, monkeypatch):
-    for miles in (2, 3):
-        nearby(make_listing, origin, miles, format="online", summary="grief circle", topics=("grief",))
-    nearby(make_listing, origin, 4, format="online", summary="grief circle", last_confirmed_at=None)
-    for _ in range(3):  # too few located listings for a page of five: the boxes give way to everything
-        make_listing(format="online", latitude=None, longitude=None, summary="grief circle",
-                     topics=("grief",))
-    online = []
-
-    def capture(_connection, _cursor, statement, parameters, _context, _many):
-        if "listings.format IN" in statement and "latitude_band IN" not in statement:
-            online.append((statement, parameters))
-
-    searches = ({"near": "10001"}, {"format": "online"}, {"near": "10001", "q": "grief"},
-                {"format": "online", "topic": "grief", "q": "grief circle"})
-    event.listen(db.engine, "before_cursor_execute", capture)
-    try:
-        for count_limit in (search_module.ONLINE_COUNT_LIMIT, 1):  # the whole list, then its shortcuts
-            monkeypatch.setattr(search_module, "ONLINE_COUNT_LIMIT", count_limit)
-            monkeypatch.setattr(search_module, "PAGES_AHEAD", 0)
-            for args in searches:
-                found = search(SearchParams.parse(MultiDict(args), per_page=5), online_preview=5)
-                assert found.online_total >= 1
-    finally:
-        event.remove(db.engine, "before_cursor_execute", capture)
-    kinds = {("counted" if "LIMIT" in statement and "ORDER BY" not in statement else
-              "newest" if "ORDER BY" in statement else "everything" if "location_precision" in statement
-              else "other") for statement, _ in online}
-    assert kinds >= {"counted", "newest", "everything"}, kinds
-    connection = db.session.connection()  # the one holding the last search's matches (a temporary table)
-    for statement, parameters in online:
-        plan = " / ".join(row[-1] for row in connection.exec_driver_sql("EXPLAIN QUERY PLAN " + statement,
-                                                                         parameters))
-        assert "MULTI-INDEX OR" not in plan and not re.search(r"\bSCAN listings\b", plan), plan
 
 
 def test_every_box_is_read_from_the_box_index_even_without_statistics(geo, origin, make_listing):

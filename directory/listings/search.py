@@ -883,8 +883,7 @@ def _online_candidates(section: _Section, origin: geo.Location | None, *, needed
     if needed <= 0 or total <= 0:
         return [], max(total, 0), exact
     if exact:  # the count read the whole list's ids: only their rows are left to read
-        everything = _run(_online_rows_by_id(), {"ids": [row[0] for row in counted]}).all()
-        rows = [_measured(row, origin) for row in everything if row[0] not in exclude]
+        rows = _every_online(section, origin, exclude, ids=[row[0] for row in counted])
     elif origin is not None:
         rows = _nearest_online(section, origin, needed, exclude)
     else:
@@ -1024,9 +1023,14 @@ def _online_rows_by_id() -> Select:
     return _online_rows().where(Listing.id.in_(bindparam("ids", expanding=True)))
 
 
-def _every_online(section: _Section, origin: geo.Location | None, exclude: frozenset[int]) -> list[tuple]:
-    """Every online listing (not in `exclude`), measured in Python: for lists known to be short."""
-    everything = _run(_online_statement(section.shape, "everything"), section.values).all()
+def _every_online(section: _Section, origin: geo.Location | None, exclude: frozenset[int],
+                  ids: list[int] | None = None) -> list[tuple]:
+    """Every online listing (not in `exclude`), measured in Python: for lists known to be short.
+    `ids`: the whole list's, when a count has read them already."""
+    if ids is not None:
+        everything = _run(_online_rows_by_id(), {"ids": ids}).all()
+    else:
+        everything = _run(_online_statement(section.shape, "everything"), section.values).all()
     return [_measured(row, origin) for row in everything if row[0] not in exclude]
 
 
