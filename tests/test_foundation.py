@@ -5,28 +5,14 @@ from __future__ import annotations
 import threading
 
 import pytest
-from alembic.autogenerate import compare_metadata
-from alembic.migration import MigrationContext
 from flask import request
 from sqlalchemy import select, text
 
 from directory import create_app
 from directory.config import ConfigurationError
 from directory.extensions import db
-from directory.listings.fulltext import is_search_index_object
 from directory.listings.models import Listing
 from directory.listings.services import record_contact
-
-
-def test_migrations_and_models_agree(app):
-    """`flask db upgrade` from empty gives exactly the schema the models describe."""
-    with db.engine.connect() as connection:
-        context = MigrationContext.configure(
-            connection,
-            opts={"include_name": lambda name, type_, parents: not is_search_index_object(name)},
-        )
-        differences = compare_metadata(context, db.metadata)
-    assert differences == []
 
 
 def test_production_refuses_to_start_without_secret_key(monkeypatch, tmp_path):

@@ -4,6 +4,8 @@ from logging.config import fileConfig
 from alembic import context
 from flask import current_app
 
+from directory.schema_extras import is_extra
+
 # this is the Alembic Config object, which provides
 # access to the values within the .ini file in use.
 config = context.config
@@ -42,9 +44,7 @@ def get_metadata():
 
 
 def include_name(name, type_, parent_names):
-    from directory.listings.fulltext import is_search_index_object
-
-    return not is_search_index_object(name)
+    return not is_extra(name)
 
 
 def run_migrations_offline():
@@ -87,7 +87,7 @@ def run_migrations_online():
                 logger.info('No changes in schema detected.')
 
     conf_args = current_app.extensions['migrate'].configure_args
-    # The full-text index is created by hand (see listings/fulltext.py); the models do not describe it.
+    # The migrations build objects the models do not describe (see directory/schema_extras.py).
     conf_args.setdefault("include_name", include_name)
     if conf_args.get("process_revision_directives") is None:
         conf_args["process_revision_directives"] = process_revision_directives
