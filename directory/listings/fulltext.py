@@ -1,11 +1,11 @@
 """Full-text search through each database's own index: SQLite FTS5, PostgreSQL tsvector + GIN.
 
 The index is kept in step with the listings table by the database itself (SQLite triggers, a
-PostgreSQL generated column), so no code path can forget to update it.
+PostgreSQL generated column, both built by the migrations), so no code path can forget to update it.
 
 On PostgreSQL the words are indexed with each list's points (see search_indexes), and for the
-online list's count with its topics too (see install_search_facets), so one index scan finds the
-listings that match the words and the place or the filters.
+online list's count with its topic facets too, so one index scan finds the listings that match the
+words and the place or the filters.
 
 The index decides which listings match. How well each match fits is scored here, in Python, for
 the few listings a search actually orders (those near the visitor): asking either database to rank
@@ -24,142 +24,24 @@ from . import topic_bits
 from .models import FORMAT_HYBRID, FORMAT_IN_PERSON, FORMAT_ONLINE, Listing
 
 FTS_TABLE = "listing_fts"
-# PostgreSQL keeps each listing's document in a stored generated column with a GIN index on it.
+# The words each listing is indexed by, in this order in SQLite's FTS5 table.
+FTS_COLUMNS = ("name", "summary", "description", "experience", "city")
+# PostgreSQL: each listing's document (a stored tsvector column), and its facets (an integer array column
+# computed from the listing's format and topic_bits) that the online list's full-text index also holds.
 PG_COLUMN = "search_vector"
-PG_INDEX = "ix_listings_search_vector"
-# The expression index an earlier schema used instead of the column (dropped by migration 0004).
-PG_OLD_INDEX = "ix_listings_fulltext"
-# PostgreSQL, from migration 0006: each listing's facets (see install_search_facets), a function
-# that computes them, and the one GIN index over the document and the facets that replaces PG_INDEX.
 PG_FACETS = "search_facets"
-PG_FACETS_FUNCTION = "listing_search_facets"
-PG_WORDS_AND_FACETS_INDEX = "ix_listings_search_words_facets"
 # A listing's facets: each list it is in, and each of its topics within each of those lists (one
 # integer for both, so a topic filter asks the index for one short posting list, not the long one
-# of a whole list intersected with a topic's).
+# of a whole list intersected with a topic's). The migration that computes them spells these out too.
 FACET_IN_PERSON = 100  # met in person: in person or hybrid
 FACET_ONLINE = 101  # joinable online: online or hybrid
 LIST_FACETS = {FORMAT_IN_PERSON: (FACET_IN_PERSON,), FORMAT_ONLINE: (FACET_ONLINE,),
                FORMAT_HYBRID: (FACET_IN_PERSON, FACET_ONLINE)}
 TOPIC_FACETS = {FACET_IN_PERSON: 1000, FACET_ONLINE: 2000}  # plus the topic's bit (see topic_bits)
-PG_DOCUMENT = (
-    "to_tsvector('english', coalesce(name, '') || ' ' || coalesce(summary, '') || ' ' || "
-    "coalesce(description, '') || ' ' || coalesce(experience, '') || ' ' || coalesce(city, ''))"
-)
-FTS_COLUMNS = ("name", "summary", "description", "experience", "city")
 # SQLite: the temporary table (one per connection) that holds a search's matches, see prepare_keyword_search.
 SQLITE_HITS = "keyword_hits"
-
-# Every SQL string in this module is built from the constants above only (the visitor's words are bound
+# Every SQL string in this module is built from the constants here only (the visitor's words are bound
 # parameters), which is why the scanners' string-built-SQL warnings are silenced on them.
-_SQLITE_DDL = [
-    f"CREATE VIRTUAL TABLE IF NOT EXISTS {FTS_TABLE} USING fts5("
-    + ", ".join(FTS_COLUMNS)
-    + ", content='listings', content_rowid='id', tokenize='porter unicode61 remove_diacritics 2')",
-    f"""CREATE TRIGGER IF NOT EXISTS listing_fts_insert AFTER INSERT ON listings BEGIN
-        INSERT INTO {FTS_TABLE}(rowid, {", ".join(FTS_COLUMNS)})
-        VALUES (new.id, {", ".join("new." + c for c in FTS_COLUMNS)});
-    END""",  # noqa: S608  # nosec B608
-    f"""CREATE TRIGGER IF NOT EXISTS listing_fts_delete AFTER DELETE ON listings BEGIN
-        INSERT INTO {FTS_TABLE}({FTS_TABLE}, rowid, {", ".join(FTS_COLUMNS)})
-        VALUES ('delete', old.id, {", ".join("old." + c for c in FTS_COLUMNS)});
-    END""",  # noqa: S608  # nosec B608
-    f"""CREATE TRIGGER IF NOT EXISTS listing_fts_update
-        AFTER UPDATE OF {", ".join(FTS_COLUMNS)} ON listings BEGIN
-        INSERT INTO {FTS_TABLE}({FTS_TABLE}, rowid, {", ".join(FTS_COLUMNS)})
-        VALUES ('delete', old.id, {", ".join("old." + c for c in FTS_COLUMNS)});
-        INSERT INTO {FTS_TABLE}(rowid, {", ".join(FTS_COLUMNS)})
-        VALUES (new.id, {", ".join("new." + c for c in FTS_COLUMNS)});
-    END""",  # noqa: S608  # nosec B608
-]
-
-
-def install_search_index(connection) -> None:
-    """Create the full-text index for this connection's database (idempotent)."""
-    if connection.dialect.name == "sqlite":
-        for statement in _SQLITE_DDL:
-            connection.execute(text(statement))
-        rebuild = f"INSERT INTO {FTS_TABLE}({FTS_TABLE}) VALUES ('rebuild')"  # noqa: S608  # nosec B608
-        connection.execute(text(rebuild))
-    elif connection.dialect.name == "postgresql":
-        connection.execute(text(
-            f"ALTER TABLE listings ADD COLUMN IF NOT EXISTS {PG_COLUMN} tsvector "
-            f"GENERATED ALWAYS AS ({PG_DOCUMENT}) STORED"
-        ))
-        connection.execute(text(f"CREATE INDEX IF NOT EXISTS {PG_INDEX} ON listings USING GIN ({PG_COLUMN})"))
-
-
-def drop_search_index(connection) -> None:
-    if connection.dialect.name == "sqlite":
-        for trigger in ("listing_fts_insert", "listing_fts_delete", "listing_fts_update"):
-            connection.execute(text(f"DROP TRIGGER IF EXISTS {trigger}"))
-        connection.execute(text(f"DROP TABLE IF EXISTS {FTS_TABLE}"))
-    elif connection.dialect.name == "postgresql":
-        connection.execute(text(f"DROP INDEX IF EXISTS {PG_INDEX}"))
-        connection.execute(text(f"ALTER TABLE listings DROP COLUMN IF EXISTS {PG_COLUMN}"))
-
-
-def install_search_facets(connection) -> None:
-    """PostgreSQL: index each listing's facets with its words, in one GIN index (idempotent).
-
-    Keyword searches filter by list (in person or online) and often by topic too. With the words
-    alone in the index, a common word (one listing in six) makes the database visit every listing
-    it matches, then drop most of them for their format or topics: a few milliseconds a statement,
-    several statements a search. `search_facets` holds, as integers, the lists a listing is in and
-    each of its topics within each of those lists (see LIST_FACETS and TOPIC_FACETS): a stored
-    column computed from the listing's own row (topic_bits is kept in step by triggers, see
-    topic_bits). The index over both columns hands back only listings that match the words and the
-    list or topic. SQLite needs none of this: its search reads the matches once (see
-    prepare_keyword_search). Since migration 0007 the online list's own index holds the words and
-    facets instead, and this index of every listing is gone (see search_indexes.install).
-    """
-    if connection.dialect.name != "postgresql":
-        return
-    lists = " ".join(f"WHEN '{listing_format}' THEN ARRAY{list(facets)}"
-                     for listing_format, facets in LIST_FACETS.items())
-    topic_base = " ".join(f"WHEN {facet} THEN {base}" for facet, base in TOPIC_FACETS.items())
-    # A list's facet, then each topic bit set in `bits` within each list.
-    body = (
-        f"WITH lists AS (SELECT unnest(CASE listing_format {lists} ELSE '{{}}'::integer[] END) AS facet) "  # noqa: S608  # nosec B608
-        "SELECT ARRAY(SELECT facet FROM lists) || ARRAY("
-        f"SELECT (CASE facet {topic_base} END) + bit "
-        f"FROM lists, generate_series(0, {topic_bits.BITS - 1}) AS bit WHERE bits & (1::bigint << bit) <> 0)"
-    )
-    connection.execute(text(
-        f"CREATE OR REPLACE FUNCTION {PG_FACETS_FUNCTION}(listing_format text, bits bigint) "
-        f"RETURNS integer[] LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$ {body} $$"
-    ))
-    connection.execute(text(
-        f"ALTER TABLE listings ADD COLUMN IF NOT EXISTS {PG_FACETS} integer[] "
-        f"GENERATED ALWAYS AS ({PG_FACETS_FUNCTION}(format, {topic_bits.COLUMN})) STORED"
-    ))
-    connection.execute(text(
-        f"CREATE INDEX IF NOT EXISTS {PG_WORDS_AND_FACETS_INDEX} ON listings "
-        f"USING GIN ({PG_COLUMN}, {PG_FACETS})"
-    ))
-    connection.execute(text(f"DROP INDEX IF EXISTS {PG_INDEX}"))
-
-
-def drop_search_facets(connection) -> None:
-    """Undo install_search_facets: the words-only GIN index comes back."""
-    if connection.dialect.name != "postgresql":
-        return
-    connection.execute(text(f"CREATE INDEX IF NOT EXISTS {PG_INDEX} ON listings USING GIN ({PG_COLUMN})"))
-    connection.execute(text(f"DROP INDEX IF EXISTS {PG_WORDS_AND_FACETS_INDEX}"))
-    connection.execute(text(f"ALTER TABLE listings DROP COLUMN IF EXISTS {PG_FACETS}"))
-    connection.execute(text(f"DROP FUNCTION IF EXISTS {PG_FACETS_FUNCTION}(text, bigint)"))
-
-
-def is_search_index_object(name: str | None) -> bool:
-    """Objects the search's own indexes own (here and in search_indexes), which Alembic's model
-    comparison must ignore."""
-    from .search_indexes import is_own_object  # it builds on this module
-
-    return bool(name) and (name.startswith(FTS_TABLE) or is_own_object(name) or name in (
-        PG_COLUMN, PG_INDEX, PG_OLD_INDEX, PG_FACETS, PG_WORDS_AND_FACETS_INDEX))
-
-
-# The query side --------------------------------------------------------------------------------------
 
 # Longest keyword text taken from a visitor, and most terms turned into a query: bounds the work.
 MAX_QUERY_CHARS = 200

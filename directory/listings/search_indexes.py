@@ -21,7 +21,7 @@ haversine formula, as everywhere else.
 
 Each list has its own partial indexes (published listings met in person, and those joinable
 online), so neither reads the other's entries. The online list's count asks for words among online
-listings only, so it has a full-text index of its own too (see install). SQLite has none of this:
+listings only, so it has a full-text index of its own too (migration 0007). SQLite has none of this:
 it keeps the boxes, and reads a search's keyword matches once (fulltext.prepare_keyword_search).
 """
 
@@ -29,27 +29,24 @@ from __future__ import annotations
 
 import math
 
-from sqlalchemy import Float, bindparam, func, literal_column, text
+from sqlalchemy import Float, bindparam, func, literal_column
 from sqlalchemy.dialects.postgresql import array
 from sqlalchemy.dialects.postgresql.base import ischema_names
 from sqlalchemy.types import UserDefinedType
 
 from ..geo.services import EARTH_RADIUS_MILES
-from . import privacy
-from .fulltext import PG_COLUMN as WORDS_COLUMN
-from .fulltext import PG_FACETS, PG_WORDS_AND_FACETS_INDEX
-from .models import FORMAT_HYBRID, FORMAT_IN_PERSON, FORMAT_ONLINE, STATUS_PUBLISHED
+from .models import FORMAT_HYBRID, FORMAT_IN_PERSON, FORMAT_ONLINE
 
 EXTENSION = "cube"
 COLUMN = "search_point"
-FUNCTION = "listing_search_point"
-# The formats of each list a search shows, and its index over (point, words).
+# The formats of each list a search shows, and its index over (point, words). Each index is partial, on
+# published listings of its list's formats: the search binds the same values (see search._Section), or
+# the planner would not use it.
 IN_PERSON_FORMATS = (FORMAT_IN_PERSON, FORMAT_HYBRID)
 ONLINE_FORMATS = (FORMAT_ONLINE, FORMAT_HYBRID)
 IN_PERSON_INDEX = "ix_listings_in_person_point_words"
 ONLINE_INDEX = "ix_listings_online_point_words"
-INDEXES = {IN_PERSON_INDEX: IN_PERSON_FORMATS, ONLINE_INDEX: ONLINE_FORMATS}
-# The online list's words and facets (fulltext.install_search_facets), for its count.
+# The online list's words and topic facets (see fulltext), for its count.
 ONLINE_WORDS_INDEX = "ix_listings_online_words"
 # A cube around the origin a hair wider than the reach: points on its edge are measured, not lost.
 EDGE_MILES = 0.01
@@ -65,89 +62,6 @@ class Cube(UserDefinedType):
 
 
 ischema_names.setdefault(EXTENSION, Cube)
-
-
-def list_predicate(formats: tuple[str, ...]) -> str:
-    """SQL for 'published, in one of these formats': the condition of a list's partial indexes.
-
-    The planner uses a partial index only when a statement's own conditions imply it, so the search
-    binds the same values (see search._Section)."""
-    return f"status = '{STATUS_PUBLISHED}' AND format IN ({', '.join(repr(value) for value in formats)})"
-
-
-def _public(column: str) -> str:
-    """SQL for a coordinate as the public sees it: the arithmetic of privacy.public_point_sql."""
-    scale, offset, shift = privacy.SCALE, privacy.OFFSET, 180 * privacy.SCALE
-    return (f"CASE WHEN point_precision = '{privacy.EXACT}' THEN {column} ELSE "
-            f"(trunc({column} * {scale}::float8 + {offset}::float8) - {shift}::float8) / {scale}::float8"
-            " END")
-
-
-def install(connection) -> None:
-    """PostgreSQL: the extension, the stored point and each list's indexes (idempotent).
-
-    The online list's count (and, when it is short, the list itself) asks for words among online
-    listings anywhere. From the full-text index of every listing, that meant decoding the whole list
-    of a common word's matches, two thirds of them met in person, and the online facet's list, a
-    third of the directory. ONLINE_WORDS_INDEX holds online listings alone, so the same question
-    reads about a third as much; its facets still narrow a topic filter. With it and the two indexes
-    over points and words, no statement asks the index of every listing any more, so it goes.
-    """
-    if connection.dialect.name != "postgresql":
-        return
-    connection.execute(text(f"CREATE EXTENSION IF NOT EXISTS {EXTENSION}"))
-    # Named with its schema: a stored column is computed again when a dump is restored, and a
-    # restore runs with an empty search_path.
-    schema = connection.scalar(text(
-        "SELECT extnamespace::regnamespace::text FROM pg_extension WHERE extname = :name"
-    ), {"name": EXTENSION})
-    cube = f"{schema}.cube"
-    unit_vector = (f"{cube}(ARRAY[cos(radians(lat)) * cos(radians(lon)), "
-                   "cos(radians(lat)) * sin(radians(lon)), sin(radians(lat))])")
-    # Only this module's constants are spliced into the SQL.
-    public = f"SELECT {_public('point_latitude')} AS lat, {_public('point_longitude')} AS lon"
-    body = (f"SELECT CASE WHEN lat IS NULL OR lon IS NULL THEN NULL ELSE {unit_vector} END "  # noqa: S608  # nosec B608
-            f"FROM ({public}) AS public_point")
-    connection.execute(text(
-        f"CREATE OR REPLACE FUNCTION {FUNCTION}(point_latitude float8, point_longitude float8, "
-        f"point_precision text) RETURNS {cube} LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$ {body} $$"
-    ))
-    connection.execute(text(
-        f"ALTER TABLE listings ADD COLUMN IF NOT EXISTS {COLUMN} {cube} "
-        f"GENERATED ALWAYS AS ({FUNCTION}(latitude, longitude, location_precision)) STORED"
-    ))
-    for index, formats in INDEXES.items():
-        connection.execute(text(
-            f"CREATE INDEX IF NOT EXISTS {index} ON listings USING GIST ({COLUMN}, {WORDS_COLUMN}) "
-            f"WHERE {list_predicate(formats)}"
-        ))
-    connection.execute(text(
-        f"CREATE INDEX IF NOT EXISTS {ONLINE_WORDS_INDEX} ON listings "
-        f"USING GIN ({WORDS_COLUMN}, {PG_FACETS}) WHERE {list_predicate(ONLINE_FORMATS)}"
-    ))
-    connection.execute(text(f"DROP INDEX IF EXISTS {PG_WORDS_AND_FACETS_INDEX}"))
-
-
-def drop(connection) -> None:
-    """Undo `install`. The extension stays: other objects may use it, and it costs nothing unused."""
-    if connection.dialect.name != "postgresql":
-        return
-    connection.execute(text(
-        f"CREATE INDEX IF NOT EXISTS {PG_WORDS_AND_FACETS_INDEX} ON listings "
-        f"USING GIN ({WORDS_COLUMN}, {PG_FACETS})"
-    ))
-    for index in (*INDEXES, ONLINE_WORDS_INDEX):
-        connection.execute(text(f"DROP INDEX IF EXISTS {index}"))
-    connection.execute(text(f"ALTER TABLE listings DROP COLUMN IF EXISTS {COLUMN}"))
-    connection.execute(text(f"DROP FUNCTION IF EXISTS {FUNCTION}(float8, float8, text)"))
-
-
-def is_own_object(name: str | None) -> bool:
-    """Objects this module owns, which Alembic's model comparison must ignore."""
-    return name in (COLUMN, ONLINE_WORDS_INDEX) or name in INDEXES
-
-
-# The query side --------------------------------------------------------------------------------------
 
 
 def _point():
