@@ -8,14 +8,14 @@ from flask_login import UserMixin
 from sqlalchemy import Boolean, DateTime, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from ..extensions import db
+from ..extensions import Model
 from ..timeutil import utcnow
 
 ROLE_MEMBER = "member"
 ROLE_ADMIN = "admin"
 
 
-class User(UserMixin, db.Model):
+class User(UserMixin, Model):  # type: ignore[misc]  # Flask-Login ships no types
     __tablename__ = "users"
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -7,11 +7,11 @@ from datetime import datetime
 from sqlalchemy import DateTime, ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..extensions import db
+from ..extensions import Model
 from ..timeutil import utcnow
 
 
-class ContactMessage(db.Model):
+class ContactMessage(Model):
     __tablename__ = "contact_messages"
 
     id: Mapped[int] = mapped_column(primary_key=True)

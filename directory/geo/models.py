@@ -5,10 +5,10 @@ from __future__ import annotations
 from sqlalchemy import Float, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from ..extensions import db
+from ..extensions import Model
 
 
-class Place(db.Model):
+class Place(Model):
     """One row of the gazetteer: a postal code (kind 'postal') or a populated place (kind 'city')."""
 
     __tablename__ = "places"

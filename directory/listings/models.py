@@ -25,7 +25,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..extensions import db
+from ..extensions import Model, db
 from ..timeutil import utcnow
 
 KIND_MENTOR = "mentor"
@@ -83,7 +83,7 @@ listing_audiences = Table(
 )
 
 
-class Topic(db.Model):
+class Topic(Model):
     """What a group or mentor helps with (divorce and separation, grief, ...)."""
 
     __tablename__ = "topics"
@@ -98,7 +98,7 @@ class Topic(db.Model):
         return f"<Topic {self.slug}>"
 
 
-class Audience(db.Model):
+class Audience(Model):
     """Who a listing is meant for (veterans, new fathers, first-timers, ...)."""
 
     __tablename__ = "audiences"
@@ -113,7 +113,7 @@ class Audience(db.Model):
         return f"<Audience {self.slug}>"
 
 
-class ListingLanguage(db.Model):
+class ListingLanguage(Model):
     """One language (ISO 639-1) a listing is offered in; a table so the filter can use an index."""
 
     __tablename__ = "listing_languages"
@@ -147,6 +147,11 @@ class ListingFacts:
     """What a listing says of itself from its own values: shared by Listing and the search's read-only
     cards (`cards.ListingCard`), which carry the same attributes."""
 
+    # Listing's columns; a card's values of them (its language rows have the same columns).
+    status: str
+    format: str
+    language_rows: list[ListingLanguage]
+
     @property
     def languages(self) -> list[str]:
         return [row.code for row in self.language_rows]
@@ -160,7 +165,7 @@ class ListingFacts:
         return self.format == FORMAT_ONLINE
 
 
-class Listing(ListingFacts, db.Model):
+class Listing(ListingFacts, Model):
     """A mentor or a group. Public only while its status is 'published'."""
 
     __tablename__ = "listings"
@@ -250,7 +255,11 @@ class Listing(ListingFacts, db.Model):
         Index("ix_listings_status_confirmed", "status", "last_confirmed_at"),
     )
 
-    @ListingFacts.languages.setter
+    @property
+    def languages(self) -> list[str]:
+        return super().languages
+
+    @languages.setter
     def languages(self, codes: list[str]) -> None:
         wanted = list(dict.fromkeys(code.lower() for code in codes if code))
         self.language_rows = [ListingLanguage(code=code) for code in wanted]
@@ -259,7 +268,7 @@ class Listing(ListingFacts, db.Model):
         return f"<Listing {self.slug} {self.status}>"
 
 
-class Meeting(db.Model):
+class Meeting(Model):
     """A recurring meeting of a group, in the listing's time zone."""
 
     __tablename__ = "meetings"

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import JSON, DateTime, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..extensions import db
+from ..extensions import Model
 from ..timeutil import utcnow
 
 REVISION_PENDING = "pending"
@@ -27,7 +28,7 @@ REPORT_DISMISSED = "dismissed"
 REPORT_RESOLVED = "resolved"
 
 
-class Revision(db.Model):
+class Revision(Model):
     """An edit to a published listing, waiting for review while the approved version stays public."""
 
     __tablename__ = "revisions"
@@ -36,7 +37,7 @@ class Revision(db.Model):
     listing_id: Mapped[int] = mapped_column(ForeignKey("listings.id", ondelete="CASCADE"), index=True)
     author_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     # The proposed listing as a snapshot of editable fields (see listings.services.snapshot()).
-    data: Mapped[dict] = mapped_column(JSON)
+    data: Mapped[dict[str, Any]] = mapped_column(JSON)
     status: Mapped[str] = mapped_column(String(20), default=REVISION_PENDING)
     note: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
@@ -48,7 +49,7 @@ class Revision(db.Model):
     __table_args__ = (Index("ix_revisions_status_created", "status", "created_at"),)
 
 
-class ModerationEvent(db.Model):
+class ModerationEvent(Model):
     """One row of the audit log: who did what to which item, when and why. Never edited."""
 
     __tablename__ = "moderation_events"
@@ -68,7 +69,7 @@ class ModerationEvent(db.Model):
     listing = relationship("Listing", lazy="joined")
 
 
-class Report(db.Model):
+class Report(Model):
     """A visitor's report that a listing is wrong. No account needed."""
 
     __tablename__ = "reports"
