@@ -10,7 +10,7 @@ FLASK   = $(BIN)/flask --app directory
 help:
 	@echo "make run   - install, migrate, load places and demo data, serve on http://127.0.0.1:$(PORT)"
 	@echo "make test  - install and run the whole test suite"
-	@echo "make lint  - ruff and bandit"
+	@echo "make lint  - ruff, bandit and mypy"
 	@echo "make bench - benchmarks (prints figures)"
 
 # Prefer uv when the machine has it; plain venv + pip otherwise.
@@ -48,6 +48,7 @@ test: install-test
 lint: install-test
 	$(BIN)/ruff check directory tests bench
 	$(BIN)/bandit -q -c pyproject.toml -r directory
+	$(BIN)/mypy
 
 bench: install-test
 	$(BIN)/python bench/search.py

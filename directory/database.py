@@ -5,9 +5,10 @@ from __future__ import annotations
 import logging
 import math
 import sqlite3
+from typing import Any, cast
 
 from flask import has_request_context, request
-from sqlalchemy import event
+from sqlalchemy import CursorResult, Result, event
 from sqlalchemy.engine import Engine
 
 logger = logging.getLogger(__name__)
@@ -67,6 +68,12 @@ def wants_write_lock() -> bool:
     the lock; commands run one at a time.
     """
     return has_request_context() and request.method not in READ_ONLY_METHODS
+
+
+def rows_matched(result: Result[Any]) -> int:
+    """The rows an UPDATE or DELETE matched. Session.execute returns a CursorResult for these, though its
+    signature says only Result."""
+    return cast(CursorResult[Any], result).rowcount
 
 
 @event.listens_for(Engine, "begin")

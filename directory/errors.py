@@ -8,7 +8,7 @@ import time
 from flask import Flask, jsonify, make_response, render_template, request
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, MethodNotAllowed
 
 from .extensions import db
 
@@ -68,7 +68,7 @@ def register_errorhandlers(app: Flask) -> None:
         if code >= 500:
             db.session.rollback()
         response = render_error(code, detail, retry_after=RETRY_AFTER_SECONDS if code == 503 else None)
-        if code == 405 and error.valid_methods:
+        if isinstance(error, MethodNotAllowed) and error.valid_methods:
             response.headers["Allow"] = ", ".join(error.valid_methods)
         return response
 

@@ -8,6 +8,7 @@ import uuid
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 from pathlib import Path
+from typing import Any
 
 from flask import current_app, render_template
 
@@ -28,7 +29,7 @@ def mail_folder() -> Path:
 
 
 def build_message(to: str, subject: str, template: str, reply_to: str | None = None,
-                  **context) -> EmailMessage:
+                  **context: Any) -> EmailMessage:
     """Render templates/emails/<template>.txt and .html into a two-part message."""
     message = EmailMessage()
     message["From"] = _clean_header(current_app.config["MAIL_SENDER"])
@@ -44,7 +45,8 @@ def build_message(to: str, subject: str, template: str, reply_to: str | None = N
     return message
 
 
-def send_mail(to: str, subject: str, template: str, reply_to: str | None = None, **context) -> EmailMessage:
+def send_mail(to: str, subject: str, template: str, reply_to: str | None = None,
+              **context: Any) -> EmailMessage:
     """Send (or, without MAIL_SERVER, write to disk) one message and return it."""
     message = build_message(to, subject, template, reply_to=reply_to, **context)
     config = current_app.config

@@ -59,4 +59,5 @@ def trust_proxies(app: Flask) -> None:
     Off by default: a site reached directly must not believe headers any client can send."""
     hops = int(app.config.get("TRUSTED_PROXIES") or 0)
     if hops > 0:
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
+        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]  # Flask's documented way to add middleware
+            app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)

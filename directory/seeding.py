@@ -15,7 +15,7 @@ import unicodedata
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import click
@@ -172,7 +172,10 @@ def _taxonomy_rows(path: Path) -> list[dict[str, Any]]:
     return clean
 
 
-def _upsert_taxonomy(model: type[Topic] | type[Audience], rows: list[dict[str, Any]], label: str) -> Tally:
+Term = TypeVar("Term", Topic, Audience)
+
+
+def _upsert_taxonomy(model: type[Term], rows: list[dict[str, Any]], label: str) -> Tally:
     tally = Tally(label)
     existing = {item.slug: item for item in db.session.scalars(select(model))}
     for row in rows:
@@ -425,7 +428,7 @@ def _meeting(data: dict[str, Any], label: str) -> dict[str, Any]:
     if not isinstance(data, dict) or set(data) - set(MEETING_FIELDS):
         raise SeedError(f"{label}: a meeting may only have {', '.join(MEETING_FIELDS)}.")
     try:
-        meeting = dict(
+        meeting: dict[str, Any] = dict(
             weekday=int(data["weekday"]),
             start_time=time.fromisoformat(data["start_time"]),
             duration_minutes=int(data.get("duration_minutes") or 90),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from wtforms.validators import Length, ValidationError
 
@@ -16,7 +17,7 @@ class MaxLength(Length):
 
     def __init__(self, max: int, message: str | None = None) -> None:
         super().__init__(max=max, message=message)
-        self.field_flags = {}
+        self.field_flags: dict[str, Any] = {}
 
 
 # C0 controls except tab, line feed and carriage return, and DEL.

@@ -295,7 +295,8 @@ def _delay_after(failures: int) -> int:
         return 0
     base = int(config.get("SIGN_IN_DELAY_SECONDS", 30))
     cap = int(config.get("SIGN_IN_MAX_DELAY_SECONDS", 15 * 60))
-    return min(cap, base * 2 ** min(failures - threshold, 16))
+    delay: int = base * 2 ** min(failures - threshold, 16)  # a power of 2 with an exponent of 0 or more
+    return min(cap, delay)
 
 
 def _record_failure(user_id: int) -> None:

@@ -12,6 +12,7 @@ from typing import Any
 from flask import current_app, url_for
 
 from ..geo.services import Location
+from ..listings.cards import ListingCard
 from ..listings.forms import language_name
 from ..listings.freshness import freshness
 from ..listings.models import (
@@ -72,7 +73,7 @@ def place(location: Location) -> dict[str, Any]:
     }
 
 
-def meeting(item: Meeting, listing: Listing) -> dict[str, Any]:
+def meeting(item: Meeting, listing: Listing | ListingCard) -> dict[str, Any]:
     return {
         "weekday": WEEKDAYS[item.weekday] if 0 <= item.weekday <= 6 else None,
         "start_time": item.start_time.strftime("%H:%M") if item.start_time else None,
@@ -90,7 +91,7 @@ def occurrence(found: Occurrence) -> dict[str, str]:
     return {"start": iso_local(found.start), "end": iso_local(found.end)}
 
 
-def listing_summary(listing: Listing, next_meeting: Occurrence | None) -> dict[str, Any]:
+def listing_summary(listing: Listing | ListingCard, next_meeting: Occurrence | None) -> dict[str, Any]:
     """The fields every listing has in every response: search results and the listing's own document."""
     point = public_point(listing)
     online_only = listing.format == FORMAT_ONLINE

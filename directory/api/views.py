@@ -7,6 +7,7 @@ every response may be cached for a minute and read by a script on any site.
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from flask import Blueprint, Response, abort, current_app, jsonify, request, url_for
 from sqlalchemy import select
@@ -116,14 +117,17 @@ def page_links(results: SearchResults) -> dict[str, str | None]:
     params = results.params
     extra = {"per_page": str(params.per_page)} if params.per_page != _default_per_page() else {}
 
+    search_values: dict[str, Any] = params.to_args()
+
     def link(page: int) -> str:
-        return url_for("api.listings", _external=True, **params.to_args(page=page), **extra)
+        values: dict[str, Any] = {**params.to_args(page=page), **extra}
+        return url_for("api.listings", _external=True, **values)
 
     return {
         "self": link(results.page),
         "next": link(results.next_num) if results.next_num else None,
         "prev": link(results.prev_num) if results.prev_num else None,
-        "html": url_for("listings.search", _external=True, **params.to_args()),
+        "html": url_for("listings.search", _external=True, **search_values),
     }
 
 

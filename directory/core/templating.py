@@ -42,6 +42,8 @@ def url_with_args(endpoint: str | None = None, **overrides: Any) -> str:
         else:
             args.add(key, value)
     target = endpoint or request.endpoint
+    if target is None:  # a request that matched no route has no page of its own to link to
+        raise LookupError("url_with_args needs an endpoint when no route matched")
     view_args = dict(request.view_args or {}) if endpoint is None or endpoint == request.endpoint else {}
     # url_for takes repeated values as lists; keys that are URL rule arguments fill the rule instead.
     values: dict[str, Any] = {key: args.getlist(key) for key in args}

@@ -27,6 +27,7 @@ import zoneinfo
 from collections.abc import Iterable, Iterator
 from importlib import metadata, resources
 from pathlib import Path
+from typing import NotRequired, TypedDict
 
 from .regions import COUNTRY_NAMES, GEONAMES_ADMIN1, REGION_NAMES
 from .services import distance_miles, normalise
@@ -46,7 +47,20 @@ DISTRICT_TOWN_MILES = 8.0
 # Belfast's own postcode districts; no other Northern Ireland district is given a point.
 BELFAST_DISTRICTS = [f"BT{number}" for number in range(1, 18)]
 
-Row = dict[str, object]
+class Row(TypedDict):
+    """A gazetteer row, with the CSV's columns (search_key is set last, from the name, unless an alias)."""
+
+    kind: str
+    name: str
+    region: str | None
+    region_name: str
+    country: str
+    postal_code: str | None
+    latitude: float
+    longitude: float
+    population: int
+    time_zone: str
+    search_key: NotRequired[str]
 
 
 def _region_name(country: str, region: str | None) -> str:
@@ -100,7 +114,7 @@ def _region_of(city: dict) -> str | None:
 def city_rows(cities: Iterable[dict]) -> Iterator[Row]:
     for city in cities:
         country, region = city["countrycode"], _region_of(city)
-        row = {
+        row: Row = {
             "kind": "city",
             "name": city["name"],
             "region": region,
@@ -118,7 +132,7 @@ def city_rows(cities: Iterable[dict]) -> Iterator[Row]:
 
 def _alias_rows(city: dict, row: Row) -> Iterator[Row]:
     """New York City is also 'New York': a second row with the shorter search key, same point."""
-    if row["population"] < ALIAS_MIN_POPULATION:  # type: ignore[operator]
+    if row["population"] < ALIAS_MIN_POPULATION:
         return
     key = normalise(city["name"])
     seen = set()
@@ -230,12 +244,12 @@ def district_centroids() -> dict[str, tuple[float, float]]:
 def _district_town(latitude: float, longitude: float, towns: list[Row]) -> Row:
     """The town a district is named after: the nearest sizeable one, else the nearest of any size."""
     ranked = sorted(towns, key=lambda town: distance_miles(latitude, longitude, town["latitude"],
-                                                           town["longitude"]))  # type: ignore[arg-type]
+                                                           town["longitude"]))
     for town in ranked:
-        miles = distance_miles(latitude, longitude, town["latitude"], town["longitude"])  # type: ignore[arg-type]
+        miles = distance_miles(latitude, longitude, town["latitude"], town["longitude"])
         if miles > DISTRICT_TOWN_MILES:
             break
-        if town["population"] >= DISTRICT_TOWN_POPULATION:  # type: ignore[operator]
+        if town["population"] >= DISTRICT_TOWN_POPULATION:
             return town
     return ranked[0]
 
@@ -249,7 +263,7 @@ def uk_district_rows(cities: list[Row]) -> Iterator[Row]:
         return math.floor(latitude * 4), math.floor(longitude * 4)
 
     for town in towns:
-        grid.setdefault(cell(float(town["latitude"]), float(town["longitude"])), []).append(town)  # type: ignore[arg-type]
+        grid.setdefault(cell(float(town["latitude"]), float(town["longitude"])), []).append(town)
 
     def near(latitude: float, longitude: float) -> list[Row]:
         row, column = cell(latitude, longitude)
@@ -273,7 +287,7 @@ def uk_district_rows(cities: list[Row]) -> Iterator[Row]:
             "time_zone": "Europe/London",
         }
 
-    belfast = max((t for t in towns if t["name"] == "Belfast"), key=lambda t: t["population"])  # type: ignore[arg-type,return-value]
+    belfast = max((t for t in towns if t["name"] == "Belfast"), key=lambda t: t["population"])
     for outward in BELFAST_DISTRICTS:
         yield {**belfast, "kind": "postal", "postal_code": outward, "population": 0}
 
@@ -289,8 +303,8 @@ def _repair_time_zones(rows: list[Row], cities: list[Row]) -> None:
         if row["time_zone"] not in known:
             nearest = min(
                 (city for city in cities if city["country"] == row["country"] and city["time_zone"] in known),
-                key=lambda city: distance_miles(row["latitude"], row["longitude"],  # type: ignore[arg-type]
-                                                city["latitude"], city["longitude"]),  # type: ignore[arg-type]
+                key=lambda city: distance_miles(row["latitude"], row["longitude"],
+                                                city["latitude"], city["longitude"]),
             )
             logger.warning("%s %s: unknown time zone %r, using %s", row["country"],
                            row["postal_code"] or row["name"], row["time_zone"], nearest["time_zone"])
@@ -303,8 +317,8 @@ def build_rows() -> list[Row]:
     _repair_time_zones(rows, cities)
     for row in rows:
         row.setdefault("search_key", normalise(str(row["name"])))
-        row["latitude"] = round(float(row["latitude"]), 5)  # type: ignore[arg-type]
-        row["longitude"] = round(float(row["longitude"]), 5)  # type: ignore[arg-type]
+        row["latitude"] = round(float(row["latitude"]), 5)
+        row["longitude"] = round(float(row["longitude"]), 5)
     rows.sort(key=lambda r: (r["kind"], r["country"], r["region"] or "", r["search_key"], r["name"],
                              r["postal_code"] or "", r["latitude"], r["longitude"]))
     return rows
@@ -316,9 +330,10 @@ def write(rows: list[Row], output: Path) -> None:
     writer = csv.writer(text, lineterminator="\n")
     writer.writerow((*COLUMNS, "search_key"))
     for row in rows:
+        values: dict[str, object] = dict(row)
         writer.writerow([
-            "" if row[column] is None else (f"{row[column]:.5f}" if column in ("latitude", "longitude")
-                                            else row[column])
+            "" if values[column] is None else (f"{values[column]:.5f}" if column in ("latitude", "longitude")
+                                               else values[column])
             for column in (*COLUMNS, "search_key")
         ])
     output.parent.mkdir(parents=True, exist_ok=True)

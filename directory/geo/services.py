@@ -20,9 +20,9 @@ import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import Float, bindparam, delete, func, insert, select
+from sqlalchemy import ColumnElement, Float, Row, Table, bindparam, delete, func, insert, select
 from sqlalchemy import text as sql_text
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -239,7 +239,7 @@ def place_query(name: str, country: str, region: str | None) -> str:
     return label
 
 
-def to_location(place: Place) -> Location:
+def to_location(place: Place | Row[Any]) -> Location:
     """A gazetteer row as a Location."""
     if place.kind == "postal" and place.postal_code:
         if place.country == "US":
@@ -306,7 +306,7 @@ def _by_keys(keys: Sequence[str], kind: str) -> list[Place]:
     return list(db.session.scalars(select(Place).where(Place.search_key.in_(keys), Place.kind == kind)))
 
 
-def _by_postal_code(code: str, country: str):
+def _by_postal_code(code: str, country: str) -> Row[Any] | None:
     """The gazetteer row of a postal code, or None. A plain row with a Place's attributes, not a Place:
     every search with a ZIP code asks this, and the ORM would track an object nobody changes."""
     return db.session.connection().execute(
@@ -349,9 +349,10 @@ def _zip_suggestions(code: str) -> list[Location]:
         ).limit(500)
     ).all()
     # Country is checked here, not in SQL, so the database ranges over the postal-code index.
-    rows = sorted((p for p in rows if p.country == "US" and p.postal_code.isdigit()),
-                  key=lambda p: (abs(int(p.postal_code) - int(code)), p.postal_code))
-    return [to_location(p) for p in rows[:MAX_SUGGESTIONS]]
+    codes = {place: place.postal_code for place in rows
+             if place.country == "US" and place.postal_code and place.postal_code.isdigit()}
+    ranked = sorted(codes, key=lambda place: (abs(int(codes[place]) - int(code)), codes[place]))
+    return [to_location(place) for place in ranked[:MAX_SUGGESTIONS]]
 
 
 def uk_outward_code(text: str) -> str | None:
@@ -573,7 +574,8 @@ def distance_miles(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
     return 2 * EARTH_RADIUS_MILES * math.asin(min(1.0, math.sqrt(a)))
 
 
-def distance_miles_sql(other_latitude, other_longitude, *, capped: bool = False):
+def distance_miles_sql(other_latitude: ColumnElement[float], other_longitude: ColumnElement[float], *,
+                       capped: bool = False) -> ColumnElement[float]:
     """`distance_miles` from an origin to SQL expressions, computed by the database.
 
     The origin comes as bound parameters (see `distance_parameters`), so one statement serves every
@@ -647,7 +649,7 @@ def loaded_version() -> tuple[str, int] | None:
     return (row.name, row.population) if row else None
 
 
-def _read_gazetteer(data: bytes) -> list[dict]:
+def _read_gazetteer(data: bytes) -> list[dict[str, Any]]:
     text = gzip.decompress(data).decode("utf-8")
     rows = []
     for record in csv.DictReader(io.StringIO(text)):
@@ -677,7 +679,7 @@ def load_gazetteer(path: Path | str | None = None, force: bool = False) -> LoadR
         if count == current[1]:
             return LoadReport(loaded=False, count=count, version=version)
     rows = _read_gazetteer(data)
-    table = Place.__table__
+    table = cast(Table, Place.__table__)  # a model's FromClause, which is its Table
     try:
         db.session.execute(delete(table))
         for start in range(0, len(rows), LOAD_BATCH_SIZE):

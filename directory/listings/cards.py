@@ -75,8 +75,8 @@ def load_cards(ids: list[int], *, complete: bool = False) -> dict[int, ListingCa
     values = {"ids": ids}
     cards: dict[int, ListingCard] = {}
     # Rows are fetched at once (`all()`): iterating a result fetches them one by one, which costs more.
-    for row in connection.execute(statements["listings"], values).mappings().all():
-        cards[row["id"]] = ListingCard(**row, topics=[], meetings=[], audiences=[], language_rows=[])
+    for columns in connection.execute(statements["listings"], values).mappings().all():
+        cards[columns["id"]] = ListingCard(**columns, topics=[], meetings=[], audiences=[], language_rows=[])
     related: list[str] = ["topics", "meetings"] + (["audiences", "language_rows"] if complete else [])
     for name in related:
         terms: dict[int, SimpleNamespace] = {}  # a topic or audience shared by several cards is built once

@@ -18,7 +18,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 
-from sqlalchemy import ARRAY, ColumnElement, Integer, and_, bindparam, literal_column, text
+from sqlalchemy import ARRAY, ColumnElement, Integer, TextClause, and_, bindparam, literal_column, text
 
 from . import topic_bits
 from .models import FORMAT_HYBRID, FORMAT_IN_PERSON, FORMAT_ONLINE, Listing
@@ -148,7 +148,7 @@ def prepare_keyword_search(session, value: str) -> str:
     return "sqlite-few" if 0 <= found <= FEW_MATCHES else "sqlite"
 
 
-def keyword_clause(kind: str, facets: bool = False) -> ColumnElement[bool]:
+def keyword_clause(kind: str, facets: bool = False) -> ColumnElement[bool] | TextClause:
     """SQL condition 'this listing matches the words', answered from the database's full-text index.
 
     `kind` is what `prepare_keyword_search` returned. PostgreSQL matches :keywords against the stored

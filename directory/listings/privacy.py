@@ -11,6 +11,7 @@ import math
 
 from sqlalchemy import case, func
 
+from .cards import ListingCard
 from .models import FORMAT_ONLINE, Listing
 
 PUBLIC_DECIMALS = 2
@@ -52,7 +53,7 @@ def public_coordinates(
     return round_public(latitude), round_public(longitude)
 
 
-def public_point(listing: Listing) -> tuple[float, float] | None:
+def public_point(listing: Listing | ListingCard) -> tuple[float, float] | None:
     """Where a listing may be shown on a map: None for online-only listings and listings without a point."""
     if listing.format == FORMAT_ONLINE:
         return None

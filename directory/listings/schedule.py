@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from .cards import ListingCard
 from .models import RECURRENCE_BIWEEKLY, RECURRENCE_MONTHLY, Listing, Meeting
 
 logger = logging.getLogger(__name__)
@@ -53,7 +54,7 @@ def zone_or_none(name: str | None) -> ZoneInfo | None:
         return None
 
 
-def listing_zone(listing: Listing) -> ZoneInfo:
+def listing_zone(listing: Listing | ListingCard) -> ZoneInfo:
     zone = zone_or_none(listing.time_zone)
     if zone is None:
         logger.warning("listing %s has an unknown time zone %r; using UTC", listing.id, listing.time_zone)
@@ -121,7 +122,8 @@ def as_aware(moment: datetime | None) -> datetime:
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
-def next_meetings(listing: Listing, count: int = 3, after: datetime | None = None) -> list[Occurrence]:
+def next_meetings(listing: Listing | ListingCard, count: int = 3,
+                  after: datetime | None = None) -> list[Occurrence]:
     """The listing's next `count` meetings across all its meeting rules, soonest first."""
     zone = listing_zone(listing)
     moment = as_aware(after)
@@ -272,4 +274,5 @@ def to_ical(listing: Listing, *, url: str, host: str, location: str, site_name: 
         # Zone rules from the first meeting on, for the years a subscribed calendar will look ahead.
         today = datetime.now(UTC).date()
         calendar.add_missing_timezones(first_date=earliest, last_date=date(max(2038, today.year + 15), 1, 1))
-    return calendar.to_ical()
+    ical: bytes = calendar.to_ical()
+    return ical

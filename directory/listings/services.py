@@ -108,7 +108,7 @@ def apply_snapshot(listing: Listing, data: dict[str, Any]) -> None:
 
 
 def _meeting_from_data(item: dict[str, Any]) -> Meeting:
-    values = {field: item.get(field) for field in MEETING_FIELDS if field in item}
+    values: dict[str, Any] = {field: item.get(field) for field in MEETING_FIELDS if field in item}
     if isinstance(values.get("start_time"), str):
         values["start_time"] = time.fromisoformat(values["start_time"])
     if isinstance(values.get("anchor_date"), str):
@@ -311,7 +311,7 @@ def place_fields(location: Any) -> dict[str, Any]:
 def place_text(data: dict[str, Any]) -> str:
     """What to put back in the owner's 'town or ZIP' box for a stored place."""
     if data.get("postal_code"):
-        return data["postal_code"]
+        return str(data["postal_code"])
     if data.get("city"):
         from ..geo.services import place_label
 

@@ -196,7 +196,7 @@ def area_region(country: str, region: str):
     cities = sorted(
         ({"name": city, "slug": slugify(city), "count": count}
          for city, count in rows if city and slugify(city)),
-        key=lambda item: item["name"].lower(),
+        key=lambda item: str(item["name"]).lower(),
     )
     pagination = db.paginate(
         select(Listing)

@@ -15,6 +15,7 @@ from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import func, or_, select, update
 
 from ..accounts.models import User
+from ..database import rows_matched
 from ..extensions import db
 from ..listings.freshness import freshness
 from ..listings.models import STATUS_EXPIRED, STATUS_PAUSED, STATUS_PUBLISHED, Listing
@@ -112,7 +113,7 @@ def _claim(listing_id: int, now: datetime, *, expired: bool = False) -> bool:
         .execution_options(synchronize_session=False)
     )
     db.session.commit()
-    return result.rowcount == 1
+    return rows_matched(result) == 1
 
 
 def _unclaim(listing_id: int, now: datetime, previous: datetime | None) -> None:
@@ -151,7 +152,7 @@ def _remind(listing_id: int, now: datetime, *, expired: bool = False) -> bool:
     previous = db.session.scalar(select(Listing.reminder_sent_at).where(Listing.id == listing_id))
     if not _claim(listing_id, now, expired=expired):
         return False
-    listing = db.session.get(Listing, listing_id)
+    listing = db.session.get_one(Listing, listing_id)
     db.session.refresh(listing)
     if listing.owner is None or listing.owner.is_suspended:
         return False
