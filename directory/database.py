@@ -5,23 +5,27 @@ from __future__ import annotations
 import logging
 import math
 import sqlite3
-from typing import Any, cast
+from collections.abc import Callable
+from typing import Any, TypeGuard, cast
 
 from flask import has_request_context, request
 from sqlalchemy import CursorResult, Result, event
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.engine.interfaces import DBAPIConnection
+from sqlalchemy.pool import ConnectionPoolEntry
 
 logger = logging.getLogger(__name__)
 
 READ_ONLY_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
-def _is_sqlite(connection) -> bool:
+def _is_sqlite(connection: object) -> TypeGuard[sqlite3.Connection]:
+    """A connection of the sqlite3 module (or of pysqlite, which has the same interface)."""
     return type(connection).__module__.startswith(("sqlite3", "pysqlite"))
 
 
 @event.listens_for(Engine, "connect")
-def _configure_sqlite(dbapi_connection, _record) -> None:
+def _configure_sqlite(dbapi_connection: DBAPIConnection, _record: ConnectionPoolEntry) -> None:
     """WAL so readers never block the writer, real FKs. The busy timeout comes from connect_args
     (config SQLITE_BUSY_TIMEOUT_MS), so a locked database is waited for before it becomes a 503."""
     if not _is_sqlite(dbapi_connection):
@@ -40,11 +44,11 @@ def _configure_sqlite(dbapi_connection, _record) -> None:
 
 # The SQL functions the search measures distances with. SQLite has them built in when compiled with
 # SQLITE_ENABLE_MATH_FUNCTIONS (most builds); otherwise Python's own stand in, with the same results.
-MATH_FUNCTIONS = {"sin": math.sin, "cos": math.cos, "asin": math.asin, "sqrt": math.sqrt,
-                  "trunc": math.trunc, "power": math.pow}
+MATH_FUNCTIONS: dict[str, Callable[..., float]] = {"sin": math.sin, "cos": math.cos, "asin": math.asin,
+                                                   "sqrt": math.sqrt, "trunc": math.trunc, "power": math.pow}
 
 
-def _ensure_math_functions(dbapi_connection) -> None:
+def _ensure_math_functions(dbapi_connection: sqlite3.Connection) -> None:
     try:
         dbapi_connection.execute("SELECT sin(0), cos(0), asin(0), sqrt(1), trunc(1.5), power(2, 2)")
     except sqlite3.OperationalError:
@@ -53,8 +57,8 @@ def _ensure_math_functions(dbapi_connection) -> None:
             dbapi_connection.create_function(name, arguments, _null_safe(function), deterministic=True)
 
 
-def _null_safe(function):
-    def call(*arguments):
+def _null_safe(function: Callable[..., float]) -> Callable[..., float | None]:
+    def call(*arguments: float | None) -> float | None:
         return None if any(argument is None for argument in arguments) else function(*arguments)
     return call
 
@@ -71,13 +75,13 @@ def wants_write_lock() -> bool:
 
 
 def rows_matched(result: Result[Any]) -> int:
-    """The rows an UPDATE or DELETE matched. Session.execute returns a CursorResult for these, though its
-    signature says only Result."""
+    """The rows an INSERT, UPDATE or DELETE statement wrote or matched. Session.execute returns a
+    CursorResult for these, though its signature says only Result."""
     return cast(CursorResult[Any], result).rowcount
 
 
 @event.listens_for(Engine, "begin")
-def _begin_sqlite(connection) -> None:
+def _begin_sqlite(connection: Connection) -> None:
     # An AUTOCOMMIT connection (ANALYZE, VACUUM) must not be wrapped in a transaction nobody commits.
     autocommit = connection.get_execution_options().get("isolation_level") == "AUTOCOMMIT"
     if connection.dialect.name != "sqlite" or autocommit:

@@ -239,7 +239,7 @@ def place_query(name: str, country: str, region: str | None) -> str:
     return label
 
 
-def to_location(place: Place | Row[Any]) -> Location:
+def to_location(place: Place | Row[*tuple[Any, ...]]) -> Location:
     """A gazetteer row as a Location."""
     if place.kind == "postal" and place.postal_code:
         if place.country == "US":
@@ -306,7 +306,7 @@ def _by_keys(keys: Sequence[str], kind: str) -> list[Place]:
     return list(db.session.scalars(select(Place).where(Place.search_key.in_(keys), Place.kind == kind)))
 
 
-def _by_postal_code(code: str, country: str) -> Row[Any] | None:
+def _by_postal_code(code: str, country: str) -> Row[*tuple[Any, ...]] | None:
     """The gazetteer row of a postal code, or None. A plain row with a Place's attributes, not a Place:
     every search with a ZIP code asks this, and the ORM would track an object nobody changes."""
     return db.session.connection().execute(

@@ -16,7 +16,7 @@ from functools import lru_cache
 from types import SimpleNamespace
 from typing import Any
 
-from sqlalchemy import Select, bindparam, select
+from sqlalchemy import ColumnElement, Row, Select, SQLColumnExpression, bindparam, select
 
 from ..extensions import db
 from .models import (
@@ -42,12 +42,12 @@ class ListingCard(ListingFacts, SimpleNamespace):
     """A listing as a search result: attributes as on Listing; topics, meetings etc. are lists."""
 
 
-def _in_ids(column):
+def _in_ids(column: SQLColumnExpression[int]) -> ColumnElement[bool]:
     return column.in_(bindparam("ids", expanding=True))
 
 
 @lru_cache(maxsize=1)
-def _statements() -> dict[str, Select]:
+def _statements() -> dict[str, Select[*tuple[Any, ...]]]:
     columns = [column for column in Listing.__table__.c if column.name not in LEFT_OUT]
     return {
         "listings": select(*columns).where(_in_ids(Listing.id)),
@@ -87,7 +87,7 @@ def load_cards(ids: list[int], *, complete: bool = False) -> dict[int, ListingCa
     return cards
 
 
-def _item(name: str, row, terms: dict[int, SimpleNamespace]) -> Any:
+def _item(name: str, row: Row[*tuple[Any, ...]], terms: dict[int, SimpleNamespace]) -> Any:
     """Topic and audience rows carry the listing id first; the item is the rest (one object per term)."""
     if name in ("topics", "audiences"):
         term = terms.get(row.id)

@@ -13,14 +13,16 @@ from typing import Any
 from flask import current_app
 
 from ..timeutil import utcnow
+from .cards import ListingCard
+from .models import Listing
 
 
-def confirmed_at(listing: Any) -> datetime | None:
+def confirmed_at(listing: Listing | ListingCard) -> datetime | None:
     """When the owner (or an approval) last vouched for the listing."""
     return listing.last_confirmed_at or listing.published_at or listing.created_at
 
 
-def freshness(listing: Any, now: datetime | None = None) -> dict[str, Any]:
+def freshness(listing: Listing | ListingCard, now: datetime | None = None) -> dict[str, Any]:
     """{label, stale, days, confirmed_at}: `stale` once STALE_AFTER_DAYS passed since the last confirmation.
 
     `label` is "Not confirmed since March 2025" when stale, else "Confirmed March 2025".

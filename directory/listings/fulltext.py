@@ -17,9 +17,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
+from typing import Any
 
 from sqlalchemy import ARRAY, ColumnElement, Integer, TextClause, and_, bindparam, literal_column, text
+from sqlalchemy.orm import Session, scoped_session
 
+from ..database import rows_matched
 from . import topic_bits
 from .models import FORMAT_HYBRID, FORMAT_IN_PERSON, FORMAT_ONLINE, Listing
 
@@ -128,7 +131,7 @@ def keyword_value(user_text: str, dialect_name: str) -> str | None:
 FEW_MATCHES = 1000
 
 
-def prepare_keyword_search(session, value: str) -> str:
+def prepare_keyword_search(session: Session | scoped_session[Any], value: str) -> str:
     """Look the words up once, before the statements that use `keyword_clause` run; returns the
     clause's kind for this search: the dialect's name, or 'sqlite-few' when SQLite found few matches.
 
@@ -141,10 +144,10 @@ def prepare_keyword_search(session, value: str) -> str:
         return dialect_name
     session.execute(text(f"CREATE TEMP TABLE IF NOT EXISTS {SQLITE_HITS} (id INTEGER PRIMARY KEY)"))
     session.execute(text(f"DELETE FROM temp.{SQLITE_HITS}"))  # noqa: S608  # nosec B608
-    found = session.execute(text(
+    found = rows_matched(session.execute(text(
         f"INSERT INTO temp.{SQLITE_HITS} (id) "  # noqa: S608  # nosec B608
         f"SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH :keywords"
-    ), {"keywords": value}).rowcount
+    ), {"keywords": value}))
     return "sqlite-few" if 0 <= found <= FEW_MATCHES else "sqlite"
 
 

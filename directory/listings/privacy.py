@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import math
 
-from sqlalchemy import case, func
+from sqlalchemy import ColumnElement, case, func
+from sqlalchemy.orm import InstrumentedAttribute
 
 from .cards import ListingCard
 from .models import FORMAT_ONLINE, Listing
@@ -33,9 +34,9 @@ def round_public(value: float) -> float:
     return (math.trunc(value * SCALE + OFFSET) - 180 * SCALE) / SCALE + 0.0
 
 
-def public_point_sql():
+def public_point_sql() -> tuple[ColumnElement[float], ColumnElement[float]]:
     """(latitude, longitude) SQL expressions of the point the public sees, for measuring in the database."""
-    def rounded(column):
+    def rounded(column: InstrumentedAttribute[float | None]) -> ColumnElement[float]:
         rounded_value = (func.trunc(column * SCALE + OFFSET) - 180 * SCALE) / SCALE
         return case((Listing.location_precision == EXACT, column), else_=rounded_value)
 

@@ -28,8 +28,9 @@ it keeps the boxes, and reads a search's keyword matches once (fulltext.prepare_
 from __future__ import annotations
 
 import math
+from typing import Any
 
-from sqlalchemy import Float, bindparam, func, literal_column
+from sqlalchemy import ColumnElement, Float, bindparam, func, literal_column
 from sqlalchemy.dialects.postgresql import array
 from sqlalchemy.dialects.postgresql.base import ischema_names
 from sqlalchemy.types import UserDefinedType
@@ -52,37 +53,37 @@ ONLINE_WORDS_INDEX = "ix_listings_online_words"
 EDGE_MILES = 0.01
 
 
-class Cube(UserDefinedType):
+class Cube(UserDefinedType[Any]):
     """The extension's type, named so that reading the schema back (migrations' comparisons) knows it."""
 
     cache_ok = True
 
-    def get_col_spec(self, **kw) -> str:
+    def get_col_spec(self, **kw: Any) -> str:
         return EXTENSION
 
 
 ischema_names.setdefault(EXTENSION, Cube)
 
 
-def _point():
+def _point() -> ColumnElement[Any]:
     return literal_column(f"listings.{COLUMN}")
 
 
-def _origin():
+def _origin() -> ColumnElement[Any]:
     return func.cube(array([bindparam(name, type_=Float) for name in ("origin_x", "origin_y", "origin_z")]))
 
 
-def located():
+def located() -> ColumnElement[bool]:
     """SQL condition 'this listing has a point' (the others come after every located one)."""
     return _point().is_not(None)
 
 
-def distance_order():
+def distance_order() -> ColumnElement[float]:
     """SQL to ORDER BY for nearest first, from the origin `origin_values` binds: what the index reads."""
     return _point().op("<->", return_type=Float)(_origin())
 
 
-def within_reach():
+def within_reach() -> ColumnElement[bool]:
     """SQL condition 'the point lies in the cube around the origin that holds every point within
     the reach `origin_values` binds': what the index bounds a search by."""
     cube = func.cube_enlarge(_origin(), bindparam("chord", type_=Float), 3)

@@ -12,7 +12,7 @@ from typing import Any
 
 from flask import current_app
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import ColumnElement, func, or_, select, update
 
 from ..accounts.models import User
 from ..database import rows_matched
@@ -76,7 +76,7 @@ def read_token(token: str) -> Listing:
     return listing
 
 
-def _confirmed_expression():
+def _confirmed_expression() -> ColumnElement[datetime]:
     return func.coalesce(Listing.last_confirmed_at, Listing.published_at, Listing.created_at)
 
 
