@@ -253,7 +253,8 @@ def _demo_accounts() -> tuple[list[DemoAccount], User]:
     return accounts, users[DEMO_OWNER_EMAIL]
 
 
-def _check_taxonomies_present(items: list[dict[str, Any]], topics: dict, audiences: dict) -> None:
+def _check_taxonomies_present(items: list[dict[str, Any]], topics: dict[str, Topic],
+                              audiences: dict[str, Audience]) -> None:
     missing_topics = {slug for item in items for slug in item["topics"]} - topics.keys()
     missing_audiences = {slug for item in items for slug in item["audiences"]} - audiences.keys()
     if missing_topics or missing_audiences:
@@ -261,8 +262,8 @@ def _check_taxonomies_present(items: list[dict[str, Any]], topics: dict, audienc
         raise SeedError(f"Unknown topics or audiences in the demo file ({names}); load the taxonomies first.")
 
 
-def _upsert_demo_listings(items: list[dict[str, Any]], owner: User, topics: dict,
-                          audiences: dict) -> tuple[Tally, list[str]]:
+def _upsert_demo_listings(items: list[dict[str, Any]], owner: User, topics: dict[str, Topic],
+                          audiences: dict[str, Audience]) -> tuple[Tally, list[str]]:
     tally = Tally("Demo listings")
     notes: list[str] = []
     slugs = [item["slug"] for item in items]
@@ -294,8 +295,8 @@ def _upsert_demo_listings(items: list[dict[str, Any]], owner: User, topics: dict
     return tally, notes
 
 
-def _apply_demo(listing: Listing, item: dict[str, Any], owner: User, topics: dict, audiences: dict,
-                today: datetime) -> bool:
+def _apply_demo(listing: Listing, item: dict[str, Any], owner: User, topics: dict[str, Topic],
+                audiences: dict[str, Audience], today: datetime) -> bool:
     """Make the listing match its file entry; True when anything changed."""
     values = {name: item[name] for name in EDITABLE_FIELDS}
     values.update(kind=item["kind"], status=STATUS_PUBLISHED, is_demo=True, owner_id=owner.id)
@@ -330,7 +331,7 @@ def _apply_demo(listing: Listing, item: dict[str, Any], owner: User, topics: dic
     return changed
 
 
-def _meeting_key(meeting: Meeting) -> tuple:
+def _meeting_key(meeting: Meeting) -> tuple[Any, ...]:
     return tuple(getattr(meeting, name) for name in MEETING_FIELDS)
 
 

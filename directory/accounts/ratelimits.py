@@ -21,7 +21,7 @@ def configured(key: str) -> Callable[[], str]:
     """A limit read from config (defaults in config.py) at request time, so tests can set their own."""
 
     def limit() -> str:
-        return current_app.config[key]
+        return str(current_app.config[key])
 
     limit.__name__ = f"limit_{key.lower()}"
     return limit

