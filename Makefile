@@ -59,4 +59,4 @@ bench-load: install-test
 	$(BIN)/python bench/load.py $(LOAD_ARGS)
 
 clean:
-	rm -rf $(VENV) .pytest_cache .hypothesis
+	rm -rf $(VENV) .pytest_cache .hypothesis .mypy_cache
