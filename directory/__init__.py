@@ -75,6 +75,8 @@ def register_blueprints(app: Flask) -> None:
     from .api.views import blueprint as api
     from .contact.views import blueprint as contact
     from .core.views import blueprint as core
+    from .interop.embed_views import blueprint as embed
+    from .interop.views import blueprint as interop
     from .listings.owner_views import blueprint as owner
     from .listings.views import blueprint as listings
     from .moderation.views import blueprint as moderation
@@ -89,6 +91,8 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(owner)
     app.register_blueprint(moderation)
     app.register_blueprint(api)
+    app.register_blueprint(interop)
+    app.register_blueprint(embed)
 
 
 def register_errorhandlers(app: Flask) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import secrets
+import uuid
 from email.utils import parseaddr
 from pathlib import Path
 from typing import Any
@@ -60,6 +61,12 @@ DEFAULTS: dict[str, Any] = {
     # Reverse proxies in front of the app whose X-Forwarded-For/-Proto/-Host are believed (see security.py).
     "TRUSTED_PROXIES": 0,
     "PRODUCTION": False,
+    # Every HSDS id is a UUID 5 of this namespace and the row (interop/ids.py). Keep it for the life of
+    # the site: changing it changes every id that consumers have stored.
+    "HSDS_ID_NAMESPACE": "e5fbc3e7-4987-4d69-ad8d-59e5cb2ac3ba",
+    "INTEROP_CACHE_SECONDS": 60,  # how long a built feed or data package is reused (interop/cache.py)
+    # Who may frame /embed (CSP frame-ancestors); every other page may be framed by no one.
+    "EMBED_FRAME_ANCESTORS": "*",
 }
 
 # Set apart from the dict: bandit reads any value under a "PASSWORD" key as a hard-coded password.
@@ -84,6 +91,8 @@ ENVIRONMENT: dict[str, tuple[str, Any]] = {
     "CONTACT_RETENTION_DAYS": ("CONTACT_RETENTION_DAYS", int),
     "SQLITE_BUSY_TIMEOUT_MS": ("SQLITE_BUSY_TIMEOUT_MS", int),
     "PRODUCTION": ("PRODUCTION", lambda v: v.lower() in {"1", "true", "yes", "on"}),
+    "HSDS_ID_NAMESPACE": ("HSDS_ID_NAMESPACE", str),
+    "EMBED_FRAME_ANCESTORS": ("EMBED_FRAME_ANCESTORS", str),
 }
 
 
@@ -133,6 +142,12 @@ def load(app, overrides: dict[str, Any] | None = None) -> None:
         database = Path(app.instance_path) / "directory.sqlite3"
         app.config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{database}"
     app.config["SQLALCHEMY_DATABASE_URI"] = normalise_database_url(app.config["SQLALCHEMY_DATABASE_URI"])
+
+    try:
+        uuid.UUID(str(app.config["HSDS_ID_NAMESPACE"]))
+    except ValueError as error:
+        raise ConfigurationError(
+            "HSDS_ID_NAMESPACE must be a UUID, such as the output of uuidgen.") from error
 
     if app.config.get("PRODUCTION"):
         if not app.config.get("SECRET_KEY"):

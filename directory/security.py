@@ -31,7 +31,10 @@ def register_security_headers(app: Flask) -> None:
         headers = response.headers
         headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
         headers.setdefault("X-Content-Type-Options", "nosniff")
-        headers.setdefault("X-Frame-Options", "DENY")
+        # A page that set its own frame-ancestors (only /embed) may be framed; X-Frame-Options has no
+        # "allow" value, so it is left off there.
+        if "frame-ancestors 'none'" in headers["Content-Security-Policy"]:
+            headers.setdefault("X-Frame-Options", "DENY")
         # Following a link out must not tell the other site which listing (addiction, divorce...) was read.
         headers.setdefault("Referrer-Policy", "same-origin")
         headers.setdefault("Permissions-Policy", "geolocation=(self), camera=(), microphone=()")

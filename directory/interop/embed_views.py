@@ -1,0 +1,73 @@
+"""The finder other sites embed (/embed) and the page that writes its snippet.
+
+/embed is the only page any site may frame (its own frame-ancestors; every other page sends
+'none'). It is the same search as the site's, shown compactly; every result opens the full listing
+in a new tab. It sets no cookie: the visitor is treated as signed out whatever the browser sends,
+so no session is read, refreshed or written. It loads nothing but this site's own stylesheet.
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, current_app, g, render_template, request, url_for
+from markupsafe import escape
+
+from ..extensions import login_manager
+from ..listings.schedule import format_occurrence
+from ..listings.search import RADII, SearchParams, radius_label
+from ..listings.search import search as run_search
+from ..listings.views import FORMAT_NAMES
+from .forms import DEFAULT_HEIGHT, SnippetForm
+
+blueprint = Blueprint("embed", __name__)
+
+EMBED_RESULTS = 10
+
+
+def embed_policy() -> str:
+    """The site's policy, minus scripts and plus who may frame the page."""
+    return "; ".join([
+        "default-src 'self'",
+        "script-src 'none'",
+        "style-src 'self'",
+        "img-src 'self' data:",
+        "connect-src 'none'",
+        "form-action 'self'",
+        f"frame-ancestors {current_app.config['EMBED_FRAME_ANCESTORS']}",
+        "object-src 'none'",
+        "base-uri 'none'",
+    ])
+
+
+@blueprint.get("/embed")
+def finder():
+    g._login_user = login_manager.anonymous_user()  # no user loaded: no session touched, no cookie set
+    params = SearchParams.from_args(request.args, per_page=EMBED_RESULTS)
+    results = run_search(params)
+    page = render_template(
+        "interop/embed.html", params=params, results=results, radii=RADII, radius_label=radius_label,
+        format_names=FORMAT_NAMES, format_occurrence=format_occurrence,
+        more_url=url_for("listings.search", _external=True, **params.to_args()),
+    )
+    headers = {"Content-Security-Policy": embed_policy(), "Cache-Control": "public, max-age=60"}
+    return page, 400 if params.errors else 200, headers
+
+
+@blueprint.get("/put-this-on-your-site")
+def snippet():
+    form = SnippetForm(request.args if request.args else None)
+    # The first visit shows the snippet for the defaults; a choice that cannot be used shows its error
+    # next to it, keeps what was typed, and no snippet until it is fixed.
+    valid = form.validate() if request.args else True
+    args = form.embed_args() if valid else {}
+    height = form.height.data if valid else str(DEFAULT_HEIGHT)
+    code = snippet_code(url_for("embed.finder", _external=True, **args), height)
+    return render_template("interop/snippet.html", form=form, valid=valid, height=height, code=code,
+                           preview_url=url_for("embed.finder", **args)), 200 if valid else 400
+
+
+def snippet_code(url: str, height: str) -> str:
+    """The HTML another site pastes: an iframe of the finder (escaped here; the page escapes it again to
+    show it as text)."""
+    title = f"Find a mentor or a men's support group ({current_app.config['SITE_NAME']})"
+    return (f'<iframe src="{escape(url)}" title="{escape(title)}" width="100%" height="{escape(height)}" '
+            'loading="lazy"></iframe>')

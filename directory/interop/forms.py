@@ -1,0 +1,57 @@
+"""The "Put this on your site" form: what the embedded finder shows first."""
+
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from sqlalchemy import select
+from wtforms import SelectField, StringField
+from wtforms.validators import ValidationError
+
+from ..extensions import db
+from ..geo.services import locate
+from ..listings.models import Audience, Topic
+from ..listings.owner_forms import MaxLength, plain_text
+from ..listings.search import DEFAULT_RADIUS, MAX_NEAR_CHARS, RADII, radius_label
+
+HEIGHTS = (400, 500, 600, 800, 1000)
+DEFAULT_HEIGHT = 600
+
+
+class SnippetForm(FlaskForm):
+    """A GET form: nothing is stored, so no CSRF token; every choice is checked before a snippet is made."""
+
+    class Meta:
+        csrf = False
+
+    near = StringField("Place", description="A ZIP code, postcode or town your visitors live near. "
+                       "Leave it empty to let them type their own.",
+                       validators=[MaxLength(MAX_NEAR_CHARS), plain_text])
+    radius = SelectField("Within", choices=[(str(r), radius_label(r)) for r in RADII],
+                         default=str(DEFAULT_RADIUS))
+    topic = SelectField("Topic", description="Show only listings about this.")
+    audience = SelectField("Who it's for", description="Show only listings meant for these men.")
+    height = SelectField("Height of the box", choices=[(str(h), f"{h} pixels") for h in HEIGHTS],
+                         default=str(DEFAULT_HEIGHT))
+
+    def __init__(self, formdata) -> None:
+        super().__init__(formdata=formdata)
+        self.topic.choices = [("", "Any topic"), *_vocabulary(Topic)]
+        self.audience.choices = [("", "Anyone"), *_vocabulary(Audience)]
+
+    def validate_near(self, field) -> None:
+        text = (field.data or "").strip()
+        if text and len(text) <= MAX_NEAR_CHARS and locate(text).location is None:
+            raise ValidationError("We could not find that place. Try a ZIP code, a postcode or a town.")
+
+    def embed_args(self) -> dict[str, str]:
+        """The query string of the /embed address this form describes (empty values left out)."""
+        values = {"near": (self.near.data or "").strip(), "radius": self.radius.data,
+                  "topic": self.topic.data, "audience": self.audience.data}
+        if values["radius"] == str(DEFAULT_RADIUS):
+            del values["radius"]
+        return {key: value for key, value in values.items() if value}
+
+
+def _vocabulary(model) -> list[tuple[str, str]]:
+    return [(slug, name) for slug, name in db.session.execute(
+        select(model.slug, model.name).order_by(model.position, model.name))]

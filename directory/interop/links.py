@@ -1,0 +1,45 @@
+"""Absolute links to a listing's pages, built once per export instead of once per row.
+
+`url_for` costs tens of microseconds; an export of ten thousand listings needs three links each. The
+route is resolved once with a placeholder slug and the slug (URL-safe by construction) put in its place.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import quote
+
+from flask import current_app, url_for
+
+PLACEHOLDER = "listing-slug-placeholder"
+
+
+class ListingLinks:
+    """`links.page(slug)`, `links.report(slug)`, `links.contact(slug)`: absolute URLs, or None for a
+    page whose feature is not installed."""
+
+    def __init__(self) -> None:
+        self._patterns = {
+            name: _pattern(endpoint)
+            for name, endpoint in (("page", "listings.detail"), ("report", "moderation.report_form"),
+                                   ("contact", "contact.contact_form"))
+        }
+        self.home = url_for("core.home", _external=True)
+
+    def _link(self, name: str, slug: str) -> str | None:
+        pattern = self._patterns[name]
+        return pattern.replace(PLACEHOLDER, quote(slug, safe="")) if pattern else None
+
+    def page(self, slug: str) -> str:
+        return self._link("page", slug) or ""
+
+    def report(self, slug: str) -> str | None:
+        return self._link("report", slug)
+
+    def contact(self, slug: str) -> str | None:
+        return self._link("contact", slug)
+
+
+def _pattern(endpoint: str) -> str | None:
+    if endpoint not in current_app.view_functions:
+        return None
+    return url_for(endpoint, slug=PLACEHOLDER, _external=True)

@@ -1,0 +1,119 @@
+"""The Meeting Guide feed and the HSDS API: read-only JSON under /api/, CORS open, cached a minute.
+
+The /api/ response hook in api/views.py adds CORS and Cache-Control to these answers as to every
+/api/ answer, and they share the API's rate-limit allowance.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from typing import Any
+
+from flask import Blueprint, Response, abort, jsonify, request, url_for
+
+from ..api.serializers import error_body
+from ..api.views import rate_limit
+from ..errors import MESSAGES
+from ..extensions import limiter
+from . import datapackage, documents, hsds, meeting_guide
+from .cache import cached
+
+blueprint = Blueprint("interop", __name__, url_prefix="/api")
+limiter.shared_limit(rate_limit, scope="api")(blueprint)
+
+NOT_FOUND = "There is no published listing with that id."
+
+
+def _conditional(body: bytes, mimetype: str, **headers: str) -> Response:
+    """A response with an ETag, so a reader that has this version gets a 304 and no body."""
+    response = Response(body, mimetype=mimetype, headers=headers)
+    response.set_etag(hashlib.sha256(body).hexdigest()[:32])
+    return response.make_conditional(request)
+
+
+@blueprint.get("/meeting-guide.json")
+def meeting_guide_feed():
+    body = cached("meeting-guide", lambda: json.dumps(
+        meeting_guide.feed(), ensure_ascii=False, separators=(",", ":")).encode())
+    return _conditional(body, "application/json")
+
+
+@blueprint.get("/hsds/")
+def hsds_index():
+    return jsonify({"version": hsds.HSDS_VERSION, "profile": url_for("interop.hsds_profile", _external=True),
+                    "openapi_url": url_for("interop.hsds_openapi", _external=True)})
+
+
+def _page(build, *args: Any):
+    try:
+        return jsonify(build(*args))
+    except hsds.InvalidQuery as error:
+        message = f"These parameters were not acceptable: {', '.join(error.errors)}."
+        response = jsonify(error_body(400, MESSAGES[400][0], message, error.errors))
+        response.status_code = 400
+        return response
+
+
+def _found(item: Any):
+    if item is None:
+        abort(404, description=NOT_FOUND)
+    return jsonify(item)
+
+
+@blueprint.get("/hsds/services")
+def hsds_services():
+    return _page(hsds.services_page, request.args)
+
+
+@blueprint.get("/hsds/services/<identifier>")
+def hsds_service(identifier: str):
+    listing = hsds.find_listing("service", identifier)
+    return _found(hsds.Builder().service(listing) if listing else None)
+
+
+@blueprint.get("/hsds/organizations")
+def hsds_organizations():
+    return _page(hsds.organizations_page, request.args)
+
+
+@blueprint.get("/hsds/organizations/<identifier>")
+def hsds_organization(identifier: str):
+    listing = hsds.find_listing("organization", identifier)
+    return _found(hsds.Builder().organization(listing) if listing else None)
+
+
+@blueprint.get("/hsds/taxonomies")
+def hsds_taxonomies():
+    return _page(hsds.taxonomies_page, request.args)
+
+
+@blueprint.get("/hsds/taxonomies/<identifier>")
+def hsds_taxonomy(identifier: str):
+    return _found(hsds.find_taxonomy(identifier))
+
+
+@blueprint.get("/hsds/taxonomy_terms")
+def hsds_taxonomy_terms():
+    return _page(hsds.taxonomy_terms_page, request.args)
+
+
+@blueprint.get("/hsds/taxonomy_terms/<identifier>")
+def hsds_taxonomy_term(identifier: str):
+    return _found(hsds.find_term(identifier))
+
+
+@blueprint.get("/hsds/openapi.json")
+def hsds_openapi():
+    return jsonify(documents.openapi())
+
+
+@blueprint.get("/hsds/profile")
+def hsds_profile():
+    return jsonify(documents.profile())
+
+
+@blueprint.get("/hsds/datapackage.zip")
+def hsds_datapackage():
+    return _conditional(datapackage.package(), "application/zip",
+                        **{"Content-Disposition": 'attachment; filename="hsds-datapackage.zip"'})
