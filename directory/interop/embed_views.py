@@ -69,5 +69,11 @@ def snippet_code(url: str, height: str) -> str:
     """The HTML another site pastes: an iframe of the finder (escaped here; the page escapes it again to
     show it as text)."""
     title = f"Find a mentor or a men's support group ({current_app.config['SITE_NAME']})"
-    return (f'<iframe src="{escape(url)}" title="{escape(title)}" width="100%" height="{escape(height)}" '
-            'loading="lazy"></iframe>')
+    return (f'<iframe src="{attribute(url)}" title="{attribute(title)}" width="100%" '
+            f'height="{attribute(height)}" loading="lazy"></iframe>')
+
+
+def attribute(value: str) -> str:
+    """A value for a double-quoted HTML attribute: what must be escaped, and nothing that need not be
+    (an apostrophe stays readable for the person pasting it)."""
+    return str(escape(value)).replace("&#39;", "'")

@@ -9,6 +9,7 @@ from wtforms.validators import ValidationError
 
 from ..extensions import db
 from ..geo.services import locate
+from ..listings.forms import options
 from ..listings.models import Audience, Topic
 from ..listings.owner_forms import MaxLength, plain_text
 from ..listings.search import DEFAULT_RADIUS, MAX_NEAR_CHARS, RADII, radius_label
@@ -26,17 +27,17 @@ class SnippetForm(FlaskForm):
     near = StringField("Place", description="A ZIP code, postcode or town your visitors live near. "
                        "Leave it empty to let them type their own.",
                        validators=[MaxLength(MAX_NEAR_CHARS), plain_text])
-    radius = SelectField("Within", choices=[(str(r), radius_label(r)) for r in RADII],
+    radius = SelectField("Within", choices=options(*((str(r), radius_label(r)) for r in RADII)),
                          default=str(DEFAULT_RADIUS))
     topic = SelectField("Topic", description="Show only listings about this.")
     audience = SelectField("Who it's for", description="Show only listings meant for these men.")
-    height = SelectField("Height of the box", choices=[(str(h), f"{h} pixels") for h in HEIGHTS],
+    height = SelectField("Height of the box", choices=options(*((str(h), f"{h} pixels") for h in HEIGHTS)),
                          default=str(DEFAULT_HEIGHT))
 
     def __init__(self, formdata) -> None:
         super().__init__(formdata=formdata)
-        self.topic.choices = [("", "Any topic"), *_vocabulary(Topic)]
-        self.audience.choices = [("", "Anyone"), *_vocabulary(Audience)]
+        self.topic.choices = options(("", "Any topic"), *_vocabulary(Topic))
+        self.audience.choices = options(("", "Anyone"), *_vocabulary(Audience))
 
     def validate_near(self, field) -> None:
         text = (field.data or "").strip()
