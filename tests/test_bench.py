@@ -31,3 +31,19 @@ def test_the_search_benchmark_runs_on_a_small_scratch_database():
     assert " p50 " in summary and " p95 " in summary and "ms" in summary
     assert "requests/s" in output
     assert "[postgresql] skipped" in output
+
+
+def test_the_export_benchmark_runs_on_a_small_scratch_database():
+    environment = {key: value for key, value in os.environ.items() if key != "DATABASE_URL"}
+    finished = subprocess.run(  # noqa: S603 - our own script, fixed arguments
+        [sys.executable, "bench/export.py", "--listings", "300", "--runs", "1"],
+        cwd=PROJECT_ROOT, env=environment, capture_output=True, text=True, timeout=180, check=False,
+    )
+    output = finished.stdout
+    assert finished.returncode == 0, finished.stderr[-2000:]
+    assert "[sqlite] 300 published listings" in output
+    for line in ("GET /api/meeting-guide.json, built", "GET /api/meeting-guide.json, served",
+                 "GET /api/hsds/services (page", "GET /api/hsds/datapackage.zip, built"):
+        assert f"[sqlite] {line}" in output
+        assert "status 200" in output.split(f"[sqlite] {line}", 1)[1].split("\n")[0], line
+    assert "[sqlite] feed: " in output and "[sqlite] services: " in output

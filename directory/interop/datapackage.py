@@ -17,7 +17,6 @@ from typing import Any
 from flask import current_app, url_for
 
 from . import hsds
-from .cache import cached
 
 # table -> its columns, in HSDS's order (schedules add the `tzid` extension column at the end).
 TABLES: dict[str, tuple[str, ...]] = {
@@ -141,8 +140,3 @@ def build() -> bytes:
         for name in present:
             archive.writestr(PATHS[name], csv_text(name, split[name]))
     return buffer.getvalue()
-
-
-def package() -> bytes:
-    """The zip, rebuilt only when the listings changed (see cache.cached)."""
-    return cached("hsds-datapackage", build)

@@ -6,11 +6,13 @@ route is resolved once with a placeholder slug and the slug (URL-safe by constru
 
 from __future__ import annotations
 
+import re
 from urllib.parse import quote
 
 from flask import current_app, url_for
 
 PLACEHOLDER = "listing-slug-placeholder"
+URL_SAFE = re.compile(r"[A-Za-z0-9_.-]+")  # what every slug the site makes consists of
 
 
 class ListingLinks:
@@ -27,7 +29,9 @@ class ListingLinks:
 
     def _link(self, name: str, slug: str) -> str | None:
         pattern = self._patterns[name]
-        return pattern.replace(PLACEHOLDER, quote(slug, safe="")) if pattern else None
+        if not pattern:
+            return None
+        return pattern.replace(PLACEHOLDER, slug if URL_SAFE.fullmatch(slug) else quote(slug, safe=""))
 
     def page(self, slug: str) -> str:
         return self._link("page", slug) or ""

@@ -17,11 +17,18 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import and_, or_, select
 
 from ..geo.regions import COUNTRY_NAMES, REGION_NAMES
-from ..listings.models import FORMAT_IN_PERSON, KIND_GROUP, RECURRENCE_WEEKLY, Listing, Meeting
-from ..listings.privacy import shows_exact_address
+from ..listings.models import (
+    FORMAT_IN_PERSON,
+    FORMAT_ONLINE,
+    KIND_GROUP,
+    RECURRENCE_WEEKLY,
+    Listing,
+    Meeting,
+)
+from ..listings.privacy import EXACT, shows_exact_address
 from ..listings.views import safe_url
 from . import records
 from .links import ListingLinks
@@ -179,10 +186,15 @@ def entry(listing: ListingRecord, meeting: MeetingRecord, links: ListingLinks, e
 
 
 def feed_ids():
-    """Visible groups with at least one weekly meeting: the only listings that can have an entry."""
+    """Visible groups with a weekly meeting and a published address or a public join link: the only
+    listings that can have an entry (`entry` still decides, the host of the link included)."""
     weekly = (select(Meeting.id)
               .where(Meeting.listing_id == Listing.id, Meeting.recurrence == RECURRENCE_WEEKLY).exists())
-    return records.visible_ids(Listing.kind == KIND_GROUP, weekly)
+    exact = and_(Listing.format != FORMAT_ONLINE, Listing.location_precision == EXACT,
+                 Listing.address_line != "")
+    joinable = and_(Listing.format != FORMAT_IN_PERSON, Listing.online_url_private.is_(False),
+                    Listing.online_url != "")
+    return records.visible_ids(Listing.kind == KIND_GROUP, weekly, or_(exact, joinable))
 
 
 def feed() -> list[dict[str, Any]]:

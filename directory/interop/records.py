@@ -119,8 +119,9 @@ def visible_ids(*conditions: Any, now: datetime | None = None) -> Select:
 def load(ids: Select | Sequence[int]) -> list[ListingRecord]:
     """The listings named by `ids` (a SELECT of ids, or a list), in the order of their ids."""
     connection = db.session.connection()
-    wanted = ids.order_by(None).scalar_subquery() if isinstance(ids, Select) else list(ids)
-    if isinstance(wanted, list) and not wanted:
+    # The ids once, then bound: a subquery would be evaluated again by each of the five statements.
+    wanted = list(connection.execute(ids).scalars()) if isinstance(ids, Select) else list(ids)
+    if not wanted:
         return []
     rows = connection.execute(select(*LISTING_COLUMNS).where(Listing.id.in_(wanted)).order_by(Listing.id))
     records = {row.id: ListingRecord(**row._mapping) for row in rows}

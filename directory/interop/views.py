@@ -25,18 +25,24 @@ limiter.shared_limit(rate_limit, scope="api")(blueprint)
 NOT_FOUND = "There is no published listing with that id."
 
 
-def _conditional(body: bytes, mimetype: str, **headers: str) -> Response:
+def tagged(body: bytes) -> tuple[bytes, str]:
+    """A built export and its ETag, computed once with it."""
+    return body, hashlib.sha256(body).hexdigest()[:32]
+
+
+def _conditional(built: tuple[bytes, str], mimetype: str, **headers: str) -> Response:
     """A response with an ETag, so a reader that has this version gets a 304 and no body."""
+    body, etag = built
     response = Response(body, mimetype=mimetype, headers=headers)
-    response.set_etag(hashlib.sha256(body).hexdigest()[:32])
+    response.set_etag(etag)
     return response.make_conditional(request)
 
 
 @blueprint.get("/meeting-guide.json")
 def meeting_guide_feed():
-    body = cached("meeting-guide", lambda: json.dumps(
-        meeting_guide.feed(), ensure_ascii=False, separators=(",", ":")).encode())
-    return _conditional(body, "application/json")
+    built = cached("meeting-guide", lambda: tagged(json.dumps(
+        meeting_guide.feed(), ensure_ascii=False, separators=(",", ":")).encode()))
+    return _conditional(built, "application/json")
 
 
 @blueprint.get("/hsds/")
@@ -115,5 +121,5 @@ def hsds_profile():
 
 @blueprint.get("/hsds/datapackage.zip")
 def hsds_datapackage():
-    return _conditional(datapackage.package(), "application/zip",
+    return _conditional(cached("hsds-datapackage", lambda: tagged(datapackage.build())), "application/zip",
                         **{"Content-Disposition": 'attachment; filename="hsds-datapackage.zip"'})
