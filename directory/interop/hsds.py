@@ -99,7 +99,7 @@ def taxonomy_object(key: str) -> dict[str, Any]:
     name, description = TAXONOMIES[key]
     identifier = public_id("taxonomy", key)
     return {"id": identifier, "name": name, "description": description,
-            "uri": url_for("interop.hsds_taxonomy", identifier=identifier, _external=True)}
+            "uri": url_for("interop.hsds_taxonomy", taxonomy_id=identifier, _external=True)}
 
 
 def all_terms() -> list[Term]:

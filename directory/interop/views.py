@@ -72,9 +72,9 @@ def hsds_services():
     return _page(hsds.services_page, request.args)
 
 
-@blueprint.get("/hsds/services/<identifier>")
-def hsds_service(identifier: str):
-    listing = hsds.find_listing("service", identifier)
+@blueprint.get("/hsds/services/<service_id>")
+def hsds_service(service_id: str):
+    listing = hsds.find_listing("service", service_id)
     return _found(hsds.Builder().service(listing) if listing else None)
 
 
@@ -83,9 +83,9 @@ def hsds_organizations():
     return _page(hsds.organizations_page, request.args)
 
 
-@blueprint.get("/hsds/organizations/<identifier>")
-def hsds_organization(identifier: str):
-    listing = hsds.find_listing("organization", identifier)
+@blueprint.get("/hsds/organizations/<organization_id>")
+def hsds_organization(organization_id: str):
+    listing = hsds.find_listing("organization", organization_id)
     return _found(hsds.Builder().organization(listing) if listing else None)
 
 
@@ -94,9 +94,9 @@ def hsds_taxonomies():
     return _page(hsds.taxonomies_page, request.args)
 
 
-@blueprint.get("/hsds/taxonomies/<identifier>")
-def hsds_taxonomy(identifier: str):
-    return _found(hsds.find_taxonomy(identifier))
+@blueprint.get("/hsds/taxonomies/<taxonomy_id>")
+def hsds_taxonomy(taxonomy_id: str):
+    return _found(hsds.find_taxonomy(taxonomy_id))
 
 
 @blueprint.get("/hsds/taxonomy_terms")
@@ -104,9 +104,9 @@ def hsds_taxonomy_terms():
     return _page(hsds.taxonomy_terms_page, request.args)
 
 
-@blueprint.get("/hsds/taxonomy_terms/<identifier>")
-def hsds_taxonomy_term(identifier: str):
-    return _found(hsds.find_term(identifier))
+@blueprint.get("/hsds/taxonomy_terms/<term_id>")
+def hsds_taxonomy_term(term_id: str):
+    return _found(hsds.find_term(term_id))
 
 
 @blueprint.get("/hsds/openapi.json")

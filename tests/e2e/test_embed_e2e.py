@@ -10,6 +10,8 @@ import pytest
 
 from directory.extensions import db
 
+from .conftest import WCAG_22_AA
+
 pytestmark = pytest.mark.e2e
 
 
@@ -88,11 +90,12 @@ def test_the_finder_works_inside_another_sites_page(page, live_server, partner_s
 
 @pytest.mark.parametrize("width", [375, 1280])
 def test_the_finder_and_the_snippet_page_at_phone_and_desktop_width(page, live_server, listings, console_log,
-                                                                    requests_made, screenshot, width):
+                                                                    requests_made, screenshot, axe, width):
     page.set_viewport_size({"width": width, "height": 900})
     page.goto(f"{live_server}/embed?near=10001")
     assert page.locator(".embed-result").count() >= 2
     assert page.evaluate("document.documentElement.scrollWidth") <= width  # nothing wider than the screen
+    assert axe(page, tags=WCAG_22_AA) == []
     screenshot(page, f"embed-{width}")
 
     page.goto(f"{live_server}/put-this-on-your-site")
@@ -104,6 +107,7 @@ def test_the_finder_and_the_snippet_page_at_phone_and_desktop_width(page, live_s
     preview = page.frame_locator(".snippet-preview")
     preview.locator(".embed-result").first.wait_for()
     assert page.evaluate("document.documentElement.scrollWidth") <= width
+    assert axe(page, tags=WCAG_22_AA) == []
     assert console_log.errors == [] and requests_made.offsite() == []
     screenshot(page, f"snippet-{width}")
 

@@ -26,6 +26,7 @@ from directory.accounts.models import User
 from directory.contact.models import ContactMessage
 from directory.contact.services import ACTION_READ_MESSAGES
 from directory.extensions import db
+from directory.interop.ids import public_id
 from directory.listings.models import Listing
 from directory.moderation.models import ModerationEvent, Report, Revision
 from directory.timeutil import utcnow
@@ -96,6 +97,21 @@ ACCESS: dict[str, str | dict[str, str]] = {
     "api.topics": PUBLIC,
     "api.audiences": PUBLIC,
     "api.openapi": PUBLIC,
+    "interop.meeting_guide_feed": PUBLIC,
+    "interop.hsds_index": PUBLIC,
+    "interop.hsds_services": PUBLIC,
+    "interop.hsds_service": ONLY_IF_PUBLIC,
+    "interop.hsds_organizations": PUBLIC,
+    "interop.hsds_organization": ONLY_IF_PUBLIC,
+    "interop.hsds_taxonomies": PUBLIC,
+    "interop.hsds_taxonomy": PUBLIC,
+    "interop.hsds_taxonomy_terms": PUBLIC,
+    "interop.hsds_taxonomy_term": PUBLIC,
+    "interop.hsds_openapi": PUBLIC,
+    "interop.hsds_profile": PUBLIC,
+    "interop.hsds_datapackage": PUBLIC,
+    "embed.finder": PUBLIC,
+    "embed.snippet": PUBLIC,
     "accounts.register": PUBLIC,
     "accounts.registered": PUBLIC,
     "accounts.sign_in": PUBLIC,
@@ -173,6 +189,11 @@ class World:
             "region": "ny",
             "city": "new-york",
             "filename": self.static_file,
+            # HSDS ids of the listing (interop/ids.py), a taxonomy and one of its terms.
+            "service_id": public_id("service", listing.id),
+            "organization_id": public_id("organization", listing.id),
+            "taxonomy_id": public_id("taxonomy", "kind"),
+            "term_id": public_id("taxonomy_term", "kind", "group"),
         }
 
     def fresh(self, subject: str) -> dict[str, object]:

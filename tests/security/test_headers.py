@@ -37,8 +37,11 @@ def directives(policy: str) -> dict[str, list[str]]:
 
 
 def header_problems(response, *, signed_in: bool, production: bool = False,
-                    static: bool = False) -> list[str]:
-    """What is missing or too loose in this response's headers (and, for a page, its markup)."""
+                    static: bool = False, embed: bool = False) -> list[str]:
+    """What is missing or too loose in this response's headers (and, for a page, its markup).
+
+    `embed`: the finder other sites frame (/embed), which names who may frame it and is the same
+    anonymous page for everyone (no user is loaded, so a shared cache may keep it)."""
     problems = []
     headers = response.headers
     policy = directives(headers.get("Content-Security-Policy", ""))
@@ -49,9 +52,11 @@ def header_problems(response, *, signed_in: bool, production: bool = False,
         loose = {"'unsafe-inline'", "'unsafe-eval'", "*", "data:", "http:", "https:"} & set(scripts)
         if loose:
             problems.append(f"script-src allows {sorted(loose)}")
-    for directive in ("frame-ancestors", "object-src", "base-uri"):
+    for directive in ("object-src", "base-uri") if embed else ("frame-ancestors", "object-src", "base-uri"):
         if policy.get(directive) != ["'none'"]:
             problems.append(f"{directive} is {policy.get(directive)}, not 'none'")
+    if embed and not policy.get("frame-ancestors"):
+        problems.append("the embeddable page names no frame-ancestors")
     if headers.get("X-Content-Type-Options", "").lower() != "nosniff":
         problems.append("no X-Content-Type-Options: nosniff")
     referrer = headers.get("Referrer-Policy", "")
@@ -61,7 +66,7 @@ def header_problems(response, *, signed_in: bool, production: bool = False,
         match = re.search(r"max-age=(\d+)", headers.get("Strict-Transport-Security", ""))
         if not match or int(match.group(1)) < HSTS_MIN_AGE:
             problems.append(f"Strict-Transport-Security {headers.get('Strict-Transport-Security')!r}")
-    if signed_in and not static:
+    if signed_in and not static and not embed:
         cache = {part.strip().lower() for part in headers.get("Cache-Control", "").split(",")}
         if "no-store" not in cache or "public" in cache:
             problems.append(f"to a signed-in person with Cache-Control {headers.get('Cache-Control')!r}")
@@ -162,7 +167,8 @@ def test_every_get_route_in_production(production_app, world, role):
         response = browser.open(case.url(world.values(case.subject)), base_url=HTTPS)
         static = case.endpoint in ("static", "core.favicon")
         failures += report(str(case), response, header_problems(response, signed_in=signed_in,
-                                                                 production=True, static=static))
+                                                                 production=True, static=static,
+                                                                 embed=case.endpoint == "embed.finder"))
         response.close()
         allowed += OUTCOMES[case.category][role] == ALLOWED
     for path in ("/no/such/page", "/api/v1/listings/no-such-listing"):
