@@ -27,7 +27,8 @@ def cached(name: str, build: Callable[[], T]) -> T:
     kept = store.get(name)
     now = time.monotonic()
     if kept is not None and kept[0] == key and now - kept[1] < seconds:
-        return kept[2]
+        value: T = kept[2]
+        return value
     value = build()
     store[name] = (key, now, value)
     return value

@@ -14,13 +14,14 @@ change; schedules carry the IANA zone in the extension property `tzid` instead (
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
 from flask import url_for
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, select
 
 from ..extensions import db
 from ..listings.forms import language_name
@@ -381,7 +382,7 @@ class PageRequest:
     per_page: int = DEFAULT_PER_PAGE
 
     @classmethod
-    def parse(cls, args, errors: dict[str, str]) -> PageRequest:
+    def parse(cls, args: Mapping[str, str], errors: dict[str, str]) -> PageRequest:
         values = {}
         for name, lowest, highest, default in (("page", 1, MAX_PAGE, 1),
                                                ("per_page", 1, MAX_PER_PAGE, DEFAULT_PER_PAGE)):
@@ -422,7 +423,7 @@ def parse_moment(text: str) -> datetime | None:
     return moment
 
 
-def service_conditions(args) -> tuple[list[Any], dict[str, Any]]:
+def service_conditions(args: Mapping[str, str]) -> tuple[list[Any], dict[str, Any]]:
     """SQL conditions (combined with AND) and bound values for /services' query parameters."""
     errors: dict[str, str] = {}
     conditions: list[Any] = []
@@ -460,7 +461,7 @@ def service_conditions(args) -> tuple[list[Any], dict[str, Any]]:
     return conditions, values
 
 
-def term_condition(term: Term | None):
+def term_condition(term: Term | None) -> ColumnElement[bool]:
     """Listings carrying a term; a term no listing can carry matches nothing."""
     if term is None:
         return Listing.id == -1
@@ -475,7 +476,7 @@ def term_condition(term: Term | None):
             .where(links.c.listing_id == Listing.id, model.slug == term.code).exists())
 
 
-def services_page(args, full: bool = False) -> dict[str, Any]:
+def services_page(args: Mapping[str, str], full: bool = False) -> dict[str, Any]:
     """GET /services: visible listings matching every parameter, lowest id first, one page."""
     errors: dict[str, str] = {}
     request = PageRequest.parse(args, errors)
@@ -493,7 +494,7 @@ def services_page(args, full: bool = False) -> dict[str, Any]:
     return page_object([make(listing) for listing in listed], total, request)
 
 
-def organizations_page(args) -> dict[str, Any]:
+def organizations_page(args: Mapping[str, str]) -> dict[str, Any]:
     errors: dict[str, str] = {}
     request = PageRequest.parse(args, errors)
     if errors:
@@ -505,7 +506,7 @@ def organizations_page(args) -> dict[str, Any]:
     return page_object([builder.organization(listing) for listing in listed], total, request)
 
 
-def taxonomies_page(args) -> dict[str, Any]:
+def taxonomies_page(args: Mapping[str, str]) -> dict[str, Any]:
     errors: dict[str, str] = {}
     request = PageRequest.parse(args, errors)
     if errors:
@@ -515,7 +516,7 @@ def taxonomies_page(args) -> dict[str, Any]:
     return page_object(shown, len(everything), request)
 
 
-def taxonomy_terms_page(args) -> dict[str, Any]:
+def taxonomy_terms_page(args: Mapping[str, str]) -> dict[str, Any]:
     errors: dict[str, str] = {}
     request = PageRequest.parse(args, errors)
     wanted = (args.get("taxonomy_id") or "").strip().lower()

@@ -185,7 +185,7 @@ def entry(listing: ListingRecord, meeting: MeetingRecord, links: ListingLinks, e
     return item
 
 
-def feed_ids():
+def feed_ids() -> records.IdSelect:
     """Visible groups with a weekly meeting and a published address or a public join link: the only
     listings that can have an entry (`entry` still decides, the host of the link included)."""
     weekly = (select(Meeting.id)

@@ -11,6 +11,7 @@ import json
 from typing import Any
 
 from flask import Blueprint, Response, abort, jsonify, request, url_for
+from werkzeug.wrappers import Response as BaseResponse
 
 from ..api.serializers import error_body
 from ..api.views import rate_limit
@@ -30,7 +31,7 @@ def tagged(body: bytes) -> tuple[bytes, str]:
     return body, hashlib.sha256(body).hexdigest()[:32]
 
 
-def _conditional(built: tuple[bytes, str], mimetype: str, **headers: str) -> Response:
+def _conditional(built: tuple[bytes, str], mimetype: str, **headers: str) -> BaseResponse:
     """A response with an ETag, so a reader that has this version gets a 304 and no body."""
     body, etag = built
     response = Response(body, mimetype=mimetype, headers=headers)

@@ -8,6 +8,7 @@ about 1.1 km north-south (less east-west away from the equator). Use these helpe
 from __future__ import annotations
 
 import math
+from typing import Protocol
 
 from sqlalchemy import ColumnElement, case, func
 from sqlalchemy.orm import InstrumentedAttribute
@@ -61,7 +62,15 @@ def public_point(listing: Listing | ListingCard) -> tuple[float, float] | None:
     return public_coordinates(listing.latitude, listing.longitude, listing.location_precision)
 
 
-def shows_exact_address(listing: Listing) -> bool:
+class Placed(Protocol):
+    """What the address rule reads: a Listing, or an export's plain record of one."""
+
+    format: str
+    location_precision: str
+    address_line: str
+
+
+def shows_exact_address(listing: Placed) -> bool:
     """The street address is public only when the organiser chose to publish the exact place."""
     chosen = listing.location_precision == EXACT
     return listing.format != FORMAT_ONLINE and chosen and bool(listing.address_line)

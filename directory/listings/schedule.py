@@ -12,6 +12,7 @@ import logging
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
+from typing import Protocol
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from .cards import ListingCard
@@ -161,7 +162,15 @@ def format_occurrence(moment: datetime, *, with_zone: bool = True) -> str:
     return f"{text} {zone_abbreviation(moment)}" if with_zone else text
 
 
-def describe_rule(meeting: Meeting) -> str:
+class Recurring(Protocol):
+    """What a meeting's rule is read from: a Meeting, or an export's plain record of one."""
+
+    weekday: int
+    recurrence: str
+    week_of_month: int | None
+
+
+def describe_rule(meeting: Recurring) -> str:
     """'Every Tuesday', 'Every other Tuesday', 'The last Friday of the month'."""
     if not 0 <= meeting.weekday <= 6:
         return "Schedule to be confirmed"
