@@ -8,21 +8,32 @@ takes it out of the search until the owner reconfirms.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 
 from flask import current_app
 
 from ..timeutil import utcnow
-from .cards import ListingCard
-from .models import Listing
 
 
-def confirmed_at(listing: Listing | ListingCard) -> datetime | None:
+class Confirmable(Protocol):
+    """What freshness is judged from: a Listing, a search card, or an export's plain record."""
+
+    @property
+    def last_confirmed_at(self) -> datetime | None: ...
+
+    @property
+    def published_at(self) -> datetime | None: ...
+
+    @property
+    def created_at(self) -> datetime | None: ...
+
+
+def confirmed_at(listing: Confirmable) -> datetime | None:
     """When the owner (or an approval) last vouched for the listing."""
     return listing.last_confirmed_at or listing.published_at or listing.created_at
 
 
-def freshness(listing: Listing | ListingCard, now: datetime | None = None) -> dict[str, Any]:
+def freshness(listing: Confirmable, now: datetime | None = None) -> dict[str, Any]:
     """{label, stale, days, confirmed_at}: `stale` once STALE_AFTER_DAYS passed since the last confirmation.
 
     `label` is "Not confirmed since March 2025" when stale, else "Confirmed March 2025".
