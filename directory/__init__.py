@@ -14,6 +14,8 @@ from .extensions import csrf, db, limiter, login_manager, migrate
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+# The name of the log handler the app adds to the root logger, so a second app built in-process adds none.
+LOG_HANDLER = "directory"
 
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:
@@ -41,10 +43,10 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 def register_logging(app: Flask) -> None:
     """Configure logging once per process, whoever builds the app first."""
     root = logging.getLogger()
-    if not any(getattr(handler, "_directory", False) for handler in root.handlers):
+    if not any(handler.get_name() == LOG_HANDLER for handler in root.handlers):
         handler = logging.StreamHandler()
         handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
-        handler._directory = True  # type: ignore[attr-defined]
+        handler.set_name(LOG_HANDLER)
         root.addHandler(handler)
     logging.getLogger("directory").setLevel(logging.DEBUG if app.debug else logging.INFO)
     from .logging_privacy import register_log_privacy

@@ -67,7 +67,6 @@ def admin_required(view: Callable[..., Any] | None = None, *, second_factor: boo
                 return redirect(url_for(f"moderation{endpoint}", next=target))
             return function(*args, **kwargs)
 
-        wrapped.admin_required = True  # type: ignore[attr-defined]
         return wrapped
 
     return decorate(view) if view is not None else decorate
