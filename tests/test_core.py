@@ -471,12 +471,15 @@ def test_url_with_args_replaces_removes_and_repeats(app):
 # ---------------------------------------------------------------- helpers and filters
 
 
-def test_has_endpoint_and_endpoint_url(app):
-    with app.test_request_context("/"):
-        assert templating.has_endpoint("core.privacy")
-        assert not templating.has_endpoint("core.nothing")
-        assert templating.endpoint_url("core.privacy", "/elsewhere") == "/privacy"
-        assert templating.endpoint_url("core.nothing", "/elsewhere") == "/elsewhere"
+def test_a_renamed_endpoint_fails_loudly_instead_of_hiding_its_links(app, client, caplog):
+    """Every page links to "All areas": renaming its view must break the page, not drop the link."""
+    rules = app.url_map._rules_by_endpoint.pop("listings.areas")
+    for rule in rules:
+        rule.endpoint = "listings.every_area"
+    app.url_map._rules_by_endpoint["listings.every_area"] = rules
+    app.view_functions["listings.every_area"] = app.view_functions.pop("listings.areas")
+    assert client.get("/about").status_code == 500
+    assert "BuildError" in caplog.text and "'listings.areas'" in caplog.text
 
 
 NOW = datetime(2025, 6, 15, 12, 0)

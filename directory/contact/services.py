@@ -134,13 +134,6 @@ def defang(text: str) -> str:
     return HOSTNAME.sub(lambda match: match.group(0).replace(".", "[.]"), text)
 
 
-def _external(endpoint: str, fallback_path: str, **values) -> str:
-    """An absolute URL for a mail, even for a page another feature may not have registered yet."""
-    if endpoint in current_app.view_functions:
-        return url_for(endpoint, _external=True, **values)
-    return url_for("core.home", _external=True).rstrip("/") + fallback_path
-
-
 def send_contact_message(
     listing: Listing, *, name: str, email: str, message: str, how_to_reach: str = ""
 ) -> ContactMessage:
@@ -166,7 +159,7 @@ def send_contact_message(
     db.session.flush()
 
     retention_days = current_app.config["CONTACT_RETENTION_DAYS"]
-    listing_url = _external("listings.detail", f"/listings/{listing.slug}", slug=listing.slug)
+    listing_url = url_for("listings.detail", slug=listing.slug, _external=True)
     context = dict(
         listing=listing,
         listing_url=listing_url,
@@ -177,7 +170,7 @@ def send_contact_message(
         message=defang(message),
         retention_days=retention_days,
     )
-    report_url = _external("moderation.report_form", f"/listings/{listing.slug}/report", slug=listing.slug)
+    report_url = url_for("moderation.report_form", slug=listing.slug, _external=True)
     try:
         send_mail(
             listing.contact_email,

@@ -91,7 +91,6 @@ def contact_form(slug: str):
             listing=listing,
             form=form,
             notice=notice,
-            listing_url=_listing_url(listing),
             join_link_on_request=services.shows_join_link_on_request(listing),
             retention_days=current_app.config["CONTACT_RETENTION_DAYS"],
         ),
@@ -107,7 +106,6 @@ def sent(slug: str):
     return render_template(
         "contact/sent.html",
         listing=listing,
-        listing_url=_listing_url(listing),
         join_link_on_request=services.shows_join_link_on_request(listing),
         retention_days=current_app.config["CONTACT_RETENTION_DAYS"],
     )
@@ -170,12 +168,6 @@ def delete_message(listing_id: int):
     db.session.commit()
     flash("The message was deleted.", "success")
     return redirect(url_for("contact.admin_messages", listing_id=listing.id), code=303)
-
-
-def _listing_url(listing: Listing) -> str | None:
-    if "listings.detail" in current_app.view_functions:
-        return url_for("listings.detail", slug=listing.slug)
-    return None
 
 
 def _seconds_until_allowed() -> int | None:

@@ -16,16 +16,6 @@ DEFAULT_CRISIS_TEL = "988"
 CSRF_MESSAGE = "This form had expired or was sent from somewhere else. Please check it and send it again."
 
 
-def has_endpoint(name: str) -> bool:
-    """True when a view is registered under `name`: templates link to features only once they exist."""
-    return name in current_app.view_functions
-
-
-def endpoint_url(name: str, fallback: str, **values: Any) -> str:
-    """`url_for(name)` when the endpoint exists, else the fixed path `fallback`."""
-    return url_for(name, **values) if has_endpoint(name) else fallback
-
-
 def url_with_args(endpoint: str | None = None, **overrides: Any) -> str:
     """The current URL (or `endpoint`'s) keeping every query parameter, repeated ones too.
 
@@ -187,8 +177,6 @@ def register_template_helpers(app: Flask) -> None:
         }
 
     app.jinja_env.globals.update(
-        has_endpoint=has_endpoint,
-        endpoint_url=endpoint_url,
         url_with_args=url_with_args,
         form_error_list=form_error_list,
         field_kind=field_kind,

@@ -248,10 +248,6 @@ def _who(user: User | None) -> str:
 # ---------------------------------------------------------------------------------------------- mail
 
 
-def _has_endpoint(endpoint: str) -> bool:
-    return endpoint in current_app.view_functions
-
-
 def external_url(endpoint: str, **values: Any) -> str:
     """An absolute URL, also from a command (no request): SERVER_NAME, or SITE_URL, or localhost."""
     if has_request_context():
@@ -262,20 +258,6 @@ def external_url(endpoint: str, **values: Any) -> str:
     )
     with current_app.test_request_context("/", base_url=base):
         return url_for(endpoint, _external=True, **values)
-
-
-def owner_dashboard_url() -> str | None:
-    for endpoint in ("owner.index", "owner.dashboard", "owner.listings"):
-        if _has_endpoint(endpoint):
-            return external_url(endpoint)
-    return None
-
-
-def listing_public_url(listing: Listing) -> str | None:
-    for endpoint in ("listings.detail", "listings.show", "listings.listing"):
-        if _has_endpoint(endpoint):
-            return external_url(endpoint, slug=listing.slug)
-    return None
 
 
 DECISION_MAIL = {
@@ -324,8 +306,9 @@ def notify_owner(listing: Listing, action: str, reason: str = "") -> bool:
             owner=owner,
             reason=reason,
             action=action,
-            dashboard_url=owner_dashboard_url(),
-            listing_url=listing_public_url(listing) if listing.status == STATUS_PUBLISHED else None,
+            dashboard_url=external_url("owner.dashboard"),
+            listing_url=(external_url("listings.detail", slug=listing.slug)
+                         if listing.status == STATUS_PUBLISHED else None),
         )
     except MailError:
         logger.warning("decision mail for listing %s could not be sent", listing.id)

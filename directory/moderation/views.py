@@ -534,12 +534,6 @@ def _published(slug: str) -> Listing:
     return listing
 
 
-def _listing_url(listing: Listing) -> str | None:
-    if "listings.detail" in current_app.view_functions:
-        return url_for("listings.detail", slug=listing.slug)
-    return None
-
-
 @blueprint.route("/listings/<slug>/report", methods=["GET", "POST"])
 @limiter.limit(report_rate_limit, methods=["POST"])
 def report_form(slug: str):
@@ -553,16 +547,14 @@ def report_form(slug: str):
         else:
             return redirect(url_for(".report_thanks", slug=listing.slug))
     status = 400 if form.is_submitted() and form.errors else 200
-    return render_template("moderation/report_form.html", listing=listing, form=form,
-                           listing_url=_listing_url(listing)), status
+    return render_template("moderation/report_form.html", listing=listing, form=form), status
 
 
 @blueprint.get("/listings/<slug>/report/thanks")
 def report_thanks(slug: str):
     """Only for a listing that can be reported: the page names it, and a draft's name is not public."""
     listing = _published(slug)
-    return render_template("moderation/report_thanks.html", listing=listing,
-                           listing_url=_listing_url(listing))
+    return render_template("moderation/report_thanks.html", listing=listing)
 
 
 @blueprint.route("/still-meeting/<token>", methods=["GET", "POST"])
@@ -593,21 +585,11 @@ def still_meeting(token: str):
                     message=f"Thank you for letting us know. “{listing.name}” is no longer listed.",
                 )
             if answer == "change":
-                return redirect(_edit_url(listing))
+                # The owner's edit page asks them to sign in first.
+                return redirect(url_for("owner.edit", listing_id=listing.id))
         except ModerationError as error:
             return render_template("moderation/still_meeting_done.html", message=str(error), listing=listing,
                                    failed=True), 400
     return render_template("moderation/still_meeting.html", listing=listing, form=form,
                            freshness=freshness(listing))
 
-
-def _edit_url(listing: Listing) -> str:
-    """The owner's edit page (it asks them to sign in first), or the dashboard, or the sign-in page."""
-    views = current_app.view_functions
-    if "owner.edit" in views:
-        return url_for("owner.edit", listing_id=listing.id)
-    if "owner.dashboard" in views:
-        return url_for("owner.dashboard")
-    if "accounts.sign_in" in views:
-        return url_for("accounts.sign_in")
-    return url_for("core.home")
