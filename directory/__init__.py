@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import os
 from pathlib import Path
 from typing import Any
 
@@ -20,12 +19,11 @@ LOG_HANDLER = "directory"
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:
     """Build the site. Reads configuration; never touches the schema (that is `flask db upgrade`)."""
-    instance_path = (config or {}).get("INSTANCE_PATH") or os.environ.get("DIRECTORY_INSTANCE_PATH") or None
     app = Flask(
         __name__,
         template_folder=str(PROJECT_ROOT / "templates"),
         static_folder=str(PROJECT_ROOT / "static"),
-        instance_path=instance_path,
+        instance_path=site_config.instance_path(config),
         instance_relative_config=True,
     )
     site_config.load(app, config)

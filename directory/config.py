@@ -12,6 +12,7 @@ from typing import Any
 DEFAULTS: dict[str, Any] = {
     "SITE_NAME": "Men's Support Directory",
     "CRISIS_LINE": "In crisis? In the US call or text 988.",
+    "CRISIS_TEL": None,  # the number the crisis line's "Call" link dials; 988 when the line mentions it
     "SQLALCHEMY_TRACK_MODIFICATIONS": False,
     "SQLITE_BUSY_TIMEOUT_MS": 15000,  # how long a SQLite writer waits for the lock before a 503
     "MAX_CONTENT_LENGTH": 256 * 1024,
@@ -19,6 +20,7 @@ DEFAULTS: dict[str, Any] = {
     "SESSION_COOKIE_HTTPONLY": True,
     "SESSION_COOKIE_SAMESITE": "Lax",
     "SESSION_COOKIE_SECURE": False,
+    "REMEMBER_COOKIE_NAME": "remember_token",
     "REMEMBER_COOKIE_DURATION": 14 * 24 * 3600,
     "REMEMBER_COOKIE_HTTPONLY": True,
     "REMEMBER_COOKIE_SAMESITE": "Lax",
@@ -39,6 +41,10 @@ DEFAULTS: dict[str, Any] = {
     "RATELIMIT_FORGOT_ACCOUNT": "3 per hour",  # ...and per e-mail address typed in
     "RATELIMIT_CONFIRM_RESEND": "3 per hour",
     "RATELIMIT_ACCOUNT_CHANGES": "10 per hour",  # password, e-mail and delete forms, per account
+    "PASSWORD_MIN_LENGTH": 8,
+    "PASSWORD_MAX_LENGTH": 1024,
+    "PASSWORD_MIN_SCORE": 3,  # zxcvbn's guessability score, 0 to 4
+    "PASSWORD_HASH_CHEAP": False,  # argon2's cheapest parameters: for tests only, never for real passwords
     "SIGN_IN_FAILURES_BEFORE_DELAY": 5,
     "SIGN_IN_DELAY_SECONDS": 30,  # doubles with each further failure...
     "SIGN_IN_MAX_DELAY_SECONDS": 15 * 60,  # ...up to this
@@ -56,6 +62,8 @@ DEFAULTS: dict[str, Any] = {
     "CONTACT_RATE_LIMIT_IP": "3 per 10 minutes",
     "CONTACT_RATE_LIMIT_LISTING": "20 per day",
     "SEARCH_PER_PAGE": 20,
+    "API_RATE_LIMIT": "120 per minute",  # per client address, shared by every API endpoint
+    "PG_DUMP": "pg_dump",  # the program `flask backup` runs for PostgreSQL
     "PREFERRED_URL_SCHEME": "http",
     "SERVER_NAME": None,
     # Reverse proxies in front of the app whose X-Forwarded-For/-Proto/-Host are believed (see security.py).
@@ -71,6 +79,8 @@ DEFAULTS: dict[str, Any] = {
 
 # Set apart from the dict: bandit reads any value under a "PASSWORD" key as a hard-coded password.
 DEFAULTS["MAIL_PASSWORD"] = None  # nosec B105  # only from the environment (MAIL_PASSWORD)
+
+INSTANCE_PATH_VARIABLE = "DIRECTORY_INSTANCE_PATH"
 
 # Environment variable -> (config key, parser)
 ENVIRONMENT: dict[str, tuple[str, Any]] = {
@@ -90,6 +100,22 @@ ENVIRONMENT: dict[str, tuple[str, Any]] = {
     "ADMIN_REQUIRE_2FA": ("ADMIN_REQUIRE_2FA", lambda v: v.lower() in {"1", "true", "yes", "on"}),
     "CONTACT_RETENTION_DAYS": ("CONTACT_RETENTION_DAYS", int),
     "SQLITE_BUSY_TIMEOUT_MS": ("SQLITE_BUSY_TIMEOUT_MS", int),
+    "CRISIS_TEL": ("CRISIS_TEL", str),
+    "CONTACT_MIN_SECONDS": ("CONTACT_MIN_SECONDS", float),
+    "CONTACT_RATE_LIMIT_IP": ("CONTACT_RATE_LIMIT_IP", str),
+    "CONTACT_RATE_LIMIT_LISTING": ("CONTACT_RATE_LIMIT_LISTING", str),
+    "REPORT_RATE_LIMIT": ("REPORT_RATE_LIMIT", str),
+    "API_RATE_LIMIT": ("API_RATE_LIMIT", str),
+    "SEARCH_PER_PAGE": ("SEARCH_PER_PAGE", int),
+    "RECONFIRM_LINK_DAYS": ("RECONFIRM_LINK_DAYS", int),
+    "PASSWORD_MIN_LENGTH": ("PASSWORD_MIN_LENGTH", int),
+    "PASSWORD_MAX_LENGTH": ("PASSWORD_MAX_LENGTH", int),
+    "PASSWORD_MIN_SCORE": ("PASSWORD_MIN_SCORE", int),
+    "SIGN_IN_FAILURES_BEFORE_DELAY": ("SIGN_IN_FAILURES_BEFORE_DELAY", int),
+    "SIGN_IN_DELAY_SECONDS": ("SIGN_IN_DELAY_SECONDS", int),
+    "SIGN_IN_MAX_DELAY_SECONDS": ("SIGN_IN_MAX_DELAY_SECONDS", int),
+    "PG_DUMP": ("PG_DUMP", str),
+    INSTANCE_PATH_VARIABLE: ("INSTANCE_PATH", str),
     "PRODUCTION": ("PRODUCTION", lambda v: v.lower() in {"1", "true", "yes", "on"}),
     "HSDS_ID_NAMESPACE": ("HSDS_ID_NAMESPACE", str),
     "EMBED_FRAME_ANCESTORS": ("EMBED_FRAME_ANCESTORS", str),
@@ -125,6 +151,12 @@ def dev_secret_key(instance_path: str) -> str:
     path.write_text(key)
     path.chmod(0o600)
     return key
+
+
+def instance_path(overrides: dict[str, Any] | None = None) -> str | None:
+    """The instance folder (SQLite file, mail, secret key), read before the app exists: Flask fixes it
+    when it is built. INSTANCE_PATH among the overrides, else the environment, else Flask's own."""
+    return (overrides or {}).get("INSTANCE_PATH") or os.environ.get(INSTANCE_PATH_VARIABLE) or None
 
 
 def load(app, overrides: dict[str, Any] | None = None) -> None:

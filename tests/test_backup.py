@@ -312,6 +312,6 @@ def test_a_failing_pg_dump_is_reported_and_leaves_no_file(monkeypatch, tmp_path,
 def test_pg_dump_missing_is_a_clear_message(monkeypatch, app):
     from directory.core import backup
 
-    monkeypatch.setenv("PG_DUMP", "no-such-pg-dump-here")
-    with pytest.raises(backup.BackupError, match="pg_dump was not found"):
+    monkeypatch.setitem(app.config, "PG_DUMP", "no-such-pg-dump-here")
+    with app.app_context(), pytest.raises(backup.BackupError, match="pg_dump was not found"):
         backup.pg_dump_path()

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+import re
 import threading
 
 import pytest
 from flask import request
 from sqlalchemy import select, text
 
-from directory import create_app
-from directory.config import ConfigurationError
+from directory import PROJECT_ROOT, create_app
+from directory.config import ENVIRONMENT, ConfigurationError
 from directory.extensions import db
 from directory.listings.models import Listing
 from directory.listings.services import record_contact
@@ -58,6 +59,31 @@ def test_environment_configures_database_and_redis(monkeypatch, tmp_path):
     assert app.config["SQLALCHEMY_DATABASE_URI"] == "postgresql+psycopg://someone@db.example/directory"
     assert app.config["RATELIMIT_STORAGE_URI"] == "redis://127.0.0.1:6379/3"
     assert app.config["SQLALCHEMY_ENGINE_OPTIONS"]["pool_pre_ping"] is True
+
+
+# `config["KEY"]`, `config.get("KEY"...)`: every setting a module reads by name.
+CONFIG_READ = re.compile(r"config(?:\.get\(|\[)\s*[\"']([A-Z][A-Z0-9_]+)[\"']")
+ENVIRONMENT_READ = re.compile(r"os\.environ\.get|os\.environ\[|os\.getenv")
+# Optional with no value of its own: absolute links fall back to SERVER_NAME.
+READ_WITHOUT_DEFAULT = {"SITE_URL"}
+
+
+def test_every_setting_is_in_the_tables_and_the_readme(monkeypatch, tmp_path):
+    """One place says what can be set and its default (config.py), one place tells operators (README)."""
+    for variable in ENVIRONMENT:
+        monkeypatch.delenv(variable, raising=False)
+    monkeypatch.setenv("DIRECTORY_INSTANCE_PATH", str(tmp_path / "instance"))
+    app = create_app({"SECRET_KEY": "k"})
+    assert app.config["SQLALCHEMY_DATABASE_URI"] == f"sqlite:///{tmp_path / 'instance' / 'directory.sqlite3'}"
+    sources = {path: path.read_text() for path in (PROJECT_ROOT / "directory").rglob("*.py")
+               if "migrations" not in path.parts}
+    read = {key for text in sources.values() for key in CONFIG_READ.findall(text)}
+    assert read - set(app.config) - READ_WITHOUT_DEFAULT == set()
+    assert [path.name for path, text in sources.items()
+            if ENVIRONMENT_READ.search(text) and path.name != "config.py"] == []
+    readme = (PROJECT_ROOT / "README.md").read_text()
+    table = readme.split("## Configuration", 1)[1].split("\n## ", 1)[0]
+    assert [variable for variable in ENVIRONMENT if f"`{variable}`" not in table] == []
 
 
 def test_sqlite_runs_in_wal_mode_with_foreign_keys(app):

@@ -48,7 +48,7 @@ def signed_in_account() -> str:
 
 def clear_sign_in_limits(email: str) -> None:
     """Forget one account's sign-in counter, so a successful password reset lets its owner straight in."""
-    if not limiter.enabled or not current_app.config.get("RATELIMIT_ENABLED", True):
+    if not limiter.enabled or not current_app.config["RATELIMIT_ENABLED"]:
         return
     key = account_key_for(email)
     try:

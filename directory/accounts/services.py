@@ -38,10 +38,6 @@ from .tokens import (
 
 logger = logging.getLogger(__name__)
 
-# Overridable in config under the same names.
-PASSWORD_MIN_LENGTH = 8
-PASSWORD_MAX_LENGTH = 1024
-PASSWORD_MIN_SCORE = 3  # zxcvbn, 0..4
 # zxcvbn's matching grows much faster than linearly with length; past this many characters the
 # password is long enough that its opening decides whether it is a guessable pattern.
 ZXCVBN_MAX_LENGTH = 72
@@ -150,15 +146,15 @@ def find_user(email: str | None) -> User | None:
 
 def password_problem(password: str, *, email: str = "", display_name: str = "") -> str | None:
     """Why this password can't be used, or None. Length and guessability only: no composition rules."""
-    minimum = int(current_app.config.get("PASSWORD_MIN_LENGTH", PASSWORD_MIN_LENGTH))
-    maximum = int(current_app.config.get("PASSWORD_MAX_LENGTH", PASSWORD_MAX_LENGTH))
+    minimum = int(current_app.config["PASSWORD_MIN_LENGTH"])
+    maximum = int(current_app.config["PASSWORD_MAX_LENGTH"])
     if len(password) < minimum:
         return f"Use at least {minimum} characters. A few unusual words together make a good password."
     if len(password) > maximum:
         return f"Use at most {maximum} characters."
     result = zxcvbn(password[:ZXCVBN_MAX_LENGTH], user_inputs=_personal_words(email, display_name),
                     max_length=ZXCVBN_MAX_LENGTH)
-    if result["score"] >= int(current_app.config.get("PASSWORD_MIN_SCORE", PASSWORD_MIN_SCORE)):
+    if result["score"] >= int(current_app.config["PASSWORD_MIN_SCORE"]):
         return None
     feedback = result.get("feedback") or {}
     parts = [feedback.get("warning") or "It follows a pattern that is quick to guess."]
@@ -174,7 +170,7 @@ def _personal_words(email: str, display_name: str) -> list[str]:
     name = display_name.strip().lower()
     words = [address, local, *re.split(r"[._+\-]+", local), domain, *domain.split(".")[:-1],
              name, name.replace(" ", ""), *name.split(),
-             *current_app.config.get("SITE_NAME", "").lower().split(),
+             *current_app.config["SITE_NAME"].lower().split(),
              "mentor", "support", "group", "directory"]
     return list(dict.fromkeys(word for word in words if len(word) >= 3))
 
@@ -290,11 +286,11 @@ def confirm_email(token: str) -> User:
 def _delay_after(failures: int) -> int:
     """Seconds an account waits after this many failures in a row: none, then 30 s doubling to 15 min."""
     config = current_app.config
-    threshold = int(config.get("SIGN_IN_FAILURES_BEFORE_DELAY", 5))
+    threshold = int(config["SIGN_IN_FAILURES_BEFORE_DELAY"])
     if failures < threshold:
         return 0
-    base = int(config.get("SIGN_IN_DELAY_SECONDS", 30))
-    cap = int(config.get("SIGN_IN_MAX_DELAY_SECONDS", 15 * 60))
+    base = int(config["SIGN_IN_DELAY_SECONDS"])
+    cap = int(config["SIGN_IN_MAX_DELAY_SECONDS"])
     delay: int = base * 2 ** min(failures - threshold, 16)  # a power of 2 with an exponent of 0 or more
     return min(cap, delay)
 

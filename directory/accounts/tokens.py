@@ -17,11 +17,11 @@ PURPOSE_CONFIRM = "confirm-email"
 PURPOSE_RESET = "reset-password"
 PURPOSE_EMAIL_CHANGE = "change-email"
 
-# How long each kind of link lives, in seconds (config key, default).
+# The config key that says how long each kind of link lives, in seconds.
 MAX_AGE = {
-    PURPOSE_CONFIRM: ("ACCOUNT_CONFIRM_MAX_AGE", 2 * 24 * 3600),
-    PURPOSE_RESET: ("RESET_LINK_MAX_AGE", 3600),
-    PURPOSE_EMAIL_CHANGE: ("EMAIL_CHANGE_MAX_AGE", 24 * 3600),
+    PURPOSE_CONFIRM: "ACCOUNT_CONFIRM_MAX_AGE",
+    PURPOSE_RESET: "RESET_LINK_MAX_AGE",
+    PURPOSE_EMAIL_CHANGE: "EMAIL_CHANGE_MAX_AGE",
 }
 
 
@@ -34,8 +34,7 @@ def _serializer(purpose: str) -> URLSafeTimedSerializer:
 
 
 def max_age(purpose: str) -> int:
-    key, default = MAX_AGE[purpose]
-    return int(current_app.config.get(key) or default)
+    return int(current_app.config[MAX_AGE[purpose]])
 
 
 def make_token(purpose: str, payload: dict[str, Any]) -> str:

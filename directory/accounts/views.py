@@ -67,7 +67,7 @@ def _end_session() -> None:
 
 
 def _had_remember_cookie() -> bool:
-    return bool(request.cookies.get(current_app.config.get("REMEMBER_COOKIE_NAME", "remember_token")))
+    return bool(request.cookies.get(current_app.config["REMEMBER_COOKIE_NAME"]))
 
 
 def _link_problem(error: TokenError, status: int = 400):
@@ -232,7 +232,7 @@ def account():
 
 
 def _remember_days() -> int:
-    duration = current_app.config.get("REMEMBER_COOKIE_DURATION", 14 * 24 * 3600)
+    duration = current_app.config["REMEMBER_COOKIE_DURATION"]
     seconds = duration.total_seconds() if hasattr(duration, "total_seconds") else duration
     return int(seconds // 86400)
 

@@ -24,7 +24,6 @@ logger = logging.getLogger(__name__)
 
 blueprint = Blueprint("api", __name__, url_prefix="/api/v1")
 
-DEFAULT_RATE_LIMIT = "120 per minute"
 CACHE_CONTROL = "public, max-age=60"
 CORS_HEADERS = {
     "Access-Control-Allow-Origin": "*",
@@ -42,7 +41,7 @@ PREFLIGHT_HEADERS = {
 
 def rate_limit() -> str:
     """Generous, per client address: the API serves apps and widgets, not scrapers."""
-    return current_app.config.get("API_RATE_LIMIT") or DEFAULT_RATE_LIMIT
+    return current_app.config["API_RATE_LIMIT"]
 
 
 # One allowance per address for the whole API, whichever endpoints it calls.
@@ -132,4 +131,4 @@ def page_links(results: SearchResults) -> dict[str, str | None]:
 
 
 def _default_per_page() -> int:
-    return int(current_app.config.get("SEARCH_PER_PAGE", 20))
+    return int(current_app.config["SEARCH_PER_PAGE"])

@@ -100,7 +100,7 @@ def check_form_token(token: str | None, slug: str, now: datetime | None = None) 
         raise FormStale(BROKEN_MESSAGE) from error
     if signed_slug != slug:
         raise FormStale(BROKEN_MESSAGE)
-    minimum = float(current_app.config.get("CONTACT_MIN_SECONDS", 3))
+    minimum = float(current_app.config["CONTACT_MIN_SECONDS"])
     elapsed = ((now or utcnow()) - signed_at.replace(tzinfo=None)).total_seconds()
     if elapsed < minimum:
         raise FormTooFast(

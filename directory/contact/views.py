@@ -19,16 +19,12 @@ logger = logging.getLogger(__name__)
 
 blueprint = Blueprint("contact", __name__)
 
-DEFAULT_RATE_LIMIT_IP = "3 per 10 minutes"
-DEFAULT_RATE_LIMIT_LISTING = "20 per day"
-
-
 def _ip_limit() -> str:
-    return current_app.config.get("CONTACT_RATE_LIMIT_IP") or DEFAULT_RATE_LIMIT_IP
+    return current_app.config["CONTACT_RATE_LIMIT_IP"]
 
 
 def _listing_limit() -> str:
-    return current_app.config.get("CONTACT_RATE_LIMIT_LISTING") or DEFAULT_RATE_LIMIT_LISTING
+    return current_app.config["CONTACT_RATE_LIMIT_LISTING"]
 
 
 def _listing_key() -> str:

@@ -72,7 +72,7 @@ def backup_sqlite(url: URL, target: Path) -> str:
     if not source_path.exists():
         raise BackupError(f"The database file {source_path} does not exist.")
     target.unlink(missing_ok=True)
-    busy_ms = int(current_app.config.get("SQLITE_BUSY_TIMEOUT_MS", 15000))
+    busy_ms = int(current_app.config["SQLITE_BUSY_TIMEOUT_MS"])
     source = sqlite3.connect(source_path, timeout=busy_ms / 1000)
     copy = sqlite3.connect(target)
     try:
@@ -91,7 +91,7 @@ def backup_sqlite(url: URL, target: Path) -> str:
 
 
 def pg_dump_path() -> str:
-    path = shutil.which(os.environ.get("PG_DUMP", "pg_dump"))
+    path = shutil.which(current_app.config["PG_DUMP"])
     if path is None:
         raise BackupError("pg_dump was not found. Install the PostgreSQL client of the server's version "
                           "(for example the postgresql-client package), or set PG_DUMP to its path.")

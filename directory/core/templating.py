@@ -11,8 +11,8 @@ from werkzeug.datastructures import MultiDict
 
 from ..timeutil import utcnow
 
-# The number the crisis line's "Call" link dials when the configured text mentions it.
-DEFAULT_CRISIS_TEL = "988"
+# The US crisis line's number: dialled when the configured line mentions it and CRISIS_TEL is unset.
+US_CRISIS_TEL = "988"
 CSRF_MESSAGE = "This form had expired or was sent from somewhere else. Please check it and send it again."
 
 
@@ -160,10 +160,10 @@ def pluralize(count: int, singular: str, plural: str | None = None, more: bool =
 
 def crisis_tel(line: str) -> str | None:
     """The number to dial from the crisis line: CRISIS_TEL if set, else 988 when the line mentions it."""
-    configured = current_app.config.get("CRISIS_TEL")
+    configured = current_app.config["CRISIS_TEL"]
     if configured:
         return str(configured)
-    return DEFAULT_CRISIS_TEL if DEFAULT_CRISIS_TEL in line else None
+    return US_CRISIS_TEL if US_CRISIS_TEL in line else None
 
 
 def register_template_helpers(app: Flask) -> None:

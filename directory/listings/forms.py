@@ -88,8 +88,8 @@ def _languages_in_use_statement():
     """Each language code once, kept if a published listing uses it.
 
     The codes come from their index one at a time, each the smallest above the last (a recursive
-    query): a few index seeks, where DISTINCT read every language row (tens of milliseconds per page
-    at 100,000 listings, PostgreSQL having no skip scan).
+    query): a few index seeks, where DISTINCT would read every language row (tens of milliseconds per
+    page at 100,000 listings, PostgreSQL having no skip scan).
     """
     first = select(func.min(ListingLanguage.code).label("code")).cte("codes", recursive=True)
     following = select(

@@ -1,4 +1,4 @@
-"""Full-text search through each database's own index: SQLite FTS5, PostgreSQL tsvector + GIN.
+"""Full-text search through each database's own index: SQLite FTS5, PostgreSQL a stored tsvector.
 
 The index is kept in step with the listings table by the database itself (SQLite triggers, a
 PostgreSQL generated column, both built by the migrations), so no code path can forget to update it.
@@ -137,7 +137,8 @@ def prepare_keyword_search(session: Session | scoped_session[Any], value: str) -
 
     SQLite would otherwise read every match out of FTS5 again for each statement of a search (a
     common word matches thousands of listings); instead they go once into a temporary table of this
-    connection, whose primary key the statements then probe. PostgreSQL's GIN index needs no help.
+    connection, whose primary key the statements then probe. PostgreSQL checks the words on the
+    entries of each list's index (search_indexes) and needs no help.
     """
     dialect_name = session.get_bind().dialect.name
     if dialect_name != "sqlite":

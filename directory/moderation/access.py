@@ -14,7 +14,6 @@ from ..extensions import login_manager
 
 # Session key: the Flask-Login id (user id + session version) whose TOTP code was checked in this session.
 TWO_FACTOR_SESSION_KEY = "admin_2fa"
-TOTP_ISSUER = "Men's Support Directory"
 
 
 def two_factor_required() -> bool:
@@ -37,7 +36,7 @@ def verify_code(secret: str, code: str) -> bool:
 
 
 def provisioning_uri(secret: str, email: str) -> str:
-    issuer = current_app.config.get("SITE_NAME") or TOTP_ISSUER
+    issuer = current_app.config["SITE_NAME"]
     return pyotp.TOTP(secret).provisioning_uri(name=email, issuer_name=issuer)
 
 

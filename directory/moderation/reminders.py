@@ -27,7 +27,6 @@ from .services import ModerationError
 logger = logging.getLogger(__name__)
 
 TOKEN_SALT = "directory.moderation.still-meeting"  # noqa: S105 - a salt, not a secret  # nosec B105
-DEFAULT_LINK_DAYS = 30
 # Listings whose owner can answer the link: an expired one comes back with "yes".
 ANSWERABLE = (STATUS_PUBLISHED, STATUS_PAUSED, STATUS_EXPIRED)
 
@@ -45,7 +44,7 @@ def _stamp(value: datetime | None) -> str | None:
 
 
 def link_max_age() -> int:
-    return int(current_app.config.get("RECONFIRM_LINK_DAYS") or DEFAULT_LINK_DAYS) * 24 * 3600
+    return int(current_app.config["RECONFIRM_LINK_DAYS"]) * 24 * 3600
 
 
 def make_token(listing: Listing) -> str:

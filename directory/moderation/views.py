@@ -522,7 +522,7 @@ def two_factor():
 
 
 def report_rate_limit() -> str:
-    return current_app.config.get("REPORT_RATE_LIMIT") or "5 per hour"
+    return current_app.config["REPORT_RATE_LIMIT"]
 
 
 def _published(slug: str) -> Listing:
