@@ -5,14 +5,18 @@ from __future__ import annotations
 import logging
 import math
 import sqlite3
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any, TypeGuard, cast
 
 from flask import has_request_context, request
-from sqlalchemy import CursorResult, Result, event
+from sqlalchemy import CursorResult, Result, event, text
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.engine.interfaces import DBAPIConnection
+from sqlalchemy.orm import Session
 from sqlalchemy.pool import ConnectionPoolEntry
+
+from .extensions import db
 
 logger = logging.getLogger(__name__)
 
@@ -61,6 +65,46 @@ def _null_safe(function: Callable[..., float]) -> Callable[..., float | None]:
     def call(*arguments: float | None) -> float | None:
         return None if any(argument is None for argument in arguments) else function(*arguments)
     return call
+
+
+# The commit point. A service that changes data ends with `commit()`: one transaction per service call,
+# committed before it sends mail, so a mail server that is slow never holds SQLite's write lock and a
+# failed mail never undoes what was decided. Views and commands never commit or roll back. A service
+# built from other services (deleting a person's data) runs them in `one_transaction()`: their commits
+# become flushes, the block commits once, and an error anywhere in it undoes them all.
+_NESTING = "directory.one_transaction"
+
+
+def commit(session: Session | None = None) -> None:
+    """End a service's work: commit, or inside `one_transaction` send it to the database and wait."""
+    session = session or db.session
+    if session.info.get(_NESTING):
+        session.flush()
+    else:
+        session.commit()
+
+
+@contextmanager
+def one_transaction(session: Session | None = None) -> Iterator[None]:
+    """Run several services as one transaction: all of it is saved at the end of the block, or none."""
+    session = session or db.session
+    outermost = not session.info.get(_NESTING)
+    session.info[_NESTING] = session.info.get(_NESTING, 0) + 1
+    try:
+        yield
+    except BaseException:
+        if outermost:
+            session.rollback()
+        raise
+    finally:
+        session.info[_NESTING] -= 1
+    if outermost:
+        session.commit()
+
+
+def ping() -> None:
+    """One round trip: raises when the database does not answer (the health check's 503)."""
+    db.session.execute(text("SELECT 1"))
 
 
 def wants_write_lock() -> bool:

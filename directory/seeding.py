@@ -25,6 +25,7 @@ from sqlalchemy import func, select
 
 from .accounts.models import ROLE_ADMIN, ROLE_MEMBER, User
 from .accounts.services import hash_password
+from .database import commit
 from .extensions import db
 from .listings.models import (
     COSTS,
@@ -142,7 +143,7 @@ def seed_taxonomies(folder: Path = SEEDS_FOLDER) -> list[Tally]:
         _upsert_taxonomy(Topic, _taxonomy_rows(folder / "topics.json"), "Topics"),
         _upsert_taxonomy(Audience, _taxonomy_rows(folder / "audiences.json"), "Audiences"),
     ]
-    db.session.commit()
+    commit()
     for tally in tallies:
         logger.debug("seed: %s", tally)
     return tallies
@@ -222,7 +223,7 @@ def seed_demo(folder: Path = SEEDS_FOLDER) -> DemoResult:
 
     accounts, owner = _demo_accounts()
     tally, notes = _upsert_demo_listings(items, owner, topics, audiences)
-    db.session.commit()
+    commit()
     for account in accounts:
         if account.created:
             logger.info("seed: demo account %s created (role %s)", account.email, account.role)

@@ -20,6 +20,7 @@ from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from zxcvbn import zxcvbn
 
+from ..database import commit
 from ..extensions import db
 from ..mail import MailError, send_mail
 from ..timeutil import utcnow
@@ -231,7 +232,7 @@ def register(email: str, password: str, display_name: str) -> User | None:
         user = User(email=address, password_hash=password_hash, display_name=name)
         db.session.add(user)
         try:
-            db.session.commit()
+            commit()
         except IntegrityError:  # registered by a parallel request a moment ago
             db.session.rollback()
             existing = find_user(address)
@@ -275,7 +276,7 @@ def check_confirmation(token: str) -> User:
 def confirm_email(token: str) -> User:
     user = check_confirmation(token)
     user.confirmed_at = utcnow()
-    db.session.commit()
+    commit()
     logger.info("user %s confirmed their e-mail address", user.id)
     return user
 
@@ -313,7 +314,7 @@ def _record_failure(user_id: int) -> None:
             .execution_options(synchronize_session=False)
         )
         logger.info("user %s: %s failed sign-ins, paused for %s s", user_id, failures, delay)
-    db.session.commit()
+    commit()
 
 
 def authenticate(email: str, password: str) -> User:
@@ -353,7 +354,7 @@ def record_sign_in(user: User) -> None:
     user.locked_until = None
     if user.is_admin:
         db.session.add(ModerationEvent(action="admin_sign_in", actor_id=user.id, reason=""))
-    db.session.commit()
+    commit()
     logger.info("user %s signed in", user.id)
 
 
@@ -365,7 +366,7 @@ def end_all_sessions(user: User) -> None:
         .values(session_version=User.session_version + 1)
         .execution_options(synchronize_session=False)
     )
-    db.session.commit()
+    commit()
     db.session.refresh(user)
     logger.info("user %s signed out on every device", user.id)
 
@@ -407,7 +408,7 @@ def reset_password(token: str, password: str) -> User:
     _set_password(user, password)
     if user.confirmed_at is None:
         user.confirmed_at = utcnow()
-    db.session.commit()
+    commit()
     ratelimits.clear_sign_in_limits(user.email)
     logger.info("user %s reset their password", user.id)
     _password_changed_notice(user)
@@ -419,7 +420,7 @@ def change_password(user: User, current: str, new: str) -> None:
         raise CurrentPasswordError("That is not your current password.")
     _require_good_password(new, email=user.email, display_name=user.display_name)
     _set_password(user, new)
-    db.session.commit()
+    commit()
     logger.info("user %s changed their password", user.id)
     _password_changed_notice(user)
 
@@ -444,7 +445,7 @@ def request_email_change(user: User, password: str, new_email: str) -> None:
     address = normalise_email(new_email)
     if address == user.email:
         raise EmailError("That is already your e-mail address.")
-    db.session.commit()  # keep a rehashed password
+    commit()  # keep a rehashed password
     if find_user(address) is not None:
         _mail(address, "Someone tried to use your e-mail address", "email_taken",
               sign_in_url=url_for("accounts.sign_in", _external=True))
@@ -476,7 +477,7 @@ def confirm_email_change(token: str) -> User:
     user.email = new
     user.confirmed_at = utcnow()
     try:
-        db.session.commit()
+        commit()
     except IntegrityError as error:
         db.session.rollback()
         raise TokenError(ADDRESS_TAKEN) from error
@@ -618,6 +619,6 @@ def delete_account(user: User, password: str) -> None:
     db.session.execute(delete(Revision).where(revisions).execution_options(synchronize_session=False))
     db.session.delete(user)
     db.session.add(ModerationEvent(action="account_deleted", actor_id=None, reason=""))
-    db.session.commit()
+    commit()
     logger.info("an account was deleted; %s listings withdrawn", len(listing_ids))
     _mail(address, "Your account was deleted", "deleted", name=name)

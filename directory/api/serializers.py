@@ -25,10 +25,10 @@ from ..listings.models import (
     Meeting,
     Topic,
 )
+from ..listings.presentation import safe_url
 from ..listings.privacy import public_point, shows_exact_address
 from ..listings.schedule import Occurrence, describe_meeting, listing_zone, next_meetings
 from ..listings.search import KM_PER_MILE, Hit, SearchParams, SearchResults
-from ..listings.views import safe_url
 
 # How many upcoming meetings a listing's own document lists.
 UPCOMING = 3

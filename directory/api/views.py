@@ -10,12 +10,11 @@ import logging
 from typing import Any
 
 from flask import Blueprint, Response, abort, current_app, jsonify, request, url_for
-from sqlalchemy import select
 
 from ..errors import MESSAGES
-from ..extensions import db, limiter
-from ..listings.models import Audience, Listing, Topic
-from ..listings.search import InvalidSearch, SearchParams, SearchResults, is_public
+from ..extensions import limiter
+from ..listings import services as listing_services
+from ..listings.search import InvalidSearch, SearchParams, SearchResults
 from ..listings.search import search as run_search
 from . import serializers
 from .openapi import build_document
@@ -78,22 +77,21 @@ def listings():
 
 @blueprint.get("/listings/<slug>")
 def listing(slug: str):
-    found = db.session.scalar(select(Listing).where(Listing.slug == slug))
     # The same rule as the listing page, without its owner/admin preview: the API has no signed-in users.
-    if found is None or not is_public(found):
+    found = listing_services.public_listing(slug)
+    if found is None:
         abort(404, description="There is no published listing with that slug.")
     return jsonify(serializers.listing_detail(found))
 
 
 @blueprint.get("/topics")
 def topics():
-    rows = db.session.scalars(select(Topic).order_by(Topic.position, Topic.name))
-    return jsonify({"topics": [serializers.vocabulary_entry(row) for row in rows]})
+    return jsonify({"topics": [serializers.vocabulary_entry(row) for row in listing_services.topics()]})
 
 
 @blueprint.get("/audiences")
 def audiences():
-    rows = db.session.scalars(select(Audience).order_by(Audience.position, Audience.name))
+    rows = listing_services.audiences()
     return jsonify({"audiences": [serializers.vocabulary_entry(row) for row in rows]})
 
 

@@ -7,7 +7,6 @@ import logging
 import click
 from flask import Flask, current_app
 
-from ..extensions import db
 from .services import purge_old_messages
 
 logger = logging.getLogger(__name__)
@@ -17,7 +16,6 @@ logger = logging.getLogger(__name__)
 def purge_command() -> None:
     """Delete contact messages older than CONTACT_RETENTION_DAYS. Safe to run again at any time."""
     removed = purge_old_messages()
-    db.session.commit()
     days = current_app.config["CONTACT_RETENTION_DAYS"]
     logger.info("purge removed %s contact messages older than %s days", removed, days)
     click.echo(f"Removed {removed} contact message{'s' if removed != 1 else ''} older than {days} days.")

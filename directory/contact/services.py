@@ -1,6 +1,6 @@
 """Relaying a visitor's message to a listing's owner without showing either one's address to the other side.
 
-Raise domain errors; no HTTP here. The caller commits.
+Raise domain errors; no HTTP here. Each service that changes data commits (database.commit).
 """
 
 from __future__ import annotations
@@ -14,10 +14,11 @@ from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import delete, exists, select, update
 
 from ..accounts.models import User
+from ..database import commit
 from ..extensions import db
 from ..listings.models import FORMAT_IN_PERSON, Listing
+from ..listings.presentation import safe_url
 from ..listings.search import is_public, public_listing_clause
-from ..listings.views import safe_url
 from ..mail import MailError, send_mail
 from ..moderation.models import Report
 from ..moderation.services import record as record_event
@@ -187,6 +188,7 @@ def send_contact_message(
         raise DeliveryFailed(
             "We couldn't pass your message on just now. Nothing was sent; please try again in a few minutes."
         ) from error
+    commit()
     try:
         send_mail(
             email,
@@ -207,6 +209,7 @@ def purge_old_messages(now: datetime | None = None) -> int:
     days = int(current_app.config["CONTACT_RETENTION_DAYS"])
     cutoff = (now or utcnow()) - timedelta(days=days)
     result = db.session.execute(delete(ContactMessage).where(ContactMessage.created_at < cutoff))
+    commit()
     return result.rowcount or 0
 
 
@@ -221,7 +224,7 @@ ACTION_DELETE_MESSAGE = "delete_contact_message"
 def messages_for_review(listing: Listing, admin: User) -> list[ContactMessage]:
     """The messages still kept for a listing, newest first, for an admin handling a report about it.
 
-    Reading people's messages is written to the audit log (the caller commits).
+    Reading people's messages is written to the audit log.
     """
     if not has_report(listing.id):
         raise NotReported("Messages are shown only for a listing somebody reported.")
@@ -233,6 +236,7 @@ def messages_for_review(listing: Listing, admin: User) -> list[ContactMessage]:
         )
     )
     record_event(ACTION_READ_MESSAGES, admin, listing=listing, reason=f"{len(messages)} kept")
+    commit()
     return messages
 
 
@@ -246,5 +250,6 @@ def delete_message(listing: Listing, message_id: int, admin: User) -> bool:
     if not result.rowcount:
         return False
     record_event(ACTION_DELETE_MESSAGE, admin, listing=listing, reason=f"message {message_id}")
+    commit()
     logger.info("contact message %s of listing %s deleted by admin %s", message_id, listing.id, admin.id)
     return True

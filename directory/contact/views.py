@@ -60,7 +60,6 @@ def contact_form(slug: str):
                 message=form.message.data,
                 how_to_reach=form.how_to_reach.data or "",
             )
-            db.session.commit()
         except services.FormTooFast as error:
             notice = str(error)  # keep the original timestamp: the wait is nearly over
         except services.FormStale as error:
@@ -135,7 +134,6 @@ def admin_messages(listing_id: int):
         messages = services.messages_for_review(listing, current_user)
     except services.NotReported:
         abort(404)
-    db.session.commit()  # the audit row saying who read them
     logger.info(
         "admin %s read the %s kept messages of listing %s", current_user.id, len(messages), listing.id
     )
@@ -161,7 +159,6 @@ def delete_message(listing_id: int):
         abort(404)
     if not deleted:
         abort(404)
-    db.session.commit()
     flash("The message was deleted.", "success")
     return redirect(url_for("contact.admin_messages", listing_id=listing.id), code=303)
 

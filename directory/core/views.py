@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 from flask import Blueprint, current_app, jsonify, render_template, send_from_directory
-from sqlalchemy import select, text
 
-from ..extensions import db
-from ..listings.models import Topic
+from .. import database
+from ..listings import services as listing_services
 from ..listings.search import RADII
 
 blueprint = Blueprint("core", __name__)
@@ -17,10 +16,8 @@ DEFAULT_RADIUS = 10
 
 @blueprint.get("/")
 def home():
-    topics = db.session.scalars(select(Topic).order_by(Topic.position, Topic.name)).all()
-    return render_template(
-        "core/home.html", topics=topics, radius_choices=RADII, default_radius=DEFAULT_RADIUS
-    )
+    return render_template("core/home.html", topics=listing_services.topics(), radius_choices=RADII,
+                           default_radius=DEFAULT_RADIUS)
 
 
 @blueprint.get("/privacy")
@@ -43,5 +40,5 @@ def favicon():
 @blueprint.get("/healthz")
 def health():
     """For load balancers: 200 when the database answers (its errors become a 503 page)."""
-    db.session.execute(text("SELECT 1"))
+    database.ping()
     return jsonify(status="ok")

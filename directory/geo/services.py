@@ -26,6 +26,7 @@ from sqlalchemy import ColumnElement, Float, Row, Table, bindparam, delete, func
 from sqlalchemy import text as sql_text
 from sqlalchemy.exc import SQLAlchemyError
 
+from ..database import commit
 from ..extensions import db
 from .models import Place
 from .regions import (
@@ -689,12 +690,12 @@ def load_gazetteer(path: Path | str | None = None, force: bool = False) -> LoadR
             "region_name": None, "country": "", "postal_code": None, "latitude": 0.0, "longitude": 0.0,
             "population": len(rows), "time_zone": "",
         }])
-        db.session.commit()
+        commit()
     except Exception:
         db.session.rollback()
         raise
     # Fresh statistics, so the planner picks the search_key and postal_code indexes straight away.
     db.session.execute(sql_text("ANALYZE places"))
-    db.session.commit()
+    commit()
     logger.info("gazetteer loaded: %d places from version %s", len(rows), version[:12])
     return LoadReport(loaded=True, count=len(rows), version=version)

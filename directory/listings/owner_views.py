@@ -14,7 +14,7 @@ from flask_login import current_user, login_required
 
 from ..extensions import db
 from ..moderation import services as moderation
-from ..moderation.services import ModerationError
+from ..moderation.services import ModerationError, NothingToReview
 from . import services
 from .models import KIND_GROUP, KIND_MENTOR, KINDS, STATUS_PUBLISHED, Listing
 from .owner_forms import ListingForm, MeetingForm
@@ -63,9 +63,7 @@ def create():
         if form.check(complete=form.wants_review):
             try:
                 listing = services.create_listing(current_user, kind, form.to_data())
-                db.session.commit()
             except ListingError as error:
-                db.session.rollback()
                 form.form_errors.append(str(error))
             else:
                 _flash_other_places(form)
@@ -121,16 +119,10 @@ def _save_changes(listing: Listing, mode: str, form: ListingForm):
             flash(f"Thank you. {REVISION_NOTICE}", "success")
             return _back_to_dashboard(listing)
         services.update_listing(listing, data)
-        db.session.commit()
-    except ModerationError as error:
-        db.session.rollback()
-        if str(error) == "That edit changes nothing.":
-            flash("You didn't change anything, so there is nothing to review.", "info")
-            return _back_to_dashboard(listing)
-        form.form_errors.append(str(error))
-        return None
-    except ListingError as error:
-        db.session.rollback()
+    except NothingToReview:
+        flash("You didn't change anything, so there is nothing to review.", "info")
+        return _back_to_dashboard(listing)
+    except (ModerationError, ListingError) as error:
         form.form_errors.append(str(error))
         return None
     if form.wants_review and listing.status in services.SUBMITTABLE_STATUSES:
@@ -182,7 +174,6 @@ def _moderation_action(listing_id: int, action, done: str):
     try:
         action(listing, current_user)
     except ModerationError as error:
-        db.session.rollback()
         flash(str(error), "error")
     else:
         flash(done.format(name=listing.name), "success")
@@ -220,7 +211,6 @@ def withdraw(listing_id: int):
     try:
         moderation.withdraw(listing, current_user, via="dashboard")
     except ModerationError as error:
-        db.session.rollback()
         flash(str(error), "error")
     else:
         flash(f"“{listing.name}” is withdrawn. It is no longer public.", "success")
@@ -238,9 +228,7 @@ def delete(listing_id: int):
     name = listing.name
     try:
         services.delete_listing(listing, current_user)
-        db.session.commit()
     except ListingError as error:
-        db.session.rollback()
         flash(str(error), "error")
         return _back_to_dashboard(listing)
     flash(f"“{name}” is deleted.", "success")

@@ -8,10 +8,16 @@ import unicodedata
 from datetime import date, time
 from typing import Any
 
-from sqlalchemy import or_, select, update
+from flask_sqlalchemy.pagination import Pagination
+from sqlalchemy import ColumnElement, func, or_, select, update
 
+from ..database import commit
 from ..extensions import db
+from ..geo.regions import COUNTRY_NAMES
+from ..geo.services import place_label
 from .models import (
+    FORMAT_HYBRID,
+    FORMAT_IN_PERSON,
     FORMAT_ONLINE,
     FORMATS,
     KIND_GROUP,
@@ -30,6 +36,8 @@ from .models import (
     Meeting,
     Topic,
 )
+from .presentation import city_slug, region_name
+from .search import public_listing_clause
 
 logger = logging.getLogger(__name__)
 
@@ -127,7 +135,7 @@ def record_contact(listing_id: int) -> None:
     db.session.execute(
         update(Listing).where(Listing.id == listing_id).values(contact_count=Listing.contact_count + 1)
     )
-    db.session.commit()
+    commit()
 
 
 # ---------------------------------------------------------------------------------------------- owners
@@ -251,7 +259,7 @@ def missing_for_review(kind: str, data: dict[str, Any]) -> dict[str, str]:
 
 
 def create_listing(owner: Any, kind: str, data: dict[str, Any]) -> Listing:
-    """A new draft owned by `owner`, filled from snapshot-shaped data. The caller commits."""
+    """A new draft owned by `owner`, filled from snapshot-shaped data."""
     if kind not in KINDS:
         raise ListingError("Choose whether this is a group or a mentor.")
     name = (data.get("name") or "").strip()
@@ -261,7 +269,7 @@ def create_listing(owner: Any, kind: str, data: dict[str, Any]) -> Listing:
                       contact_email=owner.email)
     db.session.add(listing)
     _apply(listing, data)
-    db.session.flush()
+    commit()
     logger.info("listing %s (%s) created by user %s", listing.id, kind, owner.id)
     return listing
 
@@ -276,7 +284,7 @@ def update_listing(listing: Listing, data: dict[str, Any]) -> None:
     if listing.published_at is None and name != listing.name:
         listing.slug = unique_slug(name, exclude_id=listing.id)
     _apply(listing, data)
-    db.session.flush()
+    commit()
     logger.info("listing %s edited in place", listing.id)
 
 
@@ -287,12 +295,12 @@ def _apply(listing: Listing, data: dict[str, Any]) -> None:
 
 
 def delete_listing(listing: Listing, actor: Any) -> None:
-    """Remove a draft or a withdrawn listing for good. The caller commits."""
+    """Remove a draft or a withdrawn listing for good."""
     if listing.status not in DELETABLE_STATUSES:
         raise ListingError("Only drafts and withdrawn listings can be deleted. Withdraw it first.")
     logger.info("listing %s (%s) deleted by user %s", listing.id, listing.status, getattr(actor, "id", None))
     db.session.delete(listing)
-    db.session.flush()
+    commit()
 
 
 def place_fields(location: Any) -> dict[str, Any]:
@@ -313,8 +321,6 @@ def place_text(data: dict[str, Any]) -> str:
     if data.get("postal_code"):
         return str(data["postal_code"])
     if data.get("city"):
-        from ..geo.services import place_label
-
         return place_label(data["city"], data.get("country") or "US", data.get("region") or None)
     return ""
 
@@ -325,11 +331,88 @@ def public_place(data: dict[str, Any]) -> str:
         return "Online"
     if not data.get("city"):
         return ""
-    from ..geo.services import place_label
-
     area = place_label(data["city"], data.get("country") or "US", data.get("region") or None)
     if data.get("location_precision") == "exact":
         street = (data.get("address_line") or "").strip()
         code = data.get("postal_code") or ""
         return ", ".join(part for part in (street, f"{area} {code}".strip()) if part)
     return f"near {area}"
+
+
+# ---------------------------------------------------------------------------------------------- reading
+
+
+def listing_by_slug(slug: str) -> Listing | None:
+    return db.session.scalar(select(Listing).where(Listing.slug == slug))
+
+
+def topics() -> list[Topic]:
+    return list(db.session.scalars(select(Topic).order_by(Topic.position, Topic.name)))
+
+
+def audiences() -> list[Audience]:
+    return list(db.session.scalars(select(Audience).order_by(Audience.position, Audience.name)))
+
+
+def public_listing(slug: str) -> Listing | None:
+    """The listing at `slug` if a visitor may see it."""
+    return db.session.scalar(select(Listing).where(Listing.slug == slug, public_listing_clause()))
+
+
+# ---------------------------------------------------------------------------------------------- areas
+
+
+def _in_area(country: str | None = None, region: str | None = None) -> tuple[ColumnElement[bool], ...]:
+    """Public listings someone can go to (in person or hybrid) that name their region; in one, if given."""
+    clauses = (public_listing_clause(), Listing.format.in_((FORMAT_IN_PERSON, FORMAT_HYBRID)),
+               Listing.region != "")
+    if country is None or region is None:
+        return clauses
+    return (*clauses, Listing.country == country, func.upper(Listing.region) == region)
+
+
+def area_countries() -> list[dict[str, Any]]:
+    """Each country with listings (the US first), its regions by name, and how many listings each has."""
+    rows = db.session.execute(
+        select(Listing.country, Listing.region, func.count(Listing.id))
+        .where(*_in_area())
+        .group_by(Listing.country, Listing.region)
+    ).all()
+    countries: dict[str, list[dict[str, Any]]] = {}
+    for country, region, count in rows:
+        countries.setdefault(country.upper(), []).append(
+            {"code": region, "name": region_name(country, region), "count": count}
+        )
+    return [
+        {"code": code, "name": COUNTRY_NAMES.get(code, code),
+         "regions": sorted(regions, key=lambda item: item["name"])}
+        for code, regions in sorted(countries.items(), key=lambda item: (item[0] != "US", item[0]))
+    ]
+
+
+def region_cities(country: str, region: str) -> list[dict[str, Any]]:
+    """The towns of a region with listings, by name, with their URL slugs and counts; [] for none."""
+    rows = db.session.execute(
+        select(Listing.city, func.count(Listing.id)).where(*_in_area(country, region)).group_by(Listing.city)
+    ).all()
+    return sorted(
+        ({"name": city, "slug": city_slug(city), "count": count}
+         for city, count in rows if city and city_slug(city)),
+        key=lambda item: item["name"].lower(),
+    )
+
+
+def city_names(country: str, region: str, slug: str) -> list[str]:
+    """The spellings of a region's towns that the area URL `slug` stands for, sorted; [] for none."""
+    names = db.session.scalars(select(Listing.city).where(*_in_area(country, region)).distinct())
+    return sorted({name for name in names if name and city_slug(name) == slug})
+
+
+def area_listings(country: str, region: str, cities: list[str] | None = None, *, per_page: int) -> Pagination:
+    """A page of a region's listings (by town, then name), or of the named towns' (by name)."""
+    statement = select(Listing).where(*_in_area(country, region))
+    if cities is None:
+        statement = statement.order_by(Listing.city, Listing.name, Listing.id)
+    else:
+        statement = statement.where(Listing.city.in_(cities)).order_by(Listing.name, Listing.id)
+    return db.paginate(statement, per_page=per_page, error_out=False)

@@ -6,12 +6,8 @@ import sys
 
 import click
 from flask import Flask
-from sqlalchemy import func, select
 
-from ..accounts.models import ROLE_ADMIN, User
-from ..accounts.services import hash_password
-from ..extensions import db
-from ..timeutil import utcnow
+from ..accounts.services import find_user
 from . import reminders, services
 
 MIN_PASSWORD_LENGTH = 12
@@ -32,32 +28,16 @@ def create_admin_command(email: str, name: str, password_stdin: bool) -> None:
     email = email.strip().lower()
     if "@" not in email or len(email) > 254:
         raise click.ClickException("That does not look like an e-mail address.")
-    user = db.session.scalar(select(User).where(func.lower(User.email) == email))
     password = None
     if password_stdin:
         password = _check_password(sys.stdin.readline().rstrip("\r\n"))
-    elif user is None:
+    elif find_user(email) is None:
         password = _check_password(click.prompt("Password", hide_input=True, confirmation_prompt=True))
-
-    if user is None:
-        user = User(email=email, password_hash=hash_password(password or ""), display_name=name[:80],
-                    role="member", confirmed_at=utcnow())
-        db.session.add(user)
-        db.session.flush()
-        created = True
-    else:
-        created = False
-        if password:
-            user.password_hash = hash_password(password)
-            user.session_version = (user.session_version or 1) + 1  # other sessions end with the old password
-        if user.confirmed_at is None:
-            user.confirmed_at = utcnow()
-    if user.role == ROLE_ADMIN:
-        db.session.commit()
+    _user, outcome = services.make_admin(email, name, password)
+    if outcome == "unchanged":
         click.echo(f"{email} is already an admin{' (password changed)' if password else ''}.")
-        return
-    services.set_role(user, ROLE_ADMIN, actor=None, reason="member → admin (create-admin command)")
-    click.echo(f"{'Created' if created else 'Promoted'} admin {email}.")
+    else:
+        click.echo(f"{outcome.capitalize()} admin {email}.")
 
 
 @click.command("send-reminders")

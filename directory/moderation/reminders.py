@@ -15,7 +15,7 @@ from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import ColumnElement, func, or_, select, update
 
 from ..accounts.models import User
-from ..database import rows_matched
+from ..database import commit, rows_matched
 from ..extensions import db
 from ..listings.freshness import freshness
 from ..listings.models import STATUS_EXPIRED, STATUS_PAUSED, STATUS_PUBLISHED, Listing
@@ -111,7 +111,7 @@ def _claim(listing_id: int, now: datetime, *, expired: bool = False) -> bool:
         statement.values(reminder_sent_at=now, updated_at=Listing.updated_at)
         .execution_options(synchronize_session=False)
     )
-    db.session.commit()
+    commit()
     return rows_matched(result) == 1
 
 
@@ -123,7 +123,7 @@ def _unclaim(listing_id: int, now: datetime, previous: datetime | None) -> None:
         .values(reminder_sent_at=previous, updated_at=Listing.updated_at)
         .execution_options(synchronize_session=False)
     )
-    db.session.commit()
+    commit()
 
 
 def _mail(listing: Listing, *, expired: bool) -> None:

@@ -9,7 +9,8 @@
 
 Decisions are conditional UPDATEs (`... WHERE id = :id AND status = :expected`): when two admins act on
 the same item at once, the second one matches no row and gets AlreadyDecided instead of a second decision.
-Each call commits; the owner is mailed after the commit, so a mail failure never undoes a decision.
+Each call commits (database.commit); the owner is mailed after the commit, so a mail failure never undoes
+a decision.
 """
 
 from __future__ import annotations
@@ -20,10 +21,13 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from flask import current_app, has_request_context, url_for
-from sqlalchemy import func, or_, select, update
+from flask_sqlalchemy.pagination import Pagination
+from sqlalchemy import ColumnElement, func, or_, select, update
 from sqlalchemy.orm import Session, object_session
 
 from ..accounts.models import ROLE_ADMIN, ROLE_MEMBER, User
+from ..accounts.services import find_user, hash_password
+from ..database import commit
 from ..extensions import db
 from ..listings import services as listing_services
 from ..listings.models import (
@@ -41,6 +45,7 @@ from ..listings.models import (
 )
 from ..mail import MailError, send_mail
 from ..timeutil import utcnow
+from ..urls import row_id
 from .models import (
     REPORT_DISMISSED,
     REPORT_OPEN,
@@ -124,6 +129,13 @@ class ModerationError(Exception):
     """A moderation rule was broken; the message is fit to show the user."""
 
 
+class NothingToReview(ModerationError):
+    """A proposed edit changes nothing, so there is nothing for an admin to look at."""
+
+    def __init__(self, message: str = "That edit changes nothing."):
+        super().__init__(message)
+
+
 class AlreadyDecided(ModerationError):
     """Someone else decided this item between loading it and acting on it."""
 
@@ -165,10 +177,10 @@ def _require_reason(reason: str | None, what: str = "a reason") -> str:
     return text
 
 
-def record(action: str, actor: User | None, *, session: Session | None = None, commit: bool = False,
+def record(action: str, actor: User | None, *, session: Session | None = None,
            listing: Listing | None = None, revision: Revision | None = None, report: Report | None = None,
            target_user: User | None = None, reason: str = "", **ids: int | None) -> ModerationEvent:
-    """Add one audit row to the current transaction (the caller commits, unless commit=True).
+    """Add one audit row to the current transaction; the service that called it commits.
 
     Never pass passwords or tokens in `reason`: the audit log is shown to every admin.
     `ids` accepts listing_id / revision_id / report_id / target_user_id when only the id is at hand.
@@ -183,10 +195,7 @@ def record(action: str, actor: User | None, *, session: Session | None = None, c
         reason=(reason or "")[:MAX_REASON_LENGTH],
         created_at=utcnow(),
     )
-    session = session or db.session
-    session.add(event)
-    if commit:
-        session.commit()
+    (session or db.session).add(event)
     return event
 
 
@@ -220,7 +229,7 @@ def _transition(listing: Listing, *, sources: Iterable[str], target: str, action
     if also is not None:
         also(session)
     event = record(action, actor, session=session, listing=listing, reason=reason, **event_fields)
-    session.commit()
+    commit(session)
     session.refresh(listing)
     logger.info("listing %s: %s by %s (%s -> %s)", listing.id, action, _who(actor), sources, target)
     return event
@@ -483,7 +492,7 @@ def expire_stale(now: datetime | None = None) -> list[int]:
             record(ACTION_EXPIRE, None, session=session, listing_id=listing_id,
                    reason=f"not confirmed for {current_app.config['EXPIRE_AFTER_DAYS']} days")
             expired.append(listing_id)
-        session.commit()
+        commit(session)
     if expired:
         logger.info("%s stale listings expired", len(expired))
     return expired
@@ -530,7 +539,7 @@ def propose_revision(listing: Listing, actor: User, data: dict[str, Any]) -> Rev
         raise ModerationError(f"Unknown fields: {', '.join(sorted(unknown))}.")
     proposed = {**current, **data}
     if not listing_services.diff(current, proposed):
-        raise ModerationError("That edit changes nothing.")
+        raise NothingToReview()
     session = _session(listing)
     _supersede_pending_revisions(session, listing.id)
     revision = Revision(listing_id=listing.id, author_id=actor.id, data=proposed, status=REVISION_PENDING,
@@ -538,7 +547,7 @@ def propose_revision(listing: Listing, actor: User, data: dict[str, Any]) -> Rev
     session.add(revision)
     session.flush()
     record(ACTION_PROPOSE_REVISION, actor, session=session, listing=listing, revision=revision)
-    session.commit()
+    commit(session)
     logger.info("revision %s proposed for listing %s by %s", revision.id, listing.id, _who(actor))
     return revision
 
@@ -576,7 +585,7 @@ def approve_revision(revision: Revision, admin: User) -> ModerationEvent:
     listing.last_confirmed_at = utcnow()
     listing.moderation_note = ""
     event = record(ACTION_APPROVE_REVISION, admin, session=session, listing=listing, revision=revision)
-    session.commit()
+    commit(session)
     session.refresh(revision)
     logger.info("revision %s of listing %s approved by %s", revision.id, listing.id, _who(admin))
     notify_owner(listing, ACTION_APPROVE_REVISION)
@@ -589,7 +598,7 @@ def reject_revision(revision: Revision, admin: User, reason: str) -> ModerationE
                                note=reason)
     event = record(ACTION_REJECT_REVISION, admin, session=session, listing=revision.listing,
                    revision=revision, reason=reason)
-    session.commit()
+    commit(session)
     session.refresh(revision)
     logger.info("revision %s rejected by %s", revision.id, _who(admin))
     notify_owner(revision.listing, ACTION_REJECT_REVISION, reason)
@@ -602,7 +611,7 @@ def request_revision_changes(revision: Revision, admin: User, note: str) -> Mode
                                action=ACTION_REQUEST_REVISION_CHANGES, note=note)
     event = record(ACTION_REQUEST_REVISION_CHANGES, admin, session=session, listing=revision.listing,
                    revision=revision, reason=note)
-    session.commit()
+    commit(session)
     session.refresh(revision)
     logger.info("changes requested on revision %s by %s", revision.id, _who(admin))
     notify_owner(revision.listing, ACTION_REQUEST_REVISION_CHANGES, note)
@@ -622,7 +631,7 @@ def create_report(listing: Listing, reason: str, message: str = "", email: str =
                     email=(email or "").strip().lower(), status=REPORT_OPEN, created_at=utcnow())
     session = _session(listing)
     session.add(report)
-    session.commit()
+    commit(session)
     logger.info("report %s on listing %s (%s)", report.id, listing.id, reason)
     return report
 
@@ -659,7 +668,7 @@ def dismiss_report(report: Report, admin: User, reason: str = "") -> ModerationE
     session = _claim_report(report, admin, REPORT_DISMISSED)
     event = record(ACTION_DISMISS_REPORT, admin, session=session, listing_id=report.listing_id, report=report,
                    reason=(reason or "").strip())
-    session.commit()
+    commit(session)
     session.refresh(report)
     logger.info("report %s dismissed by %s", report.id, _who(admin))
     return event
@@ -676,7 +685,7 @@ def report_request_edit(report: Report, admin: User, note: str) -> ModerationEve
     listing.moderation_note = note
     event = record(ACTION_REPORT_EDIT_REQUEST, admin, session=session, listing=listing, report=report,
                    reason=note)
-    session.commit()
+    commit(session)
     session.refresh(report)
     logger.info("edit requested on listing %s after report %s by %s", listing.id, report.id, _who(admin))
     notify_owner(listing, ACTION_REPORT_EDIT_REQUEST, note)
@@ -723,7 +732,7 @@ def suspend_user(user: User, admin: User, reason: str) -> ModerationEvent:
         session.rollback()
         raise AlreadyDecided("This account is already suspended.")
     event = record(ACTION_SUSPEND, admin, session=session, target_user=user, reason=reason)
-    session.commit()
+    commit(session)
     session.refresh(user)
     logger.info("user %s suspended by %s", user.id, _who(admin))
     try:
@@ -746,10 +755,43 @@ def unsuspend_user(user: User, admin: User, reason: str = "") -> ModerationEvent
         session.rollback()
         raise AlreadyDecided("This account is not suspended.")
     event = record(ACTION_UNSUSPEND, admin, session=session, target_user=user, reason=(reason or "").strip())
-    session.commit()
+    commit(session)
     session.refresh(user)
     logger.info("suspension of user %s lifted by %s", user.id, _who(admin))
     return event
+
+
+def enable_two_factor(admin: User, secret: str) -> ModerationEvent:
+    """Keep an admin's TOTP secret, once a code from it checked out; every admin sees it in the audit log."""
+    admin.totp_secret = secret
+    event = record(ACTION_TWO_FACTOR_ENABLED, admin, target_user=admin)
+    commit()
+    logger.info("user %s turned on two-step sign-in", admin.id)
+    return event
+
+
+def make_admin(email: str, name: str, password: str | None) -> tuple[User, str]:
+    """An admin account for `email` (create-admin): created, or an existing account promoted, its password
+    replaced when one is given. Returns the account and what happened: created, promoted or unchanged."""
+    user = find_user(email)
+    outcome = "promoted"
+    if user is None:
+        user = User(email=email, password_hash=hash_password(password or ""), display_name=name[:80],
+                    role=ROLE_MEMBER, confirmed_at=utcnow())
+        db.session.add(user)
+        db.session.flush()
+        outcome = "created"
+    else:
+        if password:
+            user.password_hash = hash_password(password)
+            user.session_version = (user.session_version or 1) + 1  # other sessions end with the old password
+        if user.confirmed_at is None:
+            user.confirmed_at = utcnow()
+    if user.role == ROLE_ADMIN:
+        commit()
+        return user, "unchanged"
+    set_role(user, ROLE_ADMIN, actor=None, reason="member → admin (create-admin command)")
+    return user, outcome
 
 
 def set_role(user: User, role: str, actor: User | None = None, reason: str = "") -> ModerationEvent | None:
@@ -763,7 +805,7 @@ def set_role(user: User, role: str, actor: User | None = None, reason: str = "")
     user.role = role
     event = record(ACTION_ROLE_CHANGE, actor, session=session, target_user=user,
                    reason=reason or f"{before} → {role}")
-    session.commit()
+    commit(session)
     logger.info("user %s role %s -> %s by %s", user.id, before, role, _who(actor))
     return event
 
@@ -828,7 +870,96 @@ def stale_cutoffs(now: datetime | None = None) -> dict[str, datetime]:
     }
 
 
-def search_user_filter(query: str):
+def search_user_filter(query: str) -> ColumnElement[bool]:
     """A WHERE clause for the users page search (e-mail or display name)."""
     like = f"%{query.strip().lower()}%"
     return or_(func.lower(User.email).like(like), func.lower(User.display_name).like(like))
+
+
+# ---------------------------------------------------------------------------------------------- admin pages
+
+HISTORY_LENGTH = 30  # audit rows shown on a listing's or a user's page; the audit log has the rest
+
+
+def listing_history(listing: Listing) -> list[ModerationEvent]:
+    """The latest decisions on a listing, newest first."""
+    return list(db.session.scalars(
+        select(ModerationEvent)
+        .where(ModerationEvent.listing_id == listing.id)
+        .order_by(ModerationEvent.created_at.desc(), ModerationEvent.id.desc())
+        .limit(HISTORY_LENGTH)
+    ))
+
+
+def open_reports_on(listing: Listing) -> list[Report]:
+    return list(db.session.scalars(
+        select(Report).where(Report.listing_id == listing.id, Report.status == REPORT_OPEN)
+        .order_by(Report.created_at)
+    ))
+
+
+def revision_author(revision: Revision) -> User | None:
+    return db.session.get(User, revision.author_id) if revision.author_id else None
+
+
+USER_FILTERS = {
+    "suspended": User.suspended_at.is_not(None),
+    "admins": User.role == ROLE_ADMIN,
+}
+
+
+def find_users(query: str, kind: str = "", *, per_page: int) -> Pagination:
+    """A page of accounts, newest first: matching `query` (address or name), of a kind in USER_FILTERS."""
+    statement = select(User).order_by(User.created_at.desc(), User.id.desc())
+    if query:
+        statement = statement.where(search_user_filter(query))
+    if kind in USER_FILTERS:
+        statement = statement.where(USER_FILTERS[kind])
+    return db.paginate(statement, per_page=per_page, error_out=False)
+
+
+def listing_counts(user_ids: list[int]) -> dict[int, int]:
+    """user id -> how many listings they own (users with none are left out)."""
+    if not user_ids:
+        return {}
+    return dict(db.session.execute(
+        select(Listing.owner_id, func.count())
+        .where(Listing.owner_id.in_(user_ids))
+        .group_by(Listing.owner_id)
+    ).all())
+
+
+def listings_of(user: User) -> list[Listing]:
+    return list(db.session.scalars(select(Listing).where(Listing.owner_id == user.id).order_by(Listing.name)))
+
+
+def user_history(user: User) -> list[ModerationEvent]:
+    """The latest audit rows by or about an account, newest first."""
+    return list(db.session.scalars(
+        select(ModerationEvent)
+        .where((ModerationEvent.target_user_id == user.id) | (ModerationEvent.actor_id == user.id))
+        .order_by(ModerationEvent.created_at.desc(), ModerationEvent.id.desc())
+        .limit(HISTORY_LENGTH)
+    ))
+
+
+def admins() -> list[User]:
+    return list(db.session.scalars(select(User).where(User.role == ROLE_ADMIN).order_by(User.email)))
+
+
+def audit_page(*, actor_id: int | None = None, action: str | None = None, listing: str | None = None,
+               per_page: int) -> Pagination:
+    """A page of the audit log, newest first, by one admin, of one action, about one listing (id or slug)."""
+    statement = select(ModerationEvent).order_by(ModerationEvent.created_at.desc(), ModerationEvent.id.desc())
+    if actor_id is not None:
+        statement = statement.where(ModerationEvent.actor_id == actor_id)
+    if action:
+        statement = statement.where(ModerationEvent.action == action)
+    if listing:
+        listing_id = row_id(listing)
+        if listing_id is not None:
+            statement = statement.where(ModerationEvent.listing_id == listing_id)
+        else:
+            slug_ids = select(Listing.id).where(Listing.slug == listing.lower())
+            statement = statement.where(ModerationEvent.listing_id.in_(slug_ids))
+    return db.paginate(statement, per_page=per_page, error_out=False)

@@ -6,6 +6,7 @@ Every /admin view carries @admin_required; tests sweep the URL map to prove it.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from datetime import time
 from typing import Any
 
@@ -23,13 +24,13 @@ from flask import (
     url_for,
 )
 from flask_login import current_user
-from sqlalchemy import func, select
 from wtforms.fields.choices import SelectChoice
 
-from ..accounts.models import ROLE_ADMIN, User
+from ..accounts.models import User
 from ..extensions import db, limiter
+from ..listings import services as listing_services
 from ..listings.freshness import freshness
-from ..listings.models import STATUS_EXPIRED, STATUS_PUBLISHED, Listing
+from ..listings.models import STATUS_EXPIRED, Listing
 from ..listings.search import CONTROL_CHARACTERS
 from ..listings.services import SENSITIVE_FIELDS
 from ..urls import row_id, safe_next
@@ -46,7 +47,7 @@ from .forms import (
     UnpublishForm,
     UnsuspendForm,
 )
-from .models import REPORT_OPEN, REPORT_REASONS, ModerationEvent, Report, Revision
+from .models import REPORT_REASONS, Report, Revision
 from .services import AlreadyDecided, ModerationError
 
 logger = logging.getLogger(__name__)
@@ -152,6 +153,54 @@ def meeting_rows(listing: Listing) -> list[str]:
     ]
 
 
+# ---------------------------------------------------------------------------------------------- decisions
+
+# What each decision button does (the service, called with the item, the admin and the note) and what the
+# admin reads after it; "{name}" is the listing's name.
+Decision = tuple[Callable[[Any, User, str], object], str]
+LISTING_DECISIONS: dict[str, Decision] = {
+    "approve": (lambda listing, admin, note: services.approve(listing, admin),
+                "“{name}” is published. The owner was told."),
+    "request_changes": (services.request_changes,
+                        "Changes requested on “{name}”. The owner was sent your note."),
+    "reject": (services.reject, "“{name}” was rejected. The owner was sent your reason."),
+    "unpublish": (services.unpublish, "“{name}” is unpublished. The owner was sent your reason."),
+}
+REVISION_DECISIONS: dict[str, Decision] = {
+    "approve": (lambda revision, admin, note: services.approve_revision(revision, admin),
+                "The edit to “{name}” is live. The owner was told."),
+    "request_changes": (services.request_revision_changes, "Changes requested on the edit to “{name}”."),
+    "reject": (services.reject_revision, "The edit to “{name}” was rejected; the published version stays."),
+}
+REPORT_DECISIONS: dict[str, Decision] = {
+    "dismiss": (services.dismiss_report, "Report on “{name}” dismissed."),
+    "request_edit": (services.report_request_edit, "The owner of “{name}” was asked to update it."),
+    "unpublish": (services.report_unpublish, "“{name}” is unpublished. The owner was sent your reason."),
+}
+
+
+def _decide(decisions: dict[str, Decision], item: Any, form: Any, name: str, *, back: str,
+            refused: str | None = None):
+    """Make the decision whose button was pressed, say how it went, and go `back` (or to `refused` when
+    a rule refused it). Another admin deciding first is a warning, not an error."""
+    service, done = decisions[form.decision()]
+    return _act(lambda: service(item, current_user, (form.note.data or "").strip()), done.format(name=name),
+                back=back, refused=refused)
+
+
+def _act(call: Callable[[], object], done: str, *, back: str, refused: str | None = None):
+    try:
+        call()
+    except AlreadyDecided as error:
+        flash(str(error), "warning")
+    except ModerationError as error:
+        flash(str(error), "error")
+        return redirect(refused or back)
+    else:
+        flash(done, "success")
+    return redirect(back)
+
+
 # ---------------------------------------------------------------------------------------------- queue
 
 
@@ -166,25 +215,8 @@ def queue():
     )
 
 
-def _listing_history(listing_id: int) -> list[ModerationEvent]:
-    return list(
-        db.session.scalars(
-            select(ModerationEvent)
-            .where(ModerationEvent.listing_id == listing_id)
-            .order_by(ModerationEvent.created_at.desc(), ModerationEvent.id.desc())
-            .limit(30)
-        )
-    )
-
-
 def _render_listing(listing: Listing, review_form: ReviewForm | None = None,
                     unpublish_form: UnpublishForm | None = None, status: int = 200):
-    reports = list(
-        db.session.scalars(
-            select(Report).where(Report.listing_id == listing.id, Report.status == REPORT_OPEN)
-            .order_by(Report.created_at)
-        )
-    )
     page = render_template(
         "moderation/review_listing.html",
         listing=listing,
@@ -192,8 +224,8 @@ def _render_listing(listing: Listing, review_form: ReviewForm | None = None,
         unpublish_form=unpublish_form or UnpublishForm(),
         can_review=listing.status == "pending",
         can_unpublish=listing.status in services.APPROVED_STATUSES,
-        history=_listing_history(listing.id),
-        reports=reports,
+        history=services.listing_history(listing),
+        reports=services.open_reports_on(listing),
         revision=services.pending_revision(listing),
         meetings=meeting_rows(listing),
         freshness=freshness(listing),
@@ -215,23 +247,8 @@ def decide_listing(listing_id: int):
     form = ReviewForm()
     if not form.validate_on_submit():
         return _render_listing(listing, review_form=form, status=400)
-    decision, note = form.decision(), (form.note.data or "").strip()
-    try:
-        if decision == "approve":
-            services.approve(listing, current_user)
-            flash(f"“{listing.name}” is published. The owner was told.", "success")
-        elif decision == "request_changes":
-            services.request_changes(listing, current_user, note)
-            flash(f"Changes requested on “{listing.name}”. The owner was sent your note.", "success")
-        else:
-            services.reject(listing, current_user, note)
-            flash(f"“{listing.name}” was rejected. The owner was sent your reason.", "success")
-    except AlreadyDecided as error:
-        flash(str(error), "warning")
-    except ModerationError as error:
-        flash(str(error), "error")
-        return redirect(url_for(".review_listing", listing_id=listing_id))
-    return redirect(url_for(".queue"))
+    return _decide(LISTING_DECISIONS, listing, form, listing.name, back=url_for(".queue"),
+                   refused=url_for(".review_listing", listing_id=listing_id))
 
 
 @blueprint.post("/admin/listings/<int:listing_id>/unpublish")
@@ -241,14 +258,8 @@ def unpublish_listing(listing_id: int):
     form = UnpublishForm()
     if not form.validate_on_submit():
         return _render_listing(listing, unpublish_form=form, status=400)
-    try:
-        services.unpublish(listing, current_user, form.note.data)
-        flash(f"“{listing.name}” is unpublished. The owner was sent your reason.", "success")
-    except AlreadyDecided as error:
-        flash(str(error), "warning")
-    except ModerationError as error:
-        flash(str(error), "error")
-    return redirect(url_for(".review_listing", listing_id=listing_id))
+    return _decide(LISTING_DECISIONS, listing, form, listing.name,
+                   back=url_for(".review_listing", listing_id=listing_id))
 
 
 # ---------------------------------------------------------------------------------------------- revisions
@@ -271,7 +282,7 @@ def _render_revision(revision: Revision, form: ReviewForm | None = None, status:
         listing=revision.listing,
         changes=changes,
         form=form or ReviewForm(),
-        author=db.session.get(User, revision.author_id) if revision.author_id else None,
+        author=services.revision_author(revision),
         can_review=revision.status == "pending",
     )
     return page, status
@@ -290,41 +301,31 @@ def decide_revision(revision_id: int):
     form = ReviewForm()
     if not form.validate_on_submit():
         return _render_revision(revision, form, status=400)
-    decision, note = form.decision(), (form.note.data or "").strip()
-    name = revision.listing.name
-    try:
-        if decision == "approve":
-            services.approve_revision(revision, current_user)
-            flash(f"The edit to “{name}” is live. The owner was told.", "success")
-        elif decision == "request_changes":
-            services.request_revision_changes(revision, current_user, note)
-            flash(f"Changes requested on the edit to “{name}”.", "success")
-        else:
-            services.reject_revision(revision, current_user, note)
-            flash(f"The edit to “{name}” was rejected; the published version stays.", "success")
-    except AlreadyDecided as error:
-        flash(str(error), "warning")
-    except ModerationError as error:
-        flash(str(error), "error")
-        return redirect(url_for(".review_revision", revision_id=revision_id))
-    return redirect(url_for(".queue"))
+    return _decide(REVISION_DECISIONS, revision, form, revision.listing.name, back=url_for(".queue"),
+                   refused=url_for(".review_revision", revision_id=revision_id))
 
 
 # ---------------------------------------------------------------------------------------------- reports
 
 
-@blueprint.get("/admin/reports")
-@admin_required
-def reports():
+def _render_reports(forms: dict[int, ReportResolveForm] | None = None, status: int = 200):
+    """The open reports, each with its own form (`forms` keeps one the admin sent back with errors)."""
     open_reports = services.open_reports()
-    gone = services.open_report_counts()
+    blank = {report.id: ReportResolveForm(prefix=f"report-{report.id}", formdata=None)
+             for report in open_reports}
     return render_template(
         "moderation/reports.html",
         reports=open_reports,
-        gone=gone,
-        forms={report.id: ReportResolveForm(prefix=f"report-{report.id}") for report in open_reports},
+        gone=services.open_report_counts(),
+        forms={**blank, **(forms or {})},
         report_reasons=REPORT_REASONS,
-    )
+    ), status
+
+
+@blueprint.get("/admin/reports")
+@admin_required
+def reports():
+    return _render_reports()
 
 
 @blueprint.post("/admin/reports/<int:report_id>/resolve")
@@ -333,31 +334,8 @@ def resolve_report(report_id: int):
     report = db.get_or_404(Report, report_id)
     form = ReportResolveForm(prefix=f"report-{report.id}")
     if not form.validate_on_submit():
-        open_reports = services.open_reports()
-        forms = {item.id: ReportResolveForm(prefix=f"report-{item.id}", formdata=None)
-                 for item in open_reports}
-        forms[report.id] = form
-        return render_template(
-            "moderation/reports.html", reports=open_reports, gone=services.open_report_counts(), forms=forms,
-            report_reasons=REPORT_REASONS,
-        ), 400
-    decision, note = form.decision(), (form.note.data or "").strip()
-    name = report.listing.name
-    try:
-        if decision == "dismiss":
-            services.dismiss_report(report, current_user, note)
-            flash(f"Report on “{name}” dismissed.", "success")
-        elif decision == "request_edit":
-            services.report_request_edit(report, current_user, note)
-            flash(f"The owner of “{name}” was asked to update it.", "success")
-        else:
-            services.report_unpublish(report, current_user, note)
-            flash(f"“{name}” is unpublished. The owner was sent your reason.", "success")
-    except AlreadyDecided as error:
-        flash(str(error), "warning")
-    except ModerationError as error:
-        flash(str(error), "error")
-    return redirect(url_for(".reports"))
+        return _render_reports({report.id: form}, status=400)
+    return _decide(REPORT_DECISIONS, report, form, report.listing.name, back=url_for(".reports"))
 
 
 # ---------------------------------------------------------------------------------------------- users
@@ -368,39 +346,16 @@ def resolve_report(report_id: int):
 def users():
     # Control characters as spaces, as in the public search: PostgreSQL refuses a NUL in a query.
     query = CONTROL_CHARACTERS.sub(" ", request.args.get("q") or "").strip()[:120]
-    statement = select(User).order_by(User.created_at.desc(), User.id.desc())
-    if query:
-        statement = statement.where(services.search_user_filter(query))
-    if request.args.get("filter") == "suspended":
-        statement = statement.where(User.suspended_at.is_not(None))
-    elif request.args.get("filter") == "admins":
-        statement = statement.where(User.role == ROLE_ADMIN)
-    page = db.paginate(statement, per_page=USERS_PER_PAGE, error_out=False)
-    counts = dict(
-        db.session.execute(
-            select(Listing.owner_id, func.count())
-            .where(Listing.owner_id.in_([user.id for user in page.items] or [0]))
-            .group_by(Listing.owner_id)
-        ).all()
-    )
-    return render_template("moderation/users.html", page=page, query=query, listing_counts=counts,
-                           current_filter=request.args.get("filter", ""))
+    current_filter = request.args.get("filter", "")
+    page = services.find_users(query, current_filter, per_page=USERS_PER_PAGE)
+    return render_template("moderation/users.html", page=page, query=query, current_filter=current_filter,
+                           listing_counts=services.listing_counts([user.id for user in page.items]))
 
 
 def _render_user(user: User, suspend_form: SuspendForm | None = None, status: int = 200):
-    listings = list(
-        db.session.scalars(select(Listing).where(Listing.owner_id == user.id).order_by(Listing.name))
-    )
-    history = list(
-        db.session.scalars(
-            select(ModerationEvent)
-            .where((ModerationEvent.target_user_id == user.id) | (ModerationEvent.actor_id == user.id))
-            .order_by(ModerationEvent.created_at.desc(), ModerationEvent.id.desc())
-            .limit(30)
-        )
-    )
     return render_template(
-        "moderation/user.html", user=user, listings=listings, history=history,
+        "moderation/user.html", user=user, listings=services.listings_of(user),
+        history=services.user_history(user),
         suspend_form=suspend_form or SuspendForm(), unsuspend_form=UnsuspendForm(),
     ), status
 
@@ -418,26 +373,19 @@ def suspend_user(user_id: int):
     form = SuspendForm()
     if not form.validate_on_submit():
         return _render_user(user, form, status=400)
-    try:
-        services.suspend_user(user, current_user, form.reason.data)
-        flash(f"{user.email} is suspended; their listings left the search.", "success")
-    except ModerationError as error:
-        flash(str(error), "error")
-    return redirect(url_for(".user_detail", user_id=user_id))
+    return _act(lambda: services.suspend_user(user, current_user, form.reason.data),
+                f"{user.email} is suspended; their listings left the search.",
+                back=url_for(".user_detail", user_id=user_id))
 
 
 @blueprint.post("/admin/users/<int:user_id>/unsuspend")
 @admin_required
 def unsuspend_user(user_id: int):
     user = db.get_or_404(User, user_id)
-    form = UnsuspendForm()
-    if form.validate_on_submit():
-        try:
-            services.unsuspend_user(user, current_user)
-            flash(f"The suspension of {user.email} is lifted.", "success")
-        except ModerationError as error:
-            flash(str(error), "error")
-    return redirect(url_for(".user_detail", user_id=user_id))
+    if not UnsuspendForm().validate_on_submit():
+        return redirect(url_for(".user_detail", user_id=user_id))
+    return _act(lambda: services.unsuspend_user(user, current_user),
+                f"The suspension of {user.email} is lifted.", back=url_for(".user_detail", user_id=user_id))
 
 
 # ---------------------------------------------------------------------------------------------- audit log
@@ -448,26 +396,19 @@ def unsuspend_user(user_id: int):
 def audit():
     """Read-only on purpose: there is no route that edits or deletes an audit row."""
     form = AuditFilterForm(request.args)
-    admins = list(db.session.scalars(select(User).where(User.role == ROLE_ADMIN).order_by(User.email)))
     form.actor.choices = [SelectChoice("", "Anyone"), *(SelectChoice(str(user.id), user.email)
-                                                         for user in admins)]
+                                                         for user in services.admins())]
     actions = sorted(services.ACTION_LABELS.items(), key=lambda item: item[1])
     form.action.choices = [SelectChoice("", "Any action"), *(SelectChoice(*item) for item in actions)]
-    statement = select(ModerationEvent).order_by(ModerationEvent.created_at.desc(), ModerationEvent.id.desc())
     form.validate()
-    actor_id = row_id(form.actor.data)
-    if actor_id is not None:
-        statement = statement.where(ModerationEvent.actor_id == actor_id)
-    if form.action.data and form.action.data in services.ACTION_LABELS:
-        statement = statement.where(ModerationEvent.action == form.action.data)
     listing_filter = (form.listing.data or "").strip()
-    if listing_filter and not form.listing.errors:  # a refused filter is explained next to its box
-        if row_id(listing_filter) is not None:
-            statement = statement.where(ModerationEvent.listing_id == row_id(listing_filter))
-        else:
-            slug_ids = select(Listing.id).where(Listing.slug == listing_filter.lower())
-            statement = statement.where(ModerationEvent.listing_id.in_(slug_ids))
-    page = db.paginate(statement, per_page=AUDIT_PER_PAGE, error_out=False)
+    page = services.audit_page(
+        actor_id=row_id(form.actor.data),
+        action=form.action.data if form.action.data in services.ACTION_LABELS else None,
+        # A refused filter is explained next to its box, and not applied.
+        listing=listing_filter if listing_filter and not form.listing.errors else None,
+        per_page=AUDIT_PER_PAGE,
+    )
     return render_template("moderation/audit.html", page=page, form=form, labels=services.ACTION_LABELS)
 
 
@@ -491,9 +432,7 @@ def two_factor_setup():
     form = TwoFactorForm()
     if form.validate_on_submit():
         if verify_code(secret, form.code.data):
-            current_user.totp_secret = secret
-            services.record(services.ACTION_TWO_FACTOR_ENABLED, current_user, target_user=current_user)
-            db.session.commit()
+            services.enable_two_factor(current_user, secret)
             session.pop(PENDING_SECRET_KEY, None)
             mark_two_factor_passed()
             flash("Two-step sign-in is on for your admin account.", "success")
@@ -526,10 +465,8 @@ def report_rate_limit() -> str:
 
 
 def _published(slug: str) -> Listing:
-    listing = db.session.scalar(
-        select(Listing).where(Listing.slug == slug, Listing.status == STATUS_PUBLISHED)
-    )
-    if listing is None or (listing.owner is not None and listing.owner.is_suspended):
+    listing = listing_services.public_listing(slug)
+    if listing is None:
         abort(404)
     return listing
 

@@ -179,10 +179,10 @@ def test_a_failing_service_inside_a_view(app, world, monkeypatch):
 
 def test_a_real_database_error(app, world, monkeypatch):
     """The driver's own message (it quotes the SQL) from a statement the database refuses."""
-    from directory.core import views as core_views
+    from directory import database
 
     statement = text(f"SELECT password_hash FROM no_such_table WHERE note = '{SECRET}'")  # noqa: S608
-    monkeypatch.setattr(core_views, "text", lambda _sql: statement)
+    monkeypatch.setattr(database, "text", lambda _sql: statement)
     response = RoleClient(app, world, "anonymous").open("/healthz")
     assert not check(response, "GET /healthz")
     # The session was rolled back: the next request works.

@@ -1,0 +1,167 @@
+"""How a listing reads to the public: its place in words, page title, description, calendar location and
+schema.org data. No HTTP here; the pages and the API both use it."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from urllib.parse import urlsplit
+
+from flask import url_for
+
+from ..geo.regions import REGION_NAMES
+from ..geo.services import place_label
+from .models import KIND_GROUP, Listing
+
+FORMAT_NAMES = {"in_person": "In person", "online": "Online", "hybrid": "In person and online"}
+COST_NAMES = {"free": "Free", "donation": "By donation", "paid": "Paid"}
+
+
+
+def city_slug(text: str) -> str:
+    """A town as an area URL says it: 'Dayton' → 'dayton', 'St. Louis' → 'st-louis', 'Coeur d'Alene' →
+    'coeur-dalene'."""
+    ascii_text = unicodedata.normalize("NFKD", text or "").encode("ascii", "ignore").decode("ascii").lower()
+    ascii_text = ascii_text.replace("'", "").replace("’", "")
+    return re.sub(r"[^a-z0-9]+", "-", ascii_text).strip("-")
+
+
+def region_name(country: str, region: str) -> str:
+    return REGION_NAMES.get(country.upper(), {}).get(region.upper(), region)
+
+
+def safe_url(url: str | None) -> str | None:
+    """The URL if it is http(s) with a host, else None: a listing's links must never run script."""
+    if not url:
+        return None
+    try:
+        parts = urlsplit(url.strip())
+    except ValueError:
+        return None
+    if parts.scheme.lower() not in ("http", "https") or not parts.netloc:
+        return None
+    return url.strip()
+
+
+def town_text(listing: Listing) -> str:
+    """'Dayton, OH' (or the country's own style), or '' when the listing names no town."""
+    if not listing.city:
+        return ""
+    country = (listing.country or "US").upper()
+    return place_label(listing.city, country, (listing.region or "").upper() or None)
+
+
+def where_text(listing: Listing) -> str:
+    """Where it happens, as much as the organiser chose to publish."""
+    town = town_text(listing)
+    if listing.format == "online":
+        return "Online"
+    if listing.location_precision == "exact" and listing.address_line:
+        parts = [listing.address_line, town]
+        if listing.postal_code:
+            parts[-1] = f"{town} {listing.postal_code}".strip()
+        return ", ".join(part for part in parts if part)
+    return town
+
+
+def nearby_query(listing: Listing) -> str:
+    """What to search for to find more near this listing (no more precise than the listing shows)."""
+    if listing.format == "online":
+        return ""
+    if listing.location_precision == "exact" and listing.postal_code:
+        return listing.postal_code
+    return town_text(listing)
+
+
+def calendar_location(listing: Listing) -> str:
+    where = where_text(listing)
+    if listing.format == "online":
+        return "Online"
+    if listing.location_precision != "exact":
+        where = f"{where} (the exact place is shared when you get in touch)" if where else "Shared on request"
+    if listing.format == "hybrid":
+        where = f"{where}, or online"
+    return where
+
+
+def kind_phrase(listing: Listing) -> str:
+    if listing.kind == KIND_GROUP:
+        return "online men's support group" if listing.format == "online" else "men's support group"
+    return "online mentor" if listing.format == "online" else "mentor"
+
+
+def title_phrase(listing: Listing) -> str:
+    """"men's support group in Dayton, OH", "online mentor"."""
+    town = town_text(listing)
+    phrase = kind_phrase(listing)
+    return f"{phrase} in {town}" if town and listing.format != "online" else phrase
+
+
+def page_title(listing: Listing, where: str) -> str:
+    """"Demo: Fathers' circle — men's support group in Dayton, OH"."""
+    prefix = "Demo: " if listing.is_demo and not listing.name.lower().startswith("demo") else ""
+    return f"{prefix}{listing.name} — {title_phrase(listing)}"
+
+
+def meta_description(listing: Listing, where: str) -> str:
+    summary = (listing.summary or listing.description or "").strip()
+    topics = ", ".join(topic.name for topic in listing.topics[:4])
+    phrase = title_phrase(listing)
+    parts = [phrase[:1].upper() + phrase[1:] + "."]
+    if topics:
+        parts.append(f"Topics: {topics}.")
+    if summary:
+        parts.append(summary)
+    text = " ".join(parts)
+    return text if len(text) <= 300 else text[:297].rsplit(" ", 1)[0] + "…"
+
+
+def structured_data(listing: Listing, where: str, upcoming) -> dict:
+    """schema.org JSON-LD: what search engines show. No e-mail, no exact point unless published."""
+    url = url_for("listings.detail", slug=listing.slug, _external=True)
+    data: dict = {
+        "@context": "https://schema.org",
+        "@type": "Organization" if listing.kind == KIND_GROUP else "Service",
+        "name": listing.name,
+        "description": listing.summary or listing.description[:300],
+        "url": url,
+    }
+    if listing.kind != KIND_GROUP:
+        data["serviceType"] = "Mentoring"
+    address = {"@type": "PostalAddress", "addressCountry": listing.country}
+    if listing.city:
+        address["addressLocality"] = listing.city
+    if listing.region:
+        address["addressRegion"] = listing.region
+    if listing.location_precision == "exact" and listing.format != "online":
+        if listing.address_line:
+            address["streetAddress"] = listing.address_line
+        if listing.postal_code:
+            address["postalCode"] = listing.postal_code
+    if listing.format != "online" and listing.city:
+        data["address" if listing.kind == KIND_GROUP else "areaServed"] = address
+    if listing.topics:
+        data["keywords"] = ", ".join(topic.name for topic in listing.topics)
+    if upcoming:
+        mode = {
+            "online": "https://schema.org/OnlineEventAttendanceMode",
+            "hybrid": "https://schema.org/MixedEventAttendanceMode",
+        }.get(listing.format, "https://schema.org/OfflineEventAttendanceMode")
+        place = {"@type": "Place", "name": where or listing.name, "address": address}
+        if listing.format == "online":
+            place = {"@type": "VirtualLocation", "url": url}
+        data["event"] = [
+            {
+                "@type": "Event",
+                "name": listing.name,
+                "startDate": shown.occurrence.start.isoformat(),
+                "endDate": shown.occurrence.end.isoformat(),
+                "eventAttendanceMode": mode,
+                "eventStatus": "https://schema.org/EventScheduled",
+                "location": place,
+                "isAccessibleForFree": listing.cost != "paid",
+                "url": url,
+            }
+            for shown in upcoming
+        ]
+    return data
