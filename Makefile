@@ -10,7 +10,7 @@ FLASK   = $(BIN)/flask --app directory
 help:
 	@echo "make run   - install, migrate, load places and demo data, serve on http://127.0.0.1:$(PORT)"
 	@echo "make test  - install and run the whole test suite"
-	@echo "make lint  - ruff, bandit and mypy"
+	@echo "make lint  - ruff, bandit, mypy and the import layers"
 	@echo "make bench - benchmarks (prints figures)"
 
 # Prefer uv when the machine has it; plain venv + pip otherwise.
@@ -49,6 +49,7 @@ lint: install-test
 	$(BIN)/ruff check directory tests bench
 	$(BIN)/bandit -q -c pyproject.toml -r directory
 	$(BIN)/mypy
+	$(BIN)/lint-imports --no-cache
 
 bench: install-test
 	$(BIN)/python bench/search.py

@@ -75,17 +75,19 @@ def register_blueprints(app: Flask) -> None:
     from .api.views import blueprint as api
     from .contact.views import blueprint as contact
     from .core.views import blueprint as core
+    from .datarights.views import blueprint as datarights
     from .interop.embed_views import blueprint as embed
     from .interop.views import blueprint as interop
-    from .listings.owner_views import blueprint as owner
     from .listings.views import blueprint as listings
     from .moderation.views import blueprint as moderation
+    from .owner.views import blueprint as owner
     from .urls import RowIdConverter, refuse_nul_in_path
 
     app.url_map.converters["int"] = RowIdConverter  # before any route is added: ids beyond a row's are 404
     app.url_value_preprocessor(refuse_nul_in_path)
     app.register_blueprint(core)
     app.register_blueprint(accounts)
+    app.register_blueprint(datarights)
     app.register_blueprint(contact)
     app.register_blueprint(listings)
     app.register_blueprint(owner)

@@ -10,10 +10,10 @@ from contextlib import contextmanager
 from typing import Any, TypeGuard, cast
 
 from flask import has_request_context, request
-from sqlalchemy import CursorResult, Result, event, text
+from sqlalchemy import CursorResult, Result, event, func, select, text
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.engine.interfaces import DBAPIConnection
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import InstrumentedAttribute, Session
 from sqlalchemy.pool import ConnectionPoolEntry
 
 from .extensions import db
@@ -100,6 +100,14 @@ def one_transaction(session: Session | None = None) -> Iterator[None]:
         session.info[_NESTING] -= 1
     if outermost:
         session.commit()
+
+
+def count_by(column: InstrumentedAttribute[Any], values: list[Any]) -> dict[Any, int]:
+    """value -> how many rows have it in `column`, for these values (those with none are left out)."""
+    if not values:
+        return {}
+    rows = db.session.execute(select(column, func.count()).where(column.in_(values)).group_by(column))
+    return {value: count for value, count in rows}
 
 
 def ping() -> None:

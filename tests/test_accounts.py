@@ -722,8 +722,13 @@ def test_deleting_the_account(client, owner_with_history, sent_mail):
     assert [(event.actor_id, event.reason, event.target_user_id, event.listing_id) for event in deleted] == [
         (None, "", None, None)
     ]
+    # The listing left through moderation's state machine, with its audit row (whose actor is now gone).
+    withdrawals = db.session.scalars(select(ModerationEvent).where(ModerationEvent.action == "withdraw"))
+    assert [(event.listing_id, event.actor_id, event.reason) for event in withdrawals] == [
+        (listing_id, None, "via account deletion")
+    ]
     # The rest of the audit log stays, and other people's listings are untouched.
-    assert db.session.scalar(select(func.count()).select_from(ModerationEvent)) == 3
+    assert db.session.scalar(select(func.count()).select_from(ModerationEvent)) == 4
     assert db.session.get(type(other), other.id).status == "published"
     assert sent_mail()[-1]["To"] == "owner@example.org"
     assert sign_in(client, "owner@example.org").status_code == 200

@@ -1,9 +1,13 @@
-"""How the code is laid out: views and commands hand queries and commits to services, and one transaction
-can hold several services."""
+"""How the code is laid out: features in layers, views and commands that hand queries and commits to
+services, and one transaction that can hold several services."""
 
 from __future__ import annotations
 
+import os
 import re
+import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -18,6 +22,35 @@ from directory.moderation.models import ModerationEvent
 PACKAGE = PROJECT_ROOT / "directory"
 # Reading or writing the database by hand: what a view or a command leaves to a service.
 DATABASE_WORK = re.compile(r"db\.session\.|\bselect\(|db\.paginate\(|\.commit\(\)|\.rollback\(\)")
+
+
+LINT_IMPORTS = Path(sys.executable).with_name("lint-imports")
+
+
+def lint_imports(root: Path) -> subprocess.CompletedProcess:
+    """import-linter's contracts (pyproject.toml) over the `directory` package found in `root`."""
+    return subprocess.run(  # noqa: S603 - our own tool on our own files
+        [str(LINT_IMPORTS), "--no-cache"], cwd=root, env={**os.environ, "PYTHONPATH": str(root)},
+        capture_output=True, text=True, timeout=300, check=False,
+    )
+
+
+def test_features_import_only_the_layers_below_them():
+    result = lint_imports(PROJECT_ROOT)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "0 broken" in result.stdout
+
+
+def test_a_feature_importing_one_above_it_breaks_the_layers(tmp_path):
+    """Hidden in a function or not: accounts, at the bottom, reaching up into moderation fails the check."""
+    shutil.copytree(PACKAGE, tmp_path / "directory", ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copy(PROJECT_ROOT / "pyproject.toml", tmp_path)
+    services = tmp_path / "directory" / "accounts" / "services.py"
+    hidden_import = "    from ..moderation.models import ModerationEvent\n\n    return ModerationEvent\n"
+    services.write_text(services.read_text() + "\n\ndef _audit_rows():\n" + hidden_import)
+    result = lint_imports(tmp_path)
+    assert result.returncode == 1
+    assert "directory.accounts.services -> directory.moderation.models" in result.stdout
 
 
 def edge_modules() -> list[Path]:

@@ -56,3 +56,9 @@ def clear_sign_in_limits(email: str) -> None:
             limiter.limiter.clear(item, key, SIGN_IN_ENDPOINT)
     except Exception:  # noqa: BLE001 - a storage hiccup must not undo a password reset
         logger.warning("could not clear the sign-in rate limit of an account", exc_info=True)
+
+
+# One allowance for every form that checks the current password (here and in datarights): guesses spread
+# over them count together.
+account_changes = limiter.shared_limit(configured("RATELIMIT_ACCOUNT_CHANGES"), scope="account-changes",
+                                       methods=["POST"], key_func=signed_in_account)

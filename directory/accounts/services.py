@@ -1,4 +1,4 @@
-"""Account rules: registration, sign-in, passwords, e-mail changes, and the owner's own data.
+"""Account rules: registration, sign-in, passwords, e-mail changes, and the account's part of its data.
 
 Services raise AccountError subclasses with messages fit to show; views turn them into form errors.
 Each service that changes state commits once and sends its mail after the commit, so SQLite's write
@@ -15,8 +15,9 @@ from typing import Any
 
 from argon2 import PasswordHasher, profiles
 from argon2.exceptions import InvalidHashError, VerificationError
+from blinker import Namespace
 from flask import current_app, url_for
-from sqlalchemy import delete, func, or_, select, update
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from zxcvbn import zxcvbn
 
@@ -53,6 +54,11 @@ SIGN_IN_REFUSED = (
 )
 LINK_USED = "This link has already been used, or it was replaced by a newer one."
 ADDRESS_TAKEN = "Another account uses that e-mail address now, so it can't be moved to yours."
+
+
+# Sent with the User as each sign-in is recorded, before its commit. Features above accounts listen
+# here rather than accounts calling up to them.
+signed_in = Namespace().signal("signed-in")
 
 
 class AccountError(Exception):
@@ -346,14 +352,12 @@ def authenticate(email: str, password: str) -> User:
 
 
 def record_sign_in(user: User) -> None:
-    """After login_user: note the time, forget earlier failures, put an admin's sign-in in the audit log."""
-    from ..moderation.models import ModerationEvent
-
+    """After login_user: note the time, forget earlier failures, and tell `signed_in`'s receivers (the
+    audit log notes an admin's sign-in) in the same transaction."""
     user.last_login_at = utcnow()
     user.failed_logins = 0
     user.locked_until = None
-    if user.is_admin:
-        db.session.add(ModerationEvent(action="admin_sign_in", actor_id=user.id, reason=""))
+    signed_in.send(user)
     commit()
     logger.info("user %s signed in", user.id)
 
@@ -488,137 +492,42 @@ def confirm_email_change(token: str) -> User:
     return user
 
 
-# --- my data -------------------------------------------------------------------------------------
+# --- the account's own part of a person's data (datarights does the rest) ------------------------
 
 
-def _iso(value: datetime | None) -> str | None:
+def iso(value: datetime | None) -> str | None:
+    """A stored (naive UTC) time as exports write it."""
     return value.isoformat(timespec="seconds") + "Z" if value else None
 
 
-def export_data(user: User) -> dict[str, Any]:
-    """Everything the site holds about this person, as JSON-safe data (never the password hash)."""
-    from ..contact.models import ContactMessage
-    from ..listings.models import Listing
-    from ..listings.services import snapshot
-    from ..moderation.models import ModerationEvent, Revision
-
-    listings = list(db.session.scalars(
-        select(Listing).where(Listing.owner_id == user.id).order_by(Listing.id)
-    ))
-    listing_ids = [listing.id for listing in listings]
-    held = dict(
-        db.session.execute(
-            select(ContactMessage.listing_id, func.count())
-            .where(ContactMessage.listing_id.in_(listing_ids))
-            .group_by(ContactMessage.listing_id)
-        ).all()
-    ) if listing_ids else {}
-    revisions = db.session.scalars(
-        select(Revision).where(Revision.author_id == user.id).order_by(Revision.id)
-    )
-    events = db.session.scalars(
-        select(ModerationEvent)
-        .where(or_(ModerationEvent.listing_id.in_(listing_ids), ModerationEvent.target_user_id == user.id))
-        .order_by(ModerationEvent.id)
-    ) if listing_ids else db.session.scalars(
-        select(ModerationEvent).where(ModerationEvent.target_user_id == user.id).order_by(ModerationEvent.id)
-    )
+def account_record(user: User) -> dict[str, Any]:
+    """What the account itself holds about its person, as JSON-safe data (never the password hash)."""
     return {
-        "exported_at": _iso(utcnow()),
-        "site": current_app.config["SITE_NAME"],
-        "account": {
-            "id": user.id,
-            "email": user.email,
-            "display_name": user.display_name,
-            "role": user.role,
-            "created_at": _iso(user.created_at),
-            "confirmed_at": _iso(user.confirmed_at),
-            "last_login_at": _iso(user.last_login_at),
-            "suspended_at": _iso(user.suspended_at),
-            "suspension_reason": user.suspension_reason,
-            "failed_sign_ins_in_a_row": user.failed_logins,
-            "sign_in_paused_until": _iso(user.locked_until),
-            "two_factor_enabled": bool(user.totp_secret),
-        },
-        "listings": [
-            {
-                "id": listing.id,
-                "kind": listing.kind,
-                "slug": listing.slug,
-                "status": listing.status,
-                "created_at": _iso(listing.created_at),
-                "updated_at": _iso(listing.updated_at),
-                "submitted_at": _iso(listing.submitted_at),
-                "published_at": _iso(listing.published_at),
-                "last_confirmed_at": _iso(listing.last_confirmed_at),
-                "moderation_note": listing.moderation_note,
-                "content": snapshot(listing),
-                "contact_messages": {
-                    "relayed_in_total": listing.contact_count,
-                    "held_now": held.get(listing.id, 0),
-                },
-            }
-            for listing in listings
-        ],
-        "revisions": [
-            {
-                "id": revision.id,
-                "listing_id": revision.listing_id,
-                "status": revision.status,
-                "note": revision.note,
-                "created_at": _iso(revision.created_at),
-                "decided_at": _iso(revision.decided_at),
-                "proposed": revision.data,
-            }
-            for revision in revisions
-        ],
-        "moderation_events": [
-            {
-                "action": event.action,
-                "listing_id": event.listing_id,
-                "about_my_account": event.target_user_id == user.id,
-                "reason": event.reason,
-                "at": _iso(event.created_at),
-            }
-            for event in events
-        ],
+        "id": user.id,
+        "email": user.email,
+        "display_name": user.display_name,
+        "role": user.role,
+        "created_at": iso(user.created_at),
+        "confirmed_at": iso(user.confirmed_at),
+        "last_login_at": iso(user.last_login_at),
+        "suspended_at": iso(user.suspended_at),
+        "suspension_reason": user.suspension_reason,
+        "failed_sign_ins_in_a_row": user.failed_logins,
+        "sign_in_paused_until": iso(user.locked_until),
+        "two_factor_enabled": bool(user.totp_secret),
     }
 
 
-# --- deleting the account ------------------------------------------------------------------------
-
-
-def delete_account(user: User, password: str) -> None:
-    """Withdraw the listings and strip their contact details, remove revisions and the account, and
-    record that an account was deleted (and nothing about whose)."""
-    from ..contact.models import ContactMessage
-    from ..listings.models import KIND_MENTOR, STATUS_WITHDRAWN, Listing
-    from ..moderation.models import ModerationEvent, Revision
-
+def require_current_password(user: User, password: str) -> None:
     if not verify_password(user, password):
         raise CurrentPasswordError("That is not your current password.")
-    user_id, address, name = user.id, user.email, user.display_name
-    listings = list(db.session.scalars(select(Listing).where(Listing.owner_id == user_id)))
-    listing_ids = [listing.id for listing in listings]
-    for listing in listings:
-        listing.status = STATUS_WITHDRAWN
-        listing.owner_id = None
-        listing.contact_email = ""
-        listing.phone = ""
-        listing.phone_public = False
-        listing.address_line = ""
-        listing.online_url = ""
-        if listing.kind == KIND_MENTOR:  # a mentor listing describes a person
-            listing.name = "Withdrawn mentor listing"
-            listing.slug = f"withdrawn-mentor-{listing.id}"
-            listing.summary = listing.description = listing.experience = listing.availability = ""
-    revisions = Revision.author_id == user_id
-    if listing_ids:
-        revisions = or_(revisions, Revision.listing_id.in_(listing_ids))
-        db.session.execute(delete(ContactMessage).where(ContactMessage.listing_id.in_(listing_ids)))
-    db.session.execute(delete(Revision).where(revisions).execution_options(synchronize_session=False))
+
+
+def delete_user(user: User) -> None:
+    """Remove the account row; what other features hold about it is theirs to remove first."""
     db.session.delete(user)
-    db.session.add(ModerationEvent(action="account_deleted", actor_id=None, reason=""))
     commit()
-    logger.info("an account was deleted; %s listings withdrawn", len(listing_ids))
+
+
+def send_deletion_notice(address: str, name: str) -> None:
     _mail(address, "Your account was deleted", "deleted", name=name)

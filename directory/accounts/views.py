@@ -1,16 +1,14 @@
-"""Account pages: register, confirm, sign in and out, passwords, e-mail address, my data, delete.
+"""Account pages: register, confirm, sign in and out, passwords, e-mail address.
 
 Thin views: load, check, act through services, respond. Every change is a POST with a CSRF token.
 """
 
 from __future__ import annotations
 
-import json
 import logging
 
 from flask import (
     Blueprint,
-    Response,
     current_app,
     flash,
     redirect,
@@ -23,20 +21,18 @@ from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_required, login_user, logout_user
 
 from ..extensions import limiter
-from ..timeutil import utcnow
 from ..urls import safe_next
 from . import services
 from .forms import (
     ActionForm,
     ChangeEmailForm,
     ChangePasswordForm,
-    DeleteAccountForm,
     ForgotForm,
     RegisterForm,
     ResetForm,
     SignInForm,
 )
-from .ratelimits import configured, signed_in_account, submitted_account
+from .ratelimits import account_changes, configured, signed_in_account, submitted_account
 from .tokens import TokenError
 
 logger = logging.getLogger(__name__)
@@ -44,9 +40,6 @@ logger = logging.getLogger(__name__)
 blueprint = Blueprint("accounts", __name__, url_prefix="/account")
 
 POST = ["POST"]
-# One allowance for every form that checks the current password: guesses spread over them count together.
-account_changes = limiter.shared_limit(configured("RATELIMIT_ACCOUNT_CHANGES"), scope="account-changes",
-                                       methods=POST, key_func=signed_in_account)
 
 
 def _me():
@@ -60,7 +53,7 @@ def _start_session(user, remember: bool) -> bool:
     return login_user(user, remember=remember)
 
 
-def _end_session() -> None:
+def end_session() -> None:
     """Empty the session, then log out: logout_user leaves the note that deletes the remember cookie."""
     session.clear()
     logout_user()
@@ -159,7 +152,7 @@ def sign_in():
 def sign_out():
     form = ActionForm()
     if form.validate_on_submit() and current_user.is_authenticated:
-        _end_session()
+        end_session()
         flash("You are signed out.", "success")
     return redirect(url_for("core.home"), code=303)
 
@@ -170,7 +163,7 @@ def sign_out_everywhere():
     form = ActionForm()
     if form.validate_on_submit():
         services.end_all_sessions(_me())
-        _end_session()
+        end_session()
         flash("You are signed out on every device, this one too. Sign in again to carry on.", "success")
         return redirect(url_for(".sign_in"), code=303)
     return redirect(url_for(".account"), code=303)
@@ -291,35 +284,3 @@ def email_confirm(token: str):
     except TokenError as error:
         return _link_problem(error)
     return render_template("accounts/email_confirm.html", form=form, user=user, new_email=new_email)
-
-
-@blueprint.get("/data")
-@login_required
-def data():
-    """Everything we hold about the signed-in person, as a JSON download."""
-    body = json.dumps(services.export_data(_me()), indent=2, ensure_ascii=False, sort_keys=False)
-    filename = f"my-data-{utcnow():%Y-%m-%d}.json"
-    logger.info("user %s downloaded their data", current_user.id)
-    return Response(
-        body,
-        mimetype="application/json",
-        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
-    )
-
-
-@blueprint.route("/delete", methods=["GET", "POST"])
-@login_required
-@account_changes
-def delete():
-    form = DeleteAccountForm()
-    if form.validate_on_submit():
-        try:
-            services.delete_account(_me(), form.current_password.data)
-        except services.CurrentPasswordError as error:
-            form.current_password.errors.append(str(error))
-        else:
-            _end_session()
-            flash("Your account is deleted, and your listings are withdrawn. Thank you for what you offered.",
-                  "success")
-            return redirect(url_for("core.home"), code=303)
-    return render_template("accounts/delete.html", form=form)

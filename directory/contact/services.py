@@ -14,7 +14,7 @@ from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import delete, exists, select, update
 
 from ..accounts.models import User
-from ..database import commit
+from ..database import commit, count_by
 from ..extensions import db
 from ..listings.models import FORMAT_IN_PERSON, Listing
 from ..listings.presentation import safe_url
@@ -211,6 +211,18 @@ def purge_old_messages(now: datetime | None = None) -> int:
     result = db.session.execute(delete(ContactMessage).where(ContactMessage.created_at < cutoff))
     commit()
     return result.rowcount or 0
+
+
+def held_counts(listing_ids: list[int]) -> dict[int, int]:
+    """listing id -> how many of its messages are still kept (listings with none are left out)."""
+    return count_by(ContactMessage.listing_id, listing_ids)
+
+
+def delete_messages_for(listing_ids: list[int]) -> None:
+    """Forget every kept message to these listings (their owner is deleting their account)."""
+    if listing_ids:
+        db.session.execute(delete(ContactMessage).where(ContactMessage.listing_id.in_(listing_ids)))
+    commit()
 
 
 def has_report(listing_id: int) -> bool:

@@ -206,20 +206,6 @@ def listings_owned_by(user: Any) -> list[Listing]:
     return sorted(listings, key=lambda listing: listing.status not in NEEDS_OWNER_STATUSES)
 
 
-def pending_revision_ids(listing_ids: list[int]) -> set[int]:
-    """Which of these listings have an edit waiting for review (one query for a whole dashboard)."""
-    if not listing_ids:
-        return set()
-    from ..moderation.models import REVISION_PENDING, Revision
-
-    return set(
-        db.session.scalars(
-            select(Revision.listing_id)
-            .where(Revision.listing_id.in_(listing_ids), Revision.status == REVISION_PENDING)
-        )
-    )
-
-
 def missing_for_review(kind: str, data: dict[str, Any]) -> dict[str, str]:
     """What must be filled in before a listing can go to review: {field name: message for the owner}.
 
@@ -300,6 +286,22 @@ def delete_listing(listing: Listing, actor: Any) -> None:
         raise ListingError("Only drafts and withdrawn listings can be deleted. Withdraw it first.")
     logger.info("listing %s (%s) deleted by user %s", listing.id, listing.status, getattr(actor, "id", None))
     db.session.delete(listing)
+    commit()
+
+
+def forget_owner(listing: Listing) -> None:
+    """Cut a listing loose from an account being deleted: no owner and no way to reach them; a mentor
+    listing describes a person, so it keeps none of its words either."""
+    listing.owner_id = None
+    listing.contact_email = ""
+    listing.phone = ""
+    listing.phone_public = False
+    listing.address_line = ""
+    listing.online_url = ""
+    if listing.kind == KIND_MENTOR:
+        listing.name = "Withdrawn mentor listing"
+        listing.slug = f"withdrawn-mentor-{listing.id}"
+        listing.summary = listing.description = listing.experience = listing.availability = ""
     commit()
 
 

@@ -22,12 +22,12 @@ from typing import Any
 
 from flask import current_app, has_request_context, url_for
 from flask_sqlalchemy.pagination import Pagination
-from sqlalchemy import ColumnElement, func, or_, select, update
+from sqlalchemy import ColumnElement, delete, func, or_, select, update
 from sqlalchemy.orm import Session, object_session
 
 from ..accounts.models import ROLE_ADMIN, ROLE_MEMBER, User
-from ..accounts.services import find_user, hash_password
-from ..database import commit
+from ..accounts.services import find_user, hash_password, signed_in
+from ..database import commit, count_by
 from ..extensions import db
 from ..listings import services as listing_services
 from ..listings.models import (
@@ -83,8 +83,9 @@ ACTION_REPORT_EDIT_REQUEST = "report_edit_request"
 ACTION_SUSPEND = "suspend"
 ACTION_UNSUSPEND = "unsuspend"
 ACTION_ROLE_CHANGE = "role_change"
-ACTION_ADMIN_SIGN_IN = "admin_sign_in"  # written by accounts on an admin's sign-in
+ACTION_ADMIN_SIGN_IN = "admin_sign_in"  # on accounts' signed_in signal (see audit_admin_sign_in)
 ACTION_TWO_FACTOR_ENABLED = "two_factor_enabled"
+ACTION_ACCOUNT_DELETED = "account_deleted"  # by datarights; the row says nothing about whose
 
 ACTION_LABELS = {
     ACTION_SUBMIT: "Submitted for review",
@@ -108,6 +109,7 @@ ACTION_LABELS = {
     ACTION_ROLE_CHANGE: "Role changed",
     ACTION_ADMIN_SIGN_IN: "Admin signed in",
     ACTION_TWO_FACTOR_ENABLED: "Two-step sign-in turned on",
+    ACTION_ACCOUNT_DELETED: "Account deleted",
 }
 
 # Statuses in which a listing has been approved once, so edits go through a revision.
@@ -552,6 +554,38 @@ def propose_revision(listing: Listing, actor: User, data: dict[str, Any]) -> Rev
     return revision
 
 
+def pending_revision_ids(listing_ids: list[int]) -> set[int]:
+    """Which of these listings have an edit waiting for review (one query for a whole dashboard)."""
+    if not listing_ids:
+        return set()
+    return set(db.session.scalars(
+        select(Revision.listing_id)
+        .where(Revision.listing_id.in_(listing_ids), Revision.status == REVISION_PENDING)
+    ))
+
+
+def revisions_by(user: User) -> list[Revision]:
+    written = select(Revision).where(Revision.author_id == user.id).order_by(Revision.id)
+    return list(db.session.scalars(written))
+
+
+def events_about(user: User, listing_ids: list[int]) -> list[ModerationEvent]:
+    """The audit rows about a person: about their account or one of these (their) listings, oldest first."""
+    about = ModerationEvent.target_user_id == user.id
+    if listing_ids:
+        about = or_(about, ModerationEvent.listing_id.in_(listing_ids))
+    return list(db.session.scalars(select(ModerationEvent).where(about).order_by(ModerationEvent.id)))
+
+
+def delete_revisions(user: User, listing_ids: list[int]) -> None:
+    """Forget the edits a person wrote and every edit of their listings (their account is being deleted)."""
+    written = Revision.author_id == user.id
+    if listing_ids:
+        written = or_(written, Revision.listing_id.in_(listing_ids))
+    db.session.execute(delete(Revision).where(written).execution_options(synchronize_session=False))
+    commit()
+
+
 def revision_diff(revision: Revision) -> list[tuple[str, Any, Any]]:
     """(field, published value, proposed value) for each changed field."""
     return listing_services.diff(listing_services.snapshot(revision.listing), revision.data)
@@ -761,6 +795,13 @@ def unsuspend_user(user: User, admin: User, reason: str = "") -> ModerationEvent
     return event
 
 
+@signed_in.connect
+def audit_admin_sign_in(user: User) -> None:
+    """Every admin sees who signed in with admin rights; the sign-in's own commit saves the row."""
+    if user.is_admin:
+        record(ACTION_ADMIN_SIGN_IN, user)
+
+
 def enable_two_factor(admin: User, secret: str) -> ModerationEvent:
     """Keep an admin's TOTP secret, once a code from it checked out; every admin sees it in the audit log."""
     admin.totp_secret = secret
@@ -920,13 +961,7 @@ def find_users(query: str, kind: str = "", *, per_page: int) -> Pagination:
 
 def listing_counts(user_ids: list[int]) -> dict[int, int]:
     """user id -> how many listings they own (users with none are left out)."""
-    if not user_ids:
-        return {}
-    return dict(db.session.execute(
-        select(Listing.owner_id, func.count())
-        .where(Listing.owner_id.in_(user_ids))
-        .group_by(Listing.owner_id)
-    ).all())
+    return count_by(Listing.owner_id, user_ids)
 
 
 def listings_of(user: User) -> list[Listing]:

@@ -33,8 +33,9 @@ from wtforms import (
 from wtforms.validators import DataRequired, Email, Optional, StopValidation, ValidationError
 
 from ..extensions import db
-from . import services
-from .models import (
+from ..geo.services import locate
+from ..listings import services
+from ..listings.models import (
     FORMAT_HYBRID,
     FORMAT_IN_PERSON,
     FORMAT_ONLINE,
@@ -576,8 +577,6 @@ class ListingForm(FlaskForm):
         if text == services.place_text(stored) and stored.get("latitude") is not None:
             self.place = {key: stored.get(key) for key in services.PLACE_FIELDS}
             return
-        from ..geo.services import locate
-
         result = locate(text)
         if result.location is None:
             ideas = [place.label for place in result.suggestions[:5]]

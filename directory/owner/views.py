@@ -13,12 +13,12 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_login import current_user, login_required
 
 from ..extensions import db
+from ..listings import services
+from ..listings.models import KIND_GROUP, KIND_MENTOR, KINDS, STATUS_PUBLISHED, Listing
+from ..listings.services import ListingError
 from ..moderation import services as moderation
 from ..moderation.services import ModerationError, NothingToReview
-from . import services
-from .models import KIND_GROUP, KIND_MENTOR, KINDS, STATUS_PUBLISHED, Listing
-from .owner_forms import ListingForm, MeetingForm
-from .services import ListingError
+from .forms import ListingForm, MeetingForm
 
 logger = logging.getLogger(__name__)
 
@@ -49,7 +49,7 @@ def _back_to_dashboard(listing: Listing | None = None):
 @blueprint.get("/listings")
 def dashboard():
     listings = services.listings_owned_by(current_user)
-    waiting = services.pending_revision_ids([listing.id for listing in listings])
+    waiting = moderation.pending_revision_ids([listing.id for listing in listings])
     return render_template("owner/dashboard.html", listings=listings, waiting=waiting)
 
 
@@ -206,7 +206,7 @@ def withdraw(listing_id: int):
         flash("This listing is already withdrawn.", "info")
         return _back_to_dashboard(listing)
     if request.method == "GET":
-        waiting = listing.id in services.pending_revision_ids([listing.id])
+        waiting = listing.id in moderation.pending_revision_ids([listing.id])
         return render_template("owner/confirm.html", listing=listing, action="withdraw", waiting_edit=waiting)
     try:
         moderation.withdraw(listing, current_user, via="dashboard")
