@@ -77,7 +77,7 @@ _NESTING = "directory.one_transaction"
 
 def commit(session: Session | None = None) -> None:
     """End a service's work: commit, or inside `one_transaction` send it to the database and wait."""
-    session = session or db.session
+    session = session if session is not None else db.session()
     if session.info.get(_NESTING):
         session.flush()
     else:
@@ -87,7 +87,7 @@ def commit(session: Session | None = None) -> None:
 @contextmanager
 def one_transaction(session: Session | None = None) -> Iterator[None]:
     """Run several services as one transaction: all of it is saved at the end of the block, or none."""
-    session = session or db.session
+    session = session if session is not None else db.session()
     outermost = not session.info.get(_NESTING)
     session.info[_NESTING] = session.info.get(_NESTING, 0) + 1
     try:

@@ -91,7 +91,7 @@ def backup_sqlite(url: URL, target: Path) -> str:
 
 
 def pg_dump_path() -> str:
-    path = shutil.which(current_app.config["PG_DUMP"])
+    path = shutil.which(str(current_app.config["PG_DUMP"]))
     if path is None:
         raise BackupError("pg_dump was not found. Install the PostgreSQL client of the server's version "
                           "(for example the postgresql-client package), or set PG_DUMP to its path.")

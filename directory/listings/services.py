@@ -356,9 +356,15 @@ def audiences() -> list[Audience]:
     return list(db.session.scalars(select(Audience).order_by(Audience.position, Audience.name)))
 
 
+def _visible() -> ColumnElement[bool]:
+    """The search's rule for "a visitor may see this listing", as SQL."""
+    clause: ColumnElement[bool] = public_listing_clause()  # type: ignore[no-untyped-call]  # search.py is unannotated
+    return clause
+
+
 def public_listing(slug: str) -> Listing | None:
     """The listing at `slug` if a visitor may see it."""
-    return db.session.scalar(select(Listing).where(Listing.slug == slug, public_listing_clause()))
+    return db.session.scalar(select(Listing).where(Listing.slug == slug, _visible()))
 
 
 # ---------------------------------------------------------------------------------------------- areas
@@ -366,7 +372,7 @@ def public_listing(slug: str) -> Listing | None:
 
 def _in_area(country: str | None = None, region: str | None = None) -> tuple[ColumnElement[bool], ...]:
     """Public listings someone can go to (in person or hybrid) that name their region; in one, if given."""
-    clauses = (public_listing_clause(), Listing.format.in_((FORMAT_IN_PERSON, FORMAT_HYBRID)),
+    clauses = (_visible(), Listing.format.in_((FORMAT_IN_PERSON, FORMAT_HYBRID)),
                Listing.region != "")
     if country is None or region is None:
         return clauses

@@ -189,6 +189,7 @@ def _decide(decisions: dict[str, Decision], item: Any, form: Any, name: str, *, 
 
 
 def _act(call: Callable[[], object], done: str, *, back: str, refused: str | None = None):
+    """Run one moderation call, flash its outcome, redirect."""
     try:
         call()
     except AlreadyDecided as error:
