@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from flask import current_app, url_for
+from flask import url_for
 
 from ..geo.services import Location
 from ..listings.cards import ListingCard
@@ -161,7 +161,7 @@ def listing_detail(listing: Listing, now: datetime | None = None) -> dict[str, A
         "upcoming": [occurrence(found) for found in upcoming],
         "published_at": iso_utc(listing.published_at),
         "contact_url": _contact_url(listing),
-        "report_url": _optional_url("moderation.report_form", slug=listing.slug),
+        "report_url": url_for("moderation.report_form", slug=listing.slug, _external=True),
     })
     return data
 
@@ -225,11 +225,6 @@ def error_body(status: int, title: str, message: str, fields: dict[str, str] | N
 
 
 def _contact_url(listing: Listing) -> str | None:
-    return _optional_url("contact.contact_form", slug=listing.slug) if listing.contact_enabled else None
-
-
-def _optional_url(endpoint: str, **values: Any) -> str | None:
-    """An absolute URL to another feature's page, or None while that feature is not installed."""
-    if endpoint not in current_app.view_functions:
+    if not listing.contact_enabled:
         return None
-    return url_for(endpoint, _external=True, **values)
+    return url_for("contact.contact_form", slug=listing.slug, _external=True)

@@ -12,10 +12,10 @@ from flask import Blueprint, current_app, g, render_template, request, url_for
 from markupsafe import escape
 
 from ..extensions import login_manager
+from ..listings.presentation import FORMAT_NAMES
 from ..listings.schedule import format_occurrence
 from ..listings.search import RADII, SearchParams, radius_label
 from ..listings.search import search as run_search
-from ..listings.views import FORMAT_NAMES
 from .forms import DEFAULT_HEIGHT, SnippetForm
 
 blueprint = Blueprint("embed", __name__)

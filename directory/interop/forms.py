@@ -11,8 +11,8 @@ from ..extensions import db
 from ..geo.services import locate
 from ..listings.forms import options
 from ..listings.models import Audience, Topic
-from ..listings.owner_forms import MaxLength, plain_text
 from ..listings.search import DEFAULT_RADIUS, MAX_NEAR_CHARS, RADII, radius_label
+from ..owner.forms import MaxLength, plain_text
 
 HEIGHTS = (400, 500, 600, 800, 1000)
 DEFAULT_HEIGHT = 600

@@ -9,41 +9,32 @@ from __future__ import annotations
 import re
 from urllib.parse import quote
 
-from flask import current_app, url_for
+from flask import url_for
 
 PLACEHOLDER = "listing-slug-placeholder"
 URL_SAFE = re.compile(r"[A-Za-z0-9_.-]+")  # what every slug the site makes consists of
 
 
 class ListingLinks:
-    """`links.page(slug)`, `links.report(slug)`, `links.contact(slug)`: absolute URLs, or None for a
-    page whose feature is not installed."""
+    """`links.page(slug)`, `links.report(slug)`, `links.contact(slug)`: absolute URLs."""
 
     def __init__(self) -> None:
         self._patterns = {
-            name: _pattern(endpoint)
+            name: url_for(endpoint, slug=PLACEHOLDER, _external=True)
             for name, endpoint in (("page", "listings.detail"), ("report", "moderation.report_form"),
                                    ("contact", "contact.contact_form"))
         }
         self.home = url_for("core.home", _external=True)
 
-    def _link(self, name: str, slug: str) -> str | None:
+    def _link(self, name: str, slug: str) -> str:
         pattern = self._patterns[name]
-        if not pattern:
-            return None
         return pattern.replace(PLACEHOLDER, slug if URL_SAFE.fullmatch(slug) else quote(slug, safe=""))
 
     def page(self, slug: str) -> str:
-        return self._link("page", slug) or ""
+        return self._link("page", slug)
 
-    def report(self, slug: str) -> str | None:
+    def report(self, slug: str) -> str:
         return self._link("report", slug)
 
-    def contact(self, slug: str) -> str | None:
+    def contact(self, slug: str) -> str:
         return self._link("contact", slug)
-
-
-def _pattern(endpoint: str) -> str | None:
-    if endpoint not in current_app.view_functions:
-        return None
-    return url_for(endpoint, slug=PLACEHOLDER, _external=True)

@@ -41,10 +41,8 @@ def provisioning_uri(secret: str, email: str) -> str:
 
 
 def _sign_in_redirect():
-    """Anonymous visitors go to the sign-in page (with `next`); a 401 if accounts has none yet."""
-    if login_manager.login_view and login_manager.login_view in current_app.view_functions:
-        return login_manager.unauthorized()
-    abort(401)
+    """Anonymous visitors go to the sign-in page (with `next`)."""
+    return login_manager.unauthorized()
 
 
 def admin_required(view: Callable[..., Any] | None = None, *, second_factor: bool = True):
