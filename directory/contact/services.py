@@ -14,7 +14,7 @@ from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import delete, exists, select, update
 
 from ..accounts.models import User
-from ..database import commit, count_by
+from ..database import commit, count_by, rows_matched
 from ..extensions import db
 from ..listings.models import FORMAT_IN_PERSON, Listing
 from ..listings.presentation import safe_url
@@ -125,7 +125,7 @@ HOSTNAME = re.compile(r"(?<![\w.-])(?:[^\W_](?:[\w-]{0,62}[^\W_])?\.)+[^\W\d_]{2
 def defang(text: str) -> str:
     """Break up every address in a visitor's text so no mail program makes it a link."""
 
-    def scheme(match: re.Match) -> str:
+    def scheme(match: re.Match[str]) -> str:
         if match.group(1):
             xx = "XX" if match.group(1).isupper() else "xx"
             return f"{match.group(1)}{xx}{match.group(2)}[://]"
@@ -210,7 +210,7 @@ def purge_old_messages(now: datetime | None = None) -> int:
     cutoff = (now or utcnow()) - timedelta(days=days)
     result = db.session.execute(delete(ContactMessage).where(ContactMessage.created_at < cutoff))
     commit()
-    return result.rowcount or 0
+    return rows_matched(result)
 
 
 def held_counts(listing_ids: list[int]) -> dict[int, int]:
@@ -259,7 +259,7 @@ def delete_message(listing: Listing, message_id: int, admin: User) -> bool:
     result = db.session.execute(
         delete(ContactMessage).where(ContactMessage.id == message_id, ContactMessage.listing_id == listing.id)
     )
-    if not result.rowcount:
+    if not rows_matched(result):
         return False
     record_event(ACTION_DELETE_MESSAGE, admin, listing=listing, reason=f"message {message_id}")
     commit()

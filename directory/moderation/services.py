@@ -27,7 +27,7 @@ from sqlalchemy.orm import Session, object_session
 
 from ..accounts.models import ROLE_ADMIN, ROLE_MEMBER, User
 from ..accounts.services import find_user, hash_password, signed_in
-from ..database import commit, count_by
+from ..database import commit, count_by, rows_matched
 from ..extensions import db
 from ..listings import services as listing_services
 from ..listings.models import (
@@ -150,7 +150,7 @@ class AlreadyDecided(ModerationError):
 
 def _session(obj: Any) -> Session:
     """The session the object lives in (tests use two), else the request's."""
-    return object_session(obj) or db.session
+    return object_session(obj) or db.session()
 
 
 def _require_admin(admin: User | None) -> None:
@@ -223,7 +223,7 @@ def _transition(listing: Listing, *, sources: Iterable[str], target: str, action
         .values(**changes)
         .execution_options(synchronize_session=False)
     )
-    if result.rowcount != 1:
+    if rows_matched(result) != 1:
         session.rollback()
         if review:
             raise AlreadyDecided()
@@ -473,7 +473,7 @@ def expire_stale(now: datetime | None = None) -> list[int]:
     """
     now = now or utcnow()
     cutoff = now - timedelta(days=current_app.config["EXPIRE_AFTER_DAYS"])
-    session = db.session
+    session = db.session()
     ids = list(
         session.scalars(
             select(Listing.id).where(
@@ -490,7 +490,7 @@ def expire_stale(now: datetime | None = None) -> list[int]:
             .values(status=STATUS_EXPIRED, updated_at=now)
             .execution_options(synchronize_session=False)
         )
-        if result.rowcount == 1:
+        if rows_matched(result) == 1:
             record(ACTION_EXPIRE, None, session=session, listing_id=listing_id,
                    reason=f"not confirmed for {current_app.config['EXPIRE_AFTER_DAYS']} days")
             expired.append(listing_id)
@@ -509,7 +509,7 @@ def _supersede_pending_revisions(session: Session, listing_id: int, keep: int | 
         statement = statement.where(Revision.id != keep)
     statement = statement.values(status=REVISION_SUPERSEDED, decided_at=utcnow())
     result = session.execute(statement.execution_options(synchronize_session=False))
-    return result.rowcount or 0
+    return rows_matched(result)
 
 
 def pending_revision(listing: Listing) -> Revision | None:
@@ -605,7 +605,7 @@ def _decide_revision(revision: Revision, admin: User, *, target: str, action: st
         .values(status=target, decided_at=utcnow(), decided_by_id=admin.id, note=note)
         .execution_options(synchronize_session=False)
     )
-    if result.rowcount != 1:
+    if rows_matched(result) != 1:
         session.rollback()
         raise AlreadyDecided()
     return session
@@ -677,7 +677,7 @@ def _resolve_open_reports(session: Session, listing_id: int, admin: User, status
         .values(status=status, resolved_at=utcnow(), resolved_by_id=admin.id)
         .execution_options(synchronize_session=False)
     )
-    return result.rowcount or 0
+    return rows_matched(result)
 
 
 def _claim_report(report: Report, admin: User, status: str) -> Session:
@@ -691,7 +691,7 @@ def _claim_report(report: Report, admin: User, status: str) -> Session:
         .values(status=status, resolved_at=utcnow(), resolved_by_id=admin.id)
         .execution_options(synchronize_session=False)
     )
-    if result.rowcount != 1:
+    if rows_matched(result) != 1:
         session.rollback()
         raise AlreadyDecided()
     return session
@@ -762,7 +762,7 @@ def suspend_user(user: User, admin: User, reason: str) -> ModerationEvent:
                 session_version=User.session_version + 1)
         .execution_options(synchronize_session=False)
     )
-    if result.rowcount != 1:
+    if rows_matched(result) != 1:
         session.rollback()
         raise AlreadyDecided("This account is already suspended.")
     event = record(ACTION_SUSPEND, admin, session=session, target_user=user, reason=reason)
@@ -785,7 +785,7 @@ def unsuspend_user(user: User, admin: User, reason: str = "") -> ModerationEvent
         .values(suspended_at=None, suspension_reason=None)
         .execution_options(synchronize_session=False)
     )
-    if result.rowcount != 1:
+    if rows_matched(result) != 1:
         session.rollback()
         raise AlreadyDecided("This account is not suspended.")
     event = record(ACTION_UNSUSPEND, admin, session=session, target_user=user, reason=(reason or "").strip())
