@@ -5,9 +5,11 @@ from __future__ import annotations
 import os
 import secrets
 import uuid
+from datetime import timedelta
 from email.utils import parseaddr
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 DEFAULTS: dict[str, Any] = {
     "SITE_NAME": "Men's Support Directory",
@@ -21,7 +23,9 @@ DEFAULTS: dict[str, Any] = {
     "SESSION_COOKIE_SAMESITE": "Lax",
     "SESSION_COOKIE_SECURE": False,
     "REMEMBER_COOKIE_NAME": "remember_token",
-    "REMEMBER_COOKIE_DURATION": 14 * 24 * 3600,
+    "REMEMBER_COOKIE_DURATION": timedelta(days=14),
+    # Flask's default is 31 days.
+    "PERMANENT_SESSION_LIFETIME": timedelta(days=14),
     "REMEMBER_COOKIE_HTTPONLY": True,
     "REMEMBER_COOKIE_SAMESITE": "Lax",
     "REMEMBER_COOKIE_SECURE": False,
@@ -29,6 +33,7 @@ DEFAULTS: dict[str, Any] = {
     "MAIL_PORT": 25,
     "MAIL_USERNAME": None,
     "MAIL_USE_TLS": False,
+    "MAIL_TIMEOUT": 10,  # seconds a mail server may take to answer before the message waits for the next try
     "MAIL_SENDER": "Men's Support Directory <no-reply@localhost>",
     "REDIS_URL": None,
     "RATELIMIT_ENABLED": True,
@@ -61,7 +66,8 @@ DEFAULTS: dict[str, Any] = {
     "API_RATE_LIMIT": "120 per minute",  # per client address, shared by every API endpoint
     "PG_DUMP": "pg_dump",  # the program `flask backup` runs for PostgreSQL
     "PREFERRED_URL_SCHEME": "http",
-    "SERVER_NAME": None,
+    # The public address every absolute link is built on; a local run defaults it from PORT.
+    "SITE_URL": None,
     # Reverse proxies in front of the app whose X-Forwarded-For/-Proto/-Host are believed (see security.py).
     "TRUSTED_PROXIES": 0,
     "PRODUCTION": False,
@@ -97,7 +103,7 @@ ENVIRONMENT: dict[str, tuple[str, Any]] = {
     "MAIL_SENDER": ("MAIL_SENDER", str),
     "CRISIS_LINE": ("CRISIS_LINE", str),
     "SITE_NAME": ("SITE_NAME", str),
-    "SERVER_NAME": ("SERVER_NAME", str),
+    "SITE_URL": ("SITE_URL", str),
     "TRUSTED_PROXIES": ("TRUSTED_PROXIES", int),
     "ADMIN_REQUIRE_2FA": ("ADMIN_REQUIRE_2FA", lambda v: v.lower() in {"1", "true", "yes", "on"}),
     "CONTACT_RETENTION_DAYS": ("CONTACT_RETENTION_DAYS", int),
@@ -143,6 +149,15 @@ def _deliverable(sender: str) -> bool:
     return "." in domain and not domain.endswith((".localhost", ".local"))
 
 
+def site_url(configured: str | None) -> str:
+    """SITE_URL without a trailing slash, checked; http://127.0.0.1:$PORT for a local run."""
+    url = (configured or f"http://127.0.0.1:{os.environ.get('PORT') or 5000}").strip().rstrip("/")
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname or parts.query or parts.fragment:
+        raise ConfigurationError(f"SITE_URL must be an address like https://men.example.org, not {url!r}.")
+    return url
+
+
 def dev_secret_key(instance_path: str) -> str:
     """A random key kept in the instance folder, so local sessions survive a restart."""
     path = Path(instance_path) / "secret_key"
@@ -186,6 +201,10 @@ def load(app, overrides: dict[str, Any] | None = None) -> None:
     if app.config.get("PRODUCTION"):
         if not app.config.get("SECRET_KEY"):
             raise ConfigurationError("SECRET_KEY must be set in production.")
+        if not app.config.get("SITE_URL"):
+            raise ConfigurationError(
+                "SITE_URL must be set in production (e.g. https://men.example.org): every link in e-mails, "
+                "the API and calendars is built on it, never on the Host a request names.")
         if app.config.get("MAIL_SERVER") and not _deliverable(app.config.get("MAIL_SENDER") or ""):
             raise ConfigurationError(
                 "MAIL_SENDER must be an address of your own domain in production: mail from localhost is "
@@ -195,6 +214,11 @@ def load(app, overrides: dict[str, Any] | None = None) -> None:
         app.config["PREFERRED_URL_SCHEME"] = "https"
     elif not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = dev_secret_key(app.instance_path)
+    app.config["SITE_URL"] = site_url(app.config.get("SITE_URL"))
+    if app.config.get("PRODUCTION"):
+        # Any other Host (or X-Forwarded-Host from a trusted proxy) is answered 400 by Flask.
+        if not app.config.get("TRUSTED_HOSTS"):
+            app.config["TRUSTED_HOSTS"] = [urlsplit(app.config["SITE_URL"]).hostname]
 
     app.config["RATELIMIT_STORAGE_URI"] = app.config.get("REDIS_URL") or "memory://"
     options = engine_options(app.config["SQLALCHEMY_DATABASE_URI"], app.config["SQLITE_BUSY_TIMEOUT_MS"])

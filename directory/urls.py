@@ -1,10 +1,12 @@
-"""URL checks shared by every feature: where the site may send a visitor after a form."""
+"""URLs shared by every feature: the site's absolute links, where a visitor may be sent after a form,
+which links a listing may show."""
 
 from __future__ import annotations
 
+from typing import Any
 from urllib.parse import unquote, urlsplit
 
-from flask import abort
+from flask import abort, current_app
 from werkzeug.routing import IntegerConverter
 
 MAX_NEXT_LENGTH = 2000
@@ -12,6 +14,32 @@ MAX_NEXT_LENGTH = 2000
 MAX_ROW_ID = 2**31 - 1
 # Decoding more layers than this is an attack, not a link the site made.
 MAX_UNQUOTE_ROUNDS = 4
+
+
+def external_url(endpoint: str, **values: Any) -> str:
+    """The absolute URL of a page of this site, always on SITE_URL.
+
+    Never from the request: its Host header is whatever the client sent, and a reset link built from
+    it would carry the token to the client's host. The same with or without a request (commands).
+    """
+    parts = urlsplit(current_app.config["SITE_URL"])
+    adapter = current_app.url_map.bind(parts.netloc, script_name=parts.path.rstrip("/") or "/",
+                                       url_scheme=parts.scheme)
+    current_app.inject_url_defaults(endpoint, values)
+    return adapter.build(endpoint, values, force_external=True)
+
+
+def safe_url(url: str | None) -> str | None:
+    """The URL if it is http(s) with a host, else None: a listing's links must never run script."""
+    if not url:
+        return None
+    try:
+        parts = urlsplit(url.strip())
+    except ValueError:
+        return None
+    if parts.scheme.lower() not in ("http", "https") or not parts.netloc:
+        return None
+    return url.strip()
 
 
 def _forms(target: str) -> list[str]:

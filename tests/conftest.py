@@ -35,7 +35,7 @@ def base_config(database_url: str, instance_path: str) -> dict:
         "WTF_CSRF_ENABLED": False,
         "RATELIMIT_ENABLED": False,
         "PASSWORD_HASH_CHEAP": True,
-        "SERVER_NAME": None,
+        "SITE_URL": "http://localhost",
     }
 
 

@@ -7,7 +7,7 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, PasswordField, StringField
 from wtforms.validators import DataRequired, Email, EqualTo, InputRequired
 
-from ..validators import MaxLength, PlainText
+from ..validators import MaxLength, SingleLine
 
 EMAIL_HELP = "We send a link to this address to confirm it. It is never shown on the site."
 CHOOSING_HELP = (
@@ -28,6 +28,7 @@ def _email_field(label: str = "E-mail address", description: str = "") -> EmailF
         validators=[
             DataRequired("Enter your e-mail address."),
             MaxLength(254, message="An e-mail address is at most 254 characters."),
+            SingleLine("Enter an e-mail address like name@example.org."),
             Email("Enter an e-mail address like name@example.org.", check_deliverability=False),
         ],
     )
@@ -52,7 +53,7 @@ class RegisterForm(FlaskForm):
         filters=[_strip],
         description="Shown to admins and in our e-mails to you, never in the search. A first name is fine.",
         validators=[DataRequired("Enter a name."), MaxLength(80, message="Use at most 80 characters."),
-                    PlainText()],
+                    SingleLine()],
     )
     email = _email_field(description=EMAIL_HELP)
     password, confirm = _new_password_fields("Password")
@@ -62,7 +63,8 @@ class SignInForm(FlaskForm):
     # No format check: whatever is typed, a failure reads the same.
     email = EmailField("E-mail address", filters=[_strip],
                        validators=[DataRequired("Enter your e-mail address."),
-                                   MaxLength(254, message="An e-mail address is at most 254 characters.")])
+                                   MaxLength(254, message="An e-mail address is at most 254 characters."),
+                                   SingleLine("Enter an e-mail address like name@example.org.")])
     password = PasswordField("Password", validators=[InputRequired("Enter your password.")])
     remember = BooleanField("Keep me signed in on this device for 14 days")
 

@@ -16,7 +16,7 @@ from typing import Any
 from argon2 import PasswordHasher, profiles
 from argon2.exceptions import InvalidHashError, VerificationError
 from blinker import Namespace
-from flask import current_app, url_for
+from flask import current_app
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from zxcvbn import zxcvbn
@@ -25,6 +25,7 @@ from ..database import commit
 from ..extensions import db
 from ..mail import MailError, send_mail
 from ..timeutil import utcnow
+from ..urls import external_url
 from . import ratelimits
 from .models import User
 from .tokens import (
@@ -249,8 +250,8 @@ def register(email: str, password: str, display_name: str) -> User | None:
     if existing is not None:
         _mail(existing.email, "Someone tried to register with your e-mail address", "register_attempt",
               name=existing.display_name,
-              sign_in_url=url_for("accounts.sign_in", _external=True),
-              forgot_url=url_for("accounts.forgot", _external=True))
+              sign_in_url=external_url("accounts.sign_in"),
+              forgot_url=external_url("accounts.forgot"))
     return None
 
 
@@ -258,7 +259,7 @@ def send_confirmation(user: User) -> bool:
     token = make_token(PURPOSE_CONFIRM, {"uid": user.id, "email": user.email})
     return _mail(user.email, "Please confirm your e-mail address", "confirm",
                  name=user.display_name,
-                 confirm_url=url_for("accounts.confirm", token=token, _external=True),
+                 confirm_url=external_url("accounts.confirm", token=token),
                  valid_for=_hours(max_age(PURPOSE_CONFIRM)))
 
 
@@ -384,13 +385,13 @@ def request_password_reset(email: str) -> None:
     user = find_user(email)
     if user is None:
         _mail(normalise_email(email), "Password reset request", "reset_unknown",
-              register_url=url_for("accounts.register", _external=True))
+              register_url=external_url("accounts.register"))
         return
     token = make_token(PURPOSE_RESET, {"uid": user.id,
                                        "fp": password_fingerprint(user.password_hash, user.session_version)})
     _mail(user.email, "Reset your password", "reset",
           name=user.display_name,
-          reset_url=url_for("accounts.reset", token=token, _external=True),
+          reset_url=external_url("accounts.reset", token=token),
           valid_for=_hours(max_age(PURPOSE_RESET)))
     logger.info("password reset link sent to user %s", user.id)
 
@@ -432,7 +433,7 @@ def change_password(user: User, current: str, new: str) -> None:
 def _password_changed_notice(user: User) -> None:
     _mail(user.email, "Your password was changed", "password_changed",
           name=user.display_name,
-          forgot_url=url_for("accounts.forgot", _external=True))
+          forgot_url=external_url("accounts.forgot"))
 
 
 # --- changing the e-mail address -----------------------------------------------------------------
@@ -452,12 +453,12 @@ def request_email_change(user: User, password: str, new_email: str) -> None:
     commit()  # keep a rehashed password
     if find_user(address) is not None:
         _mail(address, "Someone tried to use your e-mail address", "email_taken",
-              sign_in_url=url_for("accounts.sign_in", _external=True))
+              sign_in_url=external_url("accounts.sign_in"))
         return
     token = make_token(PURPOSE_EMAIL_CHANGE, {"uid": user.id, "old": user.email, "new": address})
     _mail(address, "Please confirm your new e-mail address", "email_change",
           name=user.display_name,
-          confirm_url=url_for("accounts.email_confirm", token=token, _external=True),
+          confirm_url=external_url("accounts.email_confirm", token=token),
           valid_for=_hours(max_age(PURPOSE_EMAIL_CHANGE)))
     logger.info("user %s asked to change their e-mail address", user.id)
 
@@ -488,7 +489,7 @@ def confirm_email_change(token: str) -> User:
     logger.info("user %s changed their e-mail address", user.id)
     _mail(old, "Your e-mail address was changed", "email_changed",
           name=user.display_name, new_email=mask_email(new),
-          forgot_url=url_for("accounts.forgot", _external=True))
+          forgot_url=external_url("accounts.forgot"))
     return user
 
 

@@ -9,8 +9,6 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from flask import url_for
-
 from ..geo.services import Location
 from ..listings.cards import ListingCard
 from ..listings.forms import language_name
@@ -25,10 +23,10 @@ from ..listings.models import (
     Meeting,
     Topic,
 )
-from ..listings.presentation import safe_url
 from ..listings.privacy import public_point, shows_exact_address
 from ..listings.schedule import Occurrence, describe_meeting, listing_zone, next_meetings
 from ..listings.search import KM_PER_MILE, Hit, SearchParams, SearchResults
+from ..urls import external_url, safe_url
 
 # How many upcoming meetings a listing's own document lists.
 UPCOMING = 3
@@ -122,8 +120,8 @@ def listing_summary(listing: Listing | ListingCard, next_meeting: Occurrence | N
         "last_confirmed_at": iso_utc(listing.last_confirmed_at),
         "stale": bool(freshness(listing)["stale"]),
         "is_demo": bool(listing.is_demo),
-        "url": url_for("listings.detail", slug=listing.slug, _external=True),
-        "ics_url": url_for("listings.ics", slug=listing.slug, _external=True) if listing.meetings else None,
+        "url": external_url("listings.detail", slug=listing.slug),
+        "ics_url": external_url("listings.ics", slug=listing.slug) if listing.meetings else None,
     }
 
 
@@ -161,7 +159,7 @@ def listing_detail(listing: Listing, now: datetime | None = None) -> dict[str, A
         "upcoming": [occurrence(found) for found in upcoming],
         "published_at": iso_utc(listing.published_at),
         "contact_url": _contact_url(listing),
-        "report_url": url_for("moderation.report_form", slug=listing.slug, _external=True),
+        "report_url": external_url("moderation.report_form", slug=listing.slug),
     })
     return data
 
@@ -225,6 +223,4 @@ def error_body(status: int, title: str, message: str, fields: dict[str, str] | N
 
 
 def _contact_url(listing: Listing) -> str | None:
-    if not listing.contact_enabled:
-        return None
-    return url_for("contact.contact_form", slug=listing.slug, _external=True)
+    return external_url("contact.contact_form", slug=listing.slug) if listing.contact_enabled else None

@@ -9,13 +9,14 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from flask import Blueprint, Response, abort, current_app, jsonify, request, url_for
+from flask import Blueprint, Response, abort, current_app, jsonify, request
 
 from ..errors import MESSAGES
 from ..extensions import limiter
 from ..listings import services as listing_services
 from ..listings.search import InvalidSearch, SearchParams, SearchResults
 from ..listings.search import search as run_search
+from ..urls import external_url
 from . import serializers
 from .openapi import build_document
 
@@ -118,13 +119,13 @@ def page_links(results: SearchResults) -> dict[str, str | None]:
 
     def link(page: int) -> str:
         values: dict[str, Any] = {**params.to_args(page=page), **extra}
-        return url_for("api.listings", _external=True, **values)
+        return external_url("api.listings", **values)
 
     return {
         "self": link(results.page),
         "next": link(results.next_num) if results.next_num else None,
         "prev": link(results.prev_num) if results.prev_num else None,
-        "html": url_for("listings.search", _external=True, **search_values),
+        "html": external_url("listings.search", **search_values),
     }
 
 

@@ -9,7 +9,7 @@ import logging
 import re
 from datetime import datetime, timedelta
 
-from flask import current_app, url_for
+from flask import current_app
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import delete, exists, select, update
 
@@ -17,12 +17,12 @@ from ..accounts.models import User
 from ..database import commit, count_by, rows_matched
 from ..extensions import db
 from ..listings.models import FORMAT_IN_PERSON, Listing
-from ..listings.presentation import safe_url
 from ..listings.search import is_public, public_listing_clause
 from ..mail import MailError, send_mail
 from ..moderation.models import Report
 from ..moderation.services import record as record_event
 from ..timeutil import utcnow
+from ..urls import external_url, safe_url
 from .models import ContactMessage
 
 logger = logging.getLogger(__name__)
@@ -160,7 +160,7 @@ def send_contact_message(
     db.session.flush()
 
     retention_days = current_app.config["CONTACT_RETENTION_DAYS"]
-    listing_url = url_for("listings.detail", slug=listing.slug, _external=True)
+    listing_url = external_url("listings.detail", slug=listing.slug)
     context = dict(
         listing=listing,
         listing_url=listing_url,
@@ -171,7 +171,7 @@ def send_contact_message(
         message=defang(message),
         retention_days=retention_days,
     )
-    report_url = url_for("moderation.report_form", slug=listing.slug, _external=True)
+    report_url = external_url("moderation.report_form", slug=listing.slug)
     try:
         send_mail(
             listing.contact_email,

@@ -10,6 +10,7 @@ from flask import Flask, current_app, request, url_for
 from werkzeug.datastructures import MultiDict
 
 from ..timeutil import utcnow
+from ..urls import external_url
 
 # The US crisis line's number: dialled when the configured line mentions it and CRISIS_TEL is unset.
 US_CRISIS_TEL = "988"
@@ -177,6 +178,7 @@ def register_template_helpers(app: Flask) -> None:
         }
 
     app.jinja_env.globals.update(
+        external_url=external_url,
         url_with_args=url_with_args,
         form_error_list=form_error_list,
         field_kind=field_kind,

@@ -40,9 +40,9 @@ from ..listings.models import (
     listing_audiences,
     listing_topics,
 )
-from ..listings.presentation import safe_url
 from ..listings.privacy import public_coordinates, shows_exact_address
 from ..listings.schedule import BIWEEKLY_EPOCH, ICAL_DAYS, describe_rule, format_clock
+from ..urls import safe_url
 from . import records
 from .cache import cached
 from .ids import is_uuid, public_id

@@ -28,8 +28,8 @@ from ..listings.models import (
     Listing,
     Meeting,
 )
-from ..listings.presentation import safe_url
 from ..listings.privacy import EXACT, shows_exact_address
+from ..urls import safe_url
 from . import records
 from .links import ListingLinks
 from .records import ListingRecord, MeetingRecord

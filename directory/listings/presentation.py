@@ -5,12 +5,10 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from urllib.parse import urlsplit
-
-from flask import url_for
 
 from ..geo.regions import REGION_NAMES
 from ..geo.services import place_label
+from ..urls import external_url
 from .models import KIND_GROUP, Listing
 
 FORMAT_NAMES = {"in_person": "In person", "online": "Online", "hybrid": "In person and online"}
@@ -28,19 +26,6 @@ def city_slug(text: str) -> str:
 
 def region_name(country: str, region: str) -> str:
     return REGION_NAMES.get(country.upper(), {}).get(region.upper(), region)
-
-
-def safe_url(url: str | None) -> str | None:
-    """The URL if it is http(s) with a host, else None: a listing's links must never run script."""
-    if not url:
-        return None
-    try:
-        parts = urlsplit(url.strip())
-    except ValueError:
-        return None
-    if parts.scheme.lower() not in ("http", "https") or not parts.netloc:
-        return None
-    return url.strip()
 
 
 def town_text(listing: Listing) -> str:
@@ -118,7 +103,7 @@ def meta_description(listing: Listing, where: str) -> str:
 
 def structured_data(listing: Listing, where: str, upcoming) -> dict:
     """schema.org JSON-LD: what search engines show. No e-mail, no exact point unless published."""
-    url = url_for("listings.detail", slug=listing.slug, _external=True)
+    url = external_url("listings.detail", slug=listing.slug)
     data: dict = {
         "@context": "https://schema.org",
         "@type": "Organization" if listing.kind == KIND_GROUP else "Service",

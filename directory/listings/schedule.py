@@ -249,14 +249,17 @@ def calendar_start_date(meeting: Meeting, listing: Listing) -> date:
 
 def to_ical(listing: Listing, *, url: str, host: str, location: str, site_name: str) -> bytes:
     """An iCalendar file with one repeating VEVENT per meeting, in the group's time zone."""
-    from icalendar import Calendar, Event, vRecur
+    from icalendar import Calendar, Event, vRecur, vText
 
     zone = listing_zone(listing)
+    # TEXT on one line: split() also breaks at CR, NEL and U+2028/2029, which a name stored before the
+    # forms refused them may hold and some calendar readers start a new property at.
+    name = vText(" ".join(listing.name.split()))
     calendar = Calendar()
     calendar.add("prodid", f"-//{site_name}//Listings//EN")
     calendar.add("version", "2.0")
     calendar.add("calscale", "GREGORIAN")
-    calendar.add("x-wr-calname", listing.name)
+    calendar.add("x-wr-calname", name)
     stamp = (listing.updated_at or datetime.now(UTC).replace(tzinfo=None)).replace(tzinfo=UTC)
     earliest = None
     for meeting in listing.meetings:
@@ -267,7 +270,7 @@ def to_ical(listing: Listing, *, url: str, host: str, location: str, site_name: 
         event = Event()
         event.add("uid", f"listing-{listing.id}-meeting-{meeting.id}@{host}")
         event.add("dtstamp", stamp)
-        event.add("summary", listing.name)
+        event.add("summary", name)
         # The wall-clock start (a DST gap is resolved by the reader, as RFC 5545 says, the same way).
         event.add("dtstart", datetime.combine(first.start.date(), meeting.start_time, tzinfo=zone))
         event.add("duration", timedelta(minutes=meeting.duration_minutes or 0))

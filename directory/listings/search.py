@@ -48,6 +48,7 @@ from ..accounts.models import User
 from ..extensions import db
 from ..geo import services as geo
 from ..timeutil import utcnow
+from ..validators import CONTROL_CHARACTERS
 from . import search_indexes, topic_bits
 from .cards import ListingCard, load_cards
 from .fulltext import (
@@ -105,8 +106,6 @@ MAX_REPEATED = 20  # values of one repeatable parameter
 MAX_DIGITS = 6
 SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 LANGUAGE = re.compile(r"^[a-z]{2}$")
-# NUL and other control characters: PostgreSQL refuses NUL in text, and none belongs in a search.
-CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f]")
 
 LABELS = {
     "near": "Place",

@@ -11,6 +11,7 @@ from flask_login import current_user
 
 from ..geo.regions import COUNTRY_NAMES
 from ..geo.services import place_label
+from ..urls import external_url, safe_url
 from . import services
 from .forms import SearchForm, language_name
 from .freshness import freshness
@@ -23,7 +24,6 @@ from .presentation import (
     nearby_query,
     page_title,
     region_name,
-    safe_url,
     structured_data,
     where_text,
 )
@@ -140,7 +140,7 @@ def ics(slug: str):
     listing, preview = load_visible(slug)
     if not listing.meetings:
         abort(404)
-    url = url_for("listings.detail", slug=listing.slug, _external=True)
+    url = external_url("listings.detail", slug=listing.slug)
     body = to_ical(
         listing,
         url=url,

@@ -7,7 +7,7 @@ from wtforms import EmailField, RadioField, SelectField, StringField, SubmitFiel
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, InputRequired, Optional, Regexp
 
-from ..validators import MaxLength, PlainText
+from ..validators import MaxLength, PlainText, SingleLine
 from .models import REPORT_REASONS
 from .services import MAX_REASON_LENGTH
 
@@ -83,7 +83,7 @@ class ReportForm(FlaskForm):
     message = TextAreaField("Anything else we should know?",
                             validators=[Optional(), MaxLength(2000), PlainText()],
                             description="Optional. Please don't include anyone's private details.")
-    email = EmailField("Your e-mail address", validators=[Optional(), Email(), MaxLength(254)],
+    email = EmailField("Your e-mail address", validators=[Optional(), SingleLine(), Email(), MaxLength(254)],
                        description="Optional, only if you would like us to follow up. Never shown or shared.")
     submit = SubmitField("Send report")
 
@@ -107,7 +107,7 @@ class AuditFilterForm(FlaskForm):
 
     actor = SelectField("Admin", choices=[], validators=[Optional()])
     action = SelectField("Action", choices=[], validators=[Optional()])
-    listing = StringField("Listing (id or slug)", validators=[Optional(), MaxLength(120), PlainText()])
+    listing = StringField("Listing (id or slug)", validators=[Optional(), MaxLength(120), SingleLine()])
 
 
 class StillMeetingForm(FlaskForm):
@@ -127,6 +127,7 @@ class StillMeetingForm(FlaskForm):
 class TwoFactorForm(FlaskForm):
     code = StringField("6-digit code", validators=[
         DataRequired(message="Please enter the code from your app."),
+        SingleLine("The code is 6 digits."),
         Regexp(r"^\s*\d{3}\s?\d{3}\s*$", message="The code is 6 digits."),
     ], render_kw={"autocomplete": "one-time-code", "inputmode": "numeric"})
     submit = SubmitField("Verify")

@@ -21,6 +21,7 @@ from ..listings.freshness import freshness
 from ..listings.models import STATUS_EXPIRED, STATUS_PAUSED, STATUS_PUBLISHED, Listing
 from ..mail import MailError, send_mail
 from ..timeutil import utcnow
+from ..urls import external_url
 from . import services
 from .services import ModerationError
 
@@ -141,7 +142,7 @@ def _mail(listing: Listing, *, expired: bool) -> None:
         name=owner.display_name,
         listing=listing,
         expired=expired,
-        link=services.external_url("moderation.still_meeting", token=make_token(listing)),
+        link=external_url("moderation.still_meeting", token=make_token(listing)),
         link_days=link_max_age() // (24 * 3600),
         freshness=freshness(listing),
     )

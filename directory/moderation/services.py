@@ -20,7 +20,7 @@ from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta
 from typing import Any
 
-from flask import current_app, has_request_context, url_for
+from flask import current_app
 from flask_sqlalchemy.pagination import Pagination
 from sqlalchemy import ColumnElement, delete, func, or_, select, update
 from sqlalchemy.orm import Session, object_session
@@ -45,7 +45,7 @@ from ..listings.models import (
 )
 from ..mail import MailError, send_mail
 from ..timeutil import utcnow
-from ..urls import row_id
+from ..urls import external_url, row_id
 from .models import (
     REPORT_DISMISSED,
     REPORT_OPEN,
@@ -257,18 +257,6 @@ def _who(user: User | None) -> str:
 
 
 # ---------------------------------------------------------------------------------------------- mail
-
-
-def external_url(endpoint: str, **values: Any) -> str:
-    """An absolute URL, also from a command (no request): SERVER_NAME, or SITE_URL, or localhost."""
-    if has_request_context():
-        return url_for(endpoint, _external=True, **values)
-    config = current_app.config
-    base = config.get("SITE_URL") or (
-        f"{config.get('PREFERRED_URL_SCHEME', 'http')}://{config.get('SERVER_NAME') or 'localhost:5000'}"
-    )
-    with current_app.test_request_context("/", base_url=base):
-        return url_for(endpoint, _external=True, **values)
 
 
 DECISION_MAIL = {

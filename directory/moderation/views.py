@@ -31,9 +31,9 @@ from ..extensions import db, limiter
 from ..listings import services as listing_services
 from ..listings.freshness import freshness
 from ..listings.models import STATUS_EXPIRED, Listing
-from ..listings.search import CONTROL_CHARACTERS
 from ..listings.services import SENSITIVE_FIELDS
 from ..urls import row_id, safe_next
+from ..validators import CONTROL_CHARACTERS
 from . import reminders, services
 from .access import admin_required, mark_two_factor_passed, provisioning_uri, verify_code
 from .forms import (

@@ -47,6 +47,7 @@ from ..listings.models import (
     Audience,
     Topic,
 )
+from ..validators import SingleLine
 
 # ISO 639-1 codes with their names in English, the most common in the areas served first.
 LANGUAGES: tuple[tuple[str, str], ...] = (
@@ -197,6 +198,9 @@ def plain_text(form, field) -> None:
     """Control characters have no place in a listing and break e-mail headers and feeds."""
     if isinstance(field.data, str) and _CONTROL.search(field.data):
         raise ValidationError("This contains characters that can't be shown. Please retype it.")
+
+
+single_line = SingleLine()
 
 
 def web_address(form, field) -> None:
@@ -365,7 +369,7 @@ class MeetingForm(Form):
     week_of_month = SelectField("Which week of the month", choices=options(WEEK_OF_MONTH_CHOICES),
                                 validate_choice=False)
     anchor_date = DayField("One date it meets (every other week)")
-    notes = StringField("Note (optional)", validators=[MaxLength(200), plain_text],
+    notes = StringField("Note (optional)", validators=[MaxLength(200), single_line],
                         description="For example “first-timers arrive 15 minutes early”.")
     remove = BooleanField("Remove this meeting")
 
@@ -442,7 +446,7 @@ class ListingForm(FlaskForm):
     # About
     # DataRequired, not InputRequired: a name of spaces only is no name (and the services refuse it).
     name = StringField("Name", validators=[DataRequired("Enter a name, even for a draft."), MaxLength(120),
-                                           plain_text])
+                                           single_line])
     summary = TextAreaField("Short summary", validators=[MaxLength(300), plain_text],
                             description="One or two sentences, shown in search results "
                                         "(up to 300 characters).")
@@ -457,7 +461,7 @@ class ListingForm(FlaskForm):
     meets_phone = BooleanField("By phone")
     meets_video = BooleanField("By video call")
     accepting_mentees = BooleanField("I'm taking on new mentees", default=True)
-    availability = StringField("When you are available", validators=[MaxLength(200), plain_text],
+    availability = StringField("When you are available", validators=[MaxLength(200), single_line],
                                description="For example “weekday evenings and Saturday mornings”.")
 
     # Who it is for and topics
@@ -466,14 +470,14 @@ class ListingForm(FlaskForm):
     format = RadioField("How people take part", choices=options(FORMAT_CHOICES), default=FORMAT_IN_PERSON,
                         validate_choice=False)
     cost = RadioField("Cost", choices=options(COST_CHOICES), default="free", validate_choice=False)
-    cost_details = StringField("Cost details", validators=[MaxLength(200), plain_text],
+    cost_details = StringField("Cost details", validators=[MaxLength(200), single_line],
                                description="For example “$10 a session, nobody turned away”.")
     languages = ChoicesField("Languages", choices=options(LANGUAGES), default=["en"])
 
     # Where
-    address_line = StringField("Street address", validators=[MaxLength(200), plain_text],
+    address_line = StringField("Street address", validators=[MaxLength(200), single_line],
                                description="Optional. Only shown if you tick “show the exact address” below.")
-    location = StringField("Town, city or ZIP/postcode", validators=[MaxLength(100), plain_text],
+    location = StringField("Town, city or ZIP/postcode", validators=[MaxLength(100), single_line],
                            description="For example 45402, Dayton, OH or Leeds.")
     location_exact = BooleanField("Show the exact address publicly",
                                   description="Otherwise people see only the area, and you can tell them the "
@@ -490,17 +494,18 @@ class ListingForm(FlaskForm):
     meetings = FieldList(FormField(MeetingForm), label="Meetings")
 
     # How to get in touch
-    website = StringField("Website", validators=[MaxLength(500), web_address],
+    website = StringField("Website", validators=[MaxLength(500), single_line, web_address],
                           description="Starts with https://")
-    phone = StringField("Phone", validators=[MaxLength(40), phone_number])
+    phone = StringField("Phone", validators=[MaxLength(40), single_line, phone_number])
     phone_public = BooleanField("Show my phone number publicly")
     contact_email = StringField(
         "Contact e-mail",
-        validators=[Optional(), MaxLength(254), Email("Enter an e-mail address like name@example.org.")],
+        validators=[Optional(), MaxLength(254), single_line,
+                    Email("Enter an e-mail address like name@example.org.")],
         description="Messages from people reach you here. Never shown publicly.",
     )
     contact_enabled = BooleanField("Let people send me a message through the site", default=True)
-    online_url = StringField("Online join link", validators=[MaxLength(500), web_address],
+    online_url = StringField("Online join link", validators=[MaxLength(500), single_line, web_address],
                              description="The Zoom, Meet or Teams link. Starts with https://")
     online_url_private = BooleanField("Keep the join link private",
                                       description="It is not shown; we send it in the automatic reply to "
