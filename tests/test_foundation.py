@@ -30,6 +30,7 @@ def test_production_refuses_to_start_without_secret_key(monkeypatch, tmp_path):
 ])
 def test_production_mail_needs_a_sender_of_its_own_domain(tmp_path, sender, starts):
     config = {"PRODUCTION": True, "SECRET_KEY": "x" * 40, "INSTANCE_PATH": str(tmp_path),
+              "SITE_URL": "https://men.example.org",
               "MAIL_SERVER": "smtp.example.org", **({"MAIL_SENDER": sender} if sender else {})}
     if starts:
         assert create_app(config).config["MAIL_SENDER"] == sender
@@ -41,7 +42,8 @@ def test_production_mail_needs_a_sender_of_its_own_domain(tmp_path, sender, star
 
 
 def test_production_marks_cookies_secure(tmp_path):
-    app = create_app({"PRODUCTION": True, "SECRET_KEY": "x" * 40, "INSTANCE_PATH": str(tmp_path)})
+    app = create_app({"PRODUCTION": True, "SECRET_KEY": "x" * 40, "INSTANCE_PATH": str(tmp_path),
+                      "SITE_URL": "https://men.example.org"})
     assert app.config["SESSION_COOKIE_SECURE"] and app.config["REMEMBER_COOKIE_SECURE"]
 
 
@@ -64,8 +66,7 @@ def test_environment_configures_database_and_redis(monkeypatch, tmp_path):
 # `config["KEY"]`, `config.get("KEY"...)`: every setting a module reads by name.
 CONFIG_READ = re.compile(r"config(?:\.get\(|\[)\s*[\"']([A-Z][A-Z0-9_]+)[\"']")
 ENVIRONMENT_READ = re.compile(r"os\.environ\.get|os\.environ\[|os\.getenv")
-# Optional with no value of its own: absolute links fall back to SERVER_NAME.
-READ_WITHOUT_DEFAULT = {"SITE_URL"}
+READ_WITHOUT_DEFAULT: set[str] = set()
 
 
 def test_every_setting_is_in_the_tables_and_the_readme(monkeypatch, tmp_path):

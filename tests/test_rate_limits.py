@@ -182,13 +182,13 @@ def test_without_trusted_proxies_forwarded_addresses_are_not_believed(client):
     assert through_proxy(client, "198.51.100.2").status_code == 429
 
 
-@pytest.mark.config(TRUSTED_PROXIES=1)
-def test_behind_a_trusted_proxy_links_carry_the_public_scheme_and_host(client, make_listing):
+@pytest.mark.config(TRUSTED_PROXIES=1, SITE_URL="https://directory.example")
+def test_behind_a_trusted_proxy_links_carry_the_site_url_whatever_host_is_forwarded(client, make_listing):
     listing = make_listing()
-    forwarded = {"REMOTE_ADDR": PROXY, "HTTP_X_FORWARDED_PROTO": "https",
-                 "HTTP_X_FORWARDED_HOST": "directory.example"}
-    data = client.get(f"/api/v1/listings/{listing.slug}", environ_base=forwarded).get_json()
-    assert data["url"] == f"https://directory.example/listings/{listing.slug}"
+    for host in ("directory.example", "evil.example"):
+        forwarded = {"REMOTE_ADDR": PROXY, "HTTP_X_FORWARDED_PROTO": "https", "HTTP_X_FORWARDED_HOST": host}
+        data = client.get(f"/api/v1/listings/{listing.slug}", environ_base=forwarded).get_json()
+        assert data["url"] == f"https://directory.example/listings/{listing.slug}"
 
 
 # --- across worker processes ---------------------------------------------------------------------

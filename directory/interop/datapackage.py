@@ -14,8 +14,9 @@ import zipfile
 from collections.abc import Iterable
 from typing import Any
 
-from flask import current_app, url_for
+from flask import current_app
 
+from ..urls import external_url
 from . import hsds
 
 # table -> its columns, in HSDS's order (schedules add the `tzid` extension column at the end).
@@ -114,9 +115,9 @@ def descriptor(present: list[str]) -> dict[str, Any]:
         "title": f"{current_app.config['SITE_NAME']}: published listings (HSDS 3.0)",
         "profile": "tabular-data-package",
         "version": "3.0.0",
-        "homepage": url_for("core.home", _external=True),
+        "homepage": external_url("core.home"),
         "description": ("Published mentors and men's support groups, as the API at "
-                        f"{url_for('interop.hsds_index', _external=True)} serves them. Schedules carry "
+                        f"{external_url('interop.hsds_index')} serves them. Schedules carry "
                         "the IANA time zone in the extension column `tzid`. " + hsds.ATTRIBUTION),
         "resources": resources,
     }

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import current_app, url_for
+from flask import current_app
 
+from ..urls import external_url
 from .hsds import (
     ATTRIBUTION,
     DEFAULT_PER_PAGE,
@@ -36,8 +37,8 @@ def profile() -> dict[str, Any]:
     return {
         "name": f"{current_app.config['SITE_NAME']} HSDS profile",
         "hsds_version": HSDS_VERSION,
-        "url": url_for("interop.hsds_profile", _external=True),
-        "openapi_url": url_for("interop.hsds_openapi", _external=True),
+        "url": external_url("interop.hsds_profile"),
+        "openapi_url": external_url("interop.hsds_openapi"),
         "description": ("Mentors and men's support groups as HSDS 3.0 services. Each listing is one "
                         "service of one organization of its own; its meetings are schedules, its place "
                         "and its public join link are locations, and kind, format, topics and audiences "
@@ -112,7 +113,7 @@ def openapi() -> dict[str, Any]:
                             "extension `tzid` (see the profile). " + ATTRIBUTION),
             "license": LICENSE,
         },
-        "servers": [{"url": url_for("interop.hsds_index", _external=True).rstrip("/")}],
+        "servers": [{"url": external_url("interop.hsds_index").rstrip("/")}],
         "paths": {
             "/": {"get": {"summary": "This API: its HSDS version, profile and OpenAPI document.",
                           "responses": {"200": _json("About this API.",

@@ -16,6 +16,7 @@ from ..listings.presentation import FORMAT_NAMES
 from ..listings.schedule import format_occurrence
 from ..listings.search import RADII, SearchParams, radius_label
 from ..listings.search import search as run_search
+from ..urls import external_url
 from .forms import DEFAULT_HEIGHT, SnippetForm
 
 blueprint = Blueprint("embed", __name__)
@@ -46,7 +47,7 @@ def finder():
     page = render_template(
         "interop/embed.html", params=params, results=results, radii=RADII, radius_label=radius_label,
         format_names=FORMAT_NAMES, format_occurrence=format_occurrence,
-        more_url=url_for("listings.search", _external=True, **params.to_args()),
+        more_url=external_url("listings.search", **params.to_args()),
     )
     headers = {"Content-Security-Policy": embed_policy(), "Cache-Control": "public, max-age=60"}
     return page, 400 if params.errors else 200, headers
@@ -60,7 +61,7 @@ def snippet():
     valid = form.validate() if request.args else True
     args = form.embed_args() if valid else {}
     height = form.height.data if valid else str(DEFAULT_HEIGHT)
-    code = snippet_code(url_for("embed.finder", _external=True, **args), height)
+    code = snippet_code(external_url("embed.finder", **args), height)
     return render_template("interop/snippet.html", form=form, valid=valid, height=height, code=code,
                            preview_url=url_for("embed.finder", **args)), 200 if valid else 400
 

@@ -12,7 +12,8 @@ from ..geo.services import locate
 from ..listings.forms import options
 from ..listings.models import Audience, Topic
 from ..listings.search import DEFAULT_RADIUS, MAX_NEAR_CHARS, RADII, radius_label
-from ..owner.forms import MaxLength, plain_text
+from ..owner.forms import MaxLength
+from ..validators import SingleLine
 
 HEIGHTS = (400, 500, 600, 800, 1000)
 DEFAULT_HEIGHT = 600
@@ -26,7 +27,7 @@ class SnippetForm(FlaskForm):
 
     near = StringField("Place", description="A ZIP code, postcode or town your visitors live near. "
                        "Leave it empty to let them type their own.",
-                       validators=[MaxLength(MAX_NEAR_CHARS), plain_text])
+                       validators=[MaxLength(MAX_NEAR_CHARS), SingleLine()])
     radius = SelectField("Within", choices=options(*((str(r), radius_label(r)) for r in RADII)),
                          default=str(DEFAULT_RADIUS))
     topic = SelectField("Topic", description="Show only listings about this.")

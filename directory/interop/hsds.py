@@ -20,7 +20,6 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
-from flask import url_for
 from sqlalchemy import ColumnElement, select
 
 from ..extensions import db
@@ -42,7 +41,7 @@ from ..listings.models import (
 )
 from ..listings.privacy import public_coordinates, shows_exact_address
 from ..listings.schedule import BIWEEKLY_EPOCH, ICAL_DAYS, describe_rule, format_clock
-from ..urls import safe_url
+from ..urls import external_url, safe_url
 from . import records
 from .cache import cached
 from .ids import is_uuid, public_id
@@ -100,7 +99,7 @@ def taxonomy_object(key: str) -> dict[str, Any]:
     name, description = TAXONOMIES[key]
     identifier = public_id("taxonomy", key)
     return {"id": identifier, "name": name, "description": description,
-            "uri": url_for("interop.hsds_taxonomy", taxonomy_id=identifier, _external=True)}
+            "uri": external_url("interop.hsds_taxonomy", taxonomy_id=identifier)}
 
 
 def all_terms() -> list[Term]:

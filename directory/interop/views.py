@@ -10,13 +10,14 @@ import hashlib
 import json
 from typing import Any
 
-from flask import Blueprint, Response, abort, jsonify, request, url_for
+from flask import Blueprint, Response, abort, jsonify, request
 from werkzeug.wrappers import Response as BaseResponse
 
 from ..api.serializers import error_body
 from ..api.views import rate_limit
 from ..errors import MESSAGES
 from ..extensions import limiter
+from ..urls import external_url
 from . import datapackage, documents, hsds, meeting_guide
 from .cache import cached
 
@@ -48,8 +49,8 @@ def meeting_guide_feed():
 
 @blueprint.get("/hsds/")
 def hsds_index():
-    return jsonify({"version": hsds.HSDS_VERSION, "profile": url_for("interop.hsds_profile", _external=True),
-                    "openapi_url": url_for("interop.hsds_openapi", _external=True)})
+    return jsonify({"version": hsds.HSDS_VERSION, "profile": external_url("interop.hsds_profile"),
+                    "openapi_url": external_url("interop.hsds_openapi")})
 
 
 def _page(build, *args: Any):

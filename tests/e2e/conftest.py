@@ -81,10 +81,11 @@ class ConsoleLog:
 def live_server(app) -> Iterator[str]:
     """Serve the test app on a free local port for one test; yields the base URL."""
     server = make_server("127.0.0.1", 0, app, threaded=True)
+    app.config["SITE_URL"] = f"http://127.0.0.1:{server.server_port}"  # links in mail lead back here
     thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
     thread.start()
     try:
-        yield f"http://127.0.0.1:{server.server_port}"
+        yield app.config["SITE_URL"]
     finally:
         server.shutdown()
         server.server_close()
