@@ -33,7 +33,7 @@ DEFAULTS: dict[str, Any] = {
     "MAIL_PORT": 25,
     "MAIL_USERNAME": None,
     "MAIL_USE_TLS": False,
-    "MAIL_TIMEOUT": 10,  # seconds a mail server may take to answer before the message waits for the next try
+    "MAIL_TIMEOUT": 10,  # seconds a mail server may take to answer
     "MAIL_SENDER": "Men's Support Directory <no-reply@localhost>",
     "REDIS_URL": None,
     "RATELIMIT_ENABLED": True,

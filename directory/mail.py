@@ -52,7 +52,8 @@ def send_mail(to: str, subject: str, template: str, reply_to: str | None = None,
     config = current_app.config
     if config.get("MAIL_SERVER"):
         try:
-            with smtplib.SMTP(config["MAIL_SERVER"], config["MAIL_PORT"], timeout=10) as smtp:
+            timeout = config["MAIL_TIMEOUT"]
+            with smtplib.SMTP(config["MAIL_SERVER"], config["MAIL_PORT"], timeout=timeout) as smtp:
                 if config.get("MAIL_USE_TLS"):
                     smtp.starttls()
                 if config.get("MAIL_USERNAME"):
