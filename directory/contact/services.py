@@ -17,7 +17,7 @@ from ..accounts.models import User
 from ..database import commit, count_by, rows_matched
 from ..extensions import db
 from ..listings.models import FORMAT_IN_PERSON, Listing
-from ..listings.search import is_public, public_listing_clause
+from ..listings.visibility import is_public, public_clause
 from ..mail import MailError, send_mail
 from ..moderation.models import Report
 from ..moderation.services import record as record_event
@@ -63,7 +63,7 @@ def contactable_listing(slug: str) -> Listing | None:
     return db.session.scalar(
         select(Listing).where(
             Listing.slug == slug,
-            public_listing_clause(),
+            public_clause(),
             Listing.contact_enabled.is_(True),
             Listing.contact_email != "",
         )

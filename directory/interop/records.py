@@ -28,7 +28,7 @@ from ..listings.models import (
     listing_audiences,
     listing_topics,
 )
-from ..listings.search import public_listing_clause
+from ..listings.visibility import public_clause
 from ..timeutil import utcnow
 
 # The columns read for an export; `contact_email` is deliberately absent.
@@ -107,7 +107,7 @@ def visible_clause(now: datetime | None = None) -> ColumnElement[bool]:
     """The public search's rule: published, owner not suspended, and confirmed within EXPIRE_AFTER_DAYS
     (a listing nobody confirmed that long leaves the search even before `flask expire` runs)."""
     # listings/search.py is left out of type checking while it is split up; its rule returns a clause.
-    conditions: list[ColumnElement[bool]] = [public_listing_clause()]  # type: ignore[no-untyped-call]
+    conditions: list[ColumnElement[bool]] = [public_clause()]
     expire_days = current_app.config.get("EXPIRE_AFTER_DAYS")
     if expire_days:
         cutoff = (now or utcnow()) - timedelta(days=int(expire_days))

@@ -33,7 +33,6 @@ from sqlalchemy import (
     Integer,
     Select,
     String,
-    and_,
     any_,
     bindparam,
     func,
@@ -44,7 +43,6 @@ from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.visitors import InternalTraversal
 from werkzeug.datastructures import MultiDict
 
-from ..accounts.models import User
 from ..extensions import db
 from ..geo import services as geo
 from ..timeutil import utcnow
@@ -69,7 +67,6 @@ from .models import (
     KIND_GROUP,
     KIND_MENTOR,
     KINDS,
-    STATUS_PUBLISHED,
     WEEKDAYS,
     Audience,
     Listing,
@@ -82,6 +79,7 @@ from .models import (
 )
 from .privacy import public_coordinates, public_point_sql
 from .schedule import Occurrence, next_meetings
+from .visibility import public_clause
 
 logger = logging.getLogger(__name__)
 
@@ -649,14 +647,8 @@ def _where(shape: _Shape, unindexed_format: bool = False, facets: bool = False) 
     statement read from another index they would only make the full-text one look cheaper to the
     planner than it is.
     """
-    # Suspended owners are few: the database lists them once instead of joining every row to users.
-    suspended = select(User.id).where(User.suspended_at.is_not(None))
     listing_format = _UnindexedOnSQLite(Listing.format) if unindexed_format else Listing.format
-    conditions = [
-        Listing.status == STATUS_PUBLISHED,
-        listing_format.in_(bindparam("formats", expanding=True)),
-        or_(Listing.owner_id.is_(None), Listing.owner_id.not_in(suspended)),
-    ]
+    conditions = [public_clause(), listing_format.in_(bindparam("formats", expanding=True))]
     if shape.expires:
         conditions.append(or_(Listing.last_confirmed_at.is_(None),
                               Listing.last_confirmed_at >= bindparam("cutoff", type_=DateTime)))
@@ -1100,21 +1092,3 @@ def public_point(latitude: float | None, longitude: float | None,
                  precision: str = "approximate") -> tuple[float | None, float | None]:
     """The point a visitor may see (see `privacy`), or (None, None); what templates and tests call."""
     return public_coordinates(latitude, longitude, precision) or (None, None)
-
-
-def is_public(listing: Listing) -> bool:
-    """Whether anyone may see a listing: published, and its owner not suspended."""
-    owner = listing.owner
-    return listing.status == STATUS_PUBLISHED and not (owner is not None and owner.is_suspended)
-
-
-# For callers that combine filters themselves (area pages, exports): the same "who may be seen" rule.
-def public_listing_clause():
-    """SQL condition for 'a visitor may see this listing': published and its owner not suspended."""
-    return and_(
-        Listing.status == STATUS_PUBLISHED,
-        or_(
-            Listing.owner_id.is_(None),
-            ~select(User.id).where(User.id == Listing.owner_id, User.suspended_at.is_not(None)).exists(),
-        ),
-    )

@@ -37,7 +37,7 @@ from .models import (
     Topic,
 )
 from .presentation import city_slug, region_name
-from .search import public_listing_clause
+from .visibility import public_clause
 
 logger = logging.getLogger(__name__)
 
@@ -356,15 +356,9 @@ def audiences() -> list[Audience]:
     return list(db.session.scalars(select(Audience).order_by(Audience.position, Audience.name)))
 
 
-def _visible() -> ColumnElement[bool]:
-    """The search's rule for "a visitor may see this listing", as SQL."""
-    clause: ColumnElement[bool] = public_listing_clause()  # type: ignore[no-untyped-call]  # search.py is unannotated
-    return clause
-
-
 def public_listing(slug: str) -> Listing | None:
     """The listing at `slug` if a visitor may see it."""
-    return db.session.scalar(select(Listing).where(Listing.slug == slug, _visible()))
+    return db.session.scalar(select(Listing).where(Listing.slug == slug, public_clause()))
 
 
 # ---------------------------------------------------------------------------------------------- areas
@@ -372,7 +366,7 @@ def public_listing(slug: str) -> Listing | None:
 
 def _in_area(country: str | None = None, region: str | None = None) -> tuple[ColumnElement[bool], ...]:
     """Public listings someone can go to (in person or hybrid) that name their region; in one, if given."""
-    clauses = (_visible(), Listing.format.in_((FORMAT_IN_PERSON, FORMAT_HYBRID)),
+    clauses = (public_clause(), Listing.format.in_((FORMAT_IN_PERSON, FORMAT_HYBRID)),
                Listing.region != "")
     if country is None or region is None:
         return clauses

@@ -40,11 +40,11 @@ from .search import (
     RADII,
     SearchParams,
     format_distance,
-    is_public,
     public_point,
     radius_label,
 )
 from .search import search as run_search
+from .visibility import is_public
 
 logger = logging.getLogger(__name__)
 
