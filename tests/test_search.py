@@ -17,11 +17,11 @@ from werkzeug.datastructures import MultiDict
 from directory.extensions import db
 from directory.geo.models import Place
 from directory.geo.services import locate
-from directory.listings import search as search_module
 from directory.listings import search_indexes, topic_bits
 from directory.listings.fulltext import fts5_query
 from directory.listings.models import Listing, Topic
-from directory.listings.search import InvalidSearch, SearchParams, public_point, search
+from directory.listings.search import InvalidSearch, SearchParams, public_point, resolve_vocabulary, search
+from directory.listings.search import online as online_list
 from directory.timeutil import utcnow
 from tests.factories import make_audience, make_topic
 
@@ -63,8 +63,13 @@ def point_at(lat, lon, miles, bearing) -> tuple[float, float]:
 
 
 def run(**args):
-    """Every result on one page, the online list in full."""
-    return search(SearchParams.from_args(MultiDict(args), per_page=200), online_preview=200)
+    """Every result on one page, the online list in full, the parameters read as the page reads them."""
+    return search(read(MultiDict(args), per_page=200), online_preview=200)
+
+
+def read(args, **options) -> SearchParams:
+    """Parameters as the search page reads them: their form, then their slugs' ids."""
+    return resolve_vocabulary(SearchParams.from_args(args, **options))
 
 
 def local_ids(results) -> list[int]:
@@ -285,7 +290,7 @@ def test_a_topic_gone_between_reading_and_searching_finds_nothing(geo, origin, m
                         Topic(id=1, slug="doomed", name="Doomed")])
     db.session.commit()
     nearby(make_listing, origin, 1, topics=("last-bit",))
-    params = SearchParams.from_args(MultiDict({"near": "10001", "topic": "doomed"}))
+    params = read(MultiDict({"near": "10001", "topic": "doomed"}))
     assert not params.errors
     db.session.delete(db.session.get(Topic, 1))
     db.session.commit()
@@ -534,12 +539,12 @@ BAD = [
 @pytest.mark.parametrize(("args", "name", "message"), BAD)
 def test_bad_parameters_get_a_friendly_400_never_a_500(geo, client, args, name, message):
     make_audience("veterans", "Veterans")
-    params = SearchParams.from_args(MultiDict({"near": "10001", **args}))
+    params = read(MultiDict({"near": "10001", **args}))
     assert name in params.errors
     if message:
         assert params.errors[name] == message
     with pytest.raises(InvalidSearch) as raised:
-        SearchParams.parse(MultiDict(args))
+        read(MultiDict(args)).checked()
     assert name in raised.value.errors
     response = client.get("/search", query_string={"near": "10001", **args})
     assert response.status_code == 400
@@ -604,6 +609,31 @@ def test_results_load_in_a_fixed_number_of_queries(geo, origin, make_listing):
     assert count_queries(near="10001") == few
 
 
+def test_reading_the_parameters_asks_nothing_of_the_database(geo):
+    """Reading checks each value's form only; whether a slug names a topic is the next step's question."""
+    grief = make_topic("grief")
+    make_audience("fathers", "Fathers")
+    statements: list[str] = []
+
+    def capture(_connection, _cursor, statement, *_args):
+        statements.append(statement)
+
+    args = MultiDict({"near": "10001", "topic": "grief", "audience": ["fathers", "nobody"]})
+    event.listen(db.engine, "before_cursor_execute", capture)
+    try:
+        params = SearchParams.from_args(args)
+        assert statements == [] and params.vocabulary is None and not params.errors
+        resolved = resolve_vocabulary(params)
+    finally:
+        event.remove(db.engine, "before_cursor_execute", capture)
+    lookups = [statement for statement in statements if statement.startswith("SELECT")]
+    assert len(lookups) == 2, lookups  # one for the topics, one for the audiences
+    assert resolved.vocabulary is not None and resolved.vocabulary.topics == (grief.id,)
+    # An unknown slug is refused as a badly formed one is: explained, and its filter left out.
+    assert resolved.errors == {"audience": "We don't know the who it's for “nobody”."}
+    assert resolved.audiences == () and resolved.vocabulary.audiences == ()
+
+
 def test_topic_and_audience_slugs_are_looked_up_once(geo, origin, make_listing):
     """Reading the parameters checks the slugs and keeps their ids; the search itself does not ask again."""
     fathers = make_audience("fathers", "Fathers")
@@ -646,8 +676,8 @@ def test_postgresql_reads_each_list_from_its_own_indexes(geo, origin, make_listi
     if db.engine.dialect.name != "postgresql":
         pytest.skip("PostgreSQL's indexes for each list (SQLite reads boxes, see the test below)")
     # Counts stop short of the whole online list, so its nearest are read, not all of it.
-    monkeypatch.setattr(search_module, "ONLINE_COUNT_LIMIT", 1)
-    monkeypatch.setattr(search_module, "PAGES_AHEAD", 0)
+    monkeypatch.setattr(online_list, "ONLINE_COUNT_LIMIT", 1)
+    monkeypatch.setattr(online_list, "PAGES_AHEAD", 0)
     for miles in (1, 2, 3):
         nearby(make_listing, origin, miles, summary="grief circle", topics=("grief",))
         nearby(make_listing, origin, miles, format="online", summary="grief circle", topics=("grief",))
@@ -729,9 +759,9 @@ def test_the_online_list_is_never_read_through_the_confirmation_dates(geo, origi
                     {"format": "online", "topic": "grief", "q": "grief circle"})
         event.listen(db.engine, "before_cursor_execute", capture)
         try:
-            for count_limit in (search_module.ONLINE_COUNT_LIMIT, 1):  # the whole list, then its shortcuts
-                monkeypatch.setattr(search_module, "ONLINE_COUNT_LIMIT", count_limit)
-                monkeypatch.setattr(search_module, "PAGES_AHEAD", 0)
+            for count_limit in (online_list.ONLINE_COUNT_LIMIT, 1):  # the whole list, then its shortcuts
+                monkeypatch.setattr(online_list, "ONLINE_COUNT_LIMIT", count_limit)
+                monkeypatch.setattr(online_list, "PAGES_AHEAD", 0)
                 for args in searches:
                     found = search(SearchParams.parse(MultiDict(args), per_page=5), online_preview=5)
                     assert found.online_total >= 1

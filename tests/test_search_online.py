@@ -19,11 +19,11 @@ from werkzeug.datastructures import MultiDict
 from directory.extensions import db
 from directory.geo import services as geo
 from directory.listings import fulltext
-from directory.listings import search as search_module
 from directory.listings.fulltext import keyword_clause, keyword_value, prepare_keyword_search
 from directory.listings.models import FORMAT_HYBRID, FORMAT_ONLINE, Listing
 from directory.listings.privacy import public_coordinates
 from directory.listings.search import SearchParams, search
+from directory.listings.search import online as online_list
 from directory.timeutil import utcnow
 
 # Places near and very far from the searches below, so every reach (and the fallback) is needed.
@@ -104,14 +104,14 @@ def everything_online(params: SearchParams, results) -> list[tuple]:
 
 # The online list is read whole when it is no longer than the count's limit, and through growing boxes
 # (or the freshest first) when it is longer: a limit of 1 sends every search down the second way.
-SMALL_AND_LARGE = pytest.mark.parametrize("count_limit", [search_module.ONLINE_COUNT_LIMIT, 1],
+SMALL_AND_LARGE = pytest.mark.parametrize("count_limit", [online_list.ONLINE_COUNT_LIMIT, 1],
                                           ids=["read-whole", "boxes"])
 
 
 @SMALL_AND_LARGE
 def test_the_online_list_matches_sorting_everything(dataset, count_limit, monkeypatch):
-    monkeypatch.setattr(search_module, "ONLINE_COUNT_LIMIT", count_limit)
-    monkeypatch.setattr(search_module, "PAGES_AHEAD", 0 if count_limit == 1 else search_module.PAGES_AHEAD)
+    monkeypatch.setattr(online_list, "ONLINE_COUNT_LIMIT", count_limit)
+    monkeypatch.setattr(online_list, "PAGES_AHEAD", 0 if count_limit == 1 else online_list.PAGES_AHEAD)
 
     @settings(max_examples=80, deadline=None, derandomize=True, database=None,
               suppress_health_check=[HealthCheck.function_scoped_fixture])
@@ -166,8 +166,8 @@ def test_ties_at_the_page_boundary_are_broken_by_name(dataset):
 def test_a_box_corner_never_jumps_ahead_of_a_nearer_listing_outside_the_box(app, gazetteer, make_listing,
                                                                             count_limit, monkeypatch):
     """The growing boxes keep only what lies within each reach: a corner is farther than it looks."""
-    monkeypatch.setattr(search_module, "ONLINE_COUNT_LIMIT", count_limit)
-    monkeypatch.setattr(search_module, "PAGES_AHEAD", 0 if count_limit == 1 else search_module.PAGES_AHEAD)
+    monkeypatch.setattr(online_list, "ONLINE_COUNT_LIMIT", count_limit)
+    monkeypatch.setattr(online_list, "PAGES_AHEAD", 0 if count_limit == 1 else online_list.PAGES_AHEAD)
     for number in range(3):
         make_listing(name=f"Centre {number}", format="online", latitude=40.7506, longitude=-73.9972,
                      location_precision="exact")
@@ -206,19 +206,19 @@ def test_growing_boxes_skip_ahead_at_most_fourfold(app, gazetteer, make_listing,
     nearest from its index instead)."""
     if db.engine.dialect.name != "sqlite":
         pytest.skip("SQLite's growing boxes; PostgreSQL reads the nearest first from an index")
-    monkeypatch.setattr(search_module, "ONLINE_COUNT_LIMIT", 1)
-    monkeypatch.setattr(search_module, "PAGES_AHEAD", 0)
+    monkeypatch.setattr(online_list, "ONLINE_COUNT_LIMIT", 1)
+    monkeypatch.setattr(online_list, "PAGES_AHEAD", 0)
     for tenths in range(6):  # from Pittsburgh westwards, 315 miles from 10001 and more
         make_listing(name=f"Far {tenths}", format="online", latitude=40.44, longitude=-79.99 - tenths / 10,
                      location_precision="exact")
     reaches = []
-    within = search_module._within
+    within = online_list.within
 
     def recorded(section, origin, miles, variant, **extra):
         reaches.append(miles)
         return within(section, origin, miles, variant, **extra)
 
-    monkeypatch.setattr(search_module, "_within", recorded)
+    monkeypatch.setattr(online_list, "within", recorded)
     results = search(SearchParams.parse(MultiDict({"near": "10001", "format": "online"}), per_page=5))
     assert reaches == [25, 100, 400]
     assert [hit.listing.name for hit in results.online] == [f"Far {tenths}" for tenths in range(5)]
@@ -238,8 +238,8 @@ def test_never_confirmed_listings_follow_the_confirmed_ones_by_name(app, make_li
 
 def test_the_online_count_stops_at_its_limit_and_pages_still_reach_every_listing(app, make_listing,
                                                                                    monkeypatch):
-    monkeypatch.setattr(search_module, "ONLINE_COUNT_LIMIT", 3)
-    monkeypatch.setattr(search_module, "PAGES_AHEAD", 1)
+    monkeypatch.setattr(online_list, "ONLINE_COUNT_LIMIT", 3)
+    monkeypatch.setattr(online_list, "PAGES_AHEAD", 1)
     for number in range(9):
         make_listing(name=f"Online {number}", format="online", latitude=None, longitude=None,
                      last_confirmed_at=utcnow() - timedelta(hours=number))
@@ -259,7 +259,7 @@ def test_the_online_count_stops_at_its_limit_and_pages_still_reach_every_listing
 
 def test_a_count_past_the_limit_reads_more_than_on_the_page_and_in_the_api(client, gazetteer, make_listing,
                                                                             monkeypatch):
-    monkeypatch.setattr(search_module, "ONLINE_COUNT_LIMIT", 3)  # below the preview's 5, so 5 are counted
+    monkeypatch.setattr(online_list, "ONLINE_COUNT_LIMIT", 3)  # below the preview's 5, so 5 are counted
     for number in range(8):
         make_listing(name=f"Online {number}", format="online", latitude=None, longitude=None)
     page = client.get("/search", query_string={"near": "10001"}).get_data(as_text=True)

@@ -18,6 +18,7 @@ from ..listings.search import (
     DEFAULT_RADIUS,
     MAX_NEAR_CHARS,
     MAX_PAGE,
+    MAX_PER_PAGE,
     ONLINE_COUNT_LIMIT,
     ONLINE_PREVIEW,
     PAGES_AHEAD,
@@ -26,7 +27,6 @@ from ..listings.search import (
 )
 
 API_VERSION = "1.0.0"
-MAX_PER_PAGE = 100  # what SearchParams accepts with allow_per_page
 SLUG_PATTERN = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
 REF = "#/components/schemas/"
 

@@ -14,7 +14,7 @@ from flask import Blueprint, Response, abort, current_app, jsonify, request
 from ..errors import MESSAGES
 from ..extensions import limiter
 from ..listings import services as listing_services
-from ..listings.search import InvalidSearch, SearchParams, SearchResults
+from ..listings.search import InvalidSearch, SearchParams, SearchResults, resolve_vocabulary
 from ..listings.search import search as run_search
 from ..urls import external_url
 from . import serializers
@@ -68,7 +68,7 @@ def add_api_headers(response: Response) -> Response:
 @blueprint.get("/listings")
 def listings():
     try:
-        params = SearchParams.parse(request.args, allow_per_page=True)
+        params = resolve_vocabulary(SearchParams.from_args(request.args, allow_per_page=True)).checked()
     except InvalidSearch as error:
         return invalid_parameters(error.errors)
     # Each result carries its audiences and languages too, which the HTML page's cards do not show.

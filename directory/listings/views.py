@@ -42,6 +42,7 @@ from .search import (
     format_distance,
     public_point,
     radius_label,
+    resolve_vocabulary,
 )
 from .search import search as run_search
 from .visibility import is_public
@@ -60,7 +61,7 @@ def listing_helpers():
 
 @blueprint.get("/search")
 def search():
-    params = SearchParams.from_args(request.args)
+    params = resolve_vocabulary(SearchParams.from_args(request.args))
     if not params.errors and any(not value.strip() for _, value in request.args.items(multi=True)):
         # A submitted form sends every field, empty ones too: show the short URL people can share.
         canonical = params.to_args()

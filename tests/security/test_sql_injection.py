@@ -16,7 +16,7 @@ import pytest
 from flask import g
 from werkzeug.datastructures import MultiDict
 
-from directory.listings.search import SearchParams
+from directory.listings.search import SearchParams, resolve_vocabulary
 from directory.listings.search import search as run_search
 from tests.factories import DEFAULT_PASSWORD, make_listing, make_user
 
@@ -54,7 +54,7 @@ def corpus_listings(app, gazetteer):
 
 def service_ids(args: dict) -> list[int] | None:
     """What the search service finds for these arguments handed over as data (None: refused for the API)."""
-    params = SearchParams.from_args(MultiDict(args))
+    params = resolve_vocabulary(SearchParams.from_args(MultiDict(args)))
     results = run_search(params)
     return sorted(hit.listing.id for hit in [*results.local, *results.online])
 

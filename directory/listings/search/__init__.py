@@ -1,0 +1,58 @@
+"""The one search: where, how far, which filters, which words → nearest published listings first.
+
+The HTML page, the JSON API and the exports all call `search()`. Its modules from the bottom up, each
+using only those above it:
+- `params`: query arguments → `SearchParams` (form only, no database); bad values left out, explained.
+- `statements`: the SQL, built once per shape of search and cached; the visibility rule comes from
+  `listings.visibility`, the full-text and index helpers from `fulltext`, `topic_bits`, `search_indexes`.
+- `vocabulary`: the step after reading, topic and audience slugs → ids (an unknown slug is refused there).
+- `local`: listings met in person within the radius, nearest first (relevance within distance bands).
+- `online`: listings one can join online, wherever they are; hybrid listings are in both lists.
+- `results`: `search()`, which runs the pipeline, and what it returns (`SearchResults`, `Hit`).
+
+Pipeline: locate the place → a box around it, read from the covering search index by latitude band
+and longitude → in SQL, the filters (topics from the index's topic bits), the full-text match through
+the database's own index and each candidate's great-circle distance → sort (relevance within
+distance bands, scored in Python for the page) → paginate → load the page's listings with their
+topics and meetings in a fixed number of queries.
+"""
+
+from .local import WiderRadius
+from .online import ONLINE_COUNT_LIMIT, ONLINE_PREVIEW, PAGES_AHEAD
+from .params import (
+    DEFAULT_RADIUS,
+    KM_PER_MILE,
+    MAX_NEAR_CHARS,
+    MAX_PAGE,
+    MAX_PER_PAGE,
+    RADII,
+    UNITS,
+    InvalidSearch,
+    SearchParams,
+)
+from .results import FEW_RESULTS, Hit, SearchResults, format_distance, public_point, radius_label, search
+from .vocabulary import resolve as resolve_vocabulary
+
+__all__ = [
+    "DEFAULT_RADIUS",
+    "FEW_RESULTS",
+    "KM_PER_MILE",
+    "MAX_NEAR_CHARS",
+    "MAX_PAGE",
+    "MAX_PER_PAGE",
+    "ONLINE_COUNT_LIMIT",
+    "ONLINE_PREVIEW",
+    "PAGES_AHEAD",
+    "RADII",
+    "UNITS",
+    "Hit",
+    "InvalidSearch",
+    "SearchParams",
+    "SearchResults",
+    "WiderRadius",
+    "format_distance",
+    "public_point",
+    "radius_label",
+    "resolve_vocabulary",
+    "search",
+]

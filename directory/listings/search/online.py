@@ -1,0 +1,215 @@
+"""The online list: listings one can join online, wherever they are, nearest first (without a place,
+the most recently confirmed first), then by name.
+
+Only what the page needs is read and measured, in the same order as sorting every online listing:
+the nearest are found in boxes that grow until they hold enough (SQLite) or read nearest first from
+an index (PostgreSQL, see search_indexes), the freshest by the database's index; ties at the limit
+are read in full. The list is counted exactly up to a limit, past which the page says "more than".
+"""
+
+from __future__ import annotations
+
+import math
+from datetime import datetime
+from operator import attrgetter
+from typing import NamedTuple
+
+from ...extensions import db
+from ...geo import services as geo
+from .. import search_indexes
+from ..privacy import public_coordinates
+from .statements import (
+    OnlineQuery,
+    Section,
+    Within,
+    nearest_statement,
+    online_rows_by_id,
+    online_statement,
+    run,
+    within,
+)
+
+# Online listings shown beside local results; the rest are one link away (format=online).
+ONLINE_PREVIEW = 5
+# The online list is counted exactly up to this many; past it the page says "more than".
+ONLINE_COUNT_LIMIT = 100
+# When the online list is the one paginated, it is counted at least this many pages past the current one.
+PAGES_AHEAD = 5
+# How far around a place the online list looks for its nearest before it reads every online listing.
+ONLINE_REACH_MILES = (25, 50, 100, 200, 400, 800, 1600)
+# Each reach at most this many times the last: a box costs as its area, and an empty one tells little
+# about how far the nearest are.
+ONLINE_REACH_GROWTH = 4
+# PostgreSQL's index orders by a straight line and the page by the haversine formula: the two agree
+# but in the last bits of a double, so distances closer than this count as a tie (1.6 millimetres).
+SAME_DISTANCE_MILES = 1e-6
+
+
+class OnlineRow(NamedTuple):
+    """A listing of the online list, with what it is sorted by."""
+
+    id: int
+    miles: float | None  # None without a place, or for a listing without a point
+    name: str  # lower case
+    confirmed_at: datetime | None
+
+
+def online_candidates(section: Section, origin: geo.Location | None, *, needed: int, paginated_by: int | None,
+                      exclude: frozenset[int] = frozenset()) -> tuple[list[OnlineRow], int, bool]:
+    """The first `needed` listings of the online list; how many it holds; whether exactly.
+
+    Keywords only narrow the list. `exclude` holds hybrid listings the local list already shows; they
+    are left out of the list and the count. The count stops at ONLINE_COUNT_LIMIT, or, when this is
+    the list the page numbers apply to (`paginated_by` is the page size), PAGES_AHEAD pages past the
+    page. The count reads the ids it counts: when they are no more than its limit, they are the whole
+    list, and only their rows are left to read.
+    """
+    count_limit = max(ONLINE_COUNT_LIMIT, needed + (paginated_by or 0) * PAGES_AHEAD)
+    # Excluded listings are among those counted, so the limit makes room for them.
+    limit = count_limit + len(exclude)
+    counted = run(online_statement(section.shape, OnlineQuery.COUNTED),
+                  {**section.values, "limit": limit + 1}).all()
+    exact = len(counted) <= limit
+    total = min(len(counted), limit) - len(exclude)
+    if needed <= 0 or total <= 0:
+        return [], max(total, 0), exact
+    if exact:  # the count read the whole list's ids: only their rows are left to read
+        rows = _every_online(section, origin, exclude, ids=[row.id for row in counted])
+    elif origin is not None:
+        rows = _nearest_online(section, origin, needed, exclude)
+    else:
+        rows = [row for row in _first_online(section, needed + len(exclude)) if row.id not in exclude]
+    # Stable sorts, least important key first.
+    rows.sort(key=_by_name)
+    if origin is not None:
+        rows.sort(key=_by_distance)
+    else:
+        # Without a place, the most recently confirmed first: fresh listings are likelier to answer.
+        rows.sort(key=_by_confirmation, reverse=True)
+    return rows[:needed], total, exact
+
+
+_by_name = attrgetter("name", "id")
+
+
+def _by_distance(row: OnlineRow) -> tuple:
+    return (row.miles is None, row.miles or 0.0)
+
+
+def _by_confirmation(row: OnlineRow) -> datetime:
+    return row.confirmed_at or datetime.min
+
+
+def _nearest_online(section: Section, origin: geo.Location, needed: int,
+                    exclude: frozenset[int]) -> list[OnlineRow]:
+    """At least the `needed` nearest online listings (not in `exclude`), with every one tied with the
+    last of them, so sorting them by name gives the same page as sorting everything."""
+    if db.engine.dialect.name == "postgresql":
+        return _nearest_online_by_index(section, origin, needed, exclude)
+    return _nearest_online_in_boxes(section, origin, needed, exclude)
+
+
+def _nearest_online_by_index(section: Section, origin: geo.Location, needed: int,
+                             exclude: frozenset[int]) -> list[OnlineRow]:
+    """PostgreSQL: read nearest first from the online list's index (see search_indexes)."""
+    limit = needed + len(exclude) + 1
+    values = {**section.values, **geo.distance_parameters(origin.latitude, origin.longitude),
+              **search_indexes.origin_values(origin.latitude, origin.longitude), "limit": limit}
+    found = run(nearest_statement(section.shape), values).all()
+    rows = sorted((row for row in found if row.id not in exclude), key=attrgetter("miles"))
+    if len(found) < limit and len(rows) < needed:
+        # Every located listing is here and too few: the rest have no point, and come last.
+        return _every_online(section, origin, exclude)
+    if len(found) == limit:
+        # More lie beyond, none nearer than these (to the last bits): a tie with the last one needed
+        # may run past the limit, so then every listing as near is read.
+        boundary = rows[needed - 1].miles
+        if rows[needed].miles - boundary <= SAME_DISTANCE_MILES:
+            reach = boundary + SAME_DISTANCE_MILES
+            rows = [row for row in within(section, origin, reach, Within.ONLINE) if row.id not in exclude]
+    return _named(rows)
+
+
+def _nearest_online_in_boxes(section: Section, origin: geo.Location, needed: int,
+                             exclude: frozenset[int]) -> list[OnlineRow]:
+    """SQLite: every online listing within a reach that grows until it holds at least `needed`.
+
+    The database returns the nearest few within a reach by distance; rows tied in distance with the
+    last one needed are all read.
+    """
+    limit = needed + len(exclude) + 1
+    reach: float | None = ONLINE_REACH_MILES[0]
+    while reach is not None:
+        found = within(section, origin, reach, Within.NEAREST, limit=limit)
+        rows = [row for row in found if row.id not in exclude]
+        if len(found) == limit:
+            # More lie within reach, all farther than these; `rows` holds at least needed + 1.
+            boundary = rows[needed - 1].miles
+            if rows[needed].miles == boundary:
+                # A tie runs past the limit: read every listing as near as the last one needed.
+                rows = [row for row in within(section, origin, boundary, Within.ONLINE)
+                        if row.id not in exclude]
+        if len(rows) >= needed:
+            return _named(rows)
+        reach = _next_reach(reach, len(rows), needed)
+    # Too few anywhere near: measure every one (those without a point come last).
+    return _every_online(section, origin, exclude)
+
+
+def _next_reach(reach: float, found: int, needed: int) -> float | None:
+    """The next reach to try: far enough, at the density just seen, to hold what is needed (and a
+    quarter more), so sparse places skip the steps that would come up short; but at most
+    ONLINE_REACH_GROWTH times as far, since a box costs as its area and an empty one tells little
+    about density. None past the last."""
+    farther = [step for step in ONLINE_REACH_MILES if step > reach]
+    if not farther:
+        return None
+    steps = [step for step in farther if step <= reach * ONLINE_REACH_GROWTH] or farther[:1]
+    # Listings in a box grow with its area, so with the square of the reach.
+    hoped = reach * math.sqrt(needed / max(found, 0.25)) * 1.25
+    return next((step for step in steps if step >= hoped), steps[-1])
+
+
+def _first_online(section: Section, count: int) -> list[OnlineRow]:
+    """At least the `count` most recently confirmed online listings, with every one tied with the last.
+
+    Never-confirmed listings come last. They are asked for separately, so both databases read the
+    (status, last_confirmed_at) index backwards instead of sorting every online listing.
+    """
+    shape, values = section.shape, section.values
+    found = run(online_statement(shape, OnlineQuery.NEWEST), {**values, "limit": count + 1}).all()
+    if len(found) > count:
+        last = found[count - 1].last_confirmed_at
+        if found[count].last_confirmed_at == last:
+            # The tie runs past the limit: read every listing confirmed no earlier than the last one shown.
+            found = run(online_statement(shape, OnlineQuery.SINCE), {**values, "since": last}).all()
+    else:
+        found += run(online_statement(shape, OnlineQuery.UNCONFIRMED), values).all()
+    return [OnlineRow(listing_id, None, name.lower(), confirmed) for listing_id, name, confirmed in found]
+
+
+def _every_online(section: Section, origin: geo.Location | None, exclude: frozenset[int],
+                  ids: list[int] | None = None) -> list[OnlineRow]:
+    """Every online listing (not in `exclude`), measured in Python: for lists known to be short.
+    `ids`: the whole list's, when a count has read them already."""
+    if ids is not None:
+        everything = run(online_rows_by_id(), {"ids": ids}).all()
+    else:
+        everything = run(online_statement(section.shape, OnlineQuery.EVERYTHING), section.values).all()
+    return [_measured(row, origin) for row in everything if row.id not in exclude]
+
+
+def _measured(row, origin: geo.Location | None) -> OnlineRow:
+    """A row of `statements.online_rows` measured in Python (no miles without an origin)."""
+    listing_id, latitude, longitude, precision, name, confirmed = row
+    miles = None
+    point = public_coordinates(latitude, longitude, precision) if origin is not None else None
+    if point is not None:
+        miles = geo.distance_miles(origin.latitude, origin.longitude, *point)
+    return OnlineRow(listing_id, miles, name.lower(), confirmed)
+
+
+def _named(rows) -> list[OnlineRow]:
+    """OnlineRows of (id, miles, name, confirmed at) rows read within reach of a place."""
+    return [OnlineRow(listing_id, miles, name.lower(), confirmed)
+            for listing_id, miles, name, confirmed in rows]

@@ -1,0 +1,244 @@
+"""What a search returns, and `search()`, which runs the pipeline to build it."""
+
+from __future__ import annotations
+
+import logging
+import math
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from ...extensions import db
+from ...geo import services as geo
+from ...timeutil import utcnow
+from .. import search_indexes
+from ..cards import ListingCard, load_cards
+from ..fulltext import keyword_value, prepare_keyword_search
+from ..models import KIND_GROUP
+from ..privacy import public_coordinates
+from ..schedule import Occurrence, next_meetings
+from . import vocabulary
+from .local import LocalRow, WiderRadius, local_candidates, wider_radius
+from .online import ONLINE_PREVIEW, OnlineRow, online_candidates
+from .params import KM_PER_MILE, RADII, SearchParams
+from .statements import Section
+
+logger = logging.getLogger(__name__)
+
+# Below this many local results the page offers a wider radius.
+FEW_RESULTS = 5
+
+
+@dataclass
+class Hit:
+    """One listing in the results, with how far it is (None for online listings without a place)."""
+
+    listing: ListingCard  # read-only, with a Listing's attributes (see `cards`)
+    distance_miles: float | None = None
+    units: str = "mi"
+    rank: float | None = None
+    upcoming: list[Occurrence] = field(default_factory=list)
+
+    @property
+    def distance(self) -> float | None:
+        """The distance in the units the visitor asked for."""
+        if self.distance_miles is None:
+            return None
+        return self.distance_miles * KM_PER_MILE if self.units == "km" else self.distance_miles
+
+    @property
+    def distance_label(self) -> str:
+        """'2.4 mi', '3.9 km', 'under 0.1 mi'; empty without a distance."""
+        return format_distance(self.distance_miles, self.units)
+
+    @property
+    def next_meeting(self) -> Occurrence | None:
+        return self.upcoming[0] if self.upcoming else None
+
+
+@dataclass
+class SearchResults:
+    params: SearchParams
+    origin: geo.Location | None = None
+    alternatives: list[geo.Location] = field(default_factory=list)
+    suggestions: list[geo.Location] = field(default_factory=list)
+    # A place was typed and nothing in the gazetteer matched it.
+    place_not_found: bool = False
+    local: list[Hit] = field(default_factory=list)
+    local_total: int = 0
+    online: list[Hit] = field(default_factory=list)
+    online_total: int = 0
+    # False when the online count stopped at its limit: there are more than `online_total`.
+    online_total_exact: bool = True
+    # Which list the page numbers apply to: "local" (a place was found) or "online" (otherwise).
+    paginated: str = "online"
+    page: int = 1
+    per_page: int = 20
+    wider: WiderRadius | None = None
+    # Keywords were typed but held nothing searchable (only stop words or punctuation).
+    keywords_ignored: bool = False
+
+    @property
+    def errors(self) -> Mapping[str, str]:
+        return self.params.errors
+
+    @property
+    def total(self) -> int:
+        """Results in the paginated list."""
+        return self.local_total if self.paginated == "local" else self.online_total
+
+    @property
+    def total_exact(self) -> bool:
+        """Whether `total` is the whole count, not a lower bound (local counts always are)."""
+        return self.paginated == "local" or self.online_total_exact
+
+    @property
+    def pages(self) -> int:
+        return max(1, math.ceil(self.total / self.per_page)) if self.per_page else 1
+
+    @property
+    def has_prev(self) -> bool:
+        return self.page > 1
+
+    @property
+    def has_next(self) -> bool:
+        return self.page < self.pages
+
+    @property
+    def prev_num(self) -> int | None:
+        return self.page - 1 if self.has_prev else None
+
+    @property
+    def next_num(self) -> int | None:
+        return self.page + 1 if self.has_next else None
+
+    def iter_pages(self, *, left_edge: int = 2, left_current: int = 2, right_current: int = 4,
+                   right_edge: int = 2) -> Iterator[int | None]:
+        """Page numbers with None for gaps: the interface the pagination macro expects."""
+        last = 0
+        for number in range(1, self.pages + 1):
+            if (number <= left_edge or self.page - left_current - 1 < number < self.page + right_current
+                    or number > self.pages - right_edge):
+                if last + 1 != number:
+                    yield None
+                yield number
+                last = number
+
+    @property
+    def few_local(self) -> bool:
+        """A place was found but fewer than FEW_RESULTS listings are within reach."""
+        return self.origin is not None and self.params.wants_local() and self.local_total < FEW_RESULTS
+
+    @property
+    def is_empty(self) -> bool:
+        return self.local_total == 0 and self.online_total == 0
+
+    @property
+    def hits(self) -> list[Hit]:
+        """The paginated list's page."""
+        return self.local if self.paginated == "local" else self.online
+
+
+def search(params: SearchParams, *, now: datetime | None = None, online_preview: int = ONLINE_PREVIEW,
+           complete: bool = False) -> SearchResults:
+    """Run a search. Never raises for anything a visitor can type; bad values are already left out.
+
+    When the local list is the one paginated, the online list beside it holds its first
+    `online_preview` entries (`online_total` counts them, exactly up to ONLINE_COUNT_LIMIT).
+    The listings come with their topics and meetings; `complete` adds audiences and languages.
+    """
+    now = now or utcnow()
+    results = SearchResults(params=params, page=params.page, per_page=params.per_page)
+    if params.near:
+        found = geo.locate(params.near)
+        results.origin = found.location
+        results.alternatives = list(found.alternatives or [])
+        results.suggestions = list(found.suggestions or [])
+        results.place_not_found = found.location is None
+
+    keywords = keyword_value(params.q, db.engine.dialect.name) if params.q else None
+    results.keywords_ignored = bool(params.q) and keywords is None
+    # How the statements match the words (see fulltext.keyword_clause); None without keywords.
+    keyword_kind = prepare_keyword_search(db.session, keywords) if keywords is not None else None
+    # Parameters built some other way than through vocabulary.resolve have their ids read now: a slug
+    # no row has (such as a topic deleted since) then matches nothing.
+    ids = params.vocabulary
+    if ids is None:
+        ids = vocabulary.read(params.topics, params.audiences)[0]
+
+    def section(formats: tuple[str, ...]) -> Section:
+        return Section.of(params, formats, keywords, keyword_kind, ids, now)
+
+    local: list[LocalRow] = []
+    origin = results.origin
+    shown = params.shown
+    if origin is not None and params.wants_local():
+        in_person = section(search_indexes.IN_PERSON_FORMATS)
+        local = local_candidates(in_person, origin, params.radius, shown=shown)
+        results.paginated = "local"
+    results.local_total = len(local)
+
+    online: list[OnlineRow] = []
+    if params.wants_online():
+        beside_local = results.paginated == "local"
+        online, results.online_total, results.online_total_exact = online_candidates(
+            section(search_indexes.ONLINE_FORMATS), origin,
+            needed=online_preview if beside_local else shown.stop,
+            paginated_by=None if beside_local else params.per_page,
+            # Hybrid listings already in the local list are not offered again online.
+            exclude=frozenset(row.id for row in local if row.hybrid),
+        )
+
+    if results.few_local and params.radius < RADII[-1]:
+        results.wider = wider_radius(in_person, origin, params.radius, len(local))
+
+    if results.paginated == "local":
+        local_page, online_page = local[shown], online[:online_preview]
+    else:
+        local_page, online_page = [], online[shown]
+    loaded = _load([row.id for row in (*local_page, *online_page)], complete=complete)
+    # A listing gone since its list was read is left out.
+    results.local = [_hit(loaded[row.id], row.miles, params.units, now, row.rank)
+                     for row in local_page if row.id in loaded]
+    results.online = [_hit(loaded[row.id], row.miles, params.units, now)
+                      for row in online_page if row.id in loaded]
+    logger.debug(
+        "search near=%r radius=%s local=%s online=%s", params.near, params.radius, results.local_total,
+        results.online_total,
+    )
+    return results
+
+
+def _load(ids: list[int], *, complete: bool = False) -> dict[int, ListingCard]:
+    """The page's listings as read-only cards (see `cards`), topics and meetings included."""
+    return load_cards(list(dict.fromkeys(ids)), complete=complete)
+
+
+def _hit(listing: ListingCard, miles: float | None, units: str, now: datetime,
+         rank: float | None = None) -> Hit:
+    upcoming = next_meetings(listing, count=1, after=now) if listing.kind == KIND_GROUP else []
+    return Hit(listing=listing, distance_miles=miles, units=units, rank=rank, upcoming=upcoming)
+
+
+def format_distance(miles: float | None, units: str = "mi") -> str:
+    """'2.4 mi' / '3.9 km': one decimal under ten, whole numbers above."""
+    if miles is None:
+        return ""
+    value = miles * KM_PER_MILE if units == "km" else miles
+    if value < 0.1:
+        return f"under 0.1 {units}"
+    if value < 10:
+        return f"{value:.1f} {units}"
+    return f"{round(value):,} {units}"
+
+
+def radius_label(radius: int, units: str = "mi") -> str:
+    """'25 miles' or, for visitors who read kilometres, '25 miles (40 km)'."""
+    text = f"{radius} mile{'s' if radius != 1 else ''}"
+    return f"{text} ({round(radius * KM_PER_MILE)} km)" if units == "km" else text
+
+
+def public_point(latitude: float | None, longitude: float | None,
+                 precision: str = "approximate") -> tuple[float | None, float | None]:
+    """The point a visitor may see (see `privacy`), or (None, None); what templates and tests call."""
+    return public_coordinates(latitude, longitude, precision) or (None, None)

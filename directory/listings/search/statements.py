@@ -1,0 +1,372 @@
+"""The search's SQL: each statement built once per shape of search, cached, and run with bound values.
+
+Building a SQLAlchemy statement costs more than the database takes to run it here (a few ms for the
+search's dozens of conditions), so each statement is built once per *shape* (which filters a search
+has) and every search only binds its values. A `Section` is one list of the results (met in person,
+or joinable online): its shape and its values.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from enum import Enum
+from functools import lru_cache
+from typing import Any, assert_never
+
+from flask import current_app
+from sqlalchemy import (
+    ARRAY,
+    BigInteger,
+    ColumnElement,
+    CursorResult,
+    DateTime,
+    Float,
+    Integer,
+    Select,
+    String,
+    any_,
+    bindparam,
+    func,
+    or_,
+    select,
+)
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.visitors import InternalTraversal
+
+from ...extensions import db
+from ...geo import services as geo
+from .. import search_indexes, topic_bits
+from ..fulltext import FTS_COLUMNS, facet_values, keyword_clause
+from ..models import (
+    FORMAT_HYBRID,
+    KIND_MENTOR,
+    Listing,
+    ListingLanguage,
+    Meeting,
+    latitude_band,
+    listing_audiences,
+    listing_topics,
+)
+from ..privacy import public_point_sql
+from ..visibility import public_clause
+from .params import SearchParams, Vocabulary
+
+# How far rounding can move a point, at most: the bounding box grows by this so no listing is missed.
+ROUNDING_MARGIN_MILES = 0.5
+
+
+def run(statement: Any, values: Mapping[str, Any] | None = None) -> CursorResult[Any]:
+    """Run a Core statement on the session's connection (and in its transaction). The search's
+    statements read plain columns, so the ORM's execution layer would add nothing to them but CPU
+    time: about a tenth of a millisecond each, and a search runs ten or so."""
+    return db.session.connection().execute(statement, values)
+
+
+class TopicMatch(Enum):
+    """How a section's statements answer a topic filter."""
+
+    BITS = "bits"  # listings.topic_bits alone: every topic has a bit of its own (see topic_bits.unique)
+    CHECKED = "checked"  # the bits, then listing_topics for the listings they let through
+
+
+@dataclass(frozen=True)
+class Shape:
+    """Which conditions a section's SQL holds; the values are bound separately."""
+
+    kind: bool = False
+    cost: bool = False
+    language: bool = False
+    topics: TopicMatch | None = None
+    audiences: bool = False
+    days: bool = False
+    expires: bool = False
+    keywords: str | None = None  # with keywords, how they are matched (see fulltext.keyword_clause)
+
+
+@dataclass(frozen=True)
+class Section:
+    """One list of the results (met in person, or joinable online): its shape, its values, its words."""
+
+    shape: Shape
+    values: dict[str, Any]
+    q: str = ""
+
+    @classmethod
+    def of(cls, params: SearchParams, formats: tuple[str, ...], keywords: str | None,
+           keyword_kind: str | None, vocabulary: Vocabulary, now: datetime) -> Section:
+        """`formats` are the formats a section holds; a format filter of 'hybrid' narrows it to hybrid
+        only (in person and online need no narrowing: each section is one of those, hybrid included).
+        `keyword_kind` says how `keywords` are matched (see fulltext.keyword_clause)."""
+        formats = (FORMAT_HYBRID,) if params.format == FORMAT_HYBRID else formats
+        values: dict[str, Any] = {"formats": list(formats)}
+        # A listing nobody has confirmed in a long while leaves the search, even before it is expired.
+        expire_days = current_app.config.get("EXPIRE_AFTER_DAYS")
+        if expire_days:
+            values["cutoff"] = now - timedelta(days=int(expire_days))
+        for name, value in (("kind", params.kind), ("cost", params.cost), ("language", params.language),
+                            ("topics", list(vocabulary.topics)), ("audiences", list(vocabulary.audiences)),
+                            ("days", list(params.weekday_numbers)), ("keywords", keywords)):
+            if value:
+                values[name] = value
+        topics = None
+        if "topics" in values:
+            values["topic_mask"] = topic_bits.mask(values["topics"])
+            topics = TopicMatch.BITS if vocabulary.topic_bits_unique else TopicMatch.CHECKED
+        if keywords:
+            values.update(facet_values(keyword_kind, formats, values.get("topics", ())))
+        shape = Shape(kind="kind" in values, cost="cost" in values, language="language" in values,
+                      topics=topics, audiences="audiences" in values, days="days" in values,
+                      expires="cutoff" in values, keywords=keyword_kind if keywords else None)
+        return cls(shape, values, params.q if keywords else "")
+
+
+def _float(name: str):
+    return bindparam(name, type_=Float)
+
+
+def _limit():
+    return bindparam("limit", type_=Integer)
+
+
+class _UnindexedOnSQLite(ColumnElement):
+    """A column that SQLite may not use to pick an index (its documented way: a unary + on the term);
+    other databases read it as is. See `where` for when a search needs it."""
+
+    inherit_cache = True
+    _traverse_internals = [("column", InternalTraversal.dp_clauseelement)]
+
+    def __init__(self, column) -> None:
+        self.column = column
+        self.type = column.type
+
+
+@compiles(_UnindexedOnSQLite)
+def _render_unindexed(element, compiler, **kw):
+    column = compiler.process(element.column, **kw)
+    return "+" + column if compiler.dialect.name == "sqlite" else column
+
+
+@lru_cache(maxsize=256)
+def where(shape: Shape, unindexed_format: bool = False, facets: bool = False) -> tuple:
+    """Every condition a public listing in a section must meet, except where it is.
+
+    `unindexed_format`: SQLite must not pick an index by the format term. A box
+    is best read from the box's index, but SQLite without statistics (a database nobody has
+    analysed) may pick the status/format index instead and read every online listing in the
+    country. `facets`: with keywords and topics, PostgreSQL asks its full-text index for the topics'
+    facets too (see fulltext.keyword_clause). Only statements that read that index want them: in a
+    statement read from another index they would only make the full-text one look cheaper to the
+    planner than it is.
+    """
+    listing_format = _UnindexedOnSQLite(Listing.format) if unindexed_format else Listing.format
+    conditions = [public_clause(), listing_format.in_(bindparam("formats", expanding=True))]
+    if shape.expires:
+        conditions.append(or_(Listing.last_confirmed_at.is_(None),
+                              Listing.last_confirmed_at >= bindparam("cutoff", type_=DateTime)))
+    if shape.kind:
+        conditions.append(Listing.kind == bindparam("kind", type_=String))
+    if shape.cost:
+        conditions.append(Listing.cost == bindparam("cost", type_=String))
+    # Correlated EXISTS, not `id IN (...)`: SQLite would otherwise read every listing with a topic
+    # through its primary key instead of the bounding box's index, and PostgreSQL plans both alike.
+    if shape.language:
+        conditions.append(
+            select(ListingLanguage.listing_id)
+            .where(ListingLanguage.listing_id == Listing.id,
+                   ListingLanguage.code == bindparam("language", type_=String))
+            .exists()
+        )
+    if shape.topics is not None:
+        conditions.append(Listing.topic_bits.op("&")(bindparam("topic_mask", type_=BigInteger)) != 0)
+    # A topic (past the bits) or audience filter: any of the ids bound under the parameter's name.
+    for wanted, name, links, linked in ((shape.topics is TopicMatch.CHECKED, "topics", listing_topics,
+                                         listing_topics.c.topic_id),
+                                        (shape.audiences, "audiences", listing_audiences,
+                                         listing_audiences.c.audience_id)):
+        if wanted:
+            conditions.append(
+                select(links.c.listing_id)
+                .where(links.c.listing_id == Listing.id, linked.in_(bindparam(name, expanding=True)))
+                .exists()
+            )
+    if shape.days:
+        # Mentors arrange times with each person, so a day filter narrows groups only.
+        conditions.append(
+            or_(
+                Listing.kind == KIND_MENTOR,
+                select(Meeting.id)
+                .where(Meeting.listing_id == Listing.id,
+                       Meeting.weekday.in_(bindparam("days", expanding=True)))
+                .exists(),
+            )
+        )
+    if shape.keywords:
+        conditions.append(keyword_clause(shape.keywords, facets=facets and shape.topics is not None))
+    return tuple(conditions)
+
+
+# Within reach of a place ------------------------------------------------------------------------------
+
+
+class Within(Enum):
+    """What a 'within reach' statement returns of each listing besides its id and distance (miles)."""
+
+    LOCAL = "local"  # whether it is hybrid: the local list
+    ONLINE = "online"  # its name and confirmation date: every online listing within reach
+    NEAREST = "nearest"  # the same, for only the first :limit by distance
+    DISTANCE = "distance"  # nothing more: counts for a wider radius
+
+    def columns(self) -> tuple:
+        match self:
+            case Within.LOCAL:
+                return ((Listing.format == FORMAT_HYBRID).label("hybrid"),)
+            case Within.ONLINE | Within.NEAREST:
+                return (Listing.name, Listing.last_confirmed_at)
+            case Within.DISTANCE:
+                return ()
+            case _:
+                assert_never(self)
+
+
+def _box(origin: geo.Location, miles: float, dialect: str) -> tuple[bool, dict[str, Any]]:
+    """Whether the box around `miles` of the origin crosses the antimeridian, and its bound values.
+
+    The box names its latitude bands too, so the index reads one short run of longitude per band.
+    """
+    min_lat, max_lat, min_lon, max_lon = geo.bounding_box(origin.latitude, origin.longitude, miles)
+    bands = list(range(latitude_band(min_lat), latitude_band(max_lat) + 1))
+    values = {"bands": bands if dialect == "postgresql" else json.dumps(bands),
+              "min_lat": min_lat, "max_lat": max_lat, "min_lon": min_lon, "max_lon": max_lon,
+              **geo.distance_parameters(origin.latitude, origin.longitude)}
+    return min_lon > max_lon, values
+
+
+def _latitude_bands(dialect: str):
+    """'The listing's band is one of :bands', as SQL whose text is the same for any number of bands:
+    SQLAlchemy need not rewrite it for each search, and the database driver parses it once. The
+    value bound is a list (PostgreSQL's array) or its JSON text (SQLite's json_each), see _box."""
+    if dialect == "postgresql":
+        return Listing.latitude_band == any_(bindparam("bands", type_=ARRAY(Integer)))
+    bands = func.json_each(bindparam("bands", type_=String)).table_valued("value")
+    return Listing.latitude_band.in_(select(bands.c.value))
+
+
+@lru_cache(maxsize=256)
+def _within_statement(shape: Shape, antimeridian: bool, variant: Within, dialect: str) -> Select:
+    """(id, miles, ...) of a section's listings within :reach miles of the origin (NEAREST: the
+    first :limit of them by distance).
+
+    The box on the indexed point picks the candidates; the database measures each to the point the
+    public sees (rounded for approximate listings, so the distance shown never narrows down a door
+    the organiser chose not to publish) and keeps those within reach. With keywords, PostgreSQL
+    reads a cube around the origin from the list's index over points and words instead (see
+    search_indexes), so only listings with the words are read from the table.
+    """
+    if dialect == "postgresql" and shape.keywords:
+        box = (search_indexes.within_reach(),)
+    else:
+        if antimeridian:
+            longitude = or_(Listing.longitude >= _float("min_lon"), Listing.longitude <= _float("max_lon"))
+        else:
+            longitude = Listing.longitude.between(_float("min_lon"), _float("max_lon"))
+        box = (_latitude_bands(dialect), Listing.latitude.between(_float("min_lat"), _float("max_lat")),
+               longitude)
+    # Capped on PostgreSQL: a wide box may hold the far side of the earth, where rounding could carry
+    # the sine term past 1 (SQLite lacks `least`, and its boxes never grow as wide).
+    distance = geo.distance_miles_sql(*public_point_sql(), capped=dialect == "postgresql")
+    inner = (
+        select(Listing.id.label("id"), distance.label("miles"), *variant.columns())
+        .where(*where(shape, unindexed_format=True), *box)
+        # OFFSET 0 keeps the subquery whole, so each row's distance is computed once, not again for
+        # the outer WHERE (both databases merge a plain subquery into its parent).
+        .offset(0)
+        .subquery("near")
+    )
+    statement = select(inner).where(inner.c.miles <= _float("reach"))
+    if variant is Within.NEAREST:
+        return statement.order_by(inner.c.miles).limit(_limit())
+    return statement
+
+
+def within(section: Section, origin: geo.Location, miles: float, variant: Within, **extra: Any) -> list:
+    """The rows of a section's listings within `miles` of the origin (see _within_statement)."""
+    dialect = db.engine.dialect.name
+    if dialect == "postgresql" and section.shape.keywords:  # the public point itself is indexed: no margin
+        antimeridian = False
+        values = {**search_indexes.origin_values(origin.latitude, origin.longitude, miles),
+                  **geo.distance_parameters(origin.latitude, origin.longitude)}
+    else:
+        antimeridian, values = _box(origin, miles + ROUNDING_MARGIN_MILES, dialect)
+    statement = _within_statement(section.shape, antimeridian, variant, dialect)
+    # Rows are fetched at once: iterating a result fetches them one by one, which costs more here.
+    return run(statement, {**section.values, **values, "reach": miles, **extra}).all()
+
+
+# The online list, wherever its listings are ------------------------------------------------------------
+
+
+class OnlineQuery(Enum):
+    """The online list's statements besides those within reach of a place."""
+
+    COUNTED = "counted"  # the ids that count it, up to :limit
+    EVERYTHING = "everything"  # every listing of it, as `online_rows` reads them
+    NEWEST = "newest"  # (id, name, confirmed at) of the :limit most recently confirmed
+    SINCE = "since"  # the same, of every listing confirmed :since or later
+    UNCONFIRMED = "unconfirmed"  # the same, of every listing never confirmed
+
+
+def online_rows() -> Select:
+    """What the online list reads of a listing to measure it in Python."""
+    return select(Listing.id, Listing.latitude, Listing.longitude, Listing.location_precision, Listing.name,
+                  Listing.last_confirmed_at)
+
+
+@lru_cache(maxsize=256)
+def online_statement(shape: Shape, query: OnlineQuery) -> Select:
+    confirmed = Listing.last_confirmed_at
+    conditions = where(shape, facets=True)
+    base = select(Listing.id, Listing.name, confirmed).where(*conditions)
+    match query:
+        case OnlineQuery.COUNTED:
+            return select(Listing.id).where(*conditions).limit(_limit())
+        case OnlineQuery.EVERYTHING:
+            # The ids first, from the index the count reads; then only those rows from the table.
+            # Asked in one go, SQLite may read most of the directory's rows by their confirmation
+            # dates, or the whole table, for a list known to be short.
+            return online_rows().where(Listing.id.in_(select(Listing.id).where(*conditions)))
+        case OnlineQuery.NEWEST:
+            return base.where(confirmed.is_not(None)).order_by(confirmed.desc()).limit(_limit())
+        case OnlineQuery.SINCE:
+            return base.where(confirmed >= bindparam("since", type_=DateTime))
+        case OnlineQuery.UNCONFIRMED:
+            return base.where(confirmed.is_(None))
+        case _:
+            assert_never(query)
+
+
+@lru_cache(maxsize=1)
+def online_rows_by_id() -> Select:
+    return online_rows().where(Listing.id.in_(bindparam("ids", expanding=True)))
+
+
+@lru_cache(maxsize=256)
+def nearest_statement(shape: Shape) -> Select:
+    """PostgreSQL: (id, miles, name, confirmed at) of the first :limit located listings of the online
+    list, nearest first, read in that order from its GiST index (search_indexes.ONLINE_INDEX)."""
+    distance = geo.distance_miles_sql(*public_point_sql(), capped=True)  # measured anywhere on earth
+    return (
+        select(Listing.id, distance.label("miles"), Listing.name, Listing.last_confirmed_at)
+        .where(*where(shape), search_indexes.located())
+        .order_by(search_indexes.distance_order())
+        .limit(_limit())
+    )
+
+
+@lru_cache(maxsize=1)
+def texts_statement() -> Select:
+    """The words of the listings with :ids, for scoring their relevance."""
+    columns = [getattr(Listing, name) for name in FTS_COLUMNS]
+    return select(Listing.id, *columns).where(Listing.id.in_(bindparam("ids", expanding=True)))

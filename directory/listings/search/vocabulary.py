@@ -1,0 +1,55 @@
+"""The step after reading a search's parameters: its topic and audience slugs become ids.
+
+The listings' link tables hold ids, and matching them directly spares the database a join to the
+vocabulary for every listing it reads. A slug no row has is refused like any other bad value.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from sqlalchemy import or_, select
+
+from .. import topic_bits
+from ..models import Audience, Topic
+from .params import LABELS, VOCABULARIES, SearchParams, Vocabulary
+from .statements import run
+
+
+def resolve(params: SearchParams) -> SearchParams:
+    """The search with its slugs' ids read; an unknown slug is explained in `errors` and its filter
+    left out, as `SearchParams.from_args` does with a badly formed one."""
+    if params.vocabulary is not None:
+        return params
+    vocabulary, unknown = read(params.topics, params.audiences)
+    if unknown:
+        emptied = {VOCABULARIES[name]: () for name in unknown}
+        params = replace(params, errors={**params.errors, **unknown}, **emptied)
+        vocabulary = replace(vocabulary, **emptied)
+    return replace(params, vocabulary=vocabulary)
+
+
+def read(topics: tuple[str, ...], audiences: tuple[str, ...]) -> tuple[Vocabulary, dict[str, str]]:
+    """The ids of these topic and audience slugs, and a message for each kind with a slug no row has.
+
+    With topics, also whether every topic has a bit of its own (see topic_bits.unique). One query a
+    kind answers all of it. A kind whose slugs no row has gets (-1,): its filter matches nothing.
+    """
+    ids: dict[str, tuple[int, ...]] = {}
+    unique = True
+    errors: dict[str, str] = {}
+    for name, model, slugs in (("topic", Topic, topics), ("audience", Audience, audiences)):
+        if not slugs:
+            continue
+        wanted = model.slug.in_(slugs)
+        if model is Topic:  # the same query tells whether any topic shares a bit
+            wanted = or_(wanted, Topic.id >= topic_bits.BITS)
+        rows = run(select(model.id, model.slug).where(wanted)).all()
+        known = {row.slug for row in rows}
+        unknown = [slug for slug in slugs if slug not in known]
+        if unknown:
+            errors[name] = f"We don't know the {LABELS[name].lower()} “{unknown[0]}”."
+        ids[VOCABULARIES[name]] = tuple(row.id for row in rows if row.slug in slugs) or (-1,)
+        if model is Topic:
+            unique = topic_bits.unique(row.id for row in rows)
+    return Vocabulary(**ids, topic_bits_unique=unique), errors
