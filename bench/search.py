@@ -42,7 +42,6 @@ from directory.config import normalise_database_url  # noqa: E402
 from directory.extensions import db  # noqa: E402
 from directory.geo.models import Place  # noqa: E402
 from directory.geo.services import load_gazetteer  # noqa: E402
-from directory.listings import topic_bits  # noqa: E402
 from directory.listings.models import (  # noqa: E402
     SEARCH_BOX_INDEX,
     Audience,
@@ -53,7 +52,7 @@ from directory.listings.models import (  # noqa: E402
     listing_audiences,
     listing_topics,
 )
-from directory.listings.search import SearchParams, search  # noqa: E402
+from directory.listings.search import SearchParams, search, topic_bits  # noqa: E402
 from directory.seeding import seed_taxonomies  # noqa: E402
 from directory.timeutil import utcnow  # noqa: E402
 

@@ -17,11 +17,18 @@ from werkzeug.datastructures import MultiDict
 from directory.extensions import db
 from directory.geo.models import Place
 from directory.geo.services import locate
-from directory.listings import search_indexes, topic_bits
-from directory.listings.fulltext import fts5_query
 from directory.listings.models import Listing, Topic
-from directory.listings.search import InvalidSearch, SearchParams, public_point, resolve_vocabulary, search
+from directory.listings.search import (
+    InvalidSearch,
+    SearchParams,
+    public_point,
+    resolve_vocabulary,
+    search,
+    topic_bits,
+)
+from directory.listings.search import indexes as search_indexes
 from directory.listings.search import online as online_list
+from directory.listings.search.fulltext import fts5_query
 from directory.timeutil import utcnow
 from tests.factories import make_audience, make_topic
 

@@ -18,12 +18,11 @@ from werkzeug.datastructures import MultiDict
 
 from directory.extensions import db
 from directory.geo import services as geo
-from directory.listings import fulltext
-from directory.listings.fulltext import keyword_clause, keyword_value, prepare_keyword_search
 from directory.listings.models import FORMAT_HYBRID, FORMAT_ONLINE, Listing
 from directory.listings.privacy import public_coordinates
-from directory.listings.search import SearchParams, search
+from directory.listings.search import SearchParams, fulltext, search
 from directory.listings.search import online as online_list
+from directory.listings.search.fulltext import keyword_clause, keyword_value, prepare_keyword_search
 from directory.timeutil import utcnow
 
 # Places near and very far from the searches below, so every reach (and the fallback) is needed.

@@ -12,7 +12,6 @@ from typing import Any
 from sqlalchemy import select
 
 from ..extensions import db
-from ..listings.fulltext import MAX_QUERY_CHARS
 from ..listings.models import COSTS, FORMATS, KINDS, PRECISIONS, RECURRENCES, WEEKDAYS, Audience, Topic
 from ..listings.search import (
     DEFAULT_RADIUS,
@@ -25,6 +24,7 @@ from ..listings.search import (
     RADII,
     UNITS,
 )
+from ..listings.search.fulltext import MAX_QUERY_CHARS
 
 API_VERSION = "1.0.0"
 SLUG_PATTERN = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"

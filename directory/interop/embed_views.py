@@ -14,7 +14,7 @@ from markupsafe import escape
 from ..extensions import login_manager
 from ..listings.presentation import FORMAT_NAMES
 from ..listings.schedule import format_occurrence
-from ..listings.search import RADII, SearchParams, radius_label
+from ..listings.search import RADII, SearchParams, radius_label, resolve_vocabulary
 from ..listings.search import search as run_search
 from ..urls import external_url
 from .forms import DEFAULT_HEIGHT, SnippetForm
@@ -42,7 +42,7 @@ def embed_policy() -> str:
 @blueprint.get("/embed")
 def finder():
     g._login_user = login_manager.anonymous_user()  # no user loaded: no session touched, no cookie set
-    params = SearchParams.from_args(request.args, per_page=EMBED_RESULTS)
+    params = resolve_vocabulary(SearchParams.from_args(request.args, per_page=EMBED_RESULTS))
     results = run_search(params)
     page = render_template(
         "interop/embed.html", params=params, results=results, radii=RADII, radius_label=radius_label,

@@ -25,7 +25,6 @@ from sqlalchemy import ColumnElement, select
 from ..extensions import db
 from ..listings.forms import language_name
 from ..listings.freshness import confirmed_at, freshness
-from ..listings.fulltext import keyword_clause, keyword_value, prepare_keyword_search
 from ..listings.models import (
     FORMAT_HYBRID,
     FORMAT_IN_PERSON,
@@ -41,6 +40,7 @@ from ..listings.models import (
 )
 from ..listings.privacy import public_coordinates, shows_exact_address
 from ..listings.schedule import BIWEEKLY_EPOCH, ICAL_DAYS, describe_rule, format_clock
+from ..listings.search.fulltext import keyword_clause, keyword_value, prepare_keyword_search
 from ..urls import external_url, safe_url
 from . import records
 from .cache import cached

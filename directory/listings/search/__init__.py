@@ -3,8 +3,10 @@
 The HTML page, the JSON API and the exports all call `search()`. Its modules from the bottom up, each
 using only those above it:
 - `params`: query arguments → `SearchParams` (form only, no database); bad values left out, explained.
+- `fulltext`, `topic_bits`, `indexes`: what the statements ask of each database's own search objects
+  (built by the migrations): its full-text index, the topics' bits, PostgreSQL's indexes for each list.
 - `statements`: the SQL, built once per shape of search and cached; the visibility rule comes from
-  `listings.visibility`, the full-text and index helpers from `fulltext`, `topic_bits`, `search_indexes`.
+  `listings.visibility`.
 - `vocabulary`: the step after reading, topic and audience slugs → ids (an unknown slug is refused there).
 - `local`: listings met in person within the radius, nearest first (relevance within distance bands).
 - `online`: listings one can join online, wherever they are; hybrid listings are in both lists.

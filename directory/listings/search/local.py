@@ -8,7 +8,7 @@ from operator import attrgetter
 from typing import NamedTuple
 
 from ...geo import services as geo
-from ..fulltext import Relevance
+from .fulltext import Relevance
 from .params import RADII
 from .statements import Section, Within, run, texts_statement, within
 

@@ -3,7 +3,7 @@ the most recently confirmed first), then by name.
 
 Only what the page needs is read and measured, in the same order as sorting every online listing:
 the nearest are found in boxes that grow until they hold enough (SQLite) or read nearest first from
-an index (PostgreSQL, see search_indexes), the freshest by the database's index; ties at the limit
+an index (PostgreSQL, see indexes), the freshest by the database's index; ties at the limit
 are read in full. The list is counted exactly up to a limit, past which the page says "more than".
 """
 
@@ -16,8 +16,8 @@ from typing import NamedTuple
 
 from ...extensions import db
 from ...geo import services as geo
-from .. import search_indexes
 from ..privacy import public_coordinates
+from . import indexes
 from .statements import (
     OnlineQuery,
     Section,
@@ -111,10 +111,10 @@ def _nearest_online(section: Section, origin: geo.Location, needed: int,
 
 def _nearest_online_by_index(section: Section, origin: geo.Location, needed: int,
                              exclude: frozenset[int]) -> list[OnlineRow]:
-    """PostgreSQL: read nearest first from the online list's index (see search_indexes)."""
+    """PostgreSQL: read nearest first from the online list's index (see indexes)."""
     limit = needed + len(exclude) + 1
     values = {**section.values, **geo.distance_parameters(origin.latitude, origin.longitude),
-              **search_indexes.origin_values(origin.latitude, origin.longitude), "limit": limit}
+              **indexes.origin_values(origin.latitude, origin.longitude), "limit": limit}
     found = run(nearest_statement(section.shape), values).all()
     rows = sorted((row for row in found if row.id not in exclude), key=attrgetter("miles"))
     if len(found) < limit and len(rows) < needed:

@@ -15,8 +15,8 @@ from flask import current_app
 from werkzeug.datastructures import MultiDict
 
 from ...validators import CONTROL_CHARACTERS
-from ..fulltext import MAX_QUERY_CHARS
 from ..models import COSTS, FORMAT_IN_PERSON, FORMAT_ONLINE, FORMATS, KINDS, WEEKDAYS
+from .fulltext import MAX_QUERY_CHARS
 
 RADII = (1, 5, 10, 25, 50, 100)  # miles
 DEFAULT_RADIUS = 10

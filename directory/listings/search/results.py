@@ -11,13 +11,12 @@ from datetime import datetime
 from ...extensions import db
 from ...geo import services as geo
 from ...timeutil import utcnow
-from .. import search_indexes
 from ..cards import ListingCard, load_cards
-from ..fulltext import keyword_value, prepare_keyword_search
 from ..models import KIND_GROUP
 from ..privacy import public_coordinates
 from ..schedule import Occurrence, next_meetings
-from . import vocabulary
+from . import indexes, vocabulary
+from .fulltext import keyword_value, prepare_keyword_search
 from .local import LocalRow, WiderRadius, local_candidates, wider_radius
 from .online import ONLINE_PREVIEW, OnlineRow, online_candidates
 from .params import KM_PER_MILE, RADII, SearchParams
@@ -173,7 +172,7 @@ def search(params: SearchParams, *, now: datetime | None = None, online_preview:
     origin = results.origin
     shown = params.shown
     if origin is not None and params.wants_local():
-        in_person = section(search_indexes.IN_PERSON_FORMATS)
+        in_person = section(indexes.IN_PERSON_FORMATS)
         local = local_candidates(in_person, origin, params.radius, shown=shown)
         results.paginated = "local"
     results.local_total = len(local)
@@ -182,7 +181,7 @@ def search(params: SearchParams, *, now: datetime | None = None, online_preview:
     if params.wants_online():
         beside_local = results.paginated == "local"
         online, results.online_total, results.online_total_exact = online_candidates(
-            section(search_indexes.ONLINE_FORMATS), origin,
+            section(indexes.ONLINE_FORMATS), origin,
             needed=online_preview if beside_local else shown.stop,
             paginated_by=None if beside_local else params.per_page,
             # Hybrid listings already in the local list are not offered again online.

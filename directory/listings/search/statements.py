@@ -38,8 +38,6 @@ from sqlalchemy.sql.visitors import InternalTraversal
 
 from ...extensions import db
 from ...geo import services as geo
-from .. import search_indexes, topic_bits
-from ..fulltext import FTS_COLUMNS, facet_values, keyword_clause
 from ..models import (
     FORMAT_HYBRID,
     KIND_MENTOR,
@@ -52,6 +50,8 @@ from ..models import (
 )
 from ..privacy import public_point_sql
 from ..visibility import public_clause
+from . import indexes, topic_bits
+from .fulltext import FTS_COLUMNS, facet_values, keyword_clause
 from .params import SearchParams, Vocabulary
 
 # How far rounding can move a point, at most: the bounding box grows by this so no listing is missed.
@@ -263,10 +263,10 @@ def _within_statement(shape: Shape, antimeridian: bool, variant: Within, dialect
     public sees (rounded for approximate listings, so the distance shown never narrows down a door
     the organiser chose not to publish) and keeps those within reach. With keywords, PostgreSQL
     reads a cube around the origin from the list's index over points and words instead (see
-    search_indexes), so only listings with the words are read from the table.
+    indexes), so only listings with the words are read from the table.
     """
     if dialect == "postgresql" and shape.keywords:
-        box = (search_indexes.within_reach(),)
+        box = (indexes.within_reach(),)
     else:
         if antimeridian:
             longitude = or_(Listing.longitude >= _float("min_lon"), Listing.longitude <= _float("max_lon"))
@@ -296,7 +296,7 @@ def within(section: Section, origin: geo.Location, miles: float, variant: Within
     dialect = db.engine.dialect.name
     if dialect == "postgresql" and section.shape.keywords:  # the public point itself is indexed: no margin
         antimeridian = False
-        values = {**search_indexes.origin_values(origin.latitude, origin.longitude, miles),
+        values = {**indexes.origin_values(origin.latitude, origin.longitude, miles),
                   **geo.distance_parameters(origin.latitude, origin.longitude)}
     else:
         antimeridian, values = _box(origin, miles + ROUNDING_MARGIN_MILES, dialect)
@@ -355,12 +355,12 @@ def online_rows_by_id() -> Select:
 @lru_cache(maxsize=256)
 def nearest_statement(shape: Shape) -> Select:
     """PostgreSQL: (id, miles, name, confirmed at) of the first :limit located listings of the online
-    list, nearest first, read in that order from its GiST index (search_indexes.ONLINE_INDEX)."""
+    list, nearest first, read in that order from its GiST index (indexes.ONLINE_INDEX)."""
     distance = geo.distance_miles_sql(*public_point_sql(), capped=True)  # measured anywhere on earth
     return (
         select(Listing.id, distance.label("miles"), Listing.name, Listing.last_confirmed_at)
-        .where(*where(shape), search_indexes.located())
-        .order_by(search_indexes.distance_order())
+        .where(*where(shape), indexes.located())
+        .order_by(indexes.distance_order())
         .limit(_limit())
     )
 

@@ -10,8 +10,8 @@ from dataclasses import replace
 
 from sqlalchemy import or_, select
 
-from .. import topic_bits
 from ..models import Audience, Topic
+from . import topic_bits
 from .params import LABELS, VOCABULARIES, SearchParams, Vocabulary
 from .statements import run
 

@@ -3,7 +3,7 @@
 Two questions cost the most in a search on PostgreSQL, and B-tree boxes answer both badly:
 - The online list is not bound to an area, yet it is shown nearest first: the nearest may be two
   miles away or two thousand. Boxes that grow until they hold enough (what SQLite does, see
-  search.online) take two or three statements for a sparse filter or a remote place, each
+  online) take two or three statements for a sparse filter or a remote place, each
   reading every listing in a wider box. A GiST index returns rows in order of distance and stops when
   the statement has its LIMIT (a nearest-neighbour scan): one short statement, however far.
 - With keywords, every listing in a box had its words checked in the table (or the planner decoded
@@ -35,14 +35,14 @@ from sqlalchemy.dialects.postgresql import array
 from sqlalchemy.dialects.postgresql.base import ischema_names
 from sqlalchemy.types import UserDefinedType
 
-from ..geo.services import EARTH_RADIUS_MILES
-from .models import FORMAT_HYBRID, FORMAT_IN_PERSON, FORMAT_ONLINE
+from ...geo.services import EARTH_RADIUS_MILES
+from ..models import FORMAT_HYBRID, FORMAT_IN_PERSON, FORMAT_ONLINE
 
 EXTENSION = "cube"
 COLUMN = "search_point"
 # The formats of each list a search shows, and its index over (point, words). Each index is partial, on
-# published listings of its list's formats: the search binds the same values (see search.statements.Section), or
-# the planner would not use it.
+# published listings of its list's formats: the search binds the same values (see statements.Section),
+# or the planner would not use it.
 IN_PERSON_FORMATS = (FORMAT_IN_PERSON, FORMAT_HYBRID)
 ONLINE_FORMATS = (FORMAT_ONLINE, FORMAT_HYBRID)
 IN_PERSON_INDEX = "ix_listings_in_person_point_words"

@@ -3,7 +3,7 @@
 The index is kept in step with the listings table by the database itself (SQLite triggers, a
 PostgreSQL generated column, both built by the migrations), so no code path can forget to update it.
 
-On PostgreSQL the words are indexed with each list's points (see search_indexes), and for the
+On PostgreSQL the words are indexed with each list's points (see indexes), and for the
 online list's count with its topic facets too, so one index scan finds the listings that match the
 words and the place or the filters.
 
@@ -22,9 +22,9 @@ from typing import Any
 from sqlalchemy import ARRAY, ColumnElement, Integer, TextClause, and_, bindparam, literal_column, text
 from sqlalchemy.orm import Session, scoped_session
 
-from ..database import rows_matched
+from ...database import rows_matched
+from ..models import FORMAT_HYBRID, FORMAT_IN_PERSON, FORMAT_ONLINE, Listing
 from . import topic_bits
-from .models import FORMAT_HYBRID, FORMAT_IN_PERSON, FORMAT_ONLINE, Listing
 
 FTS_TABLE = "listing_fts"
 # The words each listing is indexed by, in this order in SQLite's FTS5 table.
@@ -138,7 +138,7 @@ def prepare_keyword_search(session: Session | scoped_session[Any], value: str) -
     SQLite would otherwise read every match out of FTS5 again for each statement of a search (a
     common word matches thousands of listings); instead they go once into a temporary table of this
     connection, whose primary key the statements then probe. PostgreSQL checks the words on the
-    entries of each list's index (search_indexes) and needs no help.
+    entries of each list's index (see indexes) and needs no help.
     """
     dialect_name = session.get_bind().dialect.name
     if dialect_name != "sqlite":
@@ -157,7 +157,7 @@ def keyword_clause(kind: str, facets: bool = False) -> ColumnElement[bool] | Tex
 
     `kind` is what `prepare_keyword_search` returned. PostgreSQL matches :keywords against the stored
     document (indexed with each list's points, and for the online list with its facets too, see
-    search_indexes); `facets` asks that index for the topic facets `facet_values` binds
+    indexes); `facets` asks that index for the topic facets `facet_values` binds
     (:topic_facets). They only speed the scan up: the statement's own topic condition still decides.
     SQLite reads the matches `prepare_keyword_search` took from its FTS5 table: when they are few,
     the statement may start from them; when many, `id + 0` keeps the planner from doing so (reading
