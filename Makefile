@@ -5,11 +5,15 @@ BIN     = $(VENV)/bin
 PORT   ?= 5000
 FLASK   = $(BIN)/flask --app directory
 
-.PHONY: run test setup install install-test lint bench bench-load clean help
+# Test processes: one per core ("auto"); WORKERS=0 runs the suite in this process.
+WORKERS ?= auto
+
+.PHONY: run test test-fast setup install install-test lint bench bench-load clean help
 
 help:
 	@echo "make run   - install, migrate, load places and demo data, serve on http://127.0.0.1:$(PORT)"
-	@echo "make test  - install and run the whole test suite"
+	@echo "make test  - install and run the whole test suite, in parallel"
+	@echo "make test-fast - the same without the browser tests and the bad-input corpus sweeps"
 	@echo "make lint  - ruff, bandit, mypy and the import layers"
 	@echo "make bench - benchmarks (prints figures)"
 
@@ -42,8 +46,16 @@ run: setup
 	@echo "Serving on http://127.0.0.1:$(PORT)  (Ctrl+C to stop)"
 	$(FLASK) run --host 127.0.0.1 --port $(PORT)
 
+# worksteal: an idle worker takes tests from a busy one (a corpus sweep takes a hundred times a plain test).
+# pytest caches the test modules it rewrites as bytecode; PYTHONDONTWRITEBYTECODE would have every worker
+# rewrite them (and hypothesis and schemathesis, whose plugins it rewrites whole) on every run.
+PYTEST = env -u PYTHONDONTWRITEBYTECODE $(BIN)/python -m pytest -n $(WORKERS) --dist worksteal
+
 test: install-test
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(PYTEST) $(PYTEST_ARGS)
+
+test-fast: install-test
+	$(PYTEST) -m "not e2e and not corpus" $(PYTEST_ARGS)
 
 lint: install-test
 	$(BIN)/ruff check directory tests bench

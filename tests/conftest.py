@@ -1,29 +1,47 @@
-"""Fixtures: one schema per test session (built by the migrations), emptied after every test.
+"""Fixtures: a migrated database per test process, emptied after every test; no context shared with requests.
 
-TEST_DATABASE_URL picks PostgreSQL; without it each session gets a fresh SQLite file.
+TEST_DATABASE_URL picks PostgreSQL; without it each process gets a fresh SQLite file. Under pytest-xdist
+(`make test`) every worker has a database of its own: on PostgreSQL one named after TEST_DATABASE_URL's
+with the worker's name appended (directory_ci_gw0, ...) on the same server, made when missing; each run
+empties it and migrates it afresh.
+
+The `app` fixture pushes no application context. Requests made with a test client run in a context of their
+own (tests/clients.py); a test whose own code reads or writes the database asks for `app_context` (which
+`make_user` and `make_listing` bring) or opens `with app.app_context():` itself.
+
+Tests without a `config` or `own_app` marker share one app per process, built once, so its templates are
+compiled once too. A test that changes the app's config gets the next test a new one.
 """
 
 from __future__ import annotations
 
 import os
+import shutil
 
 import flask_migrate
 import pytest
-from sqlalchemy import create_engine, text
+from jinja2 import BytecodeCache
+from sqlalchemy import make_url, text
 
+from bench.load import wipe_postgres
 from directory import create_app
 from directory.config import normalise_database_url
-from directory.extensions import db
+from directory.extensions import db, limiter
 
 from . import factories
+from .clients import Client, CliRunner
 from .support import missing
 
 # Tables that survive between tests: loading the gazetteer once per session keeps the suite fast.
 KEPT_TABLES = {"places", "alembic_version"}
+# pytest-xdist names each worker process (gw0, gw1, ...); empty when the tests run in one process.
+WORKER = os.environ.get("PYTEST_XDIST_WORKER", "")
 
 
 def pytest_configure(config):
     config.addinivalue_line("markers", "config(**values): configuration overrides for the app fixture")
+    config.addinivalue_line("markers", "own_app: the test changes the app itself (routes, hooks), so it "
+                                       "gets one of its own")
 
 
 def base_config(database_url: str, instance_path: str) -> dict:
@@ -39,29 +57,59 @@ def base_config(database_url: str, instance_path: str) -> dict:
     }
 
 
-def _reset_postgres(url: str) -> None:
-    engine = create_engine(url)
+class CompiledTemplates(BytecodeCache):
+    """Compiled templates kept for the whole process, so an app built for one test compiles none again.
+
+    Jinja keys each entry by the template's file name and a checksum of its source: an edited template is
+    compiled afresh.
+    """
+
+    def __init__(self) -> None:
+        self.code: dict[str, bytes] = {}
+
+    def load_bytecode(self, bucket) -> None:
+        if bucket.key in self.code:
+            bucket.bytecode_from_string(self.code[bucket.key])
+
+    def dump_bytecode(self, bucket) -> None:
+        self.code[bucket.key] = bucket.bytecode_to_string()
+
+
+COMPILED_TEMPLATES = CompiledTemplates()
+
+
+def build_app(database_url: str, instance_path: str, **overrides):
+    application = create_app({**base_config(database_url, instance_path), **overrides})
+    application.test_client_class = Client
+    application.test_cli_runner_class = CliRunner
+    application.jinja_env.bytecode_cache = COMPILED_TEMPLATES
+    return application
+
+
+def _postgres_database(base: str) -> str:
+    """TEST_DATABASE_URL's database, or under xdist one of the worker's own beside it, made when missing
+    (not dropped after: making and dropping databases costs the server a checkpoint each), then emptied."""
+    url = make_url(base)
+    if WORKER:
+        url = url.set(database=f"{url.database}_{WORKER}")
+    rendered = url.render_as_string(hide_password=False)
     try:
-        with engine.begin() as connection:
-            connection.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
-            connection.execute(text("CREATE SCHEMA public"))
+        wipe_postgres(rendered)
     except Exception as error:  # noqa: BLE001 - report any connection failure the same way
         missing(f"PostgreSQL at TEST_DATABASE_URL is not reachable: {error.__class__.__name__}")
-    finally:
-        engine.dispose()
+    return rendered
 
 
 @pytest.fixture(scope="session")
-def database_url(tmp_path_factory) -> str:
-    """A migrated, empty database for this test session."""
-    url = os.environ.get("TEST_DATABASE_URL")
-    if url:
-        url = normalise_database_url(url)
-        _reset_postgres(url)
+def database_url(tmp_path_factory):
+    """A migrated, empty database for this test process."""
+    base = os.environ.get("TEST_DATABASE_URL")
+    if base:
+        url = _postgres_database(normalise_database_url(base))
     else:
         url = f"sqlite:///{tmp_path_factory.mktemp('database') / 'test.sqlite3'}"
-    app = create_app(base_config(url, str(tmp_path_factory.mktemp("instance"))))
-    with app.app_context():
+    application = build_app(url, str(tmp_path_factory.mktemp("instance")))
+    with application.app_context():
         flask_migrate.upgrade()
         db.engine.dispose()
     return url
@@ -69,10 +117,10 @@ def database_url(tmp_path_factory) -> str:
 
 @pytest.fixture(scope="session")
 def gazetteer(database_url, tmp_path_factory):
-    """The real gazetteer, loaded once per session (places survive between tests)."""
+    """The real gazetteer, loaded once per process (places survive between tests)."""
     from directory.geo.services import load_gazetteer
 
-    application = create_app(base_config(database_url, str(tmp_path_factory.mktemp("gazetteer"))))
+    application = build_app(database_url, str(tmp_path_factory.mktemp("gazetteer")))
     with application.app_context():
         report = load_gazetteer()
         db.session.remove()
@@ -81,15 +129,71 @@ def gazetteer(database_url, tmp_path_factory):
 
 
 @pytest.fixture
-def app(database_url, tmp_path, request):
+def geo(app, app_context, gazetteer):
+    """The app with the real gazetteer in its places table, and an app context for the test's lookups."""
+    return app
+
+
+class SharedApp:
+    """The process's app for every test without a `config` or `own_app` marker."""
+
+    def __init__(self, database_url: str, instance_path: str) -> None:
+        self.database_url = database_url
+        self.instance_path = instance_path
+        self.app = None
+        self.state: tuple = ()
+
+    def lend(self):
+        if self.app is None:
+            self.app = build_app(self.database_url, self.instance_path)
+            self.state = self.state_of(self.app)
+        # The one Limiter object takes `enabled` from the app it was last bound to, maybe another test's.
+        limiter.init_app(self.app)
+        return self.app
+
+    @staticmethod
+    def state_of(application) -> tuple:
+        """What tests have been seen to change on an app (a route or hook can't be added once it served)."""
+        return (dict(application.config), application.static_folder, application.test_client_class)
+
+    def give_back(self) -> None:
+        """Empty the instance folder (mail); an app a test changed is not lent again."""
+        shutil.rmtree(self.instance_path, ignore_errors=True)
+        os.makedirs(self.instance_path)
+        if self.state_of(self.app) != self.state:
+            self.dispose()
+
+    def dispose(self) -> None:
+        if self.app is not None:
+            with self.app.app_context():
+                db.engine.dispose()
+        self.app = None
+
+
+@pytest.fixture(scope="session")
+def shared_app(database_url, tmp_path_factory):
+    shared = SharedApp(database_url, str(tmp_path_factory.mktemp("instance")))
+    yield shared
+    shared.dispose()
+
+
+@pytest.fixture
+def app(database_url, shared_app, request):
+    """The app under test; no context pushed (see the module's docstring)."""
     marker = request.node.get_closest_marker("config")
-    overrides = dict(marker.kwargs) if marker else {}
-    application = create_app({**base_config(database_url, str(tmp_path / "instance")), **overrides})
+    own = marker is not None or request.node.get_closest_marker("own_app") is not None
+    if own:
+        instance = request.getfixturevalue("tmp_path") / "instance"
+        application = build_app(database_url, str(instance), **(marker.kwargs if marker else {}))
+    else:
+        application = shared_app.lend()
+    yield application
     with application.app_context():
-        yield application
-        db.session.remove()
         _empty_tables()
-        db.engine.dispose()
+        if own:
+            db.engine.dispose()
+    if not own:
+        shared_app.give_back()
 
 
 def _empty_tables() -> None:
@@ -104,6 +208,13 @@ def _empty_tables() -> None:
 
 
 @pytest.fixture
+def app_context(app):
+    """An app context for the test's own code (database, services, url_for), never for its requests."""
+    with app.app_context() as context:
+        yield context
+
+
+@pytest.fixture
 def client(app):
     return app.test_client()
 
@@ -114,12 +225,12 @@ def runner(app):
 
 
 @pytest.fixture
-def make_user(app):
+def make_user(app_context):
     return factories.make_user
 
 
 @pytest.fixture
-def make_listing(app):
+def make_listing(app_context):
     return factories.make_listing
 
 
@@ -128,7 +239,8 @@ def mail_folder(app):
     """Where the site writes each message when no MAIL_SERVER is set."""
     from directory.mail import mail_folder as folder
 
-    return folder()
+    with app.app_context():
+        return folder()
 
 
 @pytest.fixture

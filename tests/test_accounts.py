@@ -14,7 +14,6 @@ from urllib.parse import urlsplit
 import pytest
 import time_machine
 from argon2 import PasswordHasher, profiles
-from flask import g
 from sqlalchemy import func, select
 
 from directory.accounts import services
@@ -34,16 +33,6 @@ OTHER_STRONG = "quiet harbour seventeen lanterns"
 
 
 # --- helpers -------------------------------------------------------------------------------------
-
-
-@pytest.fixture(autouse=True)
-def separate_browsers(app):
-    """Test requests share the test's app context, so Flask-Login's user cached in `g` would leak from
-    one client to the next. Real requests each have their own; forget the user after every request."""
-
-    @app.teardown_request
-    def forget_user(_error=None):
-        g.pop("_login_user", None)
 
 
 def register(client, email="new@example.org", password=STRONG, name="Sam Jones", confirm=None):
@@ -109,7 +98,7 @@ def copy_cookie(source, target, name: str) -> None:
 # --- registration and confirmation ---------------------------------------------------------------
 
 
-def test_register_mails_a_confirmation_link_that_works_once(client, sent_mail):
+def test_register_mails_a_confirmation_link_that_works_once(app_context, client, sent_mail):
     response = register(client, email="  New@Example.org ")
     assert response.status_code == 303
     assert response.headers["Location"].endswith("/account/register/check-your-email")
@@ -135,7 +124,7 @@ def test_register_mails_a_confirmation_link_that_works_once(client, sent_mail):
     assert client.get(path_of(link)).status_code == 400
 
 
-def test_confirmation_link_expires(client, sent_mail):
+def test_confirmation_link_expires(app_context, client, sent_mail):
     register(client)
     link = link_in(sent_mail()[0], "/account/confirm/")
     with time_machine.travel(datetime.now(UTC) + timedelta(days=2, minutes=1)):
@@ -171,7 +160,7 @@ def test_registration_with_a_taken_address_answers_the_same(client, make_user, s
     assert services.verify_password(owner, DEFAULT_PASSWORD)  # the real owner's password is untouched
 
 
-def test_a_failed_registration_keeps_what_was_typed_but_never_the_password(client):
+def test_a_failed_registration_keeps_what_was_typed_but_never_the_password(app_context, client):
     response = register(client, email="keep@example.org", name="Keep Me", password="password1")  # noqa: S106
     html = response.get_data(as_text=True)
     assert response.status_code == 200
@@ -193,14 +182,14 @@ def test_a_failed_registration_keeps_what_was_typed_but_never_the_password(clien
         ("short", "at least 8 characters"),
     ],
 )
-def test_weak_passwords_are_refused_with_an_explanation(client, password, explanation):
+def test_weak_passwords_are_refused_with_an_explanation(app_context, client, password, explanation):
     response = register(client, email="weakling@example.org", name="Sam Jones", password=password)
     assert response.status_code == 200
     assert explanation.lower() in response.get_data(as_text=True).lower()
     assert user_by_email("weakling@example.org") is None
 
 
-def test_no_composition_rules_and_long_passwords_work(client, sent_mail):
+def test_no_composition_rules_and_long_passwords_work(app_context, client, sent_mail):
     long_password = (secrets.token_urlsafe(96) + "x" * 128)[:128]
     assert len(long_password) == 128
     assert register(client, email="long@example.org", password=long_password).status_code == 303
@@ -212,14 +201,14 @@ def test_no_composition_rules_and_long_passwords_work(client, sent_mail):
     assert user_by_email("words@example.org") is not None
 
 
-def test_passwords_longer_than_the_maximum_are_refused_with_a_message(client):
+def test_passwords_longer_than_the_maximum_are_refused_with_a_message(app_context, client):
     response = register(client, email="huge@example.org", password="x" * 1025)
     assert response.status_code == 200
     assert b"at most 1024 characters" in response.data
     assert user_by_email("huge@example.org") is None
 
 
-def test_the_two_passwords_must_match(client):
+def test_the_two_passwords_must_match(app_context, client):
     response = register(client, email="typo@example.org", password=STRONG, confirm=STRONG + "s")
     assert b"not the same" in response.data
     assert user_by_email("typo@example.org") is None
@@ -421,6 +410,7 @@ def test_login_required_pages_come_back_after_sign_in(client, make_user):
     assert signed.headers["Location"] == "/account/email"
 
 
+@pytest.mark.corpus
 def test_no_open_redirect_after_sign_in(app, make_user):
     """Every payload of the open-redirect corpus: after signing in, the browser stays on this site."""
     make_user("member@example.org")

@@ -10,24 +10,12 @@ import re
 
 import pyotp
 import pytest
-from flask import g
 
 from directory.extensions import db
 from directory.moderation.access import TWO_FACTOR_SESSION_KEY
 from directory.moderation.models import ModerationEvent, Report, Revision
 
 METHODS = ("GET", "POST")
-
-
-def sign_in(client, user) -> None:
-    """What Flask-Login's login_user leaves in the session.
-
-    Test requests share the test's app context, so the user Flask-Login cached in `g` is dropped too.
-    """
-    with client.session_transaction() as session:
-        session["_user_id"] = user.get_id()
-        session["_fresh"] = True
-    g.pop("_login_user", None)
 
 
 def admin_rules(app) -> list[tuple[str, str]]:
@@ -79,7 +67,7 @@ def test_anonymous_visitors_are_sent_to_sign_in_everywhere(app, client, world):
 
 
 def test_ordinary_users_get_403_everywhere(app, client, world, make_user):
-    sign_in(client, make_user("member@example.org"))
+    client.sign_in(make_user("member@example.org"))
     for method, rule in admin_rules(app):
         response = client.open(fill(rule, world), method=method, data={"approve": "Approve"})
         assert response.status_code == 403, (method, rule)
@@ -87,7 +75,7 @@ def test_ordinary_users_get_403_everywhere(app, client, world, make_user):
 
 
 def test_admins_open_every_admin_page(app, client, world, make_user):
-    sign_in(client, make_user("admin@example.org", admin=True))
+    client.sign_in(make_user("admin@example.org", admin=True))
     for method, rule in admin_rules(app):
         if method != "GET":
             continue
@@ -100,7 +88,7 @@ def test_admins_open_every_admin_page(app, client, world, make_user):
 
 def test_admin_posts_are_not_blocked_for_admins(app, client, world, make_user):
     """A POST without a decision re-renders with an error (400), never a 403 or a 500."""
-    sign_in(client, make_user("admin@example.org", admin=True))
+    client.sign_in(make_user("admin@example.org", admin=True))
     for method, rule in admin_rules(app):
         if method != "POST" or "2fa" in rule:
             continue
@@ -110,7 +98,7 @@ def test_admin_posts_are_not_blocked_for_admins(app, client, world, make_user):
 
 def test_a_suspended_admin_is_locked_out(app, client, make_user):
     admin = make_user(admin=True)
-    sign_in(client, admin)
+    client.sign_in(admin)
     admin.suspended_at = admin.created_at
     db.session.commit()
     response = client.get("/admin/")
@@ -119,12 +107,12 @@ def test_a_suspended_admin_is_locked_out(app, client, make_user):
 
 def test_admin_nav_shows_counts_to_admins_only(app, client, make_user, make_listing):
     make_listing(make_user(), status="pending")
-    sign_in(client, make_user(admin=True))
+    client.sign_in(make_user(admin=True))
     page = client.get("/admin/").get_data(as_text=True)
     assert 'aria-label="1 waiting"' in page
     assert "Admin (1 waiting)" in client.get("/").get_data(as_text=True)
     member = app.test_client()
-    sign_in(member, make_user())
+    member.sign_in(make_user())
     assert "waiting" not in member.get("/").get_data(as_text=True)
 
 
@@ -134,7 +122,7 @@ def test_admin_nav_shows_counts_to_admins_only(app, client, make_user, make_list
 @pytest.mark.config(ADMIN_REQUIRE_2FA=True)
 def test_admin_without_totp_is_sent_to_set_it_up_then_gets_in(app, client, make_user):
     admin = make_user("admin@example.org", admin=True)
-    sign_in(client, admin)
+    client.sign_in(admin)
     response = client.get("/admin/users")
     assert response.status_code == 302 and "/admin/2fa/setup" in response.headers["Location"]
     page = client.get(response.headers["Location"]).get_data(as_text=True)
@@ -156,7 +144,7 @@ def test_admin_without_totp_is_sent_to_set_it_up_then_gets_in(app, client, make_
 def test_admin_with_totp_enters_a_code_once_per_session(app, client, make_user):
     secret = pyotp.random_base32()
     admin = make_user("admin@example.org", admin=True, totp_secret=secret)
-    sign_in(client, admin)
+    client.sign_in(admin)
     response = client.get("/admin/audit")
     assert response.status_code == 302 and "/admin/2fa?" in response.headers["Location"]
     assert client.post("/admin/2fa?next=/admin/audit", data={"code": "12345x"}).status_code == 200
@@ -166,14 +154,14 @@ def test_admin_with_totp_enters_a_code_once_per_session(app, client, make_user):
 
     # A new session (another browser) asks again.
     other = app.test_client()
-    sign_in(other, admin)
+    other.sign_in(admin)
     assert other.get("/admin/audit").status_code == 302
 
 
 @pytest.mark.config(ADMIN_REQUIRE_2FA=True)
 def test_a_second_factor_pass_belongs_to_one_account_and_session_version(app, client, make_user):
     admin = make_user(admin=True, totp_secret=pyotp.random_base32())
-    sign_in(client, admin)
+    client.sign_in(admin)
     with client.session_transaction() as session:
         session[TWO_FACTOR_SESSION_KEY] = "999:1"
     assert client.get("/admin/").status_code == 302
@@ -181,6 +169,6 @@ def test_a_second_factor_pass_belongs_to_one_account_and_session_version(app, cl
 
 @pytest.mark.config(ADMIN_REQUIRE_2FA=True)
 def test_members_never_see_the_second_factor_pages(client, make_user):
-    sign_in(client, make_user())
+    client.sign_in(make_user())
     assert client.get("/admin/2fa/setup").status_code == 403
     assert client.get("/admin/2fa").status_code == 403

@@ -8,7 +8,6 @@ from datetime import UTC, datetime, time, timedelta
 from html.parser import HTMLParser
 
 import pytest
-from flask import g
 
 from directory.extensions import db
 from directory.listings.search import KM_PER_MILE
@@ -37,11 +36,6 @@ PRIVATE = {
 }
 PRIVATE_KEYS = ("contact_email", "owner", "owner_id", "email", "moderation_note", "contact_count",
                 "phone_public", "online_url_private", "status", "reminder_sent_at", "contact_enabled", "id")
-
-
-@pytest.fixture
-def geo(app, gazetteer):
-    return app
 
 
 def populate(make_user, make_listing) -> dict:
@@ -305,7 +299,6 @@ def test_not_even_the_owner_or_an_admin_sees_an_unpublished_listing(client, dire
     with client.session_transaction() as session:
         session["_user_id"] = admin.get_id()
         session["_fresh"] = True
-    g.pop("_login_user", None)
     assert client.get("/api/v1/listings/hidden-draft").status_code == 404
     assert client.get("/listings/hidden-draft").status_code == 200  # the page's preview, for contrast
 

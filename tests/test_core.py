@@ -63,16 +63,10 @@ def get_page(client, path: str, status: int = 200) -> Page:
     return Page(response.get_data(as_text=True))
 
 
-def sign_in(client, user) -> None:
-    with client.session_transaction() as session:
-        session["_user_id"] = user.get_id()
-        session["_fresh"] = True
-
-
 # ---------------------------------------------------------------- home page
 
 
-def test_home_search_form_sends_the_search_page_its_parameters(client):
+def test_home_search_form_sends_the_search_page_its_parameters(app_context, client):
     make_topic("fatherhood", "Fatherhood")
     make_topic("divorce-and-separation", "Divorce and separation")
     page = get_page(client, "/")
@@ -91,14 +85,14 @@ def test_home_search_form_sends_the_search_page_its_parameters(client):
     assert page.find("input", name="kind", value="", checked="")
 
 
-def test_home_links_each_topic_to_its_search(client):
+def test_home_links_each_topic_to_its_search(app_context, client):
     make_topic("grief-and-loss", "Grief and loss")
     page = get_page(client, "/")
     assert page.find("a", href="/search?topic=grief-and-loss")
     assert "Grief and loss" in page.text
 
 
-def test_home_without_topics_still_offers_the_search(client):
+def test_home_without_topics_still_offers_the_search(app_context, client):
     assert db.session.scalars(select(Topic)).first() is None
     page = get_page(client, "/")
     assert page.find("select", name="topic")
@@ -190,7 +184,7 @@ def account_endpoints(app):
 def test_signed_in_nav_has_account_links_and_a_post_sign_out(client, app, make_user, account_endpoints,
                                                             admin):
     user = make_user(admin=admin)
-    sign_in(client, user)
+    client.sign_in(user)
     with app.test_request_context():
         from flask import url_for
 
@@ -225,7 +219,7 @@ ASSET_TAGS = {"link": "href", "script": "src", "img": "src", "source": "src", "i
               "audio": "src", "embed": "src", "object": "data"}
 
 
-def test_home_loads_nothing_from_another_host(client):
+def test_home_loads_nothing_from_another_host(app_context, client):
     make_topic("fatherhood", "Fatherhood")
     page = get_page(client, "/")
     # A rel="alternate" link names the meetings feed for other programs; the browser fetches nothing.
@@ -266,6 +260,7 @@ def test_vendored_framework_ships_with_its_licence(app):
 
 @pytest.fixture
 def failing_routes(app):
+    """A route that fails with each code (the tests using it are marked own_app: they add a route)."""
     def fail(code: int):
         if code == 500:
             raise RuntimeError("boom")
@@ -276,6 +271,7 @@ def failing_routes(app):
     app.add_url_rule("/test-fail/<int:code>", "test_fail", fail, methods=["GET", "POST"])
 
 
+@pytest.mark.own_app
 @pytest.mark.parametrize("code", [400, 403, 404, 405, 413, 429, 500, 503])
 def test_error_pages_render_in_the_layout(client, failing_routes, code):
     if code == 405:
@@ -298,6 +294,7 @@ def test_error_pages_render_in_the_layout(client, failing_routes, code):
         assert response.headers["Retry-After"]
 
 
+@pytest.mark.own_app
 def test_error_page_never_shows_a_traceback(client, failing_routes):
     body = client.get("/test-fail/500").get_data(as_text=True)
     assert "Traceback" not in body and "boom" not in body
@@ -433,7 +430,7 @@ def test_field_macro_passes_attributes_and_overrides(app):
 PAGINATION = '{% from "_macros/pagination.html" import pagination %}{{ pagination(page_obj) }}'
 
 
-def test_pagination_keeps_every_query_parameter(app):
+def test_pagination_keeps_every_query_parameter(app_context, app):
     for number in range(5):
         make_topic(f"topic-{number}")
     db.session.commit()

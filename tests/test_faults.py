@@ -8,7 +8,6 @@ new ones.
 
 from __future__ import annotations
 
-import os
 import socket
 import sqlite3
 import threading
@@ -17,21 +16,19 @@ from contextlib import closing, suppress
 import pytest
 from sqlalchemy.engine import make_url
 
-from directory import create_app
 from directory.extensions import db
 
-from .conftest import base_config
+from .conftest import build_app
 from .factories import DEFAULT_PASSWORD as PASSWORD
 
 CREDENTIALS = {"email": "owner@example.org", "password": PASSWORD}
 REQUEST_BOUND_SECONDS = 10  # generous: the assertion is "it returned", not how fast
 
 
-def postgres_url() -> str:
-    url = os.environ.get("TEST_DATABASE_URL", "")
-    if not url.startswith(("postgres://", "postgresql")):
+def postgres_url(database_url: str) -> str:
+    if not database_url.startswith("postgresql"):
         pytest.skip("runs in the PostgreSQL pass")
-    return url
+    return database_url
 
 
 def assert_unavailable(response) -> None:
@@ -127,19 +124,17 @@ class Proxy:
 
 
 @pytest.fixture
-def proxied_site(app, tmp_path):
+def proxied_site(app, database_url, tmp_path):
     """site(engine_options=None) -> (app, proxy): the site talking to the test database through a proxy."""
-    url = make_url(postgres_url())
+    url = make_url(postgres_url(database_url))
     made = []
 
     def site(engine_options: dict | None = None):
         proxy = Proxy(url.host or "127.0.0.1", url.port or 5432)
         proxy.start()
         proxied = url.set(host="127.0.0.1", port=proxy.port).render_as_string(hide_password=False)
-        config = base_config(proxied, str(tmp_path / f"proxied-{len(made)}"))
-        if engine_options is not None:
-            config["SQLALCHEMY_ENGINE_OPTIONS"] = engine_options
-        application = create_app(config)
+        options = {} if engine_options is None else {"SQLALCHEMY_ENGINE_OPTIONS": engine_options}
+        application = build_app(proxied, str(tmp_path / f"proxied-{len(made)}"), **options)
         made.append((application, proxy))
         return application, proxy
 

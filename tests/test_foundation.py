@@ -87,7 +87,7 @@ def test_every_setting_is_in_the_tables_and_the_readme(monkeypatch, tmp_path):
     assert [variable for variable in ENVIRONMENT if f"`{variable}`" not in table] == []
 
 
-def test_sqlite_runs_in_wal_mode_with_foreign_keys(app):
+def test_sqlite_runs_in_wal_mode_with_foreign_keys(app_context):
     if db.engine.dialect.name != "sqlite":
         pytest.skip("SQLite pragmas; this pass runs on PostgreSQL")
     with db.engine.connect() as connection:
@@ -152,6 +152,7 @@ def test_oversized_body_is_413(app):
     assert b"too much" in response.data
 
 
+@pytest.mark.own_app
 def test_unexpected_error_is_a_plain_500_page(app):
     @app.get("/boom-for-test")
     def boom():
@@ -190,6 +191,6 @@ def test_security_headers_on_every_page(client):
     assert response.headers["Referrer-Policy"] == "same-origin"
 
 
-def test_database_is_empty_between_tests(app):
+def test_database_is_empty_between_tests(app_context):
     """Each test starts with no listings, whatever the previous test left."""
     assert db.session.scalar(text("SELECT COUNT(*) FROM listings")) == 0

@@ -25,12 +25,6 @@ from directory.geo.services import (
 )
 
 
-@pytest.fixture
-def geo(app, gazetteer):
-    """An app whose places table holds the real gazetteer."""
-    return app
-
-
 def place_count() -> int:
     return db.session.scalar(select(func.count()).select_from(Place))
 

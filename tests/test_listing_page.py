@@ -8,20 +8,10 @@ import re
 from datetime import time, timedelta
 
 import pytest
-from flask import g
 
 from directory.extensions import db
 from directory.timeutil import utcnow
 from tests.factories import make_audience
-
-
-def sign_in(client, user) -> None:
-    """What Flask-Login's login_user leaves in the session."""
-    with client.session_transaction() as session:
-        session["_user_id"] = user.get_id()
-        session["_fresh"] = True
-    # The test's app context outlives requests, and Flask-Login caches the user in it.
-    g.pop("_login_user", None)
 
 
 def page_text(response) -> str:
@@ -192,7 +182,7 @@ def test_listing_of_a_suspended_owner_is_404(client, make_listing, make_user):
 def test_owner_and_admin_may_preview_with_a_banner(client, make_listing, make_user):
     owner = make_user()
     listing = make_listing(owner=owner, status="pending")
-    sign_in(client, owner)
+    client.sign_in(owner)
     response = client.get(f"/listings/{listing.slug}")
     assert response.status_code == 200
     assert "Not public." in page_text(response)
@@ -200,10 +190,10 @@ def test_owner_and_admin_may_preview_with_a_banner(client, make_listing, make_us
     assert "application/ld+json" not in response.get_data(as_text=True)
 
     other = make_user()
-    sign_in(client, other)
+    client.sign_in(other)
     assert client.get(f"/listings/{listing.slug}").status_code == 404
 
-    sign_in(client, make_user(admin=True))
+    client.sign_in(make_user(admin=True))
     assert "Not public." in page_text(client.get(f"/listings/{listing.slug}"))
 
 

@@ -16,8 +16,6 @@ from directory.moderation import services
 from directory.moderation.models import ModerationEvent, Revision
 from directory.moderation.services import AlreadyDecided, ModerationError, NothingToReview
 
-from .test_admin_access import sign_in
-
 
 def events(action: str | None = None) -> list[ModerationEvent]:
     statement = select(ModerationEvent).order_by(ModerationEvent.id)
@@ -336,7 +334,7 @@ def test_role_change_writes_one_row_and_none_when_unchanged(make_user):
 
 @pytest.fixture
 def admin_client(client, admin):
-    sign_in(client, admin)
+    client.sign_in(admin)
     return client
 
 
@@ -502,7 +500,7 @@ def test_no_route_edits_or_deletes_audit_rows(app):
 # ---------------------------------------------------------------------------------------------- create-admin
 
 
-def test_create_admin_creates_an_account_from_stdin(runner, app):
+def test_create_admin_creates_an_account_from_stdin(app_context, runner):
     secret = "a long enough password 42"  # noqa: S105 - a test password
     result = runner.invoke(args=["create-admin", "Root@Example.org", "--password-stdin"], input=secret + "\n")
     assert result.exit_code == 0, result.output

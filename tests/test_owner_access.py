@@ -6,7 +6,7 @@ New routes in the `owner` blueprint are picked up automatically, so none can shi
 from __future__ import annotations
 
 import pytest
-from flask import current_app, g, url_for
+from flask import current_app, url_for
 from sqlalchemy import select
 
 from directory.extensions import db
@@ -14,13 +14,6 @@ from directory.listings.models import Listing
 
 SKIPPED_METHODS = {"HEAD", "OPTIONS"}
 VICTIM_STATUSES = ("draft", "published", "pending", "paused", "withdrawn")
-
-
-def sign_in(client, user) -> None:
-    with client.session_transaction() as session:
-        session["_user_id"] = user.get_id()
-        session["_fresh"] = True
-    g.pop("_login_user", None)
 
 
 def owner_routes() -> list[tuple[str, str, bool]]:
@@ -37,9 +30,7 @@ def call(client, endpoint: str, method: str, listing: Listing):
     with current_app.test_request_context():
         values = {"listing_id": listing.id} if "listing_id" in _arguments(endpoint) else {}
         url = url_for(endpoint, **values)
-    g.pop("_login_user", None)
     response = client.open(url, method=method, data={"name": "Hijacked", "save_draft": "Save draft"})
-    g.pop("_login_user", None)
     return url, response
 
 
@@ -54,7 +45,7 @@ def victim_listings(make_user, make_listing):
             for status in VICTIM_STATUSES]
 
 
-def test_the_sweep_covers_every_owner_action(app):
+def test_the_sweep_covers_every_owner_action(app_context):
     endpoints = {endpoint for endpoint, _, _ in owner_routes()}
     assert {"owner.dashboard", "owner.create", "owner.edit", "owner.submit", "owner.pause", "owner.resume",
             "owner.withdraw", "owner.delete", "owner.reconfirm"} <= endpoints
@@ -74,7 +65,7 @@ def test_visitors_are_sent_to_sign_in_on_every_owner_route(app, client, victim_l
 def test_another_member_gets_404_on_every_route_of_someone_elses_listing(app, client, make_user,
                                                                           victim_listings):
     stranger = make_user("stranger@example.org")
-    sign_in(client, stranger)
+    client.sign_in(stranger)
     checked = 0
     for listing in victim_listings:
         for endpoint, method, takes_id in owner_routes():
@@ -94,7 +85,7 @@ def test_another_member_gets_404_on_every_route_of_someone_elses_listing(app, cl
 
 
 def test_an_admin_may_open_someone_elses_listing(client, make_user, victim_listings):
-    sign_in(client, make_user("admin@example.org", admin=True))
+    client.sign_in(make_user("admin@example.org", admin=True))
     draft = victim_listings[0]
     response = client.get(f"/my/listings/{draft.id}/edit")
     assert response.status_code == 200
@@ -102,7 +93,7 @@ def test_an_admin_may_open_someone_elses_listing(client, make_user, victim_listi
 
 
 def test_a_missing_listing_is_404_too(client, make_user):
-    sign_in(client, make_user())
+    client.sign_in(make_user())
     assert client.get("/my/listings/999999/edit").status_code == 404
     assert client.post("/my/listings/999999/pause").status_code == 404
 
@@ -112,10 +103,9 @@ def test_a_suspended_owner_is_signed_out(app, client, make_user, make_listing):
 
     owner = make_user("suspended@example.org")
     listing = make_listing(owner, status="draft")
-    sign_in(client, owner)
+    client.sign_in(owner)
     owner.suspended_at = utcnow()
     db.session.commit()
-    g.pop("_login_user", None)
     response = client.get(f"/my/listings/{listing.id}/edit")
     assert response.status_code == 302
     with app.test_request_context():
@@ -125,7 +115,7 @@ def test_a_suspended_owner_is_signed_out(app, client, make_user, make_listing):
 def test_state_changes_need_post(client, make_user, make_listing):
     owner = make_user("owner2@example.org")
     listing = make_listing(owner, status="published")
-    sign_in(client, owner)
+    client.sign_in(owner)
     for action in ("submit", "pause", "resume", "reconfirm"):
         assert client.get(f"/my/listings/{listing.id}/{action}").status_code == 405
     db.session.refresh(listing)
@@ -148,7 +138,7 @@ def test_every_owner_form_carries_a_csrf_token_and_posts_without_one_fail(client
 
     owner = make_user("owner3@example.org")
     listing = make_listing(owner, status="published")
-    sign_in(client, owner)
+    client.sign_in(owner)
     assert client.post(f"/my/listings/{listing.id}/pause").status_code == 400
     db.session.refresh(listing)
     assert listing.status == "published"

@@ -8,7 +8,6 @@ from datetime import time
 from html.parser import HTMLParser
 
 import pytest
-from flask import g
 from sqlalchemy import select
 
 from directory.extensions import db
@@ -25,20 +24,9 @@ NEW_MENTOR = "/my/listings/new?kind=mentor"
 # ------------------------------------------------------------------------------------------------ helpers
 
 
-def sign_in(client, user) -> None:
-    """What Flask-Login's login_user leaves in the session."""
-    with client.session_transaction() as session:
-        session["_user_id"] = user.get_id()
-        session["_fresh"] = True
-    # The test's app context outlives requests, and Flask-Login caches the user in it.
-    g.pop("_login_user", None)
-
-
 def public_status(app, listing: Listing) -> int:
     """The status a visitor who is not signed in gets for the listing's public page."""
-    g.pop("_login_user", None)
     status = app.test_client().get(f"/listings/{listing.slug}").status_code
-    g.pop("_login_user", None)
     return status
 
 
@@ -175,7 +163,7 @@ def owner(make_user):
 
 @pytest.fixture
 def signed_in(client, owner):
-    sign_in(client, owner)
+    client.sign_in(owner)
     return client
 
 
@@ -577,7 +565,7 @@ def test_an_incomplete_draft_submitted_from_the_dashboard_shows_what_is_missing(
 
 def test_submitting_needs_a_confirmed_email(client, make_user, owner):
     unconfirmed = make_user("new@example.org", confirmed=False)
-    sign_in(client, unconfirmed)
+    client.sign_in(unconfirmed)
     assert "Please confirm your e-mail address" in page_text(client.get("/my/listings"))
     response = client.post(NEW_GROUP, data=group_form(submit_review="Submit for review"))
     # The draft is kept; it just does not go to review.
@@ -639,9 +627,7 @@ def test_editing_a_published_listing_makes_a_revision_and_the_public_version_sta
     assert revision.data["name"] == "Dads of Midtown"
     assert revision.data["contact_email"] == "someone-else@example.org"
     assert revision.data["city"] == "New York"  # an unchanged place needs no lookup
-    g.pop("_login_user", None)
     public = app.test_client().get(f"/listings/{slug}")
-    g.pop("_login_user", None)
     assert public.status_code == 200
     assert "Dads of Manhattan" in page_text(public) and "Dads of Midtown" not in page_text(public)
 
@@ -690,9 +676,7 @@ def test_a_pending_listing_is_edited_in_place_but_only_completely(signed_in, own
 
 
 def in_search(app, listing: Listing) -> bool:
-    g.pop("_login_user", None)
     response = app.test_client().get("/search?near=10001")
-    g.pop("_login_user", None)
     assert response.status_code == 200
     return listing.name in response.get_data(as_text=True)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import re
+import signal
 import socket
 import subprocess
 import sys
@@ -12,26 +13,17 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
+import uuid
 from contextlib import closing
 from pathlib import Path
 
 import pytest
-from flask import g
 
 from .factories import DEFAULT_PASSWORD
 from .support import PROJECT_ROOT, missing
 
 STRONG = "quiet harbour seventeen lanterns"
 LIMITED = dict(RATELIMIT_ENABLED=True)
-
-
-@pytest.fixture(autouse=True)
-def separate_browsers(app):
-    """Test requests share the test's app context; forget Flask-Login's cached user after each one."""
-
-    @app.teardown_request
-    def forget_user(_error=None):
-        g.pop("_login_user", None)
 
 
 WRONG = "wrong password"
@@ -200,17 +192,26 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
-def _redis_url() -> str:
+@pytest.fixture
+def shared_redis():
+    """Settings that keep the limits in Redis (TEST_REDIS_URL) under a key prefix of this test's own.
+
+    Tests running in parallel may share one Redis database: each counts only its own keys, and deletes
+    them after.
+    """
     url = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+    prefix = f"test-{uuid.uuid4().hex}"
     try:
         import redis
 
         client = redis.Redis.from_url(url, socket_connect_timeout=2)
-        client.flushdb()
-        client.close()
+        client.ping()
     except Exception as error:  # noqa: BLE001 - any failure means "no Redis here"
         missing(f"Redis at TEST_REDIS_URL is not reachable: {error.__class__.__name__}")
-    return url
+    yield {"REDIS_URL": url, "RATELIMIT_KEY_PREFIX": prefix}
+    for key in client.scan_iter(match=f"*{prefix}*"):
+        client.delete(key)
+    client.close()
 
 
 def _post(base: str, path: str, data: dict) -> int:
@@ -268,14 +269,15 @@ def two_workers(app, database_url, tmp_path):
                 cwd=tmp_path, env=environment, stdout=handle, stderr=subprocess.STDOUT,
             )
             processes.append((process, handle))
-            base = f"http://127.0.0.1:{port}"
+            bases.append((f"http://127.0.0.1:{port}", process, log))
+        for base, process, log in bases:  # both start at once
             _wait_until_up(base, process, log)
-            bases.append(base)
-        return bases
+        return [base for base, _, _ in bases]
 
     yield start
+    for process, _ in processes:
+        process.send_signal(signal.SIGQUIT)  # gunicorn's quick shutdown, both at once
     for process, handle in processes:
-        process.terminate()
         try:
             process.wait(timeout=10)
         except subprocess.TimeoutExpired:
@@ -289,13 +291,13 @@ def config_literal(config: dict) -> str:
     return repr(config)
 
 
-def test_sign_in_limits_hold_across_two_worker_processes_sharing_redis(app, two_workers, make_user):
+def test_sign_in_limits_hold_across_two_worker_processes_sharing_redis(app, two_workers, shared_redis,
+                                                                       make_user):
     """The DESIGN's warning: in-memory counters are per process. With Redis, two processes count together."""
-    redis_url = _redis_url()
     make_user("member@example.org")
     first, second = two_workers({
         "RATELIMIT_ENABLED": True,
-        "REDIS_URL": redis_url,
+        **shared_redis,
         "RATELIMIT_SIGN_IN": "4 per hour",
         "RATELIMIT_SIGN_IN_ACCOUNT": "100 per hour",
     })
@@ -306,12 +308,11 @@ def test_sign_in_limits_hold_across_two_worker_processes_sharing_redis(app, two_
     assert statuses == [200, 200, 200, 200, 429, 429]
 
 
-def test_the_per_account_limit_holds_across_processes_too(app, two_workers, make_user):
-    redis_url = _redis_url()
+def test_the_per_account_limit_holds_across_processes_too(app, two_workers, shared_redis, make_user):
     make_user("member@example.org")
     first, second = two_workers({
         "RATELIMIT_ENABLED": True,
-        "REDIS_URL": redis_url,
+        **shared_redis,
         "RATELIMIT_SIGN_IN": "100 per hour",
         "RATELIMIT_SIGN_IN_ACCOUNT": "3 per hour",
         "SIGN_IN_FAILURES_BEFORE_DELAY": 100,

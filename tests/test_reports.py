@@ -9,8 +9,6 @@ from directory.extensions import db
 from directory.listings.models import Listing
 from directory.moderation.models import ModerationEvent, Report
 
-from .test_admin_access import sign_in
-
 
 def reports() -> list[Report]:
     return list(db.session.scalars(select(Report).order_by(Report.id)))
@@ -85,7 +83,7 @@ def test_reports_queue_puts_several_no_longer_meets_first(client, make_listing, 
     gone = make_listing(owner, name="Gone group")
     for listing, reason in [(older, "wrong_details"), (gone, "no_longer_meets"), (gone, "no_longer_meets")]:
         client.post(f"/listings/{listing.slug}/report", data={"reason": reason})
-    sign_in(client, admin)
+    client.sign_in(admin)
     page = client.get("/admin/reports").get_data(as_text=True)
     assert page.index("Gone group") < page.index("Old report")
     assert "2 open “no longer meets” reports" in page
@@ -96,7 +94,7 @@ def test_dismiss_closes_only_that_report(client, make_listing, owner, admin):
     for _ in range(2):
         client.post(f"/listings/{listing.slug}/report", data={"reason": "other"})
     first, second = reports()
-    sign_in(client, admin)
+    client.sign_in(admin)
     response = client.post(f"/admin/reports/{first.id}/resolve",
                            data={f"report-{first.id}-dismiss": "Dismiss"})
     assert response.status_code == 302
@@ -116,7 +114,7 @@ def test_edit_request_mails_the_owner_and_keeps_the_listing_published(client, ma
     for _ in range(2):
         client.post(f"/listings/{listing.slug}/report", data={"reason": "wrong_details"})
     report = reports()[0]
-    sign_in(client, admin)
+    client.sign_in(admin)
     prefix = f"report-{report.id}"
     refused = client.post(f"/admin/reports/{report.id}/resolve", data={f"{prefix}-request_edit": "x"})
     assert refused.status_code == 400 and "owner needs to know why" in refused.get_data(as_text=True)
@@ -135,7 +133,7 @@ def test_unpublish_from_a_report(client, make_listing, owner, admin, sent_mail):
     listing = make_listing(owner)
     client.post(f"/listings/{listing.slug}/report", data={"reason": "inappropriate"})
     report = reports()[0]
-    sign_in(client, admin)
+    client.sign_in(admin)
     prefix = f"report-{report.id}"
     client.post(f"/admin/reports/{report.id}/resolve",
                 data={f"{prefix}-unpublish": "x", f"{prefix}-note": "Spam."})

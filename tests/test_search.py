@@ -37,12 +37,6 @@ WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
 
 @pytest.fixture
-def geo(app, gazetteer):
-    """An app whose places table holds the real gazetteer."""
-    return app
-
-
-@pytest.fixture
 def origin(geo):
     """The centroid of ZIP 10001 (Manhattan), where most tests search from."""
     return locate("10001").location
@@ -417,7 +411,7 @@ def test_hostile_keywords_never_reach_the_database_as_syntax(geo, client, make_l
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(text=st.text(max_size=60))
-def test_any_keywords_at_all_are_safe(app, text):
+def test_any_keywords_at_all_are_safe(app_context, text):
     query = fts5_query(text)
     if query is not None:
         parts = re.findall(r'"[^"]*"|\S+', query.replace("(", " ").replace(")", " "))

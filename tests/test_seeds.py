@@ -69,7 +69,7 @@ def metro_count(points: list[tuple[float, float]], miles: float = 50) -> int:
     return len(centres)
 
 
-def test_seed_loads_the_taxonomies_once_and_repairs_them(runner):
+def test_seed_loads_the_taxonomies_once_and_repairs_them(app_context, runner):
     output = seed(runner)
     assert "Topics: 12 created, 0 updated, 0 unchanged." in output
     assert set(db.session.scalars(select(Topic.slug))) == TOPICS
@@ -94,7 +94,7 @@ def test_seed_loads_the_taxonomies_once_and_repairs_them(runner):
     assert db.session.scalar(select(Topic.name).filter_by(slug="anger")) == "Anger"
 
 
-def test_demo_seed_builds_a_varied_fictional_directory_and_a_rerun_changes_nothing(runner):
+def test_demo_seed_builds_a_varied_fictional_directory_and_a_rerun_changes_nothing(app_context, runner):
     output = seed(runner, "--demo")
     listings = list(db.session.scalars(select(Listing)))
     count = len(listings)
@@ -220,7 +220,7 @@ def test_demo_seed_never_overwrites_a_real_listing_with_the_same_slug(runner, ma
 
 
 @pytest.mark.config(PRODUCTION=True)
-def test_demo_data_is_refused_in_production(app, runner):
+def test_demo_data_is_refused_in_production(app_context, runner):
     result = runner.invoke(args=["seed", "--demo"])
     assert result.exit_code == 1
     assert "Refusing to load demo data" in result.output and "production" in result.output

@@ -2,6 +2,7 @@
 
 Fixtures:
   live_server   base URL ("http://127.0.0.1:<port>") of the test `app`, served on its test database
+  sign_in_browser(page, user)   a signed session cookie for `user` in the page's browser context
   browser       one headless Chromium per session
   page          a fresh browser context and page per test, 1280x900
   phone_page    the same at phone size (375x812, touch, mobile)
@@ -12,9 +13,10 @@ Fixtures:
   axe           axe(page) -> axe-core violations on the current page, one "rule (impact): targets: help"
                 string each; axe(page, tags=WCAG_22_AA) runs the WCAG 2.2 A/AA rules (+ best practice)
 
-The server runs in threads of this process and writes to the same database as the test. Commit
-(`db.session.commit()`) after setting data up, so the test thread holds no read transaction open
-while the server writes.
+The server runs in threads of this process, each request in a context of its own, and writes to the same
+database as the test. The tests set data up in their own app context (`app_context`, which `make_user` and
+`make_listing` bring): commit it (`commit_test_session()` from tests/clients.py) before the browser asks for
+a page, so the test thread holds no transaction open while the server writes and reads fresh rows after.
 """
 
 from __future__ import annotations
@@ -90,6 +92,19 @@ def live_server(app) -> Iterator[str]:
         server.shutdown()
         server.server_close()
         thread.join(timeout=5)
+
+
+@pytest.fixture
+def sign_in_browser(app, live_server):
+    """sign_in_browser(page, user): a signed session cookie in the page's context, as a sign-in leaves."""
+
+    def sign_in(page, user) -> None:
+        serializer = app.session_interface.get_signing_serializer(app)
+        cookie = serializer.dumps({"_user_id": user.get_id(), "_fresh": True})
+        page.context.add_cookies([{"name": app.config.get("SESSION_COOKIE_NAME", "session"), "value": cookie,
+                                   "url": live_server}])
+
+    return sign_in
 
 
 @pytest.fixture(scope="session")

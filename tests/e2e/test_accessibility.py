@@ -14,14 +14,14 @@ from datetime import time
 
 import pytest
 
-from directory.extensions import db
 from directory.listings.services import snapshot
 from directory.moderation import services as moderation
+from tests.clients import commit_test_session
 from tests.factories import make_audience, make_listing, make_topic, make_user
 
 from .conftest import COLOUR_RULES, DESKTOP, PHONE, WCAG_22_AA
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, pytest.mark.usefixtures("app_context")]
 
 WIDTHS = (("desktop", DESKTOP), ("phone", PHONE))
 TILE_HOST = "tile.openstreetmap.org"  # map tiles: refused here, so nothing leaves the machine
@@ -78,20 +78,6 @@ def sweep(page, axe):
     return Sweep(page, axe)
 
 
-def settle() -> None:
-    """End the test thread's transaction, so the server thread can read and write."""
-    db.session.commit()
-    db.session.expire_all()
-
-
-def sign_in_browser(app, page, base_url: str, user) -> None:
-    """Put a signed session cookie for `user` into the page's context (what a sign-in leaves behind)."""
-    serializer = app.session_interface.get_signing_serializer(app)
-    cookie = serializer.dumps({"_user_id": user.get_id(), "_fresh": True})
-    page.context.add_cookies([{"name": app.config.get("SESSION_COOKIE_NAME", "session"), "value": cookie,
-                               "url": base_url}])
-
-
 def submit(page, button: str):
     """Click a submit button and return the response to the form's request."""
     with page.expect_response(lambda response: response.request.method == "POST") as posted:
@@ -122,7 +108,7 @@ def public_directory(app, gazetteer):
     )
     make_listing(name="Online grief circle", slug="online-grief", format="online",
                  online_url="https://meet.example.net/grief")
-    settle()
+    commit_test_session()
     return {"group": group.slug, "mentor": mentor.slug}
 
 
@@ -247,7 +233,7 @@ def test_the_429_page(app, live_server, page, sweep):
     sweep.assert_clean()
 
 
-def test_member_pages(app, live_server, page, sweep, gazetteer):
+def test_member_pages(app, live_server, page, sweep, gazetteer, sign_in_browser):
     make_topic("grief", "Grief and loss")
     owner = make_user("organiser@example.org", display_name="Dan")
     published = make_listing(owner, name="Published circle")
@@ -256,8 +242,8 @@ def test_member_pages(app, live_server, page, sweep, gazetteer):
     make_listing(owner, kind="mentor", status="changes_requested", name="Dan as a mentor",
                  moderation_note="Please say which evenings you are free.")
     listing_id = published.id
-    settle()
-    sign_in_browser(app, page, live_server, owner)
+    commit_test_session()
+    sign_in_browser(page, owner)
     base = live_server
 
     sweep.goto("account", f"{base}/account")
@@ -287,7 +273,7 @@ def test_member_pages(app, live_server, page, sweep, gazetteer):
     sweep.assert_clean()
 
 
-def test_admin_pages(app, live_server, page, sweep):
+def test_admin_pages(app, live_server, page, sweep, sign_in_browser):
     make_topic("grief", "Grief and loss")
     owner = make_user("organiser@example.org", display_name="Dan")
     admin = make_user("admin@example.org", admin=True, display_name="Alex Admin")
@@ -302,8 +288,8 @@ def test_admin_pages(app, live_server, page, sweep):
                              "visitor@example.com")
     moderation.approve(make_listing(owner, status="pending", name="Approved group"), admin)
     ids = {"listing": waiting.id, "revision": revision.id, "owner": owner.id}
-    settle()
-    sign_in_browser(app, page, live_server, admin)
+    commit_test_session()
+    sign_in_browser(page, admin)
     base = live_server
 
     sweep.goto("admin queue", f"{base}/admin/")

@@ -17,7 +17,7 @@ from sqlalchemy import select
 from directory.accounts.models import User
 from directory.extensions import db
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, pytest.mark.usefixtures("app_context")]
 
 PHONE = {"width": 375, "height": 812}
 DESKTOP = {"width": 1280, "height": 900}

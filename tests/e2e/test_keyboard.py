@@ -17,9 +17,9 @@ from directory.listings.services import snapshot
 from directory.moderation import services as moderation
 from tests.factories import make_listing, make_topic, make_user
 
-from .test_accessibility import FINISH_TRANSITIONS, sign_in_browser
+from .test_accessibility import FINISH_TRANSITIONS
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, pytest.mark.usefixtures("app_context")]
 
 # What has focus, and how it is shown: an outline, or a box-shadow that can be seen (Pico gives unfocused
 # buttons a transparent zero-size shadow, which is "not none" but shows nothing).
@@ -187,7 +187,7 @@ def test_focus_check_fails_when_the_ring_is_gone(live_server, page):
         Keyboard(page).tab()
 
 
-def test_every_tab_stop_shows_focus(app, live_server, page, gazetteer):
+def test_every_tab_stop_shows_focus(live_server, page, gazetteer, sign_in_browser):
     """Tab through whole pages, public, owner and admin: every stop is on screen and shows a focus ring."""
     make_topic("fatherhood", "Fatherhood")
     admin = make_user("admin@example.org", admin=True, display_name="Alex")
@@ -209,7 +209,7 @@ def test_every_tab_stop_shows_focus(app, live_server, page, gazetteer):
         "/admin/audit": 20,
     }
     db.session.commit()
-    sign_in_browser(app, page, live_server, admin)
+    sign_in_browser(page, admin)
     keys = Keyboard(page)
     for path, at_least in paths.items():
         page.goto(live_server + path)

@@ -20,17 +20,10 @@ from directory.mail import mail_folder
 from directory.moderation import services
 from directory.moderation.models import ModerationEvent
 from directory.timeutil import utcnow
+from tests.clients import commit_test_session
 from tests.factories import make_listing, make_user
 
-pytestmark = pytest.mark.e2e
-
-
-def sign_in_browser(app, page, base_url: str, user) -> None:
-    """Put a signed session cookie for `user` into the page's browser context."""
-    serializer = app.session_interface.get_signing_serializer(app)
-    cookie = serializer.dumps({"_user_id": user.get_id(), "_fresh": True})
-    page.context.add_cookies([{"name": app.config.get("SESSION_COOKIE_NAME", "session"), "value": cookie,
-                               "url": base_url}])
+pytestmark = [pytest.mark.e2e, pytest.mark.usefixtures("app_context")]
 
 
 def owner_mail(address: str) -> list[email.message.EmailMessage]:
@@ -40,14 +33,8 @@ def owner_mail(address: str) -> list[email.message.EmailMessage]:
     return [message for message in messages if message["To"] == address]
 
 
-def settle() -> None:
-    """End the test thread's transaction, so the server thread can write (SQLite)."""
-    db.session.commit()
-    db.session.expire_all()
-
-
 def test_a_listing_through_moderation(app, request, live_server, page, browser, console_log, requests_made,
-                                      screenshot, axe):
+                                      screenshot, axe, sign_in_browser):
     search_ready = "listings.search" in app.view_functions
     if search_ready:
         request.getfixturevalue("gazetteer")
@@ -60,10 +47,10 @@ def test_a_listing_through_moderation(app, request, live_server, page, browser, 
     )
     services.submit(listing, owner)
     slug, listing_id = listing.slug, listing.id
-    settle()
+    commit_test_session()
 
     # The admin sees it in the queue, opens it and approves it.
-    sign_in_browser(app, page, live_server, admin)
+    sign_in_browser(page, admin)
     page.goto(f"{live_server}/admin/")
     assert page.get_by_role("heading", name="Review queue").is_visible()
     screenshot(page, "queue")
@@ -75,7 +62,7 @@ def test_a_listing_through_moderation(app, request, live_server, page, browser, 
     assert axe(page) == []
     page.get_by_role("button", name="Approve").click()
     page.get_by_text("is published. The owner was told.").wait_for()
-    settle()
+    commit_test_session()
     assert db.session.get(Listing, listing_id).status == "published"
     assert "published" in owner_mail(owner.email)[-1]["Subject"]
 
@@ -91,13 +78,13 @@ def test_a_listing_through_moderation(app, request, live_server, page, browser, 
         assert visitor_page.get_by_role("heading", name="Chelsea Fathers Circle").is_visible()
 
         # The owner moves the meeting to 18:30; the admin reviews the diff and approves it.
-        settle()
+        commit_test_session()
         listing = db.session.get(Listing, listing_id)
         data = snapshot(listing)
         data["meetings"][0]["start_time"] = "18:30"
         author = db.session.get(type(owner), owner.id)
         services.propose_revision(listing, author, {"meetings": data["meetings"]})
-        settle()
+        commit_test_session()
         page.goto(f"{live_server}/admin/")
         page.get_by_role("link", name="Edit to “Chelsea Fathers Circle”").click()
         diff = page.locator("table.diff")
@@ -108,7 +95,7 @@ def test_a_listing_through_moderation(app, request, live_server, page, browser, 
         assert axe(page) == []
         page.get_by_role("button", name="Approve edit").click()
         page.get_by_text("is live").wait_for()
-        settle()
+        commit_test_session()
         assert db.session.get(Listing, listing_id).meetings[0].start_time == time(18, 30)
 
         # The visitor reports it: no account needed.
@@ -130,7 +117,7 @@ def test_a_listing_through_moderation(app, request, live_server, page, browser, 
     report.get_by_label("Note").fill("Several visitors say the group no longer meets.")
     report.get_by_role("button", name="Unpublish listing").click()
     page.get_by_text("is unpublished").wait_for()
-    settle()
+    commit_test_session()
     assert db.session.get(Listing, listing_id).status == "unpublished"
     last = owner_mail(owner.email)[-1]
     assert last["Subject"] == "Your listing was unpublished"
@@ -143,7 +130,7 @@ def test_a_listing_through_moderation(app, request, live_server, page, browser, 
     actions = list(db.session.scalars(select(ModerationEvent.action).order_by(ModerationEvent.id)))
     assert actions == ["submit", "approve", "propose_revision", "approve_revision", "unpublish"]
     assert page.locator("table.audit tbody tr").count() == 5
-    settle()
+    commit_test_session()
 
     assert requests_made.offsite() == []
     assert console_log.errors == []
@@ -155,7 +142,7 @@ def test_report_form_and_reminder_link_without_javascript(app, live_server, brow
     listing = make_listing(owner, name="Riverside Dads", last_confirmed_at=utcnow() - timedelta(days=61))
     assert "Sent 1 reminder(s)" in runner.invoke(args=["send-reminders"]).output
     slug, listing_id = listing.slug, listing.id
-    settle()
+    commit_test_session()
     body = owner_mail(owner.email)[-1].get_body(("plain",)).get_content()
     link = next(word for word in body.split() if "/still-meeting/" in word)
     path = link[link.index("/still-meeting/"):]
@@ -183,6 +170,6 @@ def test_report_form_and_reminder_link_without_javascript(app, live_server, brow
         assert page.get_by_text("already used").is_visible()
     finally:
         context.close()
-    settle()
+    commit_test_session()
     assert db.session.get(Listing, listing_id).last_confirmed_at > utcnow() - timedelta(minutes=5)
     assert db.session.scalar(select(ModerationEvent.action)) == "reconfirm"

@@ -13,7 +13,7 @@ from directory.extensions import db
 from directory.listings.models import Listing
 from tests.factories import DEFAULT_PASSWORD, make_audience, make_topic, make_user
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, pytest.mark.usefixtures("app_context")]
 
 PHONE = {"width": 375, "height": 812}
 DESKTOP = {"width": 1280, "height": 900}

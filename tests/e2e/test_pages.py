@@ -7,7 +7,7 @@ import pytest
 from directory.extensions import db
 from tests.factories import make_topic
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, pytest.mark.usefixtures("app_context")]
 
 
 @pytest.fixture

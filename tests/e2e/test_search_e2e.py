@@ -12,7 +12,7 @@ import pytest
 from directory.extensions import db
 from tests.factories import make_listing, make_topic
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, pytest.mark.usefixtures("app_context")]
 
 EARTH_RADIUS_MILES = 3958.7613
 TILE_HOST = "tile.openstreetmap.org"

@@ -1,4 +1,4 @@
-"""Shared steps: sign a test client in, send every string through one surface, read the site's mail."""
+"""Shared steps: send every string through one surface, read the site's mail."""
 
 from __future__ import annotations
 
@@ -8,8 +8,6 @@ from collections.abc import Callable, Iterable
 from email import policy
 from pathlib import Path
 
-from flask import g
-from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
 from directory.extensions import db
@@ -23,30 +21,6 @@ BENIGN = "Benign words 42"
 BENIGN_STRINGS = (BENIGN, "", "Benign words " * 500)
 
 
-def sign_in(client, user) -> None:
-    """What Flask-Login's login_user leaves in the session (these tests are not about the sign-in form)."""
-    with client.session_transaction() as session:
-        session["_user_id"] = user.get_id()
-        session["_fresh"] = True
-    # The test's app context outlives each request, and Flask-Login caches the user in `g`.
-    g.pop("_login_user", None)
-
-
-class FreshClient(FlaskClient):
-    """A test client whose every request loads its own user.
-
-    The tests' app context outlives each request and Flask-Login caches the user in `g`: without this,
-    a visitor's request right after an admin's would run as the admin.
-    """
-
-    def open(self, *args, **kwargs):
-        g.pop("_login_user", None)
-        try:
-            return super().open(*args, **kwargs)
-        finally:
-            g.pop("_login_user", None)
-
-
 def is_html(response) -> bool:
     return response.mimetype == "text/html" and not 300 <= response.status_code < 400
 
@@ -57,7 +31,7 @@ def describe(failures: list[tuple[str, object]], limit: int = 12) -> str:
     return "\n".join(lines)
 
 
-def sweep(surface: str, strings: Iterable[str], send: Callable[[str], object], *, record_property=None,
+def sweep(surface: str, strings: Iterable[str], send: Callable[[str], object], *, record_property,
           benign: Iterable[str] = BENIGN_STRINGS, between: Callable[[], None] | None = None) -> Counter:
     """Send each string once through `send`; no 500, and no string comes back as live markup.
 
@@ -98,7 +72,7 @@ def sweep(surface: str, strings: Iterable[str], send: Callable[[str], object], *
 
 
 def check_page(surface: str, html: str, baseline_html: str, strings: Iterable[str], *,
-               record_property=None) -> None:
+               record_property) -> None:
     """One page that shows many stored strings at once, against the same page showing benign ones."""
     strings = list(strings)
     baseline = scan(baseline_html)

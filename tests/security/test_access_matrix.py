@@ -18,7 +18,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
-from flask import Flask, g
+from flask import Flask
 from sqlalchemy import select
 from werkzeug.routing import Rule
 
@@ -241,24 +241,7 @@ def build_world(app: Flask) -> World:
     return World(users, published, draft, revision.id, report_id, message_id, static_file)
 
 
-@pytest.fixture
-def world(app) -> World:
-    return build_world(app)
-
-
 # ---------------------------------------------------------------------------------------------- clients
-
-
-def sign_in(client, user: User | None) -> None:
-    """What login_user leaves in the session, with the account's current session version."""
-    if user is None:
-        return
-    db.session.expire_all()
-    current = db.session.get(User, user.id)
-    with client.session_transaction() as session:
-        session["_user_id"] = current.get_id()
-        session["_fresh"] = True
-    forget_request_state()
 
 
 def suspend(user: User) -> None:
@@ -276,24 +259,14 @@ class RoleClient:
         self.user = world.users.get(role)
         self.client = app.test_client()
         if role == "suspended":
-            sign_in(self.client, self.user)
+            self.client.sign_in(self.user)
             suspend(self.user)
 
     def open(self, url: str, method: str = "GET", **kwargs):
-        sign_in(self.client, self.user)
-        forget_request_state()
-        try:
-            return self.client.open(url, method=method, **kwargs)
-        finally:
-            forget_request_state()
-
-
-def forget_request_state() -> None:
-    """Empty `g` around each request. Test requests share the test's app context, so what extensions keep
-    there per request (Flask-Login's user, Flask-WTF's token) would otherwise pass from one client to the
-    next; in production every request has its own."""
-    for name in list(g):
-        g.pop(name, None)
+        if self.user is not None:
+            db.session.refresh(self.user)  # the account's current session version
+            self.client.sign_in(self.user)
+        return self.client.open(url, method=method, **kwargs)
 
 
 # ---------------------------------------------------------------------------------------------- the routes

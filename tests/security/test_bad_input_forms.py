@@ -30,7 +30,7 @@ from .markup import assert_quiet_baseline, could_be_markup, injected, is_script_
 from .payloads import bad_text, naughty_strings, tally, unique, xss
 from .test_overlong import message_next_to
 
-pytestmark = pytest.mark.usefixtures("bad_input")
+pytestmark = [pytest.mark.corpus, pytest.mark.usefixtures("bad_input")]
 
 GROUP_TEXT_FIELDS = (
     "name", "summary", "description", "experience", "availability", "cost_details", "address_line",

@@ -9,7 +9,7 @@ from werkzeug.routing import IntegerConverter
 
 from directory.urls import MAX_ROW_ID, row_id
 
-pytestmark = pytest.mark.usefixtures("bad_input")
+pytestmark = [pytest.mark.corpus, pytest.mark.usefixtures("bad_input")]
 
 HUGE_IDS = ["0", str(MAX_ROW_ID + 1), "9" * 19, "9" * 30, "9" * 5000, "١٢"]
 

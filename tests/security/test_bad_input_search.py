@@ -13,7 +13,7 @@ from tests.factories import make_listing
 from .helpers import describe, sweep
 from .payloads import bad_text, tally
 
-pytestmark = pytest.mark.usefixtures("bad_input")
+pytestmark = [pytest.mark.corpus, pytest.mark.usefixtures("bad_input")]
 
 SEARCH_PARAMS = ("near", "radius", "units", "kind", "topic", "audience", "format", "day", "cost", "language",
                  "q", "page", "tz")

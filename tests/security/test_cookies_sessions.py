@@ -12,16 +12,11 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from directory import create_app
 from directory.accounts.models import User
 from directory.extensions import db
-from tests.conftest import base_config
 from tests.factories import DEFAULT_PASSWORD, make_user
 
-from .test_access_matrix import forget_request_state
-
 NEW_PASSWORD = "violet tractor under moonlight"
-PRODUCTION_SECRET = "a-production-secret-key-of-some-length-0123456789"
 HTTPS = "https://localhost"
 FOURTEEN_DAYS = timedelta(days=14)
 # What the session cookie may carry: ids and flags, never the address, name or any hash.
@@ -29,18 +24,14 @@ SESSION_KEYS = {"_user_id", "_fresh", "_id", "_remember", "_remember_seconds", "
 
 
 class Browser:
-    """A test client that, like a real browser, starts every request with an empty `g`."""
+    """A test client used like a real browser: signs in through the form, with its CSRF token."""
 
     def __init__(self, app, base_url: str = "http://localhost") -> None:
         self.client = app.test_client()
         self.base_url = base_url
 
     def open(self, path: str, method: str = "GET", **kwargs):
-        forget_request_state()
-        try:
-            return self.client.open(path, method=method, base_url=self.base_url, **kwargs)
-        finally:
-            forget_request_state()
+        return self.client.open(path, method=method, base_url=self.base_url, **kwargs)
 
     def token(self, path: str) -> str:
         page = self.open(path).get_data(as_text=True)
@@ -80,22 +71,10 @@ def set_cookies(response) -> dict[str, SimpleCookie]:
     return found
 
 
-@pytest.fixture
-def production_app(app, database_url, tmp_path):
-    """The site as deployed: PRODUCTION on, a real secret, CSRF on; the same test database."""
-    config = {**base_config(database_url, str(tmp_path / "production")), "PRODUCTION": True,
-              "SECRET_KEY": PRODUCTION_SECRET, "WTF_CSRF_ENABLED": True, "TESTING": False}
-    production = create_app(config)
-    yield production
-    with production.app_context():
-        db.session.remove()
-        db.engine.dispose()
-
-
 # ---------------------------------------------------------------------------------------------- attributes
 
 
-def test_production_cookies_are_secure_http_only_and_same_site_lax(production_app):
+def test_production_cookies_are_secure_http_only_and_same_site_lax(app_context, production_app):
     make_user("member@example.org")
     browser = Browser(production_app, HTTPS)
     response = browser.sign_in("member@example.org")
@@ -132,7 +111,7 @@ def test_remember_me_lasts_fourteen_days_at_most_in_every_configuration(app, pro
     assert production_app.config["SESSION_COOKIE_SECURE"] and production_app.config["REMEMBER_COOKIE_SECURE"]
 
 
-def test_the_session_cookie_carries_no_personal_data(app):
+def test_the_session_cookie_carries_no_personal_data(app_context, app):
     make_user("private.person@example.org", display_name="Private Person")
     browser = Browser(app)
     assert browser.sign_in("private.person@example.org").status_code == 303
@@ -142,7 +121,7 @@ def test_the_session_cookie_carries_no_personal_data(app):
     assert "private" not in text and "argon2" not in text
 
 
-def test_signing_in_starts_a_new_session(app):
+def test_signing_in_starts_a_new_session(app_context, app):
     """Session fixation: what an attacker planted in the visitor's session before sign-in is gone after."""
     make_user("member@example.org")
     browser = Browser(app)
@@ -203,7 +182,7 @@ EVENTS = {
 
 
 @pytest.mark.parametrize("event", EVENTS)
-def test_copied_session_and_remember_cookies_stop_working(app, sent_mail, event):
+def test_copied_session_and_remember_cookies_stop_working(app_context, app, sent_mail, event):
     happen, victim_stays = EVENTS[event]
     user = make_user("member@example.org")
     victim = Browser(app)

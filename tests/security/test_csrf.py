@@ -22,9 +22,7 @@ from .test_access_matrix import (
     OUTCOMES,
     Case,
     RoleClient,
-    World,
     audited_read,
-    build_world,
     cases,
     changed_tables,
     database_fingerprint,
@@ -34,11 +32,6 @@ EXEMPT: dict[str, str] = {}  # endpoint -> why it may change state without a tok
 WRITE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
 TOKEN_FIELD = re.compile(r'<input[^>]*name="csrf_token"[^>]*>')
 TOKEN_VALUE = re.compile(r'value="([^"]+)"')
-
-
-@pytest.fixture
-def world(app) -> World:
-    return build_world(app)
 
 
 @pytest.fixture

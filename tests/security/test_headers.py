@@ -10,12 +10,9 @@ import re
 
 import pytest
 
-from directory import create_app
-from directory.extensions import db
-from tests.conftest import base_config
 from tests.factories import DEFAULT_PASSWORD
 
-from .test_access_matrix import ALLOWED, OUTCOMES, RoleClient, World, build_world, cases, forget_request_state
+from .test_access_matrix import ALLOWED, OUTCOMES, RoleClient, cases
 
 STRICT_REFERRER_POLICIES = {"no-referrer", "same-origin"}  # same-origin or stricter
 HSTS_MIN_AGE = 180 * 24 * 3600
@@ -84,11 +81,6 @@ def report(label: str, response, problems: list[str]) -> list[str]:
     return [f"{label} ({response.status_code}): {problem}" for problem in problems]
 
 
-@pytest.fixture
-def world(app) -> World:
-    return build_world(app)
-
-
 @pytest.mark.parametrize("role", ("anonymous", "member"))
 def test_error_pages_static_files_and_the_api(app, world, role, monkeypatch):
     browser = RoleClient(app, world, role)
@@ -144,18 +136,6 @@ def test_the_rate_limit_page_has_the_headers_too(app, world):
     assert not header_problems(response, signed_in=False)
 
 
-@pytest.fixture
-def production_app(app, database_url, tmp_path):
-    """The site as deployed (its headers differ only by HSTS): PRODUCTION on, a real secret key."""
-    config = {**base_config(database_url, str(tmp_path / "production")), "PRODUCTION": True,
-              "SECRET_KEY": "a-production-secret-key-of-some-length-0123456789", "TESTING": False}
-    production = create_app(config)
-    yield production
-    with production.app_context():
-        db.session.remove()
-        db.engine.dispose()
-
-
 @pytest.mark.parametrize("role", SWEEP_ROLES)
 def test_every_get_route_in_production(production_app, world, role):
     """Every GET route in the URL map, over HTTPS, plus a missing page and a missing API listing."""
@@ -187,9 +167,7 @@ def test_an_api_answer_to_a_remembered_browser_is_never_public(app, world):
     assert response.status_code == 303
     remembered = app.test_client()
     remembered.set_cookie("remember_token", browser.get_cookie("remember_token").value)
-    forget_request_state()
     response = remembered.get("/api/v1/topics")
-    forget_request_state()
     assert response.status_code == 200
     assert any(header.startswith("session=") for header in response.headers.getlist("Set-Cookie"))
     assert response.headers["Cache-Control"] == "no-store"

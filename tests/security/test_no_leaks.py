@@ -19,7 +19,7 @@ from directory import PROJECT_ROOT
 from directory.extensions import db
 from directory.listings.models import Listing
 
-from .test_access_matrix import RoleClient, World, build_world, cases
+from .test_access_matrix import RoleClient, cases
 
 SECRET = "s3cret-key-that-must-never-be-shown-8c1f0a"
 LEAKY_SQL = "SELECT password_hash, email FROM users WHERE id = :id"
@@ -81,11 +81,6 @@ def check(response, label: str) -> list[str]:
 
 def urlpath(label: str) -> str:
     return label.split(" ", 2)[1]
-
-
-@pytest.fixture
-def world(app) -> World:
-    return build_world(app)
 
 
 @pytest.fixture

@@ -22,11 +22,11 @@ import pytest
 from directory.urls import safe_next
 from tests.factories import DEFAULT_PASSWORD
 
-from .helpers import describe, sign_in
+from .helpers import describe
 from .markup import urls
 from .payloads import open_redirects, tally
 
-pytestmark = pytest.mark.usefixtures("bad_input")
+pytestmark = [pytest.mark.corpus, pytest.mark.usefixtures("bad_input")]
 
 TOTP_SECRET = pyotp.random_base32()
 _DROPPED = re.compile(r"[\t\n\r]")
@@ -71,7 +71,7 @@ def test_safe_next_never_returns_a_way_off_the_site(record_property):
 def test_sign_in_next(app, owner, record_property):
     """Signed in already (a redirect at once), signing in (after the form), and the form's own action."""
     signed_in = app.test_client()
-    sign_in(signed_in, owner)
+    signed_in.sign_in(owner)
     failures = []
     for payload in open_redirects():
         at_once = signed_in.get("/account/sign-in", query_string={"next": payload})

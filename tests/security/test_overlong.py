@@ -28,7 +28,7 @@ from tests.factories import DEFAULT_PASSWORD, make_listing, make_topic, make_use
 
 from .helpers import row_counts
 
-pytestmark = pytest.mark.usefixtures("bad_input")
+pytestmark = [pytest.mark.corpus, pytest.mark.usefixtures("bad_input")]
 
 STRONG = "vole quartz lantern 83"  # noqa: S105 - a test account's password
 

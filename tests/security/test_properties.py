@@ -20,7 +20,7 @@ from tests.factories import make_topic
 from .test_bad_input_search import API_PARAMS, SEARCH_PARAMS
 from .test_overlong import message_next_to
 
-pytestmark = pytest.mark.usefixtures("bad_input")
+pytestmark = [pytest.mark.corpus, pytest.mark.usefixtures("bad_input")]
 
 SETTINGS = dict(derandomize=True, deadline=None, database=None,
                 suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])

@@ -31,7 +31,7 @@ from .helpers import BENIGN, check_page, clear_mail, describe, is_html, mail_htm
 from .markup import assert_quiet_baseline, could_be_markup, injected, is_script_url, scan
 from .payloads import bad_text, tally, xss
 
-pytestmark = pytest.mark.usefixtures("bad_input")
+pytestmark = [pytest.mark.corpus, pytest.mark.usefixtures("bad_input")]
 
 # Column sizes: a string longer than its column could never have been stored, so it is cut to fit here.
 LIMITS = {"name": 120, "summary": 300, "cost_details": 200, "website": 500, "phone": 40, "address_line": 200,
@@ -198,10 +198,8 @@ def test_pages_that_list_every_string_at_once(visitor, owner, admin, admin_clien
 def _as(user: User, path: str):
     from flask import current_app
 
-    from .helpers import sign_in
-
     client = current_app.test_client()
-    sign_in(client, user)
+    client.sign_in(user)
     return client.get(path)
 
 
@@ -310,9 +308,7 @@ def test_contact_mail_and_account_pages(app, owner, mail_folder, record_property
     db.session.commit()
     account_baseline = None
     for index, user in enumerate(users):
-        from .helpers import sign_in
-
-        sign_in(client, user)
+        client.sign_in(user)
         with app.test_request_context("/"):
             account_services.send_confirmation(user)
         page = client.get("/account")

@@ -23,10 +23,10 @@ from directory.extensions import db
 from directory.listings.models import Listing
 from tests.factories import make_listing, make_topic
 
-from .helpers import clear_mail, describe, sign_in
+from .helpers import clear_mail, describe
 from .payloads import tally, template_injection
 
-pytestmark = pytest.mark.usefixtures("bad_input")
+pytestmark = [pytest.mark.corpus, pytest.mark.usefixtures("bad_input")]
 
 STRONG_PASSWORD = "vole quartz lantern 83"  # noqa: S105 - a test account's password
 
@@ -101,7 +101,7 @@ def test_display_name_through_registration(app, mail_folder, record_property):
             continue
         if user.display_name != expected:
             failures.append((text, f"stored as {user.display_name!r}"))
-        sign_in(visitor, user)
+        visitor.sign_in(user)
         if not appears(visitor.get("/account").get_data(as_text=True), expected):
             failures.append((text, "account page does not show the name as typed"))
     for message in read_mail(mail_folder):
