@@ -35,7 +35,7 @@ def cases(app, make_user, make_listing):
 
 
 @pytest.fixture
-def demo(app):
+def demo(app_context):
     seed_taxonomies()
     seed_demo()
     db.session.commit()

@@ -11,18 +11,13 @@ from sqlalchemy import select
 
 from directory.extensions import db
 from directory.listings.models import Listing
+from tests.clients import commit_test_session
 from tests.factories import DEFAULT_PASSWORD, make_audience, make_topic, make_user
 
 pytestmark = [pytest.mark.e2e, pytest.mark.usefixtures("app_context")]
 
 PHONE = {"width": 375, "height": 812}
 DESKTOP = {"width": 1280, "height": 900}
-
-
-def settle() -> None:
-    """End the test thread's transaction, so the server thread can write (SQLite)."""
-    db.session.commit()
-    db.session.expire_all()
 
 
 def sign_in_through_the_form(page, base_url: str, email: str) -> None:
@@ -39,7 +34,7 @@ def organiser(app):
     make_topic("fatherhood", "Fatherhood")
     make_audience("new-fathers", "New fathers")
     user = make_user("organiser@example.org", display_name="Dan")
-    settle()
+    commit_test_session()
     return user
 
 
@@ -84,19 +79,19 @@ def test_an_organiser_lists_a_group_and_sends_it_for_review(app, gazetteer, orga
     page.get_by_role("button", name="Save draft").click()
     page.get_by_text("Draft saved.").wait_for()
     assert page.get_by_text("Shown as: near Dayton, OH").is_visible()
-    settle()
+    commit_test_session()
     listing = db.session.scalars(select(Listing)).one()
     assert (listing.status, listing.city, listing.time_zone) == ("draft", "Dayton", "America/New_York")
     assert [(m.weekday, m.recurrence, m.week_of_month) for m in listing.meetings] == [
         (1, "weekly", None), (5, "monthly", 1)]
-    settle()
+    commit_test_session()
 
     page.get_by_role("button", name="Submit for review").click()
     page.wait_for_url(f"{live_server}/my/listings*")
     card = page.locator(f"#listing-{listing.id}")
     card.get_by_text("Waiting for review", exact=True).wait_for()
     assert page.get_by_text("Sent for review").is_visible()
-    settle()
+    commit_test_session()
     assert db.session.get(Listing, listing.id).status == "pending"
 
     assert axe(page) == []
@@ -133,7 +128,7 @@ def test_the_form_shows_errors_next_to_fields_and_keeps_what_was_typed(app, orga
     assert "Choose the time zone" in page.locator(".field", has=page.locator("#time_zone")).inner_text()
     duration = page.locator(".field", has=page.locator("#meetings-0-duration_minutes"))
     assert "between 15 and 600 minutes" in duration.inner_text()
-    settle()
+    commit_test_session()
     assert db.session.scalars(select(Listing)).all() == []
 
     assert axe(page) == []
@@ -163,7 +158,7 @@ def test_the_form_works_without_javascript(app, organiser, live_server, browser)
             row.get_by_label("Starts at").fill(start)
         page.get_by_role("button", name="Save draft").click()
         page.get_by_text("Draft saved.").wait_for()
-        settle()
+        commit_test_session()
         listing = db.session.scalars(select(Listing)).one()
         assert [meeting.weekday for meeting in listing.meetings] == [2, 6]
         assert listing.time_zone == "Europe/London"
