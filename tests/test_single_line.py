@@ -86,17 +86,9 @@ def test_every_one_line_field_of_every_form_refuses_a_line_break(app, char):
     assert not failures, failures
 
 
-def sign_in(client, user) -> None:
-    from flask import g
-
-    with client.session_transaction() as session:
-        session["_user_id"] = user.get_id()
-    g.pop("_login_user", None)
-
-
 @pytest.mark.parametrize("char", ["\r", "\n", "\x85", "\u2028"], ids=["CR", "LF", "NEL", "LS"])
 def test_the_listing_form_says_so_next_to_the_field_and_keeps_the_input(client, make_user, char):
-    sign_in(client, make_user("owner@example.org"))
+    client.sign_in(make_user("owner@example.org"))
     response = client.post("/my/listings/new?kind=group",
                            data=group_form(name=f"Dads{char}Circle", save_draft="Save draft"))
     assert response.status_code == 200  # the form again, nothing saved
