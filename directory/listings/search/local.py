@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from operator import attrgetter
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from ...geo import services as geo
 from .fulltext import Relevance
@@ -68,7 +68,7 @@ def _relevance(user_text: str, ids: list[int]) -> dict[int, float]:
     return scores
 
 
-def _by_band_and_rank(row: LocalRow) -> tuple:
+def _by_band_and_rank(row: LocalRow) -> tuple[Any, ...]:
     """With keywords: the nearest distance band first, the best match first within it."""
     return (distance_band(row.miles), -(row.rank or 0.0), row.miles, row.id)
 

@@ -10,9 +10,12 @@ are read in full. The list is counted exactly up to a limit, past which the page
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable
 from datetime import datetime
 from operator import attrgetter
-from typing import NamedTuple
+from typing import Any, NamedTuple
+
+from sqlalchemy import Row
 
 from ...extensions import db
 from ...geo import services as geo
@@ -92,7 +95,7 @@ def online_candidates(section: Section, origin: geo.Location | None, *, needed: 
 _by_name = attrgetter("name", "id")
 
 
-def _by_distance(row: OnlineRow) -> tuple:
+def _by_distance(row: OnlineRow) -> tuple[bool, float]:
     return (row.miles is None, row.miles or 0.0)
 
 
@@ -184,7 +187,7 @@ def _first_online(section: Section, count: int) -> list[OnlineRow]:
             # The tie runs past the limit: read every listing confirmed no earlier than the last one shown.
             found = run(online_statement(shape, OnlineQuery.SINCE), {**values, "since": last}).all()
     else:
-        found += run(online_statement(shape, OnlineQuery.UNCONFIRMED), values).all()
+        found = [*found, *run(online_statement(shape, OnlineQuery.UNCONFIRMED), values).all()]
     return [OnlineRow(listing_id, None, name.lower(), confirmed) for listing_id, name, confirmed in found]
 
 
@@ -199,17 +202,17 @@ def _every_online(section: Section, origin: geo.Location | None, exclude: frozen
     return [_measured(row, origin) for row in everything if row.id not in exclude]
 
 
-def _measured(row, origin: geo.Location | None) -> OnlineRow:
+def _measured(row: Row[*tuple[Any, ...]], origin: geo.Location | None) -> OnlineRow:
     """A row of `statements.online_rows` measured in Python (no miles without an origin)."""
     listing_id, latitude, longitude, precision, name, confirmed = row
     miles = None
     point = public_coordinates(latitude, longitude, precision) if origin is not None else None
-    if point is not None:
+    if origin is not None and point is not None:
         miles = geo.distance_miles(origin.latitude, origin.longitude, *point)
     return OnlineRow(listing_id, miles, name.lower(), confirmed)
 
 
-def _named(rows) -> list[OnlineRow]:
+def _named(rows: Iterable[Row[*tuple[Any, ...]]]) -> list[OnlineRow]:
     """OnlineRows of (id, miles, name, confirmed at) rows read within reach of a place."""
     return [OnlineRow(listing_id, miles, name.lower(), confirmed)
             for listing_id, miles, name, confirmed in rows]

@@ -92,7 +92,7 @@ class SearchParams:
     vocabulary: Vocabulary | None = field(default=None, compare=False, repr=False)
 
     @classmethod
-    def from_args(cls, args: Mapping[str, Any] | MultiDict, *, per_page: int | None = None,
+    def from_args(cls, args: Mapping[str, Any] | MultiDict[str, Any], *, per_page: int | None = None,
                   allow_per_page: bool = False) -> SearchParams:
         """Read query arguments. A bad value is left out and explained in `errors`; nothing raises.
 
@@ -119,7 +119,7 @@ class SearchParams:
         return cls(**read.values, errors=read.errors)
 
     @classmethod
-    def parse(cls, args: Mapping[str, Any] | MultiDict, **options: Any) -> SearchParams:
+    def parse(cls, args: Mapping[str, Any] | MultiDict[str, Any], **options: Any) -> SearchParams:
         """Like `from_args`, but any badly formed value raises InvalidSearch."""
         return cls.from_args(args, **options).checked()
 
@@ -193,7 +193,7 @@ class _Reader:
     """Reads query arguments one parameter at a time: a good value goes into `values` under its field's
     name, a bad one's message into `errors` under the parameter's."""
 
-    def __init__(self, args: MultiDict, values: dict[str, Any]) -> None:
+    def __init__(self, args: MultiDict[str, Any], values: dict[str, Any]) -> None:
         self.args, self.values = args, values
         self.errors: dict[str, str] = {}
 
@@ -236,7 +236,7 @@ class _Reader:
             self.values["days"] = tuple(sorted(set(days), key=WEEKDAYS.index))
 
 
-def _one(args: MultiDict, name: str) -> str:
+def _one(args: MultiDict[str, Any], name: str) -> str:
     """The first non-empty value of a parameter, trimmed, control characters made spaces; '' when absent."""
     for value in args.getlist(name):
         value = CONTROL_CHARACTERS.sub(" ", str(value)).strip()
@@ -245,7 +245,7 @@ def _one(args: MultiDict, name: str) -> str:
     return ""
 
 
-def _many(args: MultiDict, name: str) -> list[str]:
+def _many(args: MultiDict[str, Any], name: str) -> list[str]:
     """Every non-empty value of a repeatable parameter (comma-separated values are split too)."""
     found: list[str] = []
     for value in args.getlist(name):

@@ -188,14 +188,14 @@ def search(params: SearchParams, *, now: datetime | None = None, online_preview:
             exclude=frozenset(row.id for row in local if row.hybrid),
         )
 
-    if results.few_local and params.radius < RADII[-1]:
+    if origin is not None and results.few_local and params.radius < RADII[-1]:
         results.wider = wider_radius(in_person, origin, params.radius, len(local))
 
     if results.paginated == "local":
         local_page, online_page = local[shown], online[:online_preview]
     else:
         local_page, online_page = [], online[shown]
-    loaded = _load([row.id for row in (*local_page, *online_page)], complete=complete)
+    loaded = _load([row.id for row in local_page] + [row.id for row in online_page], complete=complete)
     # A listing gone since its list was read is left out.
     results.local = [_hit(loaded[row.id], row.miles, params.units, now, row.rank)
                      for row in local_page if row.id in loaded]

@@ -25,8 +25,10 @@ from sqlalchemy import (
     DateTime,
     Float,
     Integer,
+    Row,
     Select,
     String,
+    TextClause,
     any_,
     bindparam,
     func,
@@ -34,6 +36,8 @@ from sqlalchemy import (
     select,
 )
 from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.compiler import SQLCompiler
+from sqlalchemy.sql.elements import BindParameter
 from sqlalchemy.sql.visitors import InternalTraversal
 
 from ...extensions import db
@@ -58,7 +62,7 @@ from .params import SearchParams, Vocabulary
 ROUNDING_MARGIN_MILES = 0.5
 
 
-def run(statement: Any, values: Mapping[str, Any] | None = None) -> CursorResult[Any]:
+def run(statement: Any, values: Mapping[str, Any] | None = None) -> CursorResult[*tuple[Any, ...]]:
     """Run a Core statement on the session's connection (and in its transaction). The search's
     statements read plain columns, so the ORM's execution layer would add nothing to them but CPU
     time: about a tenth of a millisecond each, and a search runs ten or so."""
@@ -115,7 +119,7 @@ class Section:
         if "topics" in values:
             values["topic_mask"] = topic_bits.mask(values["topics"])
             topics = TopicMatch.BITS if vocabulary.topic_bits_unique else TopicMatch.CHECKED
-        if keywords:
+        if keywords and keyword_kind is not None:
             values.update(facet_values(keyword_kind, formats, values.get("topics", ())))
         shape = Shape(kind="kind" in values, cost="cost" in values, language="language" in values,
                       topics=topics, audiences="audiences" in values, days="days" in values,
@@ -123,34 +127,34 @@ class Section:
         return cls(shape, values, params.q if keywords else "")
 
 
-def _float(name: str):
+def _float(name: str) -> BindParameter[float]:
     return bindparam(name, type_=Float)
 
 
-def _limit():
+def _limit() -> BindParameter[int]:
     return bindparam("limit", type_=Integer)
 
 
-class _UnindexedOnSQLite(ColumnElement):
+class _UnindexedOnSQLite(ColumnElement[Any]):
     """A column that SQLite may not use to pick an index (its documented way: a unary + on the term);
     other databases read it as is. See `where` for when a search needs it."""
 
     inherit_cache = True
     _traverse_internals = [("column", InternalTraversal.dp_clauseelement)]
 
-    def __init__(self, column) -> None:
+    def __init__(self, column: ColumnElement[Any]) -> None:
         self.column = column
         self.type = column.type
 
 
 @compiles(_UnindexedOnSQLite)
-def _render_unindexed(element, compiler, **kw):
+def _render_unindexed(element: _UnindexedOnSQLite, compiler: SQLCompiler, **kw: Any) -> str:
     column = compiler.process(element.column, **kw)
     return "+" + column if compiler.dialect.name == "sqlite" else column
 
 
 @lru_cache(maxsize=256)
-def where(shape: Shape, unindexed_format: bool = False, facets: bool = False) -> tuple:
+def where(shape: Shape, unindexed_format: bool = False, facets: bool = False) -> tuple[Any, ...]:
     """Every condition a public listing in a section must meet, except where it is.
 
     `unindexed_format`: SQLite must not pick an index by the format term. A box
@@ -161,8 +165,9 @@ def where(shape: Shape, unindexed_format: bool = False, facets: bool = False) ->
     statement read from another index they would only make the full-text one look cheaper to the
     planner than it is.
     """
-    listing_format = _UnindexedOnSQLite(Listing.format) if unindexed_format else Listing.format
-    conditions = [public_clause(), listing_format.in_(bindparam("formats", expanding=True))]
+    listing_format = _UnindexedOnSQLite(Listing.format.expression) if unindexed_format else Listing.format
+    conditions: list[ColumnElement[bool] | TextClause] = [
+        public_clause(), listing_format.in_(bindparam("formats", expanding=True))]
     if shape.expires:
         conditions.append(or_(Listing.last_confirmed_at.is_(None),
                               Listing.last_confirmed_at >= bindparam("cutoff", type_=DateTime)))
@@ -219,7 +224,7 @@ class Within(Enum):
     NEAREST = "nearest"  # the same, for only the first :limit by distance
     DISTANCE = "distance"  # nothing more: counts for a wider radius
 
-    def columns(self) -> tuple:
+    def columns(self) -> tuple[Any, ...]:
         match self:
             case Within.LOCAL:
                 return ((Listing.format == FORMAT_HYBRID).label("hybrid"),)
@@ -244,7 +249,7 @@ def _box(origin: geo.Location, miles: float, dialect: str) -> tuple[bool, dict[s
     return min_lon > max_lon, values
 
 
-def _latitude_bands(dialect: str):
+def _latitude_bands(dialect: str) -> ColumnElement[bool]:
     """'The listing's band is one of :bands', as SQL whose text is the same for any number of bands:
     SQLAlchemy need not rewrite it for each search, and the database driver parses it once. The
     value bound is a list (PostgreSQL's array) or its JSON text (SQLite's json_each), see _box."""
@@ -255,7 +260,8 @@ def _latitude_bands(dialect: str):
 
 
 @lru_cache(maxsize=256)
-def _within_statement(shape: Shape, antimeridian: bool, variant: Within, dialect: str) -> Select:
+def _within_statement(shape: Shape, antimeridian: bool, variant: Within,
+                      dialect: str) -> Select[*tuple[Any, ...]]:
     """(id, miles, ...) of a section's listings within :reach miles of the origin (NEAREST: the
     first :limit of them by distance).
 
@@ -266,7 +272,7 @@ def _within_statement(shape: Shape, antimeridian: bool, variant: Within, dialect
     indexes), so only listings with the words are read from the table.
     """
     if dialect == "postgresql" and shape.keywords:
-        box = (indexes.within_reach(),)
+        box: tuple[ColumnElement[bool], ...] = (indexes.within_reach(),)
     else:
         if antimeridian:
             longitude = or_(Listing.longitude >= _float("min_lon"), Listing.longitude <= _float("max_lon"))
@@ -291,7 +297,8 @@ def _within_statement(shape: Shape, antimeridian: bool, variant: Within, dialect
     return statement
 
 
-def within(section: Section, origin: geo.Location, miles: float, variant: Within, **extra: Any) -> list:
+def within(section: Section, origin: geo.Location, miles: float, variant: Within,
+           **extra: Any) -> list[Row[*tuple[Any, ...]]]:
     """The rows of a section's listings within `miles` of the origin (see _within_statement)."""
     dialect = db.engine.dialect.name
     if dialect == "postgresql" and section.shape.keywords:  # the public point itself is indexed: no margin
@@ -302,7 +309,7 @@ def within(section: Section, origin: geo.Location, miles: float, variant: Within
         antimeridian, values = _box(origin, miles + ROUNDING_MARGIN_MILES, dialect)
     statement = _within_statement(section.shape, antimeridian, variant, dialect)
     # Rows are fetched at once: iterating a result fetches them one by one, which costs more here.
-    return run(statement, {**section.values, **values, "reach": miles, **extra}).all()
+    return list(run(statement, {**section.values, **values, "reach": miles, **extra}).all())
 
 
 # The online list, wherever its listings are ------------------------------------------------------------
@@ -318,14 +325,14 @@ class OnlineQuery(Enum):
     UNCONFIRMED = "unconfirmed"  # the same, of every listing never confirmed
 
 
-def online_rows() -> Select:
+def online_rows() -> Select[*tuple[Any, ...]]:
     """What the online list reads of a listing to measure it in Python."""
     return select(Listing.id, Listing.latitude, Listing.longitude, Listing.location_precision, Listing.name,
                   Listing.last_confirmed_at)
 
 
 @lru_cache(maxsize=256)
-def online_statement(shape: Shape, query: OnlineQuery) -> Select:
+def online_statement(shape: Shape, query: OnlineQuery) -> Select[*tuple[Any, ...]]:
     confirmed = Listing.last_confirmed_at
     conditions = where(shape, facets=True)
     base = select(Listing.id, Listing.name, confirmed).where(*conditions)
@@ -348,12 +355,12 @@ def online_statement(shape: Shape, query: OnlineQuery) -> Select:
 
 
 @lru_cache(maxsize=1)
-def online_rows_by_id() -> Select:
+def online_rows_by_id() -> Select[*tuple[Any, ...]]:
     return online_rows().where(Listing.id.in_(bindparam("ids", expanding=True)))
 
 
 @lru_cache(maxsize=256)
-def nearest_statement(shape: Shape) -> Select:
+def nearest_statement(shape: Shape) -> Select[*tuple[Any, ...]]:
     """PostgreSQL: (id, miles, name, confirmed at) of the first :limit located listings of the online
     list, nearest first, read in that order from its GiST index (indexes.ONLINE_INDEX)."""
     distance = geo.distance_miles_sql(*public_point_sql(), capped=True)  # measured anywhere on earth
@@ -366,7 +373,7 @@ def nearest_statement(shape: Shape) -> Select:
 
 
 @lru_cache(maxsize=1)
-def texts_statement() -> Select:
+def texts_statement() -> Select[*tuple[Any, ...]]:
     """The words of the listings with :ids, for scoring their relevance."""
     columns = [getattr(Listing, name) for name in FTS_COLUMNS]
     return select(Listing.id, *columns).where(Listing.id.in_(bindparam("ids", expanding=True)))

@@ -7,8 +7,9 @@ vocabulary for every listing it reads. A slug no row has is refused like any oth
 from __future__ import annotations
 
 from dataclasses import replace
+from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import ColumnElement, or_, select
 
 from ..models import Audience, Topic
 from . import topic_bits
@@ -23,7 +24,7 @@ def resolve(params: SearchParams) -> SearchParams:
         return params
     vocabulary, unknown = read(params.topics, params.audiences)
     if unknown:
-        emptied = {VOCABULARIES[name]: () for name in unknown}
+        emptied: dict[str, Any] = {VOCABULARIES[name]: () for name in unknown}
         params = replace(params, errors={**params.errors, **unknown}, **emptied)
         vocabulary = replace(vocabulary, **emptied)
     return replace(params, vocabulary=vocabulary)
@@ -41,7 +42,7 @@ def read(topics: tuple[str, ...], audiences: tuple[str, ...]) -> tuple[Vocabular
     for name, model, slugs in (("topic", Topic, topics), ("audience", Audience, audiences)):
         if not slugs:
             continue
-        wanted = model.slug.in_(slugs)
+        wanted: ColumnElement[bool] = model.slug.in_(slugs)
         if model is Topic:  # the same query tells whether any topic shares a bit
             wanted = or_(wanted, Topic.id >= topic_bits.BITS)
         rows = run(select(model.id, model.slug).where(wanted)).all()
