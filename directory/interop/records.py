@@ -106,7 +106,6 @@ IdSelect = Select[int]
 def visible_clause(now: datetime | None = None) -> ColumnElement[bool]:
     """The public search's rule: published, owner not suspended, and confirmed within EXPIRE_AFTER_DAYS
     (a listing nobody confirmed that long leaves the search even before `flask expire` runs)."""
-    # listings/search.py is left out of type checking while it is split up; its rule returns a clause.
     conditions: list[ColumnElement[bool]] = [public_clause()]
     expire_days = current_app.config.get("EXPIRE_AFTER_DAYS")
     if expire_days:
