@@ -468,6 +468,7 @@ def test_url_with_args_replaces_removes_and_repeats(app):
 # ---------------------------------------------------------------- helpers and filters
 
 
+@pytest.mark.own_app  # renames a route of the app it is given
 def test_a_renamed_endpoint_fails_loudly_instead_of_hiding_its_links(app, client, caplog):
     """Every page links to "All areas": renaming its view must break the page, not drop the link."""
     rules = app.url_map._rules_by_endpoint.pop("listings.areas")
