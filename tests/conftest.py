@@ -154,7 +154,14 @@ class SharedApp:
     @staticmethod
     def state_of(application) -> tuple:
         """What tests have been seen to change on an app (a route or hook can't be added once it served)."""
-        return (dict(application.config), application.static_folder, application.test_client_class)
+        routes = tuple((rule.rule, rule.endpoint) for rule in application.url_map.iter_rules())
+        return (
+            dict(application.config),
+            application.static_folder,
+            application.test_client_class,
+            routes,
+            dict(application.view_functions),
+        )
 
     def give_back(self) -> None:
         """Empty the instance folder (mail); an app a test changed is not lent again."""
