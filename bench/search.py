@@ -40,8 +40,8 @@ from directory import create_app  # noqa: E402
 from directory.accounts.models import User  # noqa: E402
 from directory.config import normalise_database_url  # noqa: E402
 from directory.extensions import db  # noqa: E402
+from directory.geo.gazetteer import load_gazetteer  # noqa: E402
 from directory.geo.models import Place  # noqa: E402
-from directory.geo.services import load_gazetteer  # noqa: E402
 from directory.listings.models import (  # noqa: E402
     SEARCH_BOX_INDEX,
     Audience,

@@ -118,7 +118,7 @@ def database_url(tmp_path_factory):
 @pytest.fixture(scope="session")
 def gazetteer(database_url, tmp_path_factory):
     """The real gazetteer, loaded once per process (places survive between tests)."""
-    from directory.geo.services import load_gazetteer
+    from directory.geo.gazetteer import load_gazetteer
 
     application = build_app(database_url, str(tmp_path_factory.mktemp("gazetteer")))
     with application.app_context():

@@ -10,7 +10,7 @@ from html.parser import HTMLParser
 import pytest
 
 from directory.extensions import db
-from directory.listings.search import KM_PER_MILE
+from directory.geo.distance import KM_PER_MILE
 from directory.timeutil import utcnow
 from tests.factories import make_audience, make_topic
 

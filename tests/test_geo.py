@@ -11,18 +11,11 @@ from hypothesis import strategies as st
 from sqlalchemy import func, select
 
 from directory.extensions import db
+from directory.geo.distance import EARTH_RADIUS_MILES, MILES_PER_KM, bounding_box, distance_miles
+from directory.geo.gazetteer import GEONAMES_ATTRIBUTION
 from directory.geo.models import Place
-from directory.geo.services import (
-    EARTH_RADIUS_MILES,
-    GEONAMES_ATTRIBUTION,
-    MILES_PER_KM,
-    bounding_box,
-    distance_miles,
-    locate,
-    nearest_place,
-    normalise,
-    uk_outward_code,
-)
+from directory.geo.names import normalise, uk_outward_code
+from directory.geo.services import locate, nearest_place
 
 
 def place_count() -> int:

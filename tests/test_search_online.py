@@ -17,7 +17,7 @@ from sqlalchemy import event, select
 from werkzeug.datastructures import MultiDict
 
 from directory.extensions import db
-from directory.geo import services as geo
+from directory.geo.distance import distance_miles
 from directory.listings.models import FORMAT_HYBRID, FORMAT_ONLINE, Listing
 from directory.listings.privacy import public_coordinates
 from directory.listings.search import SearchParams, fulltext, search
@@ -91,7 +91,7 @@ def everything_online(params: SearchParams, results) -> list[tuple]:
         miles = None
         point = public_coordinates(listing.latitude, listing.longitude, listing.location_precision)
         if results.origin is not None and point is not None:
-            miles = geo.distance_miles(results.origin.latitude, results.origin.longitude, *point)
+            miles = distance_miles(results.origin.latitude, results.origin.longitude, *point)
         rows.append((listing.id, miles, listing.name.lower(), listing.last_confirmed_at))
     rows.sort(key=lambda row: (row[2], row[0]))
     if results.origin is not None:

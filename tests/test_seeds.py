@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 
 from directory.accounts.models import User
 from directory.extensions import db
-from directory.geo.services import distance_miles
+from directory.geo.distance import distance_miles
 from directory.listings.models import (
     Audience,
     Listing,

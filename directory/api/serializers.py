@@ -9,6 +9,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
+from ..geo.distance import KM_PER_MILE
 from ..geo.services import Location
 from ..listings.cards import ListingCard
 from ..listings.forms import language_name
@@ -25,7 +26,7 @@ from ..listings.models import (
 )
 from ..listings.privacy import public_point, shows_exact_address
 from ..listings.schedule import Occurrence, describe_meeting, listing_zone, next_meetings
-from ..listings.search import KM_PER_MILE, Hit, SearchParams, SearchResults
+from ..listings.search import Hit, SearchParams, SearchResults
 from ..urls import external_url, safe_url
 
 # How many upcoming meetings a listing's own document lists.

@@ -29,8 +29,9 @@ from importlib import metadata, resources
 from pathlib import Path
 from typing import Any, NotRequired, TypedDict
 
+from .distance import distance_miles
+from .names import normalise
 from .regions import COUNTRY_NAMES, GEONAMES_ADMIN1, REGION_NAMES
-from .services import distance_miles, normalise
 
 logger = logging.getLogger(__name__)
 

@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 from flask.cli import AppGroup
 
-from . import services
+from . import gazetteer, services
 
 gazetteer_cli = AppGroup("gazetteer", help="The gazetteer of postal codes and towns searches start from.")
 
@@ -18,7 +18,7 @@ gazetteer_cli = AppGroup("gazetteer", help="The gazetteer of postal codes and to
 @click.option("--force", is_flag=True, help="Reload even when the same file is already loaded.")
 def load_command(path: Path | None, force: bool) -> None:
     """Load places (idempotent: does nothing when the same file is already loaded)."""
-    report = services.load_gazetteer(path, force=force)
+    report = gazetteer.load_gazetteer(path, force=force)
     if report.loaded:
         click.echo(f"Loaded {report.count:,} places (version {report.version[:12]})")
     else:

@@ -7,6 +7,9 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from ..extensions import Model
 
+# The kinds of row lookups read; the gazetteer's loader also keeps one row of its own kind.
+PLACE_KINDS = ("city", "postal")
+
 
 class Place(Model):
     """One row of the gazetteer: a postal code (kind 'postal') or a populated place (kind 'city')."""

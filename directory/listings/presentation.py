@@ -6,8 +6,8 @@ from __future__ import annotations
 import re
 import unicodedata
 
+from ..geo.names import place_label
 from ..geo.regions import REGION_NAMES
-from ..geo.services import place_label
 from ..urls import external_url
 from .models import KIND_GROUP, Listing
 

@@ -13,8 +13,8 @@ from sqlalchemy import ColumnElement, func, or_, select, update
 
 from ..database import commit
 from ..extensions import db
+from ..geo.names import place_label
 from ..geo.regions import COUNTRY_NAMES
-from ..geo.services import place_label
 from .models import (
     FORMAT_HYBRID,
     FORMAT_IN_PERSON,

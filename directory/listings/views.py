@@ -9,8 +9,8 @@ from urllib.parse import urlsplit
 from flask import Blueprint, abort, current_app, make_response, redirect, render_template, request, url_for
 from flask_login import current_user
 
+from ..geo.names import place_label
 from ..geo.regions import COUNTRY_NAMES
-from ..geo.services import place_label
 from ..urls import external_url, safe_url
 from . import services
 from .forms import SearchForm, language_name

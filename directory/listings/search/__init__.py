@@ -23,7 +23,6 @@ from .local import WiderRadius
 from .online import ONLINE_COUNT_LIMIT, ONLINE_PREVIEW, PAGES_AHEAD
 from .params import (
     DEFAULT_RADIUS,
-    KM_PER_MILE,
     MAX_NEAR_CHARS,
     MAX_PAGE,
     MAX_PER_PAGE,
@@ -38,7 +37,6 @@ from .vocabulary import resolve as resolve_vocabulary
 __all__ = [
     "DEFAULT_RADIUS",
     "FEW_RESULTS",
-    "KM_PER_MILE",
     "MAX_NEAR_CHARS",
     "MAX_PAGE",
     "MAX_PER_PAGE",

@@ -35,7 +35,7 @@ from sqlalchemy.dialects.postgresql import array
 from sqlalchemy.dialects.postgresql.base import ischema_names
 from sqlalchemy.types import UserDefinedType
 
-from ...geo.services import EARTH_RADIUS_MILES
+from ...geo.distance import EARTH_RADIUS_MILES
 from ..models import FORMAT_HYBRID, FORMAT_IN_PERSON, FORMAT_ONLINE
 
 EXTENSION = "cube"

@@ -19,6 +19,7 @@ from sqlalchemy import Row
 
 from ...extensions import db
 from ...geo import services as geo
+from ...geo.distance import distance_miles, distance_parameters
 from ..privacy import public_coordinates
 from . import indexes
 from .statements import (
@@ -116,7 +117,7 @@ def _nearest_online_by_index(section: Section, origin: geo.Location, needed: int
                              exclude: frozenset[int]) -> list[OnlineRow]:
     """PostgreSQL: read nearest first from the online list's index (see indexes)."""
     limit = needed + len(exclude) + 1
-    values = {**section.values, **geo.distance_parameters(origin.latitude, origin.longitude),
+    values = {**section.values, **distance_parameters(origin.latitude, origin.longitude),
               **indexes.origin_values(origin.latitude, origin.longitude), "limit": limit}
     found = run(nearest_statement(section.shape), values).all()
     rows = sorted((row for row in found if row.id not in exclude), key=attrgetter("miles"))
@@ -208,7 +209,7 @@ def _measured(row: Row[*tuple[Any, ...]], origin: geo.Location | None) -> Online
     miles = None
     point = public_coordinates(latitude, longitude, precision) if origin is not None else None
     if origin is not None and point is not None:
-        miles = geo.distance_miles(origin.latitude, origin.longitude, *point)
+        miles = distance_miles(origin.latitude, origin.longitude, *point)
     return OnlineRow(listing_id, miles, name.lower(), confirmed)
 
 

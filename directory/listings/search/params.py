@@ -21,7 +21,6 @@ from .fulltext import MAX_QUERY_CHARS
 RADII = (1, 5, 10, 25, 50, 100)  # miles
 DEFAULT_RADIUS = 10
 UNITS = ("mi", "km")
-KM_PER_MILE = 1.609344
 MAX_PAGE = 500
 MAX_PER_PAGE = 100  # when the caller lets the arguments choose (the API)
 MAX_NEAR_CHARS = 100

@@ -10,6 +10,7 @@ from datetime import datetime
 
 from ...extensions import db
 from ...geo import services as geo
+from ...geo.distance import KM_PER_MILE
 from ...timeutil import utcnow
 from ..cards import ListingCard, load_cards
 from ..models import KIND_GROUP
@@ -19,7 +20,7 @@ from . import indexes, vocabulary
 from .fulltext import keyword_value, prepare_keyword_search
 from .local import LocalRow, WiderRadius, local_candidates, wider_radius
 from .online import ONLINE_PREVIEW, OnlineRow, online_candidates
-from .params import KM_PER_MILE, RADII, SearchParams
+from .params import RADII, SearchParams
 from .statements import Section
 
 logger = logging.getLogger(__name__)

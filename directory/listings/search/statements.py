@@ -42,6 +42,7 @@ from sqlalchemy.sql.visitors import InternalTraversal
 
 from ...extensions import db
 from ...geo import services as geo
+from ...geo.distance import bounding_box, distance_miles_sql, distance_parameters
 from ..models import (
     FORMAT_HYBRID,
     KIND_MENTOR,
@@ -241,11 +242,11 @@ def _box(origin: geo.Location, miles: float, dialect: str) -> tuple[bool, dict[s
 
     The box names its latitude bands too, so the index reads one short run of longitude per band.
     """
-    min_lat, max_lat, min_lon, max_lon = geo.bounding_box(origin.latitude, origin.longitude, miles)
+    min_lat, max_lat, min_lon, max_lon = bounding_box(origin.latitude, origin.longitude, miles)
     bands = list(range(latitude_band(min_lat), latitude_band(max_lat) + 1))
     values = {"bands": bands if dialect == "postgresql" else json.dumps(bands),
               "min_lat": min_lat, "max_lat": max_lat, "min_lon": min_lon, "max_lon": max_lon,
-              **geo.distance_parameters(origin.latitude, origin.longitude)}
+              **distance_parameters(origin.latitude, origin.longitude)}
     return min_lon > max_lon, values
 
 
@@ -282,7 +283,7 @@ def _within_statement(shape: Shape, antimeridian: bool, variant: Within,
                longitude)
     # Capped on PostgreSQL: a wide box may hold the far side of the earth, where rounding could carry
     # the sine term past 1 (SQLite lacks `least`, and its boxes never grow as wide).
-    distance = geo.distance_miles_sql(*public_point_sql(), capped=dialect == "postgresql")
+    distance = distance_miles_sql(*public_point_sql(), capped=dialect == "postgresql")
     inner = (
         select(Listing.id.label("id"), distance.label("miles"), *variant.columns())
         .where(*where(shape, unindexed_format=True), *box)
@@ -304,7 +305,7 @@ def within(section: Section, origin: geo.Location, miles: float, variant: Within
     if dialect == "postgresql" and section.shape.keywords:  # the public point itself is indexed: no margin
         antimeridian = False
         values = {**indexes.origin_values(origin.latitude, origin.longitude, miles),
-                  **geo.distance_parameters(origin.latitude, origin.longitude)}
+                  **distance_parameters(origin.latitude, origin.longitude)}
     else:
         antimeridian, values = _box(origin, miles + ROUNDING_MARGIN_MILES, dialect)
     statement = _within_statement(section.shape, antimeridian, variant, dialect)
@@ -363,7 +364,7 @@ def online_rows_by_id() -> Select[*tuple[Any, ...]]:
 def nearest_statement(shape: Shape) -> Select[*tuple[Any, ...]]:
     """PostgreSQL: (id, miles, name, confirmed at) of the first :limit located listings of the online
     list, nearest first, read in that order from its GiST index (indexes.ONLINE_INDEX)."""
-    distance = geo.distance_miles_sql(*public_point_sql(), capped=True)  # measured anywhere on earth
+    distance = distance_miles_sql(*public_point_sql(), capped=True)  # measured anywhere on earth
     return (
         select(Listing.id, distance.label("miles"), Listing.name, Listing.last_confirmed_at)
         .where(*where(shape), indexes.located())
