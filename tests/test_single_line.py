@@ -51,7 +51,7 @@ def one_line_fields(form: type) -> list[str]:
 
 
 def cases():
-    from directory.owner.forms import MeetingForm
+    from directory.owner.meetings import MeetingForm
 
     for form in [*all_forms(), MeetingForm]:
         for name in one_line_fields(form):

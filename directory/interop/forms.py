@@ -12,7 +12,7 @@ from ..geo.services import locate
 from ..listings.forms import options
 from ..listings.models import Audience, Topic
 from ..listings.search import DEFAULT_RADIUS, MAX_NEAR_CHARS, RADII, radius_label
-from ..owner.forms import MaxLength
+from ..owner.fields import MaxLength
 from ..validators import SingleLine
 
 HEIGHTS = (400, 500, 600, 800, 1000)

@@ -18,7 +18,8 @@ from ..listings.models import KIND_GROUP, KIND_MENTOR, KINDS, STATUS_PUBLISHED, 
 from ..listings.services import ListingError
 from ..moderation import services as moderation
 from ..moderation.services import ModerationError, NothingToReview
-from .forms import ListingForm, MeetingForm
+from .forms import ListingForm
+from .meetings import MeetingForm
 
 logger = logging.getLogger(__name__)
 
