@@ -53,7 +53,7 @@ from directory.listings.models import (  # noqa: E402
     listing_topics,
 )
 from directory.listings.search import SearchParams, search, topic_bits  # noqa: E402
-from directory.seeding import seed_taxonomies  # noqa: E402
+from directory.seeding.taxonomies import seed_taxonomies  # noqa: E402
 from directory.timeutil import utcnow  # noqa: E402
 
 TARGET_P95_MS = 20.0

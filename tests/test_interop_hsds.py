@@ -15,7 +15,8 @@ from openapi_spec_validator import validate as validate_openapi
 
 from directory.extensions import db
 from directory.interop import datapackage
-from directory.seeding import seed_demo, seed_taxonomies
+from directory.seeding.demo import seed_demo
+from directory.seeding.taxonomies import seed_taxonomies
 from directory.timeutil import utcnow
 
 from .interop_cases import HIDDEN, every_case

@@ -13,7 +13,8 @@ from sqlalchemy import event
 from directory.extensions import db
 from directory.interop import meeting_guide
 from directory.listings.models import Meeting
-from directory.seeding import seed_demo, seed_taxonomies
+from directory.seeding.demo import seed_demo
+from directory.seeding.taxonomies import seed_taxonomies
 
 from .interop_cases import HIDDEN, every_case
 from .standards import (

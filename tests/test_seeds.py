@@ -24,14 +24,9 @@ from directory.listings.models import (
     listing_audiences,
     listing_topics,
 )
-from directory.seeding import (
-    DEMO_ADMIN_EMAIL,
-    DEMO_OWNER_EMAIL,
-    SEEDS_FOLDER,
-    SeedError,
-    load_demo_file,
-    seed_demo,
-)
+from directory.seeding.demo import DEMO_ADMIN_EMAIL, DEMO_OWNER_EMAIL, seed_demo
+from directory.seeding.demo_file import load_demo_file
+from directory.seeding.upsert import SEEDS_FOLDER, SeedError
 from directory.timeutil import utcnow
 
 TOPICS = {

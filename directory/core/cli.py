@@ -10,7 +10,7 @@ def register_core_commands(app: Flask) -> None:
     from ..contact.cli import register_contact_commands
     from ..geo.cli import gazetteer_cli
     from ..moderation.cli import register_moderation_commands
-    from ..seeding import seed_command
+    from ..seeding.cli import seed_command
     from .backup import backup_command
 
     register_contact_commands(app)
