@@ -17,7 +17,7 @@ from typing import Any
 from flask import current_app
 
 from ..urls import external_url
-from . import hsds
+from . import hsds, hsds_queries
 
 # table -> its columns, in HSDS's order (schedules add the `tzid` extension column at the end).
 TABLES: dict[str, tuple[str, ...]] = {
@@ -133,7 +133,7 @@ def csv_text(name: str, items: list[dict[str, Any]]) -> str:
 
 
 def build() -> bytes:
-    split = tables(hsds.every_service())
+    split = tables(hsds_queries.every_service())
     present = [name for name in TABLES if split[name]]
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:

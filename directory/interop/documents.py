@@ -11,15 +11,8 @@ from typing import Any
 from flask import current_app
 
 from ..urls import external_url
-from .hsds import (
-    ATTRIBUTION,
-    DEFAULT_PER_PAGE,
-    HSDS_VERSION,
-    MAX_PAGE,
-    MAX_PER_PAGE,
-    TAXONOMIES,
-    taxonomy_object,
-)
+from .hsds import ATTRIBUTION, HSDS_VERSION, TAXONOMIES, taxonomy_object
+from .hsds_queries import DEFAULT_PER_PAGE, MAX_PAGE, MAX_PER_PAGE
 
 SCHEMA_BASE = "https://raw.githubusercontent.com/openreferral/specification/3.0/schema/"
 LICENSE = {"name": "Creative Commons Attribution-ShareAlike 4.0",

@@ -18,7 +18,7 @@ from ..api.views import rate_limit
 from ..errors import MESSAGES
 from ..extensions import limiter
 from ..urls import external_url
-from . import datapackage, documents, hsds, meeting_guide
+from . import datapackage, documents, hsds, hsds_queries, meeting_guide
 from .cache import cached
 
 blueprint = Blueprint("interop", __name__, url_prefix="/api")
@@ -56,7 +56,7 @@ def hsds_index():
 def _page(build, *args: Any):
     try:
         return jsonify(build(*args))
-    except hsds.InvalidQuery as error:
+    except hsds_queries.InvalidQuery as error:
         message = f"These parameters were not acceptable: {', '.join(error.errors)}."
         response = jsonify(error_body(400, MESSAGES[400][0], message, error.errors))
         response.status_code = 400
@@ -71,44 +71,44 @@ def _found(item: Any):
 
 @blueprint.get("/hsds/services")
 def hsds_services():
-    return _page(hsds.services_page, request.args)
+    return _page(hsds_queries.services_page, request.args)
 
 
 @blueprint.get("/hsds/services/<service_id>")
 def hsds_service(service_id: str):
-    listing = hsds.find_listing("service", service_id)
+    listing = hsds_queries.find_listing("service", service_id)
     return _found(hsds.Builder().service(listing) if listing else None)
 
 
 @blueprint.get("/hsds/organizations")
 def hsds_organizations():
-    return _page(hsds.organizations_page, request.args)
+    return _page(hsds_queries.organizations_page, request.args)
 
 
 @blueprint.get("/hsds/organizations/<organization_id>")
 def hsds_organization(organization_id: str):
-    listing = hsds.find_listing("organization", organization_id)
+    listing = hsds_queries.find_listing("organization", organization_id)
     return _found(hsds.Builder().organization(listing) if listing else None)
 
 
 @blueprint.get("/hsds/taxonomies")
 def hsds_taxonomies():
-    return _page(hsds.taxonomies_page, request.args)
+    return _page(hsds_queries.taxonomies_page, request.args)
 
 
 @blueprint.get("/hsds/taxonomies/<taxonomy_id>")
 def hsds_taxonomy(taxonomy_id: str):
-    return _found(hsds.find_taxonomy(taxonomy_id))
+    return _found(hsds_queries.find_taxonomy(taxonomy_id))
 
 
 @blueprint.get("/hsds/taxonomy_terms")
 def hsds_taxonomy_terms():
-    return _page(hsds.taxonomy_terms_page, request.args)
+    return _page(hsds_queries.taxonomy_terms_page, request.args)
 
 
 @blueprint.get("/hsds/taxonomy_terms/<term_id>")
 def hsds_taxonomy_term(term_id: str):
-    return _found(hsds.find_term(term_id))
+    return _found(hsds_queries.find_term(term_id))
 
 
 @blueprint.get("/hsds/openapi.json")
