@@ -435,6 +435,7 @@ def prepare(url: str, instance: Path, clients: int, environment: dict) -> Fixtur
     from directory.extensions import db
     from directory.listings import services
     from directory.listings.models import STATUS_PUBLISHED, Listing, Topic
+    from directory.listings.snapshots import snapshot
     from directory.timeutil import utcnow
 
     app = create_app({"SQLALCHEMY_DATABASE_URI": url, "INSTANCE_PATH": str(instance),
@@ -455,7 +456,7 @@ def prepare(url: str, instance: Path, clients: int, environment: dict) -> Fixtur
                         display_name=f"Load owner {number}", role=ROLE_MEMBER, confirmed_at=utcnow())
             db.session.add(user)
             db.session.flush()
-            data = services.snapshot(templates[number % len(templates)])
+            data = snapshot(templates[number % len(templates)])
             data["name"] = f"Load test draft {number}"
             draft = services.create_listing(user, "mentor", data)
             owners.append((user.email, draft.id))

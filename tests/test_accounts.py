@@ -20,7 +20,7 @@ from directory.accounts import services
 from directory.accounts.models import User
 from directory.contact.models import ContactMessage
 from directory.extensions import db
-from directory.listings.services import snapshot
+from directory.listings.snapshots import snapshot
 from directory.moderation.models import ModerationEvent, Revision
 from directory.timeutil import utcnow
 from directory.urls import safe_next

@@ -3,7 +3,7 @@
 from datetime import time
 
 from directory.extensions import db
-from directory.listings.services import apply_snapshot, diff, snapshot
+from directory.listings.snapshots import apply_snapshot, diff, snapshot
 
 
 def test_snapshot_round_trips_through_apply(make_listing):

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from directory.extensions import db
 from directory.listings.models import Listing
-from directory.listings.services import snapshot
+from directory.listings.snapshots import snapshot
 from directory.moderation import services
 from directory.moderation.models import ModerationEvent, Revision
 from directory.moderation.services import AlreadyDecided, ModerationError, NothingToReview

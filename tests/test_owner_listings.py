@@ -13,6 +13,7 @@ from sqlalchemy import select
 from directory.extensions import db
 from directory.listings import services
 from directory.listings.models import Listing
+from directory.listings.snapshots import snapshot
 from directory.moderation import services as moderation
 from directory.moderation.models import REVISION_PENDING, Revision
 from tests.factories import make_audience, make_topic
@@ -454,7 +455,7 @@ def test_the_exact_address_is_shown_only_when_the_owner_says_so(signed_in, gazet
     assert listing.location_precision == "exact"
     assert listing.address_line == "12 Main Street"
     assert "Shown as: 12 Main Street, Dayton, OH" in page_text(signed_in.get(edit_url(listing)))
-    assert services.public_place(services.snapshot(listing) | {"location_precision": "approximate"}) == (
+    assert services.public_place(snapshot(listing) | {"location_precision": "approximate"}) == (
         "near Dayton, OH")
 
 

@@ -13,6 +13,7 @@ from ..contact import services as contact
 from ..database import one_transaction
 from ..listings import services as listings
 from ..listings.models import STATUS_WITHDRAWN
+from ..listings.snapshots import snapshot
 from ..moderation import services as moderation
 from ..timeutil import utcnow
 
@@ -42,7 +43,7 @@ def export_person(user: User) -> dict[str, Any]:
                 "published_at": iso(listing.published_at),
                 "last_confirmed_at": iso(listing.last_confirmed_at),
                 "moderation_note": listing.moderation_note,
-                "content": listings.snapshot(listing),
+                "content": snapshot(listing),
                 "contact_messages": {
                     "relayed_in_total": listing.contact_count,
                     "held_now": held.get(listing.id, 0),

@@ -83,34 +83,29 @@ listing_audiences = Table(
 )
 
 
-class Topic(Model):
+class _Vocabulary:
+    """What a seeded taxonomy term has: a slug for URLs and filters, a name, a line about it, an order."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(60), unique=True)
+    name: Mapped[str] = mapped_column(String(100))
+    description: Mapped[str] = mapped_column(String(300), default="")
+    position: Mapped[int] = mapped_column(Integer, default=0)
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} {self.slug}>"
+
+
+class Topic(_Vocabulary, Model):
     """What a group or mentor helps with (divorce and separation, grief, ...)."""
 
     __tablename__ = "topics"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    slug: Mapped[str] = mapped_column(String(60), unique=True)
-    name: Mapped[str] = mapped_column(String(100))
-    description: Mapped[str] = mapped_column(String(300), default="")
-    position: Mapped[int] = mapped_column(Integer, default=0)
 
-    def __repr__(self) -> str:
-        return f"<Topic {self.slug}>"
-
-
-class Audience(Model):
+class Audience(_Vocabulary, Model):
     """Who a listing is meant for (veterans, new fathers, first-timers, ...)."""
 
     __tablename__ = "audiences"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    slug: Mapped[str] = mapped_column(String(60), unique=True)
-    name: Mapped[str] = mapped_column(String(100))
-    description: Mapped[str] = mapped_column(String(300), default="")
-    position: Mapped[int] = mapped_column(Integer, default=0)
-
-    def __repr__(self) -> str:
-        return f"<Audience {self.slug}>"
 
 
 class ListingLanguage(Model):

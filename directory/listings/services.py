@@ -5,19 +5,14 @@ from __future__ import annotations
 import logging
 import re
 import unicodedata
-from datetime import date, time
 from typing import Any
 
-from flask_sqlalchemy.pagination import Pagination
-from sqlalchemy import ColumnElement, func, or_, select, update
+from sqlalchemy import or_, select, update
 
 from ..database import commit
 from ..extensions import db
 from ..geo.names import place_label
-from ..geo.regions import COUNTRY_NAMES
 from .models import (
-    FORMAT_HYBRID,
-    FORMAT_IN_PERSON,
     FORMAT_ONLINE,
     FORMATS,
     KIND_GROUP,
@@ -33,101 +28,16 @@ from .models import (
     STATUS_WITHDRAWN,
     Audience,
     Listing,
-    Meeting,
     Topic,
 )
-from .presentation import city_slug, region_name
+from .snapshots import apply_snapshot
 from .visibility import public_clause
 
 logger = logging.getLogger(__name__)
 
-# Fields an owner edits. A revision stores exactly these; applying it writes exactly these.
-EDITABLE_FIELDS = (
-    "name",
-    "summary",
-    "description",
-    "format",
-    "cost",
-    "cost_details",
-    "website",
-    "phone",
-    "phone_public",
-    "contact_email",
-    "contact_enabled",
-    "address_line",
-    "city",
-    "region",
-    "postal_code",
-    "country",
-    "latitude",
-    "longitude",
-    "location_precision",
-    "time_zone",
-    "online_url",
-    "online_url_private",
-    "experience",
-    "meets_in_person",
-    "meets_phone",
-    "meets_video",
-    "accepting_mentees",
-    "availability",
-)
-# Changes to these always need a moderator's eye, even where other edits might not.
-SENSITIVE_FIELDS = ("contact_email", "online_url", "online_url_private")
-MEETING_FIELDS = ("weekday", "start_time", "duration_minutes", "recurrence", "week_of_month", "anchor_date",
-                  "notes")
-
 
 class ListingError(Exception):
     """A listing rule was broken; the message is fit to show the owner."""
-
-
-def snapshot(listing: Listing) -> dict[str, Any]:
-    """The listing's editable content as JSON-safe data: what a revision stores and a diff compares."""
-    data: dict[str, Any] = {field: getattr(listing, field) for field in EDITABLE_FIELDS}
-    data["topics"] = sorted(topic.slug for topic in listing.topics)
-    data["audiences"] = sorted(audience.slug for audience in listing.audiences)
-    data["languages"] = sorted(listing.languages)
-    data["meetings"] = [_meeting_data(meeting) for meeting in listing.meetings]
-    return data
-
-
-def _meeting_data(meeting: Meeting) -> dict[str, Any]:
-    data = {field: getattr(meeting, field) for field in MEETING_FIELDS}
-    data["start_time"] = meeting.start_time.strftime("%H:%M")
-    data["anchor_date"] = meeting.anchor_date.isoformat() if meeting.anchor_date else None
-    return data
-
-
-def apply_snapshot(listing: Listing, data: dict[str, Any]) -> None:
-    """Write a snapshot (or part of one) onto a listing. The caller commits."""
-    for field in EDITABLE_FIELDS:
-        if field in data:
-            setattr(listing, field, data[field])
-    if "topics" in data:
-        listing.topics = list(db.session.scalars(select(Topic).where(Topic.slug.in_(data["topics"]))))
-    if "audiences" in data:
-        chosen = select(Audience).where(Audience.slug.in_(data["audiences"]))
-        listing.audiences = list(db.session.scalars(chosen))
-    if "languages" in data:
-        listing.languages = list(data["languages"])
-    if "meetings" in data:
-        listing.meetings = [_meeting_from_data(item) for item in data["meetings"]]
-
-
-def _meeting_from_data(item: dict[str, Any]) -> Meeting:
-    values: dict[str, Any] = {field: item.get(field) for field in MEETING_FIELDS if field in item}
-    if isinstance(values.get("start_time"), str):
-        values["start_time"] = time.fromisoformat(values["start_time"])
-    if isinstance(values.get("anchor_date"), str):
-        values["anchor_date"] = date.fromisoformat(values["anchor_date"])
-    return Meeting(**values)
-
-
-def diff(before: dict[str, Any], after: dict[str, Any]) -> list[tuple[str, Any, Any]]:
-    """(field, before, after) for every field that differs, in a stable order."""
-    keys = [*EDITABLE_FIELDS, "topics", "audiences", "languages", "meetings"]
-    return [(key, before.get(key), after.get(key)) for key in keys if before.get(key) != after.get(key)]
 
 
 def record_contact(listing_id: int) -> None:
@@ -359,62 +269,3 @@ def audiences() -> list[Audience]:
 def public_listing(slug: str) -> Listing | None:
     """The listing at `slug` if a visitor may see it."""
     return db.session.scalar(select(Listing).where(Listing.slug == slug, public_clause()))
-
-
-# ---------------------------------------------------------------------------------------------- areas
-
-
-def _in_area(country: str | None = None, region: str | None = None) -> tuple[ColumnElement[bool], ...]:
-    """Public listings someone can go to (in person or hybrid) that name their region; in one, if given."""
-    clauses = (public_clause(), Listing.format.in_((FORMAT_IN_PERSON, FORMAT_HYBRID)),
-               Listing.region != "")
-    if country is None or region is None:
-        return clauses
-    return (*clauses, Listing.country == country, func.upper(Listing.region) == region)
-
-
-def area_countries() -> list[dict[str, Any]]:
-    """Each country with listings (the US first), its regions by name, and how many listings each has."""
-    rows = db.session.execute(
-        select(Listing.country, Listing.region, func.count(Listing.id))
-        .where(*_in_area())
-        .group_by(Listing.country, Listing.region)
-    ).all()
-    countries: dict[str, list[dict[str, Any]]] = {}
-    for country, region, count in rows:
-        countries.setdefault(country.upper(), []).append(
-            {"code": region, "name": region_name(country, region), "count": count}
-        )
-    return [
-        {"code": code, "name": COUNTRY_NAMES.get(code, code),
-         "regions": sorted(regions, key=lambda item: item["name"])}
-        for code, regions in sorted(countries.items(), key=lambda item: (item[0] != "US", item[0]))
-    ]
-
-
-def region_cities(country: str, region: str) -> list[dict[str, Any]]:
-    """The towns of a region with listings, by name, with their URL slugs and counts; [] for none."""
-    rows = db.session.execute(
-        select(Listing.city, func.count(Listing.id)).where(*_in_area(country, region)).group_by(Listing.city)
-    ).all()
-    return sorted(
-        ({"name": city, "slug": city_slug(city), "count": count}
-         for city, count in rows if city and city_slug(city)),
-        key=lambda item: item["name"].lower(),
-    )
-
-
-def city_names(country: str, region: str, slug: str) -> list[str]:
-    """The spellings of a region's towns that the area URL `slug` stands for, sorted; [] for none."""
-    names = db.session.scalars(select(Listing.city).where(*_in_area(country, region)).distinct())
-    return sorted({name for name in names if name and city_slug(name) == slug})
-
-
-def area_listings(country: str, region: str, cities: list[str] | None = None, *, per_page: int) -> Pagination:
-    """A page of a region's listings (by town, then name), or of the named towns' (by name)."""
-    statement = select(Listing).where(*_in_area(country, region))
-    if cities is None:
-        statement = statement.order_by(Listing.city, Listing.name, Listing.id)
-    else:
-        statement = statement.where(Listing.city.in_(cities)).order_by(Listing.name, Listing.id)
-    return db.paginate(statement, per_page=per_page, error_out=False)

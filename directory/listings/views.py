@@ -13,6 +13,7 @@ from ..geo.names import place_label
 from ..geo.regions import COUNTRY_NAMES
 from ..urls import external_url, safe_url
 from . import services
+from .areas import area_countries, area_listings, city_names, region_cities
 from .forms import SearchForm, language_name
 from .freshness import freshness
 from .models import Listing
@@ -162,7 +163,7 @@ def ics(slug: str):
 
 @blueprint.get("/areas/")
 def areas():
-    return render_template("listings/areas.html", countries=services.area_countries())
+    return render_template("listings/areas.html", countries=area_countries())
 
 
 @blueprint.get("/areas/<country>/<region>/")
@@ -170,11 +171,11 @@ def area_region(country: str, region: str):
     if country != country.lower() or region != region.lower():
         return _redirect_lower("listings.area_region", country=country.lower(), region=region.lower())
     country_code, region_code = country.upper(), region.upper()
-    cities = services.region_cities(country_code, region_code)
+    cities = region_cities(country_code, region_code)
     if not cities:
         abort(404)
     return _render_area(country_code, region_code, cities=cities,
-                        pagination=services.area_listings(country_code, region_code, per_page=AREA_PAGE_SIZE))
+                        pagination=area_listings(country_code, region_code, per_page=AREA_PAGE_SIZE))
 
 
 @blueprint.get("/areas/<country>/<region>/<city>/")
@@ -183,10 +184,10 @@ def area_city(country: str, region: str, city: str):
         return _redirect_lower("listings.area_city", country=country.lower(), region=region.lower(),
                                city=city.lower())
     country_code, region_code = country.upper(), region.upper()
-    names = services.city_names(country_code, region_code, city)
+    names = city_names(country_code, region_code, city)
     if not names:
         abort(404)
-    pagination = services.area_listings(country_code, region_code, names, per_page=AREA_PAGE_SIZE)
+    pagination = area_listings(country_code, region_code, names, per_page=AREA_PAGE_SIZE)
     return _render_area(country_code, region_code, city=names[0], cities=[], pagination=pagination,
                         city_label=place_label(names[0], country_code, region_code))
 

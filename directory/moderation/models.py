@@ -36,7 +36,7 @@ class Revision(Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     listing_id: Mapped[int] = mapped_column(ForeignKey("listings.id", ondelete="CASCADE"), index=True)
     author_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
-    # The proposed listing as a snapshot of editable fields (see listings.services.snapshot()).
+    # The proposed listing as a snapshot of editable fields (see listings.snapshots.snapshot()).
     data: Mapped[dict[str, Any]] = mapped_column(JSON)
     status: Mapped[str] = mapped_column(String(20), default=REVISION_PENDING)
     note: Mapped[str] = mapped_column(Text, default="")

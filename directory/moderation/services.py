@@ -29,7 +29,7 @@ from ..accounts.models import ROLE_ADMIN, ROLE_MEMBER, User
 from ..accounts.services import find_user, hash_password, signed_in
 from ..database import commit, count_by, rows_matched
 from ..extensions import db
-from ..listings import services as listing_services
+from ..listings import snapshots
 from ..listings.models import (
     STATUS_CHANGES_REQUESTED,
     STATUS_DRAFT,
@@ -513,7 +513,7 @@ def pending_revision(listing: Listing) -> Revision | None:
 def propose_revision(listing: Listing, actor: User, data: dict[str, Any]) -> Revision:
     """Keep an edit to an approved listing for review; the approved version stays public meanwhile.
 
-    `data` is a snapshot (or part of one, merged over the current content; see listings.services.snapshot).
+    `data` is a snapshot (or part of one, merged over the current content; see listings.snapshots.snapshot).
     """
     _require_owner_or_admin(listing, actor)
     if not actor.is_confirmed:
@@ -522,13 +522,13 @@ def propose_revision(listing: Listing, actor: User, data: dict[str, Any]) -> Rev
         raise ModerationError(
             f"A listing that is {listing.status.replace('_', ' ')} is edited directly, not through a review."
         )
-    current = listing_services.snapshot(listing)
-    allowed = {*listing_services.EDITABLE_FIELDS, "topics", "audiences", "languages", "meetings"}
+    current = snapshots.snapshot(listing)
+    allowed = {*snapshots.EDITABLE_FIELDS, "topics", "audiences", "languages", "meetings"}
     unknown = set(data) - allowed
     if unknown:
         raise ModerationError(f"Unknown fields: {', '.join(sorted(unknown))}.")
     proposed = {**current, **data}
-    if not listing_services.diff(current, proposed):
+    if not snapshots.diff(current, proposed):
         raise NothingToReview()
     session = _session(listing)
     _supersede_pending_revisions(session, listing.id)
@@ -576,7 +576,7 @@ def delete_revisions(user: User, listing_ids: list[int]) -> None:
 
 def revision_diff(revision: Revision) -> list[tuple[str, Any, Any]]:
     """(field, published value, proposed value) for each changed field."""
-    return listing_services.diff(listing_services.snapshot(revision.listing), revision.data)
+    return snapshots.diff(snapshots.snapshot(revision.listing), revision.data)
 
 
 def _decide_revision(revision: Revision, admin: User, *, target: str, action: str, note: str = "") -> Session:
@@ -603,7 +603,7 @@ def approve_revision(revision: Revision, admin: User) -> ModerationEvent:
     """Make the edit the public version. The owner just looked at it, so it counts as a confirmation."""
     session = _decide_revision(revision, admin, target=REVISION_APPROVED, action=ACTION_APPROVE_REVISION)
     listing = revision.listing
-    listing_services.apply_snapshot(listing, revision.data)
+    snapshots.apply_snapshot(listing, revision.data)
     listing.last_confirmed_at = utcnow()
     listing.moderation_note = ""
     event = record(ACTION_APPROVE_REVISION, admin, session=session, listing=listing, revision=revision)

@@ -31,7 +31,7 @@ from ..extensions import db, limiter
 from ..listings import services as listing_services
 from ..listings.freshness import freshness
 from ..listings.models import STATUS_EXPIRED, Listing
-from ..listings.services import SENSITIVE_FIELDS
+from ..listings.snapshots import SENSITIVE_FIELDS
 from ..urls import row_id, safe_next
 from ..validators import CONTROL_CHARACTERS
 from . import reminders, services

@@ -83,7 +83,7 @@ class MeetingForm(Form):
         return valid
 
     def to_data(self) -> dict[str, Any]:
-        """Snapshot shape (see services.snapshot): times as 'HH:MM', dates as ISO strings.
+        """Snapshot shape (see listings.snapshots.snapshot): times as 'HH:MM', dates as ISO strings.
 
         Values that did not validate come out as None; only a valid row is ever saved.
         """

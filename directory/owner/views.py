@@ -16,6 +16,7 @@ from ..extensions import db
 from ..listings import services
 from ..listings.models import KIND_GROUP, KIND_MENTOR, KINDS, STATUS_PUBLISHED, Listing
 from ..listings.services import ListingError
+from ..listings.snapshots import snapshot
 from ..moderation import services as moderation
 from ..moderation.services import ModerationError, NothingToReview
 from .forms import ListingForm
@@ -86,7 +87,7 @@ def edit(listing_id: int):
         flash("A listing that is withdrawn or unpublished can't be edited.", "warning")
         return _back_to_dashboard(listing)
     revision = moderation.pending_revision(listing) if mode == "revision" else None
-    stored = revision.data if revision is not None else services.snapshot(listing)
+    stored = revision.data if revision is not None else snapshot(listing)
     # Pending and approved listings only take complete changes: they are (or will be) public.
     full = mode == "revision" or listing.status == "pending"
 
@@ -163,7 +164,7 @@ def submit(listing_id: int):
     if not current_user.is_confirmed:
         flash("Please confirm your e-mail address before submitting a listing for review.", "warning")
         return _back_to_dashboard(listing)
-    if services.missing_for_review(listing.kind, services.snapshot(listing)):
+    if services.missing_for_review(listing.kind, snapshot(listing)):
         flash("A few things are still missing before it can be reviewed. They are marked below.", "warning")
         return redirect(url_for("owner.edit", listing_id=listing.id, check=1))
     return _submit_after_save(listing)

@@ -17,7 +17,7 @@ from ..accounts.services import hash_password
 from ..database import one_transaction
 from ..extensions import db
 from ..listings.models import STATUS_PUBLISHED, Audience, Listing, Meeting, Topic
-from ..listings.services import EDITABLE_FIELDS, MEETING_FIELDS
+from ..listings.snapshots import EDITABLE_FIELDS, MEETING_FIELDS
 from ..timeutil import utcnow
 from .demo_file import load_demo_file
 from .upsert import SEEDS_FOLDER, SeedError, Tally, assign

@@ -19,7 +19,7 @@ from ..listings.models import (
     RECURRENCES,
     Listing,
 )
-from ..listings.services import EDITABLE_FIELDS, MEETING_FIELDS
+from ..listings.snapshots import EDITABLE_FIELDS, MEETING_FIELDS
 from .upsert import SeedError, read_json, slugify
 
 DEMO_PREFIX = "Demo: "

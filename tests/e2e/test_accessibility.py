@@ -14,7 +14,7 @@ from datetime import time
 
 import pytest
 
-from directory.listings.services import snapshot
+from directory.listings.snapshots import snapshot
 from directory.moderation import services as moderation
 from tests.clients import commit_test_session
 from tests.factories import make_audience, make_listing, make_topic, make_user

@@ -13,7 +13,7 @@ from datetime import time
 import pytest
 
 from directory.extensions import db
-from directory.listings.services import snapshot
+from directory.listings.snapshots import snapshot
 from directory.moderation import services as moderation
 from tests.factories import make_listing, make_topic, make_user
 

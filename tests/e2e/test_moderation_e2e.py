@@ -15,7 +15,7 @@ from sqlalchemy import select
 
 from directory.extensions import db
 from directory.listings.models import Listing
-from directory.listings.services import snapshot
+from directory.listings.snapshots import snapshot
 from directory.mail import mail_folder
 from directory.moderation import services
 from directory.moderation.models import ModerationEvent
