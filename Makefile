@@ -66,6 +66,7 @@ lint: install-test
 bench: install-test
 	$(BIN)/python bench/search.py
 	$(BIN)/python bench/export.py
+	$(BIN)/python bench/import.py
 	$(BIN)/python bench/load.py --seconds 20
 
 # The load run alone; pass options through, e.g. make bench-load LOAD_ARGS="--clients 100 --seconds 60"

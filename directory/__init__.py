@@ -77,6 +77,7 @@ def register_blueprints(app: Flask) -> None:
     from .core.views import blueprint as core
     from .datarights.views import blueprint as datarights
     from .interop.embed_views import blueprint as embed
+    from .interop.sources.views import blueprint as sources
     from .interop.views import blueprint as interop
     from .listings.views import blueprint as listings
     from .moderation.views import blueprint as moderation
@@ -95,6 +96,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(api)
     app.register_blueprint(interop)
     app.register_blueprint(embed)
+    app.register_blueprint(sources)
 
 
 def register_errorhandlers(app: Flask) -> None:
@@ -124,5 +126,7 @@ def register_template_helpers(app: Flask) -> None:
 
 def register_commands(app: Flask) -> None:
     from .core.cli import register_core_commands
+    from .interop.sources.cli import register_source_commands
 
     register_core_commands(app)
+    register_source_commands(app)

@@ -77,6 +77,14 @@ DEFAULTS: dict[str, Any] = {
     "INTEROP_CACHE_SECONDS": 60,  # how long a built feed or data package is reused (interop/cache.py)
     # Who may frame /embed (CSP frame-ancestors); every other page may be framed by no one.
     "EMBED_FRAME_ANCESTORS": "*",
+    # Importing from other directories (interop/sources/fetch.py): what a source may cost us.
+    "SOURCES_FETCH_TIMEOUT": 20,  # seconds per request
+    "SOURCES_MAX_BYTES": 20 * 1024 * 1024,  # a feed, an API page or an uploaded file
+    "SOURCES_MAX_REDIRECTS": 3,
+    "SOURCES_MAX_PAGES": 500,  # pages of an HSDS API read in one sync
+    # Private, loopback and link-local addresses are refused unless this is on (tests serve feeds locally).
+    "SOURCES_ALLOW_PRIVATE": False,
+    "CLAIM_LINK_MAX_AGE": 2 * 24 * 3600,  # seconds a "this is my group" link sent to a listed address works
 }
 
 # Set apart from the dict: bandit reads any value under a "PASSWORD" key as a hard-coded password.
@@ -127,6 +135,7 @@ ENVIRONMENT: dict[str, tuple[str, Any]] = {
     "PRODUCTION": ("PRODUCTION", lambda v: v.lower() in {"1", "true", "yes", "on"}),
     "HSDS_ID_NAMESPACE": ("HSDS_ID_NAMESPACE", str),
     "EMBED_FRAME_ANCESTORS": ("EMBED_FRAME_ANCESTORS", str),
+    "SOURCES_ALLOW_PRIVATE": ("SOURCES_ALLOW_PRIVATE", lambda v: v.lower() in {"1", "true", "yes", "on"}),
 }
 
 

@@ -3,11 +3,13 @@
 from .accounts.models import User
 from .contact.models import ContactMessage
 from .geo.models import Place
+from .interop.sources.models import Claim, Source, SourceRecord
 from .listings.models import Audience, Listing, ListingLanguage, Meeting, Topic
 from .moderation.models import ModerationEvent, Report, Revision
 
 __all__ = [
     "Audience",
+    "Claim",
     "ContactMessage",
     "Listing",
     "ListingLanguage",
@@ -16,6 +18,8 @@ __all__ = [
     "Place",
     "Report",
     "Revision",
+    "Source",
+    "SourceRecord",
     "Topic",
     "User",
 ]

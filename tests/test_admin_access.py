@@ -12,6 +12,7 @@ import pyotp
 import pytest
 
 from directory.extensions import db
+from directory.interop.sources.models import Claim, Source
 from directory.moderation.access import TWO_FACTOR_SESSION_KEY
 from directory.moderation.models import ModerationEvent, Report, Revision
 
@@ -36,9 +37,14 @@ def world(make_user, make_listing):
     revision = Revision(listing_id=listing.id, author_id=owner.id, data={"name": "x"}, status="pending",
                         note="")
     report = Report(listing_id=listing.id, reason="other", message="", email="", status="open")
-    db.session.add_all([revision, report])
+    # A private address: refused before any request is made (the sweep never touches the network).
+    source = Source(name="Feed", url="http://127.0.0.1:9/feed.json", format="meeting-guide", last_error="",
+                    last_summary="")
+    claim = Claim(listing_id=listing.id, user_id=owner.id, message="Mine")
+    db.session.add_all([revision, report, source, claim])
     db.session.commit()
-    return {"listing_id": listing.id, "revision_id": revision.id, "report_id": report.id, "user_id": owner.id}
+    return {"listing_id": listing.id, "revision_id": revision.id, "report_id": report.id, "user_id": owner.id,
+            "source_id": source.id, "claim_id": claim.id}
 
 
 def fill(rule: str, values: dict[str, int]) -> str:

@@ -86,6 +86,15 @@ ACTION_ROLE_CHANGE = "role_change"
 ACTION_ADMIN_SIGN_IN = "admin_sign_in"  # on accounts' signed_in signal (see audit_admin_sign_in)
 ACTION_TWO_FACTOR_ENABLED = "two_factor_enabled"
 ACTION_ACCOUNT_DELETED = "account_deleted"  # by datarights; the row says nothing about whose
+# Imports from other directories (interop/sources): the reason names the source.
+ACTION_IMPORTED = "imported"
+ACTION_SOURCE_CHANGED = "source_changed"
+ACTION_SOURCE_REVISION = "source_revision"
+ACTION_SOURCE_GONE = "source_gone"
+ACTION_SOURCE_BACK = "source_back"
+ACTION_CLAIM_REQUESTED = "claim_requested"
+ACTION_CLAIM_APPROVED = "claim_approved"
+ACTION_CLAIM_REJECTED = "claim_rejected"
 
 ACTION_LABELS = {
     ACTION_SUBMIT: "Submitted for review",
@@ -110,6 +119,14 @@ ACTION_LABELS = {
     ACTION_ADMIN_SIGN_IN: "Admin signed in",
     ACTION_TWO_FACTOR_ENABLED: "Two-step sign-in turned on",
     ACTION_ACCOUNT_DELETED: "Account deleted",
+    ACTION_IMPORTED: "Imported",
+    ACTION_SOURCE_CHANGED: "Updated from its source",
+    ACTION_SOURCE_REVISION: "Edit from its source",
+    ACTION_SOURCE_GONE: "Gone from its source",
+    ACTION_SOURCE_BACK: "Back in its source",
+    ACTION_CLAIM_REQUESTED: "Claim asked for",
+    ACTION_CLAIM_APPROVED: "Claim approved",
+    ACTION_CLAIM_REJECTED: "Claim refused",
 }
 
 # Statuses in which a listing has been approved once, so edits go through a revision.

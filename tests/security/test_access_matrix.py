@@ -27,6 +27,7 @@ from directory.contact.models import ContactMessage
 from directory.contact.services import ACTION_READ_MESSAGES
 from directory.extensions import db
 from directory.interop.ids import public_id
+from directory.interop.sources.models import Claim, Source
 from directory.listings.models import Listing
 from directory.moderation.models import ModerationEvent, Report, Revision
 from directory.timeutil import utcnow
@@ -45,6 +46,10 @@ PREVIEW = "preview"  # a public page of a listing that is not public: only its o
 ADMIN = "admin"
 TOKEN = "token"  # a link from an e-mail; a broken one is refused the same way whoever opens it
 HIDDEN = "hidden"  # not there for anyone (the contact form of a draft)
+# "Claim it" exists only for an imported listing nobody owns (the world's listings have owners: 404 once
+# signed in; test_sources_pages checks the claimable case).
+CLAIM = "claim"
+SIGNED_IN_TOKEN = "signed_in_token"  # a link from an e-mail that works only for the account that asked
 
 # What a visitor gets.
 ALLOWED = "allowed"  # the page, or a redirect that is not to sign-in; a POST's empty form may be refused
@@ -65,6 +70,10 @@ OUTCOMES: dict[str, dict[str, str]] = {
             "suspended": SIGN_IN, "admin": ALLOWED},
     TOKEN: dict.fromkeys(ROLES, BAD_LINK),
     HIDDEN: dict.fromkeys(ROLES, NOT_FOUND),
+    CLAIM: {"anonymous": SIGN_IN, "member": NOT_FOUND, "owner": NOT_FOUND, "other": NOT_FOUND,
+            "suspended": SIGN_IN, "admin": NOT_FOUND},
+    SIGNED_IN_TOKEN: {"anonymous": SIGN_IN, "member": BAD_LINK, "owner": BAD_LINK, "other": BAD_LINK,
+                      "suspended": SIGN_IN, "admin": BAD_LINK},
 }
 
 # Listing pages are asked about the owner's published listing and the owner's draft.
@@ -154,6 +163,15 @@ ACCESS: dict[str, str | dict[str, str]] = {
     "moderation.unsuspend_user": ADMIN,
     "contact.admin_messages": REPORTED,
     "contact.delete_message": REPORTED,
+    "sources.index": ADMIN,
+    "sources.new": ADMIN,
+    "sources.detail": ADMIN,
+    "sources.dry_run": ADMIN,
+    "sources.sync": ADMIN,
+    "sources.claims": ADMIN,
+    "sources.decide_claim": ADMIN,
+    "sources.claim": {"published": CLAIM, "draft": CLAIM},
+    "sources.confirm_claim": SIGNED_IN_TOKEN,
 }
 
 BROKEN_TOKEN = "not-a-valid-link.Zm9v.YmFy"  # any signature check refuses it
@@ -173,6 +191,8 @@ class World:
     report_id: int
     message_id: int
     static_file: str
+    source_id: int
+    claim_id: int
 
     def values(self, subject: str) -> dict[str, object]:
         """Every URL argument a rule may have, for the listing `subject` ('published', 'draft' or none)."""
@@ -194,6 +214,8 @@ class World:
             "organization_id": public_id("organization", listing.id),
             "taxonomy_id": public_id("taxonomy", "kind"),
             "term_id": public_id("taxonomy_term", "kind", "group"),
+            "source_id": self.source_id,
+            "claim_id": self.claim_id,
         }
 
     def fresh(self, subject: str) -> dict[str, object]:
@@ -238,7 +260,14 @@ def build_world(app: Flask) -> World:
     report_id = db.session.scalar(select(Report.id).where(Report.listing_id == published.id))
     static_root = Path(app.static_folder)
     static_file = min(path.relative_to(static_root).as_posix() for path in static_root.glob("css/*.css"))
-    return World(users, published, draft, revision.id, report_id, message_id, static_file)
+    # A source on a private address: refused before any request (the sweep never uses the network).
+    source = Source(name="Feed", url="http://127.0.0.1:9/feed.json", format="meeting-guide", last_error="",
+                    last_summary="")
+    claim = Claim(listing_id=published.id, user_id=users["other"].id, message="Mine")
+    db.session.add_all([source, claim])
+    db.session.commit()
+    return World(users, published, draft, revision.id, report_id, message_id, static_file, source.id,
+                 claim.id)
 
 
 # ---------------------------------------------------------------------------------------------- clients

@@ -1,0 +1,175 @@
+"""Admin pages for sources (add, dry run, sync) and claims; the public "Is this your group?" pages."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+from wtforms.fields.choices import SelectChoice
+
+from ...listings import services as listing_services
+from ...moderation.access import admin_required
+from . import services
+from .forms import ClaimDecisionForm, ClaimForm, SourceActionForm, SourceForm
+from .models import FORMATS, Source
+from .services import ClaimError, InvalidSource, SourceError
+
+logger = logging.getLogger(__name__)
+
+blueprint = Blueprint("sources", __name__)
+
+
+@blueprint.app_context_processor
+def source_helpers() -> dict[str, Any]:
+    """For the listing page and the review pages: where an imported listing comes from."""
+    return {"listing_source": services.record_of, "source_differences": services.differences}
+
+
+def _source_or_404(source_id: int) -> Source:
+    source = services.source_by_id(source_id)
+    if source is None:
+        abort(404)
+    return source
+
+
+@blueprint.get("/admin/sources")
+@admin_required
+def index():
+    return render_template("sources/index.html", sources=services.all_sources(),
+                           counts=services.record_counts(), formats=FORMATS)
+
+
+@blueprint.route("/admin/sources/new", methods=["GET", "POST"])
+@admin_required
+def new():
+    # An uploaded feed may be far larger than any other form's content.
+    request.max_content_length = int(current_app.config["SOURCES_MAX_BYTES"]) + 64 * 1024
+    form = SourceForm()
+    if form.validate_on_submit():
+        upload = form.upload.data
+        try:
+            source = services.add_source(
+                current_user, name=form.name.data, url=form.url.data or "",
+                upload=upload.read() if upload else None, upload_name=upload.filename if upload else "",
+                format_=form.format.data, all_types=form.all_types.data, trusted=form.trusted.data,
+                sync_hours=form.sync_hours.data)
+        except InvalidSource as error:
+            for name, message in error.errors.items():
+                getattr(form, name).errors.append(message)
+        else:
+            flash(f"Source “{source.name}” added. Try a dry run before the first import.", "success")
+            return redirect(url_for(".detail", source_id=source.id))
+    return render_template("sources/new.html", form=form), 400 if form.errors else 200
+
+
+@blueprint.get("/admin/sources/<int:source_id>")
+@admin_required
+def detail(source_id: int):
+    source = _source_or_404(source_id)
+    return render_template("sources/detail.html", source=source, form=SourceActionForm(),
+                           count=services.record_counts().get(source.id, 0), formats=FORMATS)
+
+
+@blueprint.post("/admin/sources/<int:source_id>/dry-run")
+@admin_required
+def dry_run(source_id: int):
+    source = _source_or_404(source_id)
+    form = SourceActionForm()
+    if not form.validate_on_submit():
+        abort(400)
+    try:
+        outcome = services.sync(source, dry_run=True)
+    except SourceError as error:
+        return render_template("sources/detail.html", source=source, form=form, error=str(error),
+                               count=services.record_counts().get(source.id, 0), formats=FORMATS), 400
+    return render_template("sources/dry_run.html", source=source, outcome=outcome, form=form)
+
+
+@blueprint.post("/admin/sources/<int:source_id>/sync")
+@admin_required
+def sync(source_id: int):
+    source = _source_or_404(source_id)
+    if not SourceActionForm().validate_on_submit():
+        abort(400)
+    try:
+        outcome = services.sync(source, actor=current_user)
+    except SourceError as error:
+        flash(f"{source.name} could not be read: {error} Nothing was changed.", "error")
+    else:
+        flash(f"{source.name}: {outcome.summary()}.", "success")
+    return redirect(url_for(".detail", source_id=source_id))
+
+
+@blueprint.get("/admin/claims")
+@admin_required
+def claims():
+    pending = services.pending_claims()
+    forms = {claim.id: ClaimDecisionForm(prefix=f"claim-{claim.id}") for claim in pending}
+    return render_template("sources/claims.html", claims=pending, forms=forms)
+
+
+@blueprint.post("/admin/claims/<int:claim_id>")
+@admin_required
+def decide_claim(claim_id: int):
+    claim = services.claim_by_id(claim_id)
+    if claim is None:
+        abort(404)
+    form = ClaimDecisionForm(prefix=f"claim-{claim.id}")
+    if form.validate_on_submit():
+        try:
+            if form.approve.data:
+                services.approve_claim(claim, current_user)
+                flash(f"Claim approved: “{claim.listing.name}” is now theirs.", "success")
+            else:
+                services.reject_claim(claim, current_user, form.note.data or "")
+                flash("Claim refused.", "success")
+        except ClaimError as error:
+            flash(str(error), "error")
+    return redirect(url_for(".claims"))
+
+
+@blueprint.route("/listings/<slug>/claim", methods=["GET", "POST"])
+@login_required
+def claim(slug: str):
+    listing = listing_services.public_listing(slug)
+    record = services.claimable(listing) if listing is not None else None
+    if listing is None or record is None:
+        abort(404)
+    form = ClaimForm()
+    # The choices' values are positions: the page must not carry the addresses themselves.
+    form.address.choices = [SelectChoice(str(number), services.masked(address))
+                            for number, address in enumerate(record.emails)]
+    if form.validate_on_submit():
+        try:
+            if form.send_link.data and record.emails:
+                chosen = form.address.data or ""
+                known = chosen.isdigit() and int(chosen) < len(record.emails)
+                address = record.emails[int(chosen)] if known else ""
+                services.send_claim_link(listing, current_user, address, form.keep_following.data)
+                flash("We sent a link to that address. Open it while signed in here.", "success")
+                return redirect(url_for("listings.detail", slug=slug))
+            made = services.request_claim(listing, current_user, form.message.data or "",
+                                          form.keep_following.data)
+        except ClaimError as error:
+            form.form_errors.append(str(error))
+        else:
+            if made.status == "approved":
+                flash(f"“{listing.name}” is yours now: the source lists your address.", "success")
+                return redirect(url_for("owner.dashboard"))
+            flash("Thank you. An admin will check your claim and write to you.", "success")
+            return redirect(url_for("listings.detail", slug=slug))
+    return render_template("sources/claim.html", listing=listing, record=record, form=form), (
+        400 if form.errors or form.form_errors else 200)
+
+
+@blueprint.get("/claims/confirm/<token>")
+@login_required
+def confirm_claim(token: str):
+    try:
+        listing = services.confirm_claim_link(token, current_user)
+    except ClaimError as error:
+        return render_template("sources/claim_failed.html", message=str(error)), 400
+    flash(f"“{listing.name}” is yours now.", "success")
+    return redirect(url_for("owner.dashboard"))
