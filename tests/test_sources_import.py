@@ -14,10 +14,10 @@ from sqlalchemy import func, select
 from directory.extensions import db
 from directory.interop.sources import services
 from directory.interop.sources.models import Source, SourceRecord
-from directory.listings import services as listing_services
+from directory.listings import snapshots
 from directory.listings.models import Listing
 from directory.moderation.models import ModerationEvent, Revision
-from directory.seeding import seed_taxonomies
+from directory.seeding.taxonomies import seed_taxonomies
 
 from .feeds import FeedServer
 from .interop_cases import every_case
@@ -67,7 +67,7 @@ def state() -> dict:
     db.session.expire_all()
     return {
         "listings": [(listing.id, listing.status, listing.owner_id, listing.updated_at,
-                      listing.last_confirmed_at, listing_services.snapshot(listing)) for listing in listings],
+                      listing.last_confirmed_at, snapshots.snapshot(listing)) for listing in listings],
         "revisions": [(r.id, r.status) for r in db.session.scalars(select(Revision).order_by(Revision.id))],
         "events": db.session.scalar(select(func.count()).select_from(ModerationEvent)),
         "records": [(r.id, r.digest, r.gone, r.data) for r in db.session.scalars(
@@ -210,7 +210,7 @@ CARRIED = ("kind", "name", "summary", "format", "cost", "cost_details", "website
 
 
 def carried(listing: Listing) -> dict:
-    data = {"kind": listing.kind, **listing_services.snapshot(listing)}
+    data = {"kind": listing.kind, **snapshots.snapshot(listing)}
     exact = listing.location_precision == "exact"
     kept_fields = {key: data[key] for key in CARRIED}
     kept_fields["description"] = data["description"] if listing.kind == "group" else None

@@ -26,6 +26,7 @@ from ...accounts.models import User
 from ...database import commit, one_transaction
 from ...extensions import db
 from ...listings import services as listing_services
+from ...listings import snapshots
 from ...listings.models import (
     STATUS_CHANGES_REQUESTED,
     STATUS_DRAFT,
@@ -62,7 +63,7 @@ logger = logging.getLogger(__name__)
 
 FIRST_ROWS = 5  # rows of each kind a dry run shows
 NOT_YET_APPROVED = (STATUS_DRAFT, STATUS_PENDING, STATUS_CHANGES_REQUESTED, STATUS_REJECTED)
-SNAPSHOT_KEYS = (*listing_services.EDITABLE_FIELDS, "topics", "audiences", "languages", "meetings")
+SNAPSHOT_KEYS = (*snapshots.EDITABLE_FIELDS, "topics", "audiences", "languages", "meetings")
 CLAIM_LINK_SALT = "directory.sources.claim"
 Progress = Callable[[int], None]
 
@@ -358,7 +359,7 @@ def _free_slug(name: str, taken: set[str]) -> str:
 
 def _write(listing: Listing, data: dict[str, Any], vocabulary: Vocabulary | None = None) -> None:
     vocabulary = vocabulary or Vocabulary()
-    listing_services.apply_snapshot(listing, {key: value for key, value in data.items()
+    snapshots.apply_snapshot(listing, {key: value for key, value in data.items()
                                               if key in SNAPSHOT_KEYS and key not in ("topics", "audiences")})
     listing.topics = [vocabulary.topics[slug] for slug in data.get("topics", []) if slug in vocabulary.topics]
     listing.audiences = [vocabulary.audiences[slug] for slug in data.get("audiences", [])
@@ -409,10 +410,10 @@ def _update(source: Source, actor: User | None, mapped: Mapped, record: SourceRe
     if not _follows(record, listing):
         record.data = mapped.data
         return
-    current = listing_services.snapshot(listing)
+    current = snapshots.snapshot(listing)
     proposed = merge(current, record, mapped.data)
     record.data = mapped.data
-    if not listing_services.diff(current, proposed):
+    if not snapshots.diff(current, proposed):
         return
     reason = f"changed in {source.name}"
     if listing.status in NOT_YET_APPROVED:
@@ -519,7 +520,7 @@ def record_of(listing_id: int) -> SourceRecord | None:
 
 def differences(listing: Listing, record: SourceRecord) -> list[tuple[str, Any, Any]]:
     """(field, what the source says, what the listing says) where they differ."""
-    current = listing_services.snapshot(listing)
+    current = snapshots.snapshot(listing)
     return [(key, record.data.get(key), current.get(key)) for key in SNAPSHOT_KEYS
             if key in record.data and record.data.get(key) != current.get(key)]
 
