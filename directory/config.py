@@ -60,7 +60,11 @@ DEFAULTS: dict[str, Any] = {
     "REPORT_RATE_LIMIT": "5 per hour",  # per IP, on the public "Report a problem" form
     "CONTACT_RETENTION_DAYS": 30,
     "CONTACT_MIN_SECONDS": 3,  # a "Get in touch" form sent sooner than this after it appeared is a script
-    "CONTACT_RATE_LIMIT_IP": "3 per 10 minutes",
+    # Contact messages: per visitor (a random id in his signed session cookie; a client without one
+    # counts per address) a handful of listings an hour; per address more, since mobile carriers put
+    # many people behind one; per listing, from anyone, so many a day.
+    "CONTACT_RATE_LIMIT_VISITOR": "6 per hour",
+    "CONTACT_RATE_LIMIT_IP": "30 per hour",
     "CONTACT_RATE_LIMIT_LISTING": "20 per day",
     "SEARCH_PER_PAGE": 20,
     "API_RATE_LIMIT": "120 per minute",  # per client address, shared by every API endpoint
@@ -118,6 +122,7 @@ ENVIRONMENT: dict[str, tuple[str, Any]] = {
     "SQLITE_BUSY_TIMEOUT_MS": ("SQLITE_BUSY_TIMEOUT_MS", int),
     "CRISIS_TEL": ("CRISIS_TEL", str),
     "CONTACT_MIN_SECONDS": ("CONTACT_MIN_SECONDS", float),
+    "CONTACT_RATE_LIMIT_VISITOR": ("CONTACT_RATE_LIMIT_VISITOR", str),
     "CONTACT_RATE_LIMIT_IP": ("CONTACT_RATE_LIMIT_IP", str),
     "CONTACT_RATE_LIMIT_LISTING": ("CONTACT_RATE_LIMIT_LISTING", str),
     "REPORT_RATE_LIMIT": ("REPORT_RATE_LIMIT", str),

@@ -510,7 +510,8 @@ class ResultLinks(HTMLParser):
         elif tag == "ol" and self.depth:
             self.depth += 1
         elif tag == "a" and self.depth:
-            match = re.fullmatch(r"/listings/([a-z0-9-]+)", attributes.get("href") or "")
+            # A link may carry the search's distance (?radius=25) for the listing's "find more" link.
+            match = re.fullmatch(r"/listings/([a-z0-9-]+)(?:\?radius=\d+)?", attributes.get("href") or "")
             if match and match.group(1) not in self.lists[-1]:
                 self.lists[-1].append(match.group(1))
 

@@ -572,9 +572,48 @@ def test_messages_go_with_their_listing(make_listing):
 
 
 @pytest.mark.config(RATELIMIT_ENABLED=True)
-def test_the_default_limit_lets_a_visitor_write_to_three_groups_then_asks_them_to_wait(client, make_listing):
-    """Writing to a few groups in one sitting is what the site is for; a fourth within ten minutes waits."""
-    for _ in range(3):
-        assert post_message(client, make_listing()).status_code == 303
+def test_the_default_limit_lets_a_visitor_write_to_six_groups_in_an_hour_then_asks_them_to_wait(client,
+                                                                                                  make_listing):
+    """Writing to four or five groups in one sitting is what the site is for; a seventh within the hour waits,
+    and the page that says so carries the crisis line."""
+    for _ in range(6):
+        listing = make_listing()
+        assert client.get(contact_url(listing)).status_code == 200  # the visitor's cookie, as a browser has
+        assert post_message(client, listing).status_code == 303
     refused = post_message(client, make_listing())
-    assert refused.status_code == 429 and re.search(r"in about (9|10) minutes", refused.text)
+    assert refused.status_code == 429 and re.search(r"in about (59|60) minutes", refused.text)
+    assert "call or text 988" in refused.text
+
+
+@pytest.mark.config(RATELIMIT_ENABLED=True)
+def test_people_behind_one_address_each_have_their_own_allowance(app, make_listing):
+    """A mobile carrier puts many people behind one address: one visitor's messages do not use up the next
+    one's. A client that keeps no cookie counts against its address."""
+    listings = [make_listing() for _ in range(7)]
+    first, second, cookieless = app.test_client(), app.test_client(), app.test_client(use_cookies=False)
+    for listing in listings[:6]:
+        first.get(contact_url(listing))
+        assert post_message(first, listing).status_code == 303
+    assert post_message(first, listings[6]).status_code == 429
+    second.get(contact_url(listings[6]))
+    assert post_message(second, listings[6]).status_code == 303
+    for listing in listings[:6]:
+        assert post_message(cookieless, listing).status_code == 303
+    assert post_message(cookieless, listings[6]).status_code == 429
+
+
+@pytest.mark.config(RATELIMIT_ENABLED=True, CONTACT_RATE_LIMIT_IP="2 per hour")
+def test_the_address_limit_still_holds_whatever_the_cookies(app, make_listing):
+    listings = [make_listing() for _ in range(3)]
+    for listing in listings[:2]:
+        visitor = app.test_client()
+        visitor.get(contact_url(listing))
+        assert post_message(visitor, listing).status_code == 303
+    another = app.test_client()
+    another.get(contact_url(listings[2]))
+    assert post_message(another, listings[2]).status_code == 429
+
+
+def test_the_form_shows_the_crisis_line(client, make_listing):
+    page = client.get(contact_url(make_listing())).text
+    assert "Need to talk to someone now" in page and 'href="tel:988"' in page

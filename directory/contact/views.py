@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import logging
+import secrets
 import time
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, session, url_for
 from flask_limiter.util import get_remote_address
 from flask_login import current_user
 
@@ -18,6 +19,21 @@ from .forms import ContactForm
 logger = logging.getLogger(__name__)
 
 blueprint = Blueprint("contact", __name__)
+
+# The session key of a visitor's random id: his own contact allowance, whoever shares his address.
+VISITOR_KEY = "contact_visitor"
+
+
+def _visitor_limit() -> str:
+    return current_app.config["CONTACT_RATE_LIMIT_VISITOR"]
+
+
+def _visitor_key() -> str:
+    """One counter per visitor, from the id in his signed session cookie; a client that keeps no cookie
+    shares its address's."""
+    visitor = session.get(VISITOR_KEY)
+    return f"visitor:{visitor}" if isinstance(visitor, str) else f"address:{get_remote_address()}"
+
 
 def _ip_limit() -> str:
     return current_app.config["CONTACT_RATE_LIMIT_IP"]
@@ -38,12 +54,15 @@ def _accepted(response) -> bool:
 
 
 @blueprint.route("/listings/<slug>/contact", methods=["GET", "POST"])
+@limiter.limit(_visitor_limit, methods=["POST"], deduct_when=_accepted, key_func=_visitor_key)
 @limiter.limit(_ip_limit, methods=["POST"], deduct_when=_accepted, key_func=get_remote_address)
 @limiter.limit(_listing_limit, methods=["POST"], deduct_when=_accepted, key_func=_listing_key)
 def contact_form(slug: str):
     listing = services.contactable_listing(slug)
     if listing is None:
         abort(404)
+    if VISITOR_KEY not in session:
+        session[VISITOR_KEY] = secrets.token_urlsafe(12)
     form = ContactForm()
     notice = None
     if form.validate_on_submit():

@@ -65,6 +65,16 @@ class Location:
     kind: str  # 'city' | 'postal' | 'point'
     query: str  # what to put back in the search box to find this place again
 
+    @property
+    def spoken(self) -> str:
+        """How a sentence names it: the visitor's own position is "you (New York, NY)", not a label that
+        reads "near Near New York"; any other place is its label."""
+        if self.kind != "point":
+            return self.label
+        if not self.country:
+            return "you"
+        return f"you ({place_label(self.name, self.country, self.region)})"
+
 
 @dataclass
 class LocateResult:

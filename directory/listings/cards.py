@@ -66,8 +66,8 @@ def _statements() -> dict[str, Select[*tuple[Any, ...]]]:
 
 
 def load_cards(ids: list[int], *, complete: bool = False) -> dict[int, ListingCard]:
-    """Cards for these listing ids (those that exist), by id: topics and meetings always; audiences and
-    languages when `complete`, otherwise empty lists."""
+    """Cards for these listing ids (those that exist), by id: topics, meetings and audiences (a card
+    says "New members welcome" from them) always; languages when `complete`, otherwise an empty list."""
     if not ids:
         return {}
     statements = _statements()
@@ -77,7 +77,7 @@ def load_cards(ids: list[int], *, complete: bool = False) -> dict[int, ListingCa
     # Rows are fetched at once (`all()`): iterating a result fetches them one by one, which costs more.
     for columns in connection.execute(statements["listings"], values).mappings().all():
         cards[columns["id"]] = ListingCard(**columns, topics=[], meetings=[], audiences=[], language_rows=[])
-    related: list[str] = ["topics", "meetings"] + (["audiences", "language_rows"] if complete else [])
+    related: list[str] = ["topics", "meetings", "audiences"] + (["language_rows"] if complete else [])
     for name in related:
         terms: dict[int, SimpleNamespace] = {}  # a topic or audience shared by several cards is built once
         for row in connection.execute(statements[name], values).all():

@@ -66,6 +66,8 @@ RECURRENCE_WEEKLY = "weekly"
 RECURRENCE_BIWEEKLY = "biweekly"
 RECURRENCE_MONTHLY = "monthly"
 RECURRENCES = (RECURRENCE_WEEKLY, RECURRENCE_BIWEEKLY, RECURRENCE_MONTHLY)
+# The audience whose groups a card marks "New members welcome".
+NEWCOMERS_AUDIENCE = "first-timers"
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
 listing_topics = Table(
@@ -145,7 +147,10 @@ class ListingFacts:
     # Listing's columns; a card's values of them (its language rows have the same columns).
     status: str
     format: str
+    kind: str
+    accepting_mentees: bool
     language_rows: list[ListingLanguage]
+    audiences: list[Audience]
 
     @property
     def languages(self) -> list[str]:
@@ -158,6 +163,17 @@ class ListingFacts:
     @property
     def is_online_only(self) -> bool:
         return self.format == FORMAT_ONLINE
+
+    @property
+    def open_to_new_people(self) -> bool:
+        """False only for a mentor who takes no new mentees now: he is no one to suggest first."""
+        return self.kind != KIND_MENTOR or self.accepting_mentees
+
+    @property
+    def welcomes_newcomers(self) -> bool:
+        """A group meant for first-timers too: what a card says as "New members welcome"."""
+        return self.kind == KIND_GROUP and any(audience.slug == NEWCOMERS_AUDIENCE
+                                               for audience in self.audiences)
 
 
 class Listing(ListingFacts, Model):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -16,7 +17,8 @@ from . import services
 from .areas import area_countries, area_listings, city_names, region_cities
 from .forms import SearchForm, language_name
 from .freshness import freshness
-from .models import Listing
+from .models import STATUS_PUBLISHED, WEEKDAYS, Listing
+from .nearby import nearest_current, similar_mentors
 from .presentation import (
     COST_NAMES,
     FORMAT_NAMES,
@@ -38,11 +40,14 @@ from .schedule import (
     zone_or_none,
 )
 from .search import (
+    DEFAULT_RADIUS,
+    MY_LOCATION,
     RADII,
     SearchParams,
     format_distance,
     public_point,
     radius_label,
+    radius_short,
     resolve_vocabulary,
 )
 from .search import search as run_search
@@ -63,8 +68,10 @@ def listing_helpers():
 @blueprint.get("/search")
 def search():
     params = resolve_vocabulary(SearchParams.from_args(request.args))
-    if not params.errors and any(not value.strip() for _, value in request.args.items(multi=True)):
-        # A submitted form sends every field, empty ones too: show the short URL people can share.
+    if not params.errors and ("at" in request.args
+                              or any(not value.strip() for _, value in request.args.items(multi=True))):
+        # A submitted form sends every field, empty ones too (and "My location" beside its position):
+        # show the short URL people can share.
         canonical = params.to_args()
         if request.args.get("tz"):
             canonical["tz"] = request.args["tz"]
@@ -72,6 +79,8 @@ def search():
     results = run_search(params)
     viewer_zone = zone_or_none(request.args.get("tz"))
     form = SearchForm(request.args, errors=params.errors, units=params.units)
+    if results.origin is not None and results.origin.kind == "point":
+        form.near.data = MY_LOCATION  # the position goes back in a hidden field beside it (`at`)
     page = render_template(
         "listings/search.html",
         form=form,
@@ -80,11 +89,21 @@ def search():
         viewer_zone=viewer_zone,
         radii=RADII,
         radius_label=radius_label,
+        radius_short=radius_short,
+        default_radius=DEFAULT_RADIUS,
+        quick_days=quick_days(results.origin.time_zone if results.origin else None),
         format_names=FORMAT_NAMES,
         cost_names=COST_NAMES,
     )
     # Bad values were left out of the search and explained on the page; the status says so too.
     return page, 400 if params.errors else 200
+
+
+def quick_days(zone_name: str | None) -> dict[str, list[str]]:
+    """The day filters behind "Meets today" and "This week": today to Sunday, in the searched place's own
+    time zone (or the site's, without a place)."""
+    today = datetime.now(zone_or_none(zone_name) or UTC).weekday()
+    return {"today": [WEEKDAYS[today]], "week": list(WEEKDAYS[today:])}
 
 
 def load_visible(slug: str) -> tuple[Listing, bool]:
@@ -96,6 +115,14 @@ def load_visible(slug: str) -> tuple[Listing, bool]:
         return listing, False
     if current_user.is_authenticated and (current_user.is_admin or current_user.id == listing.owner_id):
         return listing, True
+    if listing.published_at is not None and listing.status != STATUS_PUBLISHED:
+        # It was public once and has left: a bookmark or a calendar may still point here. Say so, and
+        # offer what is near where it was. One that never was public stays unknown (404), and so does
+        # one hidden while its owner is suspended (which may be lifted).
+        abort(make_response(render_template(
+            "listings/gone.html", listing=listing, alternatives=nearest_current(listing),
+            nearby=nearby_query(listing),
+            format_names=FORMAT_NAMES, cost_names=COST_NAMES), 410))
     abort(404)
 
 
@@ -109,6 +136,8 @@ def detail(slug: str):
     where = where_text(listing)
     latitude, longitude = public_point(listing.latitude, listing.longitude, listing.location_precision)
     fresh = freshness(listing)  # the same judgement as the API's and the admin pages'
+    # The distance of the search that led here, kept in "Find more support near ...".
+    radius = request.args.get("radius", type=int)
     response = make_response(render_template(
         "listings/detail.html",
         listing=listing,
@@ -119,6 +148,8 @@ def detail(slug: str):
         viewer_zone=viewer_zone,
         where=where,
         nearby_query=nearby_query(listing),
+        nearby_radius=radius if radius in RADII and radius != DEFAULT_RADIUS else None,
+        instead=similar_mentors(listing) if not listing.open_to_new_people else [],
         map_point=(latitude, longitude) if latitude is not None and listing.format != "online" else None,
         website=safe_url(listing.website),
         online_url=None if listing.online_url_private else safe_url(listing.online_url),

@@ -29,6 +29,7 @@ from wtforms.fields.choices import SelectChoice
 from ..accounts.models import User
 from ..extensions import db, limiter
 from ..listings import services as listing_services
+from ..listings.forms import language_name
 from ..listings.freshness import freshness
 from ..listings.models import STATUS_EXPIRED, Listing
 from ..listings.snapshots import SENSITIVE_FIELDS
@@ -106,6 +107,9 @@ def moderation_context() -> dict[str, Any]:
     return {"moderation_counts": None}
 
 
+blueprint.add_app_template_global(language_name)
+
+
 @blueprint.app_template_global()
 def listing_freshness(listing: Listing) -> dict[str, Any]:
     return freshness(listing)
@@ -119,6 +123,8 @@ def show_value(field: str, value: Any) -> str:
         return "Yes" if value else "No"
     if field == "meetings":
         return "\n".join(_meeting_text(item) for item in value)
+    if field == "languages":
+        return ", ".join(language_name(str(code)) for code in value)
     if isinstance(value, list):
         return ", ".join(str(item) for item in value)
     return str(value)

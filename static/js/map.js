@@ -149,7 +149,7 @@
     button.setAttribute("aria-expanded", "false");
     var note = document.createElement("small");
     note.className = "map-note";
-    note.textContent = " The map loads its images from OpenStreetMap.";
+    note.textContent = " Images from OpenStreetMap.";
     intro.appendChild(button);
     intro.appendChild(note);
 

@@ -10,8 +10,9 @@
     }
   }
 
-  /* "Use my location" on forms marked data-geolocate, only where the browser can do it. It writes
-     "lat,lng" into the near field, which the search understands as a point. The position is rounded to
+  /* "Use my location" on forms marked data-geolocate, only where the browser can do it. The box says
+     "My location" and a hidden field beside it ("at") carries "lat,lng", which the search understands
+     as a point; then the form is sent, with the distance the visitor chose. The position is rounded to
      3 decimals (about 100 m): enough to sort by distance, no more. */
   function addGeolocation() {
     if (!("geolocation" in navigator) || !window.isSecureContext) {
@@ -42,10 +43,21 @@
           function (position) {
             var lat = position.coords.latitude.toFixed(3);
             var lng = position.coords.longitude.toFixed(3);
-            near.value = lat + "," + lng;
-            button.disabled = false;
-            button.removeAttribute("aria-busy");
-            status.textContent = "Using your location. Choose the rest, then search.";
+            var at = form.querySelector('input[name="at"]');
+            if (!at) {
+              at = document.createElement("input");
+              at.type = "hidden";
+              at.name = "at";
+              form.appendChild(at);
+            }
+            at.value = lat + "," + lng;
+            near.value = "My location";
+            status.textContent = "Using your location\u2026";
+            if (form.requestSubmit) {
+              form.requestSubmit();
+            } else {
+              form.submit();
+            }
           },
           function () {
             button.disabled = false;

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from directory.extensions import db
@@ -55,7 +57,8 @@ def test_home_on_a_desktop(live_server, page, topics, requests_made, console_log
 
 
 def test_use_my_location_fills_the_search(live_server, browser, requests_made, console_log, screenshot):
-    """The button appears only with geolocation, and puts a rounded position into the form."""
+    """The button appears only with geolocation, and searches at a rounded position the box calls "My
+    location" (the position itself travels in a hidden field, so the box never shows coordinates)."""
     context = browser.new_context(
         viewport={"width": 1280, "height": 900}, geolocation={"latitude": 40.712776, "longitude": -74.005974},
         permissions=["geolocation"],
@@ -66,8 +69,9 @@ def test_use_my_location_fills_the_search(live_server, browser, requests_made, c
         page.on("console", console_log.on_console)
         page.goto(live_server + "/")
         page.get_by_role("button", name="Use my location").click()
-        page.get_by_text("Using your location").wait_for()
-        assert page.locator("#near").input_value() == "40.713,-74.006"
+        page.wait_for_url(re.compile(r"/search\?"))
+        assert page.url == live_server + "/search?near=40.713,-74.006"
+        assert page.locator("#near").input_value() == "My location"
         screenshot(page, "geolocated")
     finally:
         context.close()

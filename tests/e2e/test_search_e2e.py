@@ -78,7 +78,9 @@ def test_search_filter_and_page_through_results(live_server, page, phone_page, d
     check_page(tab, requests_made, console_log, width)
 
     # A filter, then page 2: the filter and the place stay in the URL and the form.
-    tab.locator("details.filters-more > summary").click() if size == "phone" else None
+    if size == "phone":  # after a search the form, its filters and each group of choices are folded
+        for fold in ("details.search-refine > summary", "details.filters-more > summary", "text=Topics"):
+            tab.locator(fold).first.click()
     tab.get_by_label("Grief and loss").check()
     tab.get_by_role("button", name="Apply filters").click()
     tab.wait_for_url(re.compile(r"topic=grief"))

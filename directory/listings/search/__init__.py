@@ -26,17 +26,28 @@ from .params import (
     MAX_NEAR_CHARS,
     MAX_PAGE,
     MAX_PER_PAGE,
+    MY_LOCATION,
     RADII,
     UNITS,
     InvalidSearch,
     SearchParams,
 )
-from .results import FEW_RESULTS, Hit, SearchResults, format_distance, public_point, radius_label, search
+from .results import (
+    FEW_RESULTS,
+    Hit,
+    SearchResults,
+    format_distance,
+    public_point,
+    radius_label,
+    radius_short,
+    search,
+)
 from .vocabulary import resolve as resolve_vocabulary
 
 __all__ = [
     "DEFAULT_RADIUS",
     "FEW_RESULTS",
+    "MY_LOCATION",
     "MAX_NEAR_CHARS",
     "MAX_PAGE",
     "MAX_PER_PAGE",
@@ -53,6 +64,7 @@ __all__ = [
     "format_distance",
     "public_point",
     "radius_label",
+    "radius_short",
     "resolve_vocabulary",
     "search",
 ]

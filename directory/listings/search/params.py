@@ -42,9 +42,16 @@ LABELS = {
     "cost": "Cost",
     "language": "Language",
     "q": "Keywords",
+    "show": "Show",
     "page": "Page",
     "per_page": "Results per page",
 }
+# What the search box shows for the visitor's own position ("Use my location"); the position itself
+# travels beside it in `at` ("40.748,-73.997"), so the box never shows raw coordinates.
+MY_LOCATION = "My location"
+# `show=online`: the page lists every online option. A way of looking at the results the page links
+# to, not a filter the visitor chose (format=online is that).
+SHOW = ("online",)
 # Parameter → the SearchParams field holding its values, for the two read from the database.
 VOCABULARIES = {"topic": "topics", "audience": "audiences"}
 
@@ -83,6 +90,7 @@ class SearchParams:
     cost: str | None = None
     language: str | None = None
     q: str = ""
+    show: str | None = None
     page: int = 1
     per_page: int = 20
     # Parameter → friendly message for every value that was refused (and left out of the search).
@@ -101,6 +109,8 @@ class SearchParams:
         read = _Reader(args, {"per_page": per_page or _config_per_page()})
         read.text("near", MAX_NEAR_CHARS,
                   f"Please enter a shorter place name (at most {MAX_NEAR_CHARS} characters).")
+        if read.values.get("near", "").casefold() == MY_LOCATION.casefold():
+            read.values["near"] = _one(args, "at")[:MAX_NEAR_CHARS]
         read.number("radius", RADII, f"Choose a distance of {_choices_text([str(r) for r in RADII])} miles.")
         read.choice("units", UNITS, "Choose miles (mi) or kilometres (km).")
         read.choice("kind", KINDS, "Choose mentor or group.")
@@ -111,6 +121,7 @@ class SearchParams:
         read.days()
         read.choice("language", LANGUAGE, "Choose a language by its two-letter code, such as en or es.")
         read.text("q", MAX_QUERY_CHARS, f"Please use fewer keywords (at most {MAX_QUERY_CHARS} characters).")
+        read.choice("show", SHOW, "Leave out “show”, or use show=online to see every online option.")
         read.number("page", range(1, MAX_PAGE + 1), f"Pages are numbered from 1 to {MAX_PAGE}.")
         if allow_per_page:
             read.number("per_page", range(1, MAX_PER_PAGE + 1),
@@ -161,6 +172,8 @@ class SearchParams:
             pairs["day"] = list(params.days)
         if params.q:
             pairs["q"] = params.q
+        if params.show:
+            pairs["show"] = params.show
         if params.page != 1:
             pairs["page"] = str(params.page)
         return pairs
@@ -182,7 +195,7 @@ class SearchParams:
         return slice(start, start + self.per_page)
 
     def wants_local(self) -> bool:
-        return self.format != FORMAT_ONLINE
+        return self.format != FORMAT_ONLINE and self.show != "online"
 
     def wants_online(self) -> bool:
         return self.format != FORMAT_IN_PERSON

@@ -70,6 +70,9 @@ class SearchResults:
     online_total: int = 0
     # False when the online count stopped at its limit: there are more than `online_total`.
     online_total_exact: bool = True
+    # Hybrid listings of the local list, left out of the online list beside it (so never shown twice)
+    # but counted in `online_all`, the number of the page that lists every online option.
+    online_also_local: int = 0
     # Which list the page numbers apply to: "local" (a place was found) or "online" (otherwise).
     paginated: str = "online"
     page: int = 1
@@ -130,6 +133,11 @@ class SearchResults:
         return self.origin is not None and self.params.wants_local() and self.local_total < FEW_RESULTS
 
     @property
+    def online_all(self) -> int:
+        """Every online option, those shown nearby too: what the page of online options counts."""
+        return self.online_total + self.online_also_local
+
+    @property
     def is_empty(self) -> bool:
         return self.local_total == 0 and self.online_total == 0
 
@@ -181,13 +189,15 @@ def search(params: SearchParams, *, now: datetime | None = None, online_preview:
     online: list[OnlineRow] = []
     if params.wants_online():
         beside_local = results.paginated == "local"
+        # Hybrid listings already in the local list are not offered again online.
+        shown_nearby = frozenset(row.id for row in local if row.hybrid)
         online, results.online_total, results.online_total_exact = online_candidates(
             section(indexes.ONLINE_FORMATS), origin,
             needed=online_preview if beside_local else shown.stop,
             paginated_by=None if beside_local else params.per_page,
-            # Hybrid listings already in the local list are not offered again online.
-            exclude=frozenset(row.id for row in local if row.hybrid),
+            exclude=shown_nearby,
         )
+        results.online_also_local = len(shown_nearby)
 
     if origin is not None and results.few_local and params.radius < RADII[-1]:
         results.wider = wider_radius(in_person, origin, params.radius, len(local))
@@ -200,8 +210,12 @@ def search(params: SearchParams, *, now: datetime | None = None, online_preview:
     # A listing gone since its list was read is left out.
     results.local = [_hit(loaded[row.id], row.miles, params.units, now, row.rank)
                      for row in local_page if row.id in loaded]
-    results.online = [_hit(loaded[row.id], row.miles, params.units, now)
-                      for row in online_page if row.id in loaded]
+    online_hits = [_hit(loaded[row.id], row.miles, params.units, now)
+                   for row in online_page if row.id in loaded]
+    # A mentor taking nobody new is no first suggestion: on each page those who are come first (a stable
+    # sort, so the order is otherwise the list's own).
+    online_hits.sort(key=lambda hit: not hit.listing.open_to_new_people)
+    results.online = online_hits
     logger.debug(
         "search near=%r radius=%s local=%s online=%s", params.near, params.radius, results.local_total,
         results.online_total,
@@ -236,6 +250,11 @@ def radius_label(radius: int, units: str = "mi") -> str:
     """'25 miles' or, for visitors who read kilometres, '25 miles (40 km)'."""
     text = f"{radius} mile{'s' if radius != 1 else ''}"
     return f"{text} ({round(radius * KM_PER_MILE)} km)" if units == "km" else text
+
+
+def radius_short(radius: int, units: str = "mi") -> str:
+    """'25 mi' or '40 km': the distance in the folded search form's one line."""
+    return f"{round(radius * KM_PER_MILE)} km" if units == "km" else f"{radius} mi"
 
 
 def public_point(latitude: float | None, longitude: float | None,
