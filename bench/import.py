@@ -30,7 +30,7 @@ from sqlalchemy import select  # noqa: E402
 
 from directory.extensions import db  # noqa: E402
 from directory.geo.models import Place  # noqa: E402
-from directory.interop.sources import services  # noqa: E402
+from directory.interop.sources import registry, services  # noqa: E402
 
 IMPORT_TARGET_S = 60.0
 RESYNC_TARGET_S = 10.0
@@ -73,7 +73,7 @@ def run(name: str, url: str, workdir: Path, options) -> dict[str, float]:
         path = workdir / "feed.json"
         path.write_text(json.dumps(rows))
         log(f"[{name}] feed: {len(rows):,} meetings, {path.stat().st_size / 1e6:.1f} MB")
-        source = services.source_for(str(path), "meeting-guide", name="Bench", all_types=False, publish=True)
+        source = registry.source_for(str(path), "meeting-guide", name="Bench", all_types=False, publish=True)
         started = time.perf_counter()
         outcome = services.sync(source)
         figures["import"] = time.perf_counter() - started
@@ -81,7 +81,7 @@ def run(name: str, url: str, workdir: Path, options) -> dict[str, float]:
             f"({outcome.summary()}; "
             f"target under {IMPORT_TARGET_S:.0f} s)")
         db.session.remove()
-        source = services.source_by_name("Bench")
+        source = registry.source_by_name("Bench")
         started = time.perf_counter()
         outcome = services.sync(source)
         figures["resync"] = time.perf_counter() - started
@@ -90,7 +90,7 @@ def run(name: str, url: str, workdir: Path, options) -> dict[str, float]:
         for row in rows[::400]:
             row["time"] = "23:00"
         path.write_text(json.dumps(rows))
-        source = services.source_for(str(path), "meeting-guide", name="Bench", all_types=False, publish=True)
+        source = registry.source_for(str(path), "meeting-guide", name="Bench", all_types=False, publish=True)
         started = time.perf_counter()
         outcome = services.sync(source)
         log(f"[{name}] re-sync, 1 group in 100 changed     {time.perf_counter() - started:6.1f} s  "

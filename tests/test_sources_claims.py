@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import select
 
 from directory.extensions import db
-from directory.interop.sources import services
+from directory.interop.sources import claims, registry, services
 from directory.listings.models import Listing
 from directory.moderation.models import ModerationEvent
 
@@ -37,18 +37,18 @@ def imported(geo):
 def test_admin_approves_a_claim_and_syncs_stop_overwriting(imported, make_user):
     listing, publish = imported
     member, admin = make_user(), make_user(admin=True)
-    with pytest.raises(services.ClaimError, match="how you are connected"):
-        services.request_claim(listing, member, "  ")
-    claim = services.request_claim(listing, member, "I am the group's secretary.")
+    with pytest.raises(claims.ClaimError, match="how you are connected"):
+        claims.request_claim(listing, member, "  ")
+    claim = claims.request_claim(listing, member, "I am the group's secretary.")
     assert claim.status == "pending" and listing.owner_id is None
-    assert services.pending_claims() == [claim]
-    with pytest.raises(services.ClaimError, match="already asked"):
-        services.request_claim(listing, member, "Again")
-    services.approve_claim(claim, admin)
+    assert claims.pending_claims() == [claim]
+    with pytest.raises(claims.ClaimError, match="already asked"):
+        claims.request_claim(listing, member, "Again")
+    claims.approve_claim(claim, admin)
     assert (claim.status, listing.owner_id) == ("approved", member.id)
-    assert not services.record_of(listing.id).following
-    with pytest.raises(services.ClaimError, match="already has an owner"):
-        services.request_claim(listing, make_user(), "Me too")
+    assert not registry.record_of(listing.id).following
+    with pytest.raises(claims.ClaimError, match="already has an owner"):
+        claims.request_claim(listing, make_user(), "Me too")
     publish([meeting("a", time="20:00", address="1 Other St")])
     db.session.refresh(listing)
     assert listing.meetings[0].start_time.strftime("%H:%M") == "12:00"  # theirs now: left alone
@@ -62,22 +62,22 @@ def test_admin_approves_a_claim_and_syncs_stop_overwriting(imported, make_user):
 def test_admin_refuses_a_claim_with_a_reason(imported, make_user):
     listing, _ = imported
     member, admin = make_user(), make_user(admin=True)
-    claim = services.request_claim(listing, member, "Mine")
-    with pytest.raises(services.ClaimError, match="give a reason"):
-        services.reject_claim(claim, admin, "")
-    services.reject_claim(claim, admin, "The intergroup does not know you.")
+    claim = claims.request_claim(listing, member, "Mine")
+    with pytest.raises(claims.ClaimError, match="give a reason"):
+        claims.reject_claim(claim, admin, "")
+    claims.reject_claim(claim, admin, "The intergroup does not know you.")
     assert (claim.status, claim.note) == ("rejected", "The intergroup does not know you.")
     assert listing.owner_id is None
-    with pytest.raises(services.ClaimError, match="only an admin|Only an admin"):
-        services.approve_claim(services.request_claim(listing, member, "Please"), member)
+    with pytest.raises(claims.ClaimError, match="only an admin|Only an admin"):
+        claims.approve_claim(claims.request_claim(listing, member, "Please"), member)
 
 
 def test_claim_is_automatic_for_the_address_the_source_lists(imported, make_user):
     listing, publish = imported
     secretary = make_user("secretary@example.org")
-    claim = services.request_claim(listing, secretary, "", keep_following=True)
+    claim = claims.request_claim(listing, secretary, "", keep_following=True)
     assert (claim.status, listing.owner_id) == ("approved", secretary.id)
-    assert services.record_of(listing.id).following
+    assert registry.record_of(listing.id).following
     publish([meeting("a", time="20:00")])  # they chose to keep following the source
     db.session.refresh(listing)
     assert listing.meetings[0].start_time.strftime("%H:%M") == "20:00"
@@ -85,25 +85,25 @@ def test_claim_is_automatic_for_the_address_the_source_lists(imported, make_user
 
 def test_an_unconfirmed_account_cannot_claim(imported, make_user):
     listing, _ = imported
-    with pytest.raises(services.ClaimError, match="confirm your e-mail"):
-        services.request_claim(listing, make_user("secretary@example.org", confirmed=False), "")
+    with pytest.raises(claims.ClaimError, match="confirm your e-mail"):
+        claims.request_claim(listing, make_user("secretary@example.org", confirmed=False), "")
 
 
 def test_claim_by_a_link_sent_to_the_listed_address(imported, make_user, sent_mail):
     listing, _ = imported
     member = make_user("someone@else.org")
-    with pytest.raises(services.ClaimError, match="Choose one of the addresses"):
-        services.send_claim_link(listing, member, "someone@else.org")
-    services.send_claim_link(listing, member, "secretary@example.org")
+    with pytest.raises(claims.ClaimError, match="Choose one of the addresses"):
+        claims.send_claim_link(listing, member, "someone@else.org")
+    claims.send_claim_link(listing, member, "secretary@example.org")
     message = sent_mail()[-1]
     assert message["To"] == "secretary@example.org"
     link = re.search(r"http://localhost/claims/confirm/(\S+)", message.get_body(("plain",)).get_content())
     token = link.group(1)
-    with pytest.raises(services.ClaimError, match="another account"):
-        services.confirm_claim_link(token, make_user())
-    with pytest.raises(services.ClaimError, match="not valid"):
-        services.confirm_claim_link(token[:-3] + "abc", member)
-    services.confirm_claim_link(token, member)
+    with pytest.raises(claims.ClaimError, match="another account"):
+        claims.confirm_claim_link(token, make_user())
+    with pytest.raises(claims.ClaimError, match="not valid"):
+        claims.confirm_claim_link(token[:-3] + "abc", member)
+    claims.confirm_claim_link(token, member)
     assert listing.owner_id == member.id
     approved = select(ModerationEvent.reason).where(ModerationEvent.action == "claim_approved")
     reason = db.session.scalars(approved).one()

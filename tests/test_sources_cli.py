@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import func, select
 
 from directory.extensions import db
-from directory.interop.sources import services
+from directory.interop.sources import registry
 from directory.interop.sources.models import Source
 from directory.listings.models import Listing
 
@@ -68,7 +68,7 @@ def test_unreadable_source_exits_non_zero(geo, feeds, runner):
     result = runner.invoke(args=["import", feeds.url("/feed.json"), "--format", "meeting-guide"])
     assert result.exit_code == 1
     assert "web page (HTML)" in result.output
-    services.add_source(None, name="Broken", url=feeds.url("/feed.json"), format_="meeting-guide")
+    registry.add_source(None, name="Broken", url=feeds.url("/feed.json"), format_="meeting-guide")
     result = runner.invoke(args=["sources", "sync", "--all"])
     assert result.exit_code == 1
     assert "Broken: could not be read: The feed is a web page" in result.output
@@ -87,3 +87,13 @@ def test_import_a_file_and_a_folder(geo, runner, tmp_path):
     assert result.exit_code == 0, result.output
     assert "men: 1 new, 0 changed, 0 gone, 0 refused" in result.output
     assert db.session.scalars(select(Listing)).one().status == "pending"  # the review queue by default
+
+
+def test_a_progress_bar_on_a_terminal_only(geo, feeds, runner, monkeypatch):
+    from directory.interop.sources import cli
+
+    url = put(feeds, [meeting("a"), meeting("b", group="Second", group_id=2, address="1 Elm St")])
+    assert "Reading" not in runner.invoke(args=["import", url, "--format", "meeting-guide", "--dry-run"]).output
+    monkeypatch.setattr(cli, "on_terminal", lambda: True)
+    output = runner.invoke(args=["import", url, "--format", "meeting-guide", "--dry-run"]).output
+    assert "Reading 127.0.0.1:" in output and output.rstrip().endswith("2 new, 0 changed, 0 gone, 0 refused")

@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import func, select
 
 from directory.extensions import db
-from directory.interop.sources import services
+from directory.interop.sources import registry, services
 from directory.interop.sources.models import Source, SourceRecord
 from directory.listings import snapshots
 from directory.listings.models import Listing
@@ -57,7 +57,7 @@ def serve(feeds: FeedServer, path: str, document, content_type: str = "applicati
 
 
 def kept(url: str, format_: str = "meeting-guide", **settings) -> Source:
-    return services.add_source(None, name=settings.pop("name", "Intergroup"), url=url, format_=format_,
+    return registry.add_source(None, name=settings.pop("name", "Intergroup"), url=url, format_=format_,
                                **settings)
 
 
@@ -98,7 +98,7 @@ def test_every_meeting_guide_sample_imports_or_says_why(vocabulary, feeds, sampl
     for listing in listings:
         assert listing.status == "published" and listing.owner_id is None
         assert listing.time_zone and listing.meetings
-        record = services.record_of(listing.id)
+        record = registry.record_of(listing.id)
         rows_of = [row for row in rows if row["slug"] in record.upstream_ids]
         readers_say = {tsml_attendance(row, providers["conference_providers"]) for row in rows_of}
         # What Meeting Guide readers make of the rows is what the listing says (known hosts only).
@@ -165,7 +165,7 @@ def test_meetings_of_one_group_become_one_listing(vocabulary, feeds):
             for m in group.meetings] == [
         (1, "12:00", 60, ""), (3, "19:30", 90, "Thursday step")]
     assert group.contact_email == "secretary@example.org" and group.format == "in_person"
-    assert services.record_of(group.id).upstream_ids == ["thu", "tue"]
+    assert registry.record_of(group.id).upstream_ids == ["thu", "tue"]
 
 
 def test_approximate_places_stay_approximate_and_only_public_links_are_kept(vocabulary, feeds):
@@ -196,7 +196,7 @@ def test_hsds_examples_import_or_say_why(vocabulary, feeds):
         for refusal in outcome.refused:  # the examples' placeholder point (100, 101) is off the globe
             assert refusal.reason in ("bad coordinates (latitude -90 to 90, longitude -180 to 180)",
                                       "neither a place to meet nor a public join link"), (path.name, refusal)
-    package = services.source_for(str(folder / "csv"), "hsds", name="csv", all_types=False, publish=False)
+    package = registry.source_for(str(folder / "csv"), "hsds", name="csv", all_types=False, publish=False)
     outcome = services.sync(package, dry_run=True)
     assert [r.reason for r in outcome.refused] == [
         "bad coordinates (latitude -90 to 90, longitude -180 to 180)"]
@@ -367,7 +367,7 @@ def test_local_edits_win_and_the_difference_is_shown(vocabulary, feeds):
     listing = only_listing()
     assert listing.address_line == "12 Main St, back door"  # kept
     assert listing.meetings[0].start_time.strftime("%H:%M") == "18:00"  # not edited here: updated
-    assert services.differences(listing, services.record_of(listing.id)) == [
+    assert registry.differences(listing, registry.record_of(listing.id)) == [
         ("address_line", "12 Main Street", "12 Main St, back door")]
 
 
@@ -448,10 +448,10 @@ def test_redirects_are_limited(vocabulary, feeds):
 def test_private_addresses_are_refused_unless_allowed(vocabulary, feeds):
     for url in (feeds.url("/f.json"), "http://localhost/f.json", "http://169.254.169.254/latest/meta-data",
                 "http://10.0.0.1/feed", "http://[::1]/feed"):
-        with pytest.raises(services.InvalidSource, match="private or local"):
+        with pytest.raises(registry.InvalidSource, match="private or local"):
             kept(url)
     for url in ("ftp://example.org/feed.json", "file:///etc/passwd", "javascript:alert(1)"):
-        with pytest.raises(services.InvalidSource, match="Only http"):
+        with pytest.raises(registry.InvalidSource, match="Only http"):
             kept(url)
 
 

@@ -10,21 +10,25 @@ import click
 from flask import Flask
 from flask.cli import with_appcontext
 
-from . import services
+from . import registry, services
 from .services import Outcome, SourceError
 
 FORMAT_CHOICES = ("meeting-guide", "hsds")
 
 
+def on_terminal() -> bool:
+    return sys.stdout.isatty()
+
+
 @contextmanager
-def progress_bar(label: str) -> Iterator[Callable[[int], None]]:
+def progress_bar(label: str) -> Iterator[Callable[[int, int], None]]:
     """A progress bar on a terminal (count of groups read); nothing in a log or a pipe."""
-    if not sys.stdout.isatty():
-        yield lambda _done: None
+    if not on_terminal():
+        yield lambda _done, _total: None
         return
     with click.progressbar(length=0, label=label, show_pos=True) as bar:
-        def advance(done: int) -> None:
-            bar.length = max(bar.length or 0, done)
+        def advance(done: int, total: int) -> None:
+            bar.length = total
             bar.update(done - bar.pos)
         yield advance
 
@@ -65,7 +69,7 @@ def import_command(location: str, kind: str, name: str | None, all_types: bool, 
                    dry_run: bool) -> None:
     """Import listings from another directory's feed (a URL or a file)."""
     try:
-        source = services.source_for(location, kind, name=name, all_types=all_types, publish=publish)
+        source = registry.source_for(location, kind, name=name, all_types=all_types, publish=publish)
         with progress_bar(f"Reading {source.name}") as advance:
             outcome = services.sync(source, dry_run=dry_run, progress=advance)
     except SourceError as error:
@@ -88,12 +92,12 @@ def sync_command(name: str | None, every: bool, dry_run: bool) -> None:
     if name and every:
         raise click.UsageError("Give a source's name or --all, not both.")
     if name:
-        source = services.source_by_name(name)
+        source = registry.source_by_name(name)
         if source is None:
             raise click.ClickException(f"There is no source named {name!r}.")
         chosen = [source]
     else:
-        chosen = services.all_sources() if every else services.due_sources()
+        chosen = registry.all_sources() if every else registry.due_sources()
     if not chosen:
         click.echo("No source is due.")
         return
@@ -114,7 +118,7 @@ def sync_command(name: str | None, every: bool, dry_run: bool) -> None:
 @with_appcontext
 def list_command() -> None:
     """Each source with where it is read from and its last sync."""
-    for source in services.all_sources():
+    for source in registry.all_sources():
         checked = source.checked_at.strftime("%Y-%m-%d %H:%M") if source.checked_at else "never"
         click.echo(f"{source.name}\t{source.format}\t{source.location}\tchecked {checked}\t"
                    f"{source.last_error or source.last_summary}")

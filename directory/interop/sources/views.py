@@ -11,10 +11,13 @@ from wtforms.fields.choices import SelectChoice
 
 from ...listings import services as listing_services
 from ...moderation.access import admin_required
-from . import services
+from . import claims as claiming
+from . import registry, services
+from .claims import ClaimError
 from .forms import ClaimDecisionForm, ClaimForm, SourceActionForm, SourceForm
 from .models import FORMATS, Source
-from .services import ClaimError, InvalidSource, SourceError
+from .registry import InvalidSource
+from .services import SourceError
 
 logger = logging.getLogger(__name__)
 
@@ -24,11 +27,11 @@ blueprint = Blueprint("sources", __name__)
 @blueprint.app_context_processor
 def source_helpers() -> dict[str, Any]:
     """For the listing page and the review pages: where an imported listing comes from."""
-    return {"listing_source": services.record_of, "source_differences": services.differences}
+    return {"listing_source": registry.record_of, "source_differences": registry.differences}
 
 
 def _source_or_404(source_id: int) -> Source:
-    source = services.source_by_id(source_id)
+    source = registry.source_by_id(source_id)
     if source is None:
         abort(404)
     return source
@@ -37,8 +40,8 @@ def _source_or_404(source_id: int) -> Source:
 @blueprint.get("/admin/sources")
 @admin_required
 def index():
-    return render_template("sources/index.html", sources=services.all_sources(),
-                           counts=services.record_counts(), formats=FORMATS)
+    return render_template("sources/index.html", sources=registry.all_sources(),
+                           counts=registry.record_counts(), formats=FORMATS)
 
 
 @blueprint.route("/admin/sources/new", methods=["GET", "POST"])
@@ -50,7 +53,7 @@ def new():
     if form.validate_on_submit():
         upload = form.upload.data
         try:
-            source = services.add_source(
+            source = registry.add_source(
                 current_user, name=form.name.data, url=form.url.data or "",
                 upload=upload.read() if upload else None, upload_name=upload.filename if upload else "",
                 format_=form.format.data, all_types=form.all_types.data, trusted=form.trusted.data,
@@ -69,7 +72,7 @@ def new():
 def detail(source_id: int):
     source = _source_or_404(source_id)
     return render_template("sources/detail.html", source=source, form=SourceActionForm(),
-                           count=services.record_counts().get(source.id, 0), formats=FORMATS)
+                           count=registry.record_counts().get(source.id, 0), formats=FORMATS)
 
 
 @blueprint.post("/admin/sources/<int:source_id>/dry-run")
@@ -83,7 +86,7 @@ def dry_run(source_id: int):
         outcome = services.sync(source, dry_run=True)
     except SourceError as error:
         return render_template("sources/detail.html", source=source, form=form, error=str(error),
-                               count=services.record_counts().get(source.id, 0), formats=FORMATS), 400
+                               count=registry.record_counts().get(source.id, 0), formats=FORMATS), 400
     return render_template("sources/dry_run.html", source=source, outcome=outcome, form=form)
 
 
@@ -105,7 +108,7 @@ def sync(source_id: int):
 @blueprint.get("/admin/claims")
 @admin_required
 def claims():
-    pending = services.pending_claims()
+    pending = claiming.pending_claims()
     forms = {claim.id: ClaimDecisionForm(prefix=f"claim-{claim.id}") for claim in pending}
     return render_template("sources/claims.html", claims=pending, forms=forms)
 
@@ -113,17 +116,17 @@ def claims():
 @blueprint.post("/admin/claims/<int:claim_id>")
 @admin_required
 def decide_claim(claim_id: int):
-    claim = services.claim_by_id(claim_id)
+    claim = claiming.claim_by_id(claim_id)
     if claim is None:
         abort(404)
     form = ClaimDecisionForm(prefix=f"claim-{claim.id}")
     if form.validate_on_submit():
         try:
             if form.approve.data:
-                services.approve_claim(claim, current_user)
+                claiming.approve_claim(claim, current_user)
                 flash(f"Claim approved: “{claim.listing.name}” is now theirs.", "success")
             else:
-                services.reject_claim(claim, current_user, form.note.data or "")
+                claiming.reject_claim(claim, current_user, form.note.data or "")
                 flash("Claim refused.", "success")
         except ClaimError as error:
             flash(str(error), "error")
@@ -134,12 +137,12 @@ def decide_claim(claim_id: int):
 @login_required
 def claim(slug: str):
     listing = listing_services.public_listing(slug)
-    record = services.claimable(listing) if listing is not None else None
+    record = claiming.claimable(listing) if listing is not None else None
     if listing is None or record is None:
         abort(404)
     form = ClaimForm()
     # The choices' values are positions: the page must not carry the addresses themselves.
-    form.address.choices = [SelectChoice(str(number), services.masked(address))
+    form.address.choices = [SelectChoice(str(number), claiming.masked(address))
                             for number, address in enumerate(record.emails)]
     if form.validate_on_submit():
         try:
@@ -147,10 +150,10 @@ def claim(slug: str):
                 chosen = form.address.data or ""
                 known = chosen.isdigit() and int(chosen) < len(record.emails)
                 address = record.emails[int(chosen)] if known else ""
-                services.send_claim_link(listing, current_user, address, form.keep_following.data)
+                claiming.send_claim_link(listing, current_user, address, form.keep_following.data)
                 flash("We sent a link to that address. Open it while signed in here.", "success")
                 return redirect(url_for("listings.detail", slug=slug))
-            made = services.request_claim(listing, current_user, form.message.data or "",
+            made = claiming.request_claim(listing, current_user, form.message.data or "",
                                           form.keep_following.data)
         except ClaimError as error:
             form.form_errors.append(str(error))
@@ -168,7 +171,7 @@ def claim(slug: str):
 @login_required
 def confirm_claim(token: str):
     try:
-        listing = services.confirm_claim_link(token, current_user)
+        listing = claiming.confirm_claim_link(token, current_user)
     except ClaimError as error:
         return render_template("sources/claim_failed.html", message=str(error)), 400
     flash(f"“{listing.name}” is yours now.", "success")
