@@ -93,7 +93,8 @@ def test_a_progress_bar_on_a_terminal_only(geo, feeds, runner, monkeypatch):
     from directory.interop.sources import cli
 
     url = put(feeds, [meeting("a"), meeting("b", group="Second", group_id=2, address="1 Elm St")])
-    assert "Reading" not in runner.invoke(args=["import", url, "--format", "meeting-guide", "--dry-run"]).output
+    command = ["import", url, "--format", "meeting-guide", "--dry-run"]
+    assert "Reading" not in runner.invoke(args=command).output
     monkeypatch.setattr(cli, "on_terminal", lambda: True)
-    output = runner.invoke(args=["import", url, "--format", "meeting-guide", "--dry-run"]).output
+    output = runner.invoke(args=command).output
     assert "Reading 127.0.0.1:" in output and output.rstrip().endswith("2 new, 0 changed, 0 gone, 0 refused")
