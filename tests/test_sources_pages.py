@@ -9,6 +9,7 @@ import pytest
 from sqlalchemy import select
 
 from directory.extensions import db
+from directory.interop.sources import registry
 from directory.interop.sources.models import Claim, Source
 from directory.listings.models import Listing
 
@@ -99,6 +100,11 @@ def test_the_listing_says_where_it_is_from_and_can_be_claimed(geo, feeds, app, m
     assert listing.owner.email == "dad@example.org"
     assert "Claim it" not in client.get(f"/listings/{listing.slug}").get_data(as_text=True)
     assert member.get(f"/listings/{listing.slug}/claim").status_code == 404  # owned now
+    page = member.get(f"/listings/{listing.slug}").get_data(as_text=True)
+    assert "Not following the source" in page
+    member.post(f"/listings/{listing.slug}/source", data={"following": "y"})
+    assert registry.record_of(listing.id).following
+    assert app.test_client(user=make_user()).get(f"/listings/{listing.slug}/source").status_code == 404
 
 
 def test_claim_by_a_link_from_the_page(geo, feeds, app, make_user, client, sent_mail):

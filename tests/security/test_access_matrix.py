@@ -172,6 +172,7 @@ ACCESS: dict[str, str | dict[str, str]] = {
     "sources.decide_claim": ADMIN,
     "sources.claim": {"published": CLAIM, "draft": CLAIM},
     "sources.confirm_claim": SIGNED_IN_TOKEN,
+    "sources.following": {"published": CLAIM, "draft": CLAIM},  # an imported listing's owner only
 }
 
 BROKEN_TOKEN = "not-a-valid-link.Zm9v.YmFy"  # any signature check refuses it

@@ -51,6 +51,13 @@ class ClaimForm(FlaskForm):
     send_link = SubmitField("Send the link")
 
 
+class FollowingForm(FlaskForm):
+    following = BooleanField("Keep following the source",
+                             description="Changes in the source keep updating the listing; fields you edit "
+                                         "here are never overwritten.")
+    submit = SubmitField("Save")
+
+
 class ClaimDecisionForm(FlaskForm):
     note = TextAreaField("Reason (required to refuse)", validators=[Optional(), MaxLength(2000), PlainText()])
     approve = SubmitField("Approve claim")

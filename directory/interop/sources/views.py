@@ -14,7 +14,7 @@ from ...moderation.access import admin_required
 from . import claims as claiming
 from . import registry, services
 from .claims import ClaimError
-from .forms import ClaimDecisionForm, ClaimForm, SourceActionForm, SourceForm
+from .forms import ClaimDecisionForm, ClaimForm, FollowingForm, SourceActionForm, SourceForm
 from .models import FORMATS, Source
 from .registry import InvalidSource
 from .services import SourceError
@@ -176,3 +176,20 @@ def confirm_claim(token: str):
         return render_template("sources/claim_failed.html", message=str(error)), 400
     flash(f"“{listing.name}” is yours now.", "success")
     return redirect(url_for("owner.dashboard"))
+
+
+@blueprint.route("/listings/<slug>/source", methods=["GET", "POST"])
+@login_required
+def following(slug: str):
+    """The owner of a claimed listing chooses whether syncs keep updating it."""
+    listing = listing_services.listing_by_slug(slug)
+    record = registry.record_of(listing.id) if listing is not None else None
+    if listing is None or record is None or listing.owner_id != current_user.id:
+        abort(404)
+    form = FollowingForm(following=record.following)
+    if form.validate_on_submit():
+        claiming.set_following(listing, current_user, form.following.data)
+        effect = "keep updating" if form.following.data else "leave alone"
+        flash(f"Saved: syncs {effect} this listing.", "success")
+        return redirect(url_for("listings.detail", slug=slug))
+    return render_template("sources/following.html", listing=listing, record=record, form=form)
