@@ -53,7 +53,8 @@ def test_an_admin_adds_a_source_runs_a_dry_run_and_imports(geo, feeds, app, make
     listing.address_line = "12 Main St (side door)"
     db.session.commit()
     review = admin.get(f"/admin/listings/{listing.id}").get_data(as_text=True)
-    assert "source says <q>12 Main St</q>, listing says <q>12 Main St (side door)</q>" in review
+    assert ("<strong>Address</strong>: source says <q>12 Main St</q>, "
+            "listing says <q>12 Main St (side door)</q>") in review
     feeds.routes["/feed.json"] = (200, "text/html", b"<html>Down for maintenance</html>")
     response = admin.post(f"/admin/sources/{source.id}/dry-run")
     assert response.status_code == 400 and b"web page (HTML)" in response.data
@@ -123,3 +124,26 @@ def test_claim_by_a_link_from_the_page(geo, feeds, app, make_user, client, sent_
     db.session.refresh(listing)
     assert listing.owner.email == "dad@example.org"
     assert member.get("/claims/confirm/broken.token.here").status_code == 400
+
+
+def test_a_change_from_the_source_is_reviewed_like_an_edit(geo, feeds, app, make_user):
+    from directory.interop.sources import services
+    from directory.moderation import services as moderation
+    from directory.moderation.models import Revision
+
+    admin_user = make_user(admin=True)
+    feeds.routes["/feed.json"] = (200, "application/json", json.dumps([meeting("a")]).encode())
+    source = registry.add_source(None, name="Dayton AA", url=feeds.url("/feed.json"), format_="meeting-guide")
+    services.sync(source)
+    listing = db.session.scalars(select(Listing)).one()
+    moderation.approve(listing, admin_user)
+    listing.summary = "Edited here."
+    db.session.commit()
+    feeds.routes["/feed.json"] = (200, "application/json", json.dumps([meeting("a", time="12:30")]).encode())
+    services.sync(source)
+    revision = db.session.scalars(select(Revision)).one()
+    page = app.test_client(user=admin_user).get(f"/admin/revisions/{revision.id}").get_data(as_text=True)
+    assert "From Dayton AA" in page and "12:30" in page
+    section = page[page.index("From Dayton AA"):page.index("diff-title")]
+    assert "<strong>Summary</strong>: source says <q>—</q>, listing says <q>Edited here.</q>" in section
+    assert "source says <q>Tuesday 12:30, 30 min, weekly</q>" in section, section

@@ -10,12 +10,14 @@ from flask_login import current_user, login_required
 from wtforms.fields.choices import SelectChoice
 
 from ...listings import services as listing_services
+from ...listings.models import Listing
 from ...moderation.access import admin_required
+from ...moderation.views import FIELD_LABELS, show_value
 from . import claims as claiming
 from . import registry, services
 from .claims import ClaimError
 from .forms import ClaimDecisionForm, ClaimForm, FollowingForm, SourceActionForm, SourceForm
-from .models import FORMATS, Source
+from .models import FORMATS, Source, SourceRecord
 from .registry import InvalidSource
 from .services import SourceError
 
@@ -27,7 +29,13 @@ blueprint = Blueprint("sources", __name__)
 @blueprint.app_context_processor
 def source_helpers() -> dict[str, Any]:
     """For the listing page and the review pages: where an imported listing comes from."""
-    return {"listing_source": registry.record_of, "source_differences": registry.differences}
+    return {"listing_source": registry.record_of, "source_differences": differences}
+
+
+def differences(listing: Listing, record: SourceRecord) -> list[tuple[str, str, str]]:
+    """(label, what the source says, what the listing says), written as the review pages write values."""
+    return [(FIELD_LABELS.get(name, name), show_value(name, theirs), show_value(name, ours))
+            for name, theirs, ours in registry.differences(listing, record)]
 
 
 def _source_or_404(source_id: int) -> Source:
