@@ -691,7 +691,7 @@ def test_pause_hides_a_listing_from_the_public_and_resume_brings_it_back(app, ga
     assert signed_in.post(f"/my/listings/{listing.id}/pause").status_code == 302
     db.session.refresh(listing)
     assert listing.status == "paused"
-    assert public_status(app, listing) == 404
+    assert public_status(app, listing) == 410  # it was public: a bookmark is told it left
     assert not in_search(app, listing)
     assert "Paused" in page_text(signed_in.get("/my/listings"))
 
@@ -721,7 +721,7 @@ def test_withdraw_asks_first_then_takes_the_listing_down(app, signed_in, owner, 
     assert signed_in.post(f"/my/listings/{listing.id}/withdraw").status_code == 302
     db.session.refresh(listing)
     assert listing.status == "withdrawn"
-    assert public_status(app, listing) == 404
+    assert public_status(app, listing) == 410
     assert signed_in.get(edit_url(listing)).status_code == 302  # nothing left to edit
 
 
