@@ -50,6 +50,7 @@ def test_an_admin_adds_a_source_runs_a_dry_run_and_imports(geo, feeds, app, make
     assert listing.status == "pending"
     review = admin.get(f"/admin/listings/{listing.id}").get_data(as_text=True)
     assert "From Dayton AA" in review and "The listing says what the source says." in review
+    assert "nobody has claimed it yet" in review and "account was deleted" not in review
     listing.address_line = "12 Main St (side door)"
     db.session.commit()
     review = admin.get(f"/admin/listings/{listing.id}").get_data(as_text=True)

@@ -31,7 +31,7 @@ class SourceForm(FlaskForm):
     sync_hours = IntegerField("Sync every (hours)", default=24,
                               validators=[InputRequired("A number of hours; 0 for only when asked."),
                                           NumberRange(0, 8760)],
-                              description="How often `flask sources sync` (run by cron) reads it again. "
+                              description="How often the scheduled sync reads it again. "
                                           "0: only when asked.")
     submit = SubmitField("Add source")
 
