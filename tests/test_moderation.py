@@ -12,9 +12,9 @@ from sqlalchemy.orm import Session
 from directory.extensions import db
 from directory.listings.models import Listing
 from directory.listings.snapshots import snapshot
-from directory.moderation import services
+from directory.moderation import audit, revisions, services, users
 from directory.moderation.models import ModerationEvent, Revision
-from directory.moderation.services import AlreadyDecided, ModerationError, NothingToReview
+from directory.moderation.rules import AlreadyDecided, ModerationError, NothingToReview
 
 
 def events(action: str | None = None) -> list[ModerationEvent]:
@@ -210,7 +210,7 @@ def test_two_admins_racing_in_threads_make_one_decision(app, pending, admin, mak
 
 def test_propose_revision_keeps_the_published_version_public(make_listing, owner):
     listing = make_listing(owner, name="Tuesday Circle")
-    revision = services.propose_revision(listing, owner, {"name": "Wednesday Circle"})
+    revision = revisions.propose_revision(listing, owner, {"name": "Wednesday Circle"})
     assert revision.status == "pending" and revision.data["name"] == "Wednesday Circle"
     assert db.session.get(Listing, listing.id).name == "Tuesday Circle"
     assert db.session.get(Listing, listing.id).status == "published"
@@ -219,39 +219,39 @@ def test_propose_revision_keeps_the_published_version_public(make_listing, owner
 
 def test_a_new_revision_supersedes_the_pending_one(make_listing, owner):
     listing = make_listing(owner)
-    first = services.propose_revision(listing, owner, {"name": "First try"})
-    second = services.propose_revision(listing, owner, {"name": "Second try"})
+    first = revisions.propose_revision(listing, owner, {"name": "First try"})
+    second = revisions.propose_revision(listing, owner, {"name": "Second try"})
     db.session.refresh(first)
     assert first.status == "superseded" and second.status == "pending"
-    assert services.pending_revision(listing).id == second.id
+    assert revisions.pending_revision(listing).id == second.id
 
 
 def test_an_edit_that_changes_nothing_is_refused(make_listing, owner):
     listing = make_listing(owner)
     # Its own class, so callers tell it from a refusal without reading the message.
     with pytest.raises(NothingToReview):
-        services.propose_revision(listing, owner, {"name": listing.name})
+        revisions.propose_revision(listing, owner, {"name": listing.name})
     with pytest.raises(ModerationError) as refused:
-        services.propose_revision(listing, owner, {"status": "published"})
+        revisions.propose_revision(listing, owner, {"status": "published"})
     assert not isinstance(refused.value, NothingToReview)
     with pytest.raises(ModerationError, match="Unknown"):
-        services.propose_revision(listing, owner, {"status": "published"})
+        revisions.propose_revision(listing, owner, {"status": "published"})
 
 
 def test_drafts_are_edited_directly_not_through_revisions(make_listing, owner):
     listing = make_listing(owner, status="draft")
     with pytest.raises(ModerationError):
-        services.propose_revision(listing, owner, {"name": "x"})
+        revisions.propose_revision(listing, owner, {"name": "x"})
 
 
 def test_approve_revision_applies_the_meeting_time_change(make_listing, owner, admin, sent_mail):
     listing = make_listing(owner)
     data = snapshot(listing)
     data["meetings"][0]["start_time"] = "18:30"
-    revision = services.propose_revision(listing, owner, {"meetings": data["meetings"]})
-    changed = [field for field, _before, _after in services.revision_diff(revision)]
+    revision = revisions.propose_revision(listing, owner, {"meetings": data["meetings"]})
+    changed = [field for field, _before, _after in revisions.revision_diff(revision)]
     assert changed == ["meetings"]
-    services.approve_revision(revision, admin)
+    revisions.approve_revision(revision, admin)
     listing = db.session.get(Listing, listing.id)
     assert listing.meetings[0].start_time == time(18, 30)
     assert db.session.get(Revision, revision.id).status == "approved"
@@ -260,12 +260,12 @@ def test_approve_revision_applies_the_meeting_time_change(make_listing, owner, a
 
 
 @pytest.mark.parametrize("decide, status", [
-    (services.reject_revision, "rejected"),
-    (services.request_revision_changes, "changes_requested"),
+    (revisions.reject_revision, "rejected"),
+    (revisions.request_revision_changes, "changes_requested"),
 ])
 def test_refused_revisions_leave_the_listing_alone(make_listing, owner, admin, sent_mail, decide, status):
     listing = make_listing(owner, name="Keep me")
-    revision = services.propose_revision(listing, owner, {"name": "Buy crypto"})
+    revision = revisions.propose_revision(listing, owner, {"name": "Buy crypto"})
     with pytest.raises(ModerationError):
         decide(revision, admin, "")
     decide(revision, admin, "Spam link")
@@ -277,22 +277,22 @@ def test_refused_revisions_leave_the_listing_alone(make_listing, owner, admin, s
 
 def test_a_revision_decided_in_another_session_is_already_decided(make_listing, owner, admin, make_user):
     listing = make_listing(owner)
-    revision_id = services.propose_revision(listing, owner, {"name": "New name"}).id
+    revision_id = revisions.propose_revision(listing, owner, {"name": "New name"}).id
     other_id = make_user(admin=True).id
     db.session.commit()
     with Session(db.engine, expire_on_commit=False) as second:
         stale = second.get(Revision, revision_id)
         other = second.get(type(admin), other_id)
         second.commit()
-        services.approve_revision(db.session.get(Revision, revision_id), admin)
+        revisions.approve_revision(db.session.get(Revision, revision_id), admin)
         with pytest.raises(AlreadyDecided):
-            services.reject_revision(stale, other, "No")
+            revisions.reject_revision(stale, other, "No")
     assert len(events("approve_revision")) == 1 and events("reject_revision") == []
 
 
 def test_unpublish_and_withdraw_supersede_pending_edits(make_listing, owner, admin):
     listing = make_listing(owner)
-    revision = services.propose_revision(listing, owner, {"name": "Edit"})
+    revision = revisions.propose_revision(listing, owner, {"name": "Edit"})
     services.unpublish(listing, admin, "Closed")
     db.session.refresh(revision)
     assert revision.status == "superseded"
@@ -304,12 +304,12 @@ def test_unpublish_and_withdraw_supersede_pending_edits(make_listing, owner, adm
 def test_suspension_ends_sessions_and_is_audited(make_user, admin, sent_mail):
     user = make_user()
     version = user.session_version
-    services.suspend_user(user, admin, "Spam listings")
+    users.suspend_user(user, admin, "Spam listings")
     assert user.is_suspended and user.session_version == version + 1
     assert user.suspension_reason == "Spam listings"
     with pytest.raises(AlreadyDecided):
-        services.suspend_user(user, admin, "again")
-    services.unsuspend_user(user, admin)
+        users.suspend_user(user, admin, "again")
+    users.unsuspend_user(user, admin)
     assert not user.is_suspended
     assert [(event.action, event.target_user_id) for event in events()] == [
         ("suspend", user.id), ("unsuspend", user.id)]
@@ -318,13 +318,13 @@ def test_suspension_ends_sessions_and_is_audited(make_user, admin, sent_mail):
 
 def test_admins_cannot_suspend_themselves(admin):
     with pytest.raises(ModerationError):
-        services.suspend_user(admin, admin, "oops")
+        users.suspend_user(admin, admin, "oops")
 
 
 def test_role_change_writes_one_row_and_none_when_unchanged(make_user):
     user = make_user()
-    services.set_role(user, "admin")
-    assert services.set_role(user, "admin") is None
+    users.set_role(user, "admin")
+    assert users.set_role(user, "admin") is None
     assert db.session.scalar(select(func.count()).select_from(ModerationEvent)) == 1
     assert events()[0].reason == "member → admin"
 
@@ -348,7 +348,7 @@ def test_queue_lists_pending_listings_and_revisions_oldest_first(admin_client, m
         newer = make_listing(owner, status="draft", name="Newer group")
         services.submit(newer, owner)
         published = make_listing(owner, name="Published group")
-        services.propose_revision(published, owner, {"summary": "New summary"})
+        revisions.propose_revision(published, owner, {"summary": "New summary"})
     make_listing(owner, status="draft", name="Draft group")
     page = admin_client.get("/admin/").get_data(as_text=True)
     assert page.index("Older group") < page.index("Newer group")
@@ -400,7 +400,7 @@ def test_revision_page_shows_a_diff_and_highlights_contact_changes(admin_client,
     listing = make_listing(owner, name="Tuesday Circle", contact_email="old@example.org")
     data = snapshot(listing)
     data["meetings"][0]["start_time"] = "18:30"
-    revision = services.propose_revision(listing, owner, {
+    revision = revisions.propose_revision(listing, owner, {
         "meetings": data["meetings"], "contact_email": "new@example.net", "online_url": "https://meet.example/x"})
     page = admin_client.get(f"/admin/revisions/{revision.id}").get_data(as_text=True)
     assert "Tuesday 19:00" in page and "Tuesday 18:30" in page
@@ -411,7 +411,7 @@ def test_revision_page_shows_a_diff_and_highlights_contact_changes(admin_client,
 
 def test_approve_revision_from_its_page(admin_client, make_listing, owner):
     listing = make_listing(owner, name="Old name")
-    revision = services.propose_revision(listing, owner, {"name": "New name"})
+    revision = revisions.propose_revision(listing, owner, {"name": "New name"})
     admin_client.post(f"/admin/revisions/{revision.id}/decide", data={"approve": "Approve edit"})
     assert db.session.get(Listing, listing.id).name == "New name"
 
@@ -443,7 +443,7 @@ def test_users_page_searches_and_suspends(admin_client, make_user, make_listing,
 def test_a_suspended_owner_s_listing_cannot_be_reported_or_reached(client, make_user, make_listing, admin):
     owner = make_user()
     listing = make_listing(owner)
-    services.suspend_user(owner, admin, "Spam")
+    users.suspend_user(owner, admin, "Spam")
     assert client.get(f"/listings/{listing.slug}/report").status_code == 404
 
 
@@ -461,8 +461,8 @@ def test_audit_log_holds_one_row_per_decision_and_filters(admin_client, make_lis
     admin_client.post(f"/admin/listings/{second.id}/decide",
                       data={"request_changes": "C", "note": "Add a time"})            # 4
     admin_client.post(f"/admin/listings/{second.id}/decide", data={"approve": "A"})  # refused: not pending
-    revision = services.propose_revision(first, owner, {"name": "First, renamed"})  # 5
-    services.reject_revision(revision, other_admin, "No")                            # 6
+    revision = revisions.propose_revision(first, owner, {"name": "First, renamed"})  # 5
+    revisions.reject_revision(revision, other_admin, "No")                            # 6
     admin_client.post(f"/admin/listings/{first.id}/unpublish", data={"unpublish": "U", "note": "Closed"})  # 7
     rows = events()
     assert [row.action for row in rows] == [
@@ -482,7 +482,7 @@ def test_audit_log_holds_one_row_per_decision_and_filters(admin_client, make_lis
 
 def test_audit_log_is_paginated(admin_client, admin):
     for number in range(55):
-        services.record("admin_sign_in", admin, reason=f"sign-in {number}")
+        audit.record("admin_sign_in", admin, reason=f"sign-in {number}")
     db.session.commit()
     first = admin_client.get("/admin/audit").get_data(as_text=True)
     second = admin_client.get("/admin/audit?page=2").get_data(as_text=True)

@@ -14,7 +14,7 @@ from directory.extensions import db
 from directory.listings import services
 from directory.listings.models import Listing
 from directory.listings.snapshots import snapshot
-from directory.moderation import services as moderation
+from directory.moderation import revisions
 from directory.moderation.models import REVISION_PENDING, Revision
 from tests.factories import make_audience, make_topic
 
@@ -643,7 +643,7 @@ def test_an_approved_revision_keeps_the_slug(signed_in, owner, make_listing, mak
     data = group_form(name="Dads of Midtown", format="in_person", location="10001", submit_review="Send")
     signed_in.post(edit_url(listing), data=data)
     revision = db.session.scalars(select(Revision)).one()
-    moderation.approve_revision(revision, make_user(admin=True))
+    revisions.approve_revision(revision, make_user(admin=True))
     db.session.refresh(listing)
     assert (listing.name, listing.slug) == ("Dads of Midtown", "dads-of-manhattan")
 

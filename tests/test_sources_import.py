@@ -302,6 +302,7 @@ def test_changed_record_is_a_revision_for_review(vocabulary, feeds, make_user):
     source = kept(serve(feeds, "/f.json", rows))
     services.sync(source)
     listing = only_listing()
+    from directory.moderation import revisions
     from directory.moderation import services as moderation
     moderation.approve(listing, admin)
     rows[0]["time"] = "12:30"
@@ -312,12 +313,12 @@ def test_changed_record_is_a_revision_for_review(vocabulary, feeds, make_user):
     assert revision.status == "pending" and revision.author_id is None
     assert only_listing().meetings[0].start_time.strftime("%H:%M") == "12:00"  # public version unchanged
     assert [(field, before[0]["start_time"], after[0]["start_time"])
-            for field, before, after in moderation.revision_diff(revision)] == [
+            for field, before, after in revisions.revision_diff(revision)] == [
                 ("meetings", "12:00", "12:30")]
     before = state()
     assert services.sync(source).summary() == "0 new, 0 changed, 0 gone, 0 refused"
     assert state() == before  # the same change again is no second revision
-    moderation.approve_revision(revision, admin)
+    revisions.approve_revision(revision, admin)
     assert only_listing().meetings[0].start_time.strftime("%H:%M") == "12:30"
     before = state()
     services.sync(source)

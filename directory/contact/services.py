@@ -19,8 +19,8 @@ from ..extensions import db
 from ..listings.models import FORMAT_IN_PERSON, Listing
 from ..listings.visibility import is_public, public_clause
 from ..mail import MailError, send_mail
+from ..moderation.audit import record as record_event
 from ..moderation.models import Report
-from ..moderation.services import record as record_event
 from ..timeutil import utcnow
 from ..urls import external_url, safe_url
 from .models import ContactMessage

@@ -14,6 +14,7 @@ from ..database import one_transaction
 from ..listings import services as listings
 from ..listings.models import STATUS_WITHDRAWN
 from ..listings.snapshots import snapshot
+from ..moderation import audit, revisions
 from ..moderation import services as moderation
 from ..timeutil import utcnow
 
@@ -61,7 +62,7 @@ def export_person(user: User) -> dict[str, Any]:
                 "decided_at": iso(revision.decided_at),
                 "proposed": revision.data,
             }
-            for revision in moderation.revisions_by(user)
+            for revision in revisions.revisions_by(user)
         ],
         "moderation_events": [
             {
@@ -71,7 +72,7 @@ def export_person(user: User) -> dict[str, Any]:
                 "reason": event.reason,
                 "at": iso(event.created_at),
             }
-            for event in moderation.events_about(user, listing_ids)
+            for event in audit.events_about(user, listing_ids)
         ],
     }
 
@@ -90,8 +91,8 @@ def delete_person(user: User, password: str) -> None:
             listings.forget_owner(listing)
         listing_ids = [listing.id for listing in owned]
         contact.delete_messages_for(listing_ids)
-        moderation.delete_revisions(user, listing_ids)
-        moderation.record(moderation.ACTION_ACCOUNT_DELETED, None)
+        revisions.delete_revisions(user, listing_ids)
+        audit.record(audit.ACTION_ACCOUNT_DELETED, None)
         accounts.delete_user(user)
     logger.info("an account was deleted; %s listings withdrawn", len(owned))
     accounts.send_deletion_notice(address, name)

@@ -8,7 +8,7 @@ import click
 from flask import Flask
 
 from ..accounts.services import find_user
-from . import reminders, services
+from . import reminders, users
 
 MIN_PASSWORD_LENGTH = 12
 
@@ -33,7 +33,7 @@ def create_admin_command(email: str, name: str, password_stdin: bool) -> None:
         password = _check_password(sys.stdin.readline().rstrip("\r\n"))
     elif find_user(email) is None:
         password = _check_password(click.prompt("Password", hide_input=True, confirmation_prompt=True))
-    _user, outcome = services.make_admin(email, name, password)
+    _user, outcome = users.make_admin(email, name, password)
     if outcome == "unchanged":
         click.echo(f"{email} is already an admin{' (password changed)' if password else ''}.")
     else:

@@ -9,7 +9,7 @@ from wtforms.validators import DataRequired, Email, InputRequired, Optional, Reg
 
 from ..validators import MaxLength, PlainText, SingleLine
 from .models import REPORT_REASONS
-from .services import MAX_REASON_LENGTH
+from .rules import MAX_REASON_LENGTH
 
 NOTE_HELP = "The owner sees this in an e-mail. Required to reject, request changes or unpublish."
 # What every admin note is checked for: its length, and no control characters (the database, the owner's

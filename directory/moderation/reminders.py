@@ -23,7 +23,7 @@ from ..mail import MailError, send_mail
 from ..timeutil import utcnow
 from ..urls import external_url
 from . import services
-from .services import ModerationError
+from .rules import ModerationError
 
 logger = logging.getLogger(__name__)
 

@@ -17,8 +17,9 @@ from ..listings import services
 from ..listings.models import KIND_GROUP, KIND_MENTOR, KINDS, STATUS_PUBLISHED, Listing
 from ..listings.services import ListingError
 from ..listings.snapshots import snapshot
+from ..moderation import revisions
 from ..moderation import services as moderation
-from ..moderation.services import ModerationError, NothingToReview
+from ..moderation.rules import ModerationError, NothingToReview
 from .forms import ListingForm
 from .meetings import MeetingForm
 
@@ -51,7 +52,7 @@ def _back_to_dashboard(listing: Listing | None = None):
 @blueprint.get("/listings")
 def dashboard():
     listings = services.listings_owned_by(current_user)
-    waiting = moderation.pending_revision_ids([listing.id for listing in listings])
+    waiting = revisions.pending_revision_ids([listing.id for listing in listings])
     return render_template("owner/dashboard.html", listings=listings, waiting=waiting)
 
 
@@ -86,7 +87,7 @@ def edit(listing_id: int):
     if mode is None:
         flash("A listing that is withdrawn or unpublished can't be edited.", "warning")
         return _back_to_dashboard(listing)
-    revision = moderation.pending_revision(listing) if mode == "revision" else None
+    revision = revisions.pending_revision(listing) if mode == "revision" else None
     stored = revision.data if revision is not None else snapshot(listing)
     # Pending and approved listings only take complete changes: they are (or will be) public.
     full = mode == "revision" or listing.status == "pending"
@@ -117,7 +118,7 @@ def _save_changes(listing: Listing, mode: str, form: ListingForm):
     _flash_other_places(form)
     try:
         if mode == "revision":
-            moderation.propose_revision(listing, current_user, data)
+            revisions.propose_revision(listing, current_user, data)
             flash(f"Thank you. {REVISION_NOTICE}", "success")
             return _back_to_dashboard(listing)
         services.update_listing(listing, data)
@@ -208,7 +209,7 @@ def withdraw(listing_id: int):
         flash("This listing is already withdrawn.", "info")
         return _back_to_dashboard(listing)
     if request.method == "GET":
-        waiting = listing.id in moderation.pending_revision_ids([listing.id])
+        waiting = listing.id in revisions.pending_revision_ids([listing.id])
         return render_template("owner/confirm.html", listing=listing, action="withdraw", waiting_edit=waiting)
     try:
         moderation.withdraw(listing, current_user, via="dashboard")

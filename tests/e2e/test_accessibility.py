@@ -15,6 +15,7 @@ from datetime import time
 import pytest
 
 from directory.listings.snapshots import snapshot
+from directory.moderation import reports, revisions
 from directory.moderation import services as moderation
 from tests.clients import commit_test_session
 from tests.factories import make_audience, make_listing, make_topic, make_user
@@ -283,8 +284,8 @@ def test_admin_pages(app, live_server, page, sweep, sign_in_browser):
     data = snapshot(live)
     data["meetings"][0]["start_time"] = "18:30"
     data["summary"] = "A weekly circle for dads, now half an hour earlier."
-    revision = moderation.propose_revision(live, owner, {key: data[key] for key in ("meetings", "summary")})
-    moderation.create_report(live, "no_longer_meets", "The hall was locked two weeks running.",
+    revision = revisions.propose_revision(live, owner, {key: data[key] for key in ("meetings", "summary")})
+    reports.create_report(live, "no_longer_meets", "The hall was locked two weeks running.",
                              "visitor@example.com")
     moderation.approve(make_listing(owner, status="pending", name="Approved group"), admin)
     ids = {"listing": waiting.id, "revision": revision.id, "owner": owner.id}

@@ -14,6 +14,7 @@ import pytest
 
 from directory.extensions import db
 from directory.listings.snapshots import snapshot
+from directory.moderation import reports, revisions
 from directory.moderation import services as moderation
 from tests.factories import make_listing, make_topic, make_user
 
@@ -195,8 +196,8 @@ def test_every_tab_stop_shows_focus(live_server, page, gazetteer, sign_in_browse
     live = make_listing(owner, name="Riverside Dads", slug="riverside-dads", topics=("fatherhood",),
                         website="https://dads.example.org/", phone="+1 212 555 0100", phone_public=True)
     data = snapshot(live)
-    revision = moderation.propose_revision(live, owner, {"summary": data["summary"] + " Now with coffee."})
-    moderation.create_report(live, "wrong_details", "They moved to the library.")
+    revision = revisions.propose_revision(live, owner, {"summary": data["summary"] + " Now with coffee."})
+    reports.create_report(live, "wrong_details", "They moved to the library.")
     waiting = make_listing(owner, status="draft", name="Waiting circle")
     moderation.submit(waiting, owner)
     make_listing(admin, status="draft", name="Alex's own draft")

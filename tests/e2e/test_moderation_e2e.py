@@ -17,7 +17,7 @@ from directory.extensions import db
 from directory.listings.models import Listing
 from directory.listings.snapshots import snapshot
 from directory.mail import mail_folder
-from directory.moderation import services
+from directory.moderation import revisions, services
 from directory.moderation.models import ModerationEvent
 from directory.timeutil import utcnow
 from tests.clients import commit_test_session
@@ -83,7 +83,7 @@ def test_a_listing_through_moderation(app, request, live_server, page, browser, 
         data = snapshot(listing)
         data["meetings"][0]["start_time"] = "18:30"
         author = db.session.get(type(owner), owner.id)
-        services.propose_revision(listing, author, {"meetings": data["meetings"]})
+        revisions.propose_revision(listing, author, {"meetings": data["meetings"]})
         commit_test_session()
         page.goto(f"{live_server}/admin/")
         page.get_by_role("link", name="Edit to “Chelsea Fathers Circle”").click()

@@ -151,14 +151,15 @@ def test_a_failing_service_inside_a_view(app, world, monkeypatch):
     from directory.api import views as api_views
     from directory.datarights import views as datarights_views
     from directory.listings import views as listing_views
-    from directory.moderation import views as moderation_views
+    from directory.moderation import report_views, review_views
 
     errors = failures()
     monkeypatch.setattr(listing_views, "run_search", raising(errors["database error"]))
     monkeypatch.setattr(api_views, "run_search", raising(errors["unexpected error"]))
     monkeypatch.setattr(datarights_views.services, "export_person", raising(errors["constraint"]))
-    monkeypatch.setattr(moderation_views.services, "queue_listings", raising(errors["ORM misuse"]))
-    monkeypatch.setattr(moderation_views.services, "create_report", raising(errors["database unavailable"]))
+    monkeypatch.setattr(review_views.review_queue, "queue_listings", raising(errors["ORM misuse"]))
+    monkeypatch.setattr(report_views.report_services, "create_report",
+                        raising(errors["database unavailable"]))
     problems = []
     visitor, owner, admin = (RoleClient(app, world, role) for role in ("anonymous", "owner", "admin"))
     for browser, method, path, data in (

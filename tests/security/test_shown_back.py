@@ -22,8 +22,7 @@ from directory.contact import services as contact_services
 from directory.contact.models import ContactMessage
 from directory.extensions import db
 from directory.listings.models import Listing, Meeting
-from directory.moderation import services as moderation
-from directory.moderation import views as moderation_views
+from directory.moderation import audit_views, revisions, user_views
 from directory.moderation.models import REPORT_OPEN, ModerationEvent, Report
 from tests.factories import make_topic, make_user
 
@@ -140,8 +139,8 @@ def test_pages_that_list_every_string_at_once(visitor, owner, admin, admin_clien
                                               record_property):
     """Search results, dashboard, areas, admin queue, users, reports, audit log and kept messages, each
     listing every XSS payload at once (the public listing page above takes every string)."""
-    monkeypatch.setattr(moderation_views, "AUDIT_PER_PAGE", 5000)
-    monkeypatch.setattr(moderation_views, "USERS_PER_PAGE", 5000)
+    monkeypatch.setattr(audit_views, "AUDIT_PER_PAGE", 5000)
+    monkeypatch.setattr(user_views, "USERS_PER_PAGE", 5000)
     strings = list(dict.fromkeys(xss()))
 
     def fill(texts: list[str], who: User) -> tuple[list[Listing], list[User]]:
@@ -237,7 +236,7 @@ def test_admin_review_and_diff_pages(owner, admin, admin_client, record_property
     def revise(listing: Listing, texts: list[str]):
         data = {field: fit(text, field) for field, text in zip(TEXT_FIELDS, texts, strict=False)}
         data["phone_public"] = False  # so an edit never "changes nothing"
-        return moderation.propose_revision(listing, owner, data)
+        return revisions.propose_revision(listing, owner, data)
 
     benign_revision = revise(benign, [BENIGN + " after"] * width)
     review_baseline = scan(admin_client.get(f"/admin/listings/{benign.id}").get_data(as_text=True))

@@ -14,7 +14,7 @@ from ...database import commit
 from ...extensions import db
 from ...listings.models import Listing
 from ...mail import MailError, send_mail
-from ...moderation import services as moderation
+from ...moderation import audit
 from ...timeutil import utcnow
 from ...urls import external_url
 from .models import CLAIM_APPROVED, CLAIM_PENDING, CLAIM_REJECTED, Claim, SourceRecord
@@ -78,7 +78,7 @@ def _grant(claim: Claim, listing: Listing, record: SourceRecord, actor: User | N
                                            Claim.id != claim.id)
                        .values(status=CLAIM_REJECTED, decided_at=now, note="Another claim was approved.")
                        .execution_options(synchronize_session=False))
-    moderation.record(moderation.ACTION_CLAIM_APPROVED, actor, listing=listing, target_user_id=claim.user_id,
+    audit.record(audit.ACTION_CLAIM_APPROVED, actor, listing=listing, target_user_id=claim.user_id,
                       reason=reason)
 
 
@@ -99,7 +99,7 @@ def request_claim(listing: Listing, user: User, message: str, keep_following: bo
     if automatic:
         _grant(claim, listing, record, None, f"{masked(user.email)} is listed by {record.source.name}")
     else:
-        moderation.record(moderation.ACTION_CLAIM_REQUESTED, user, listing=listing, target_user=user)
+        audit.record(audit.ACTION_CLAIM_REQUESTED, user, listing=listing, target_user=user)
     commit()
     logger.info("claim %s on listing %s by user %s: %s", claim.id, listing.id, user.id, claim.status)
     return claim
@@ -173,7 +173,7 @@ def reject_claim(claim: Claim, admin: User, reason: str) -> None:
         raise ClaimError("Please give a reason; the person will see it.")
     claim.status, claim.decided_at, claim.decided_by_id = CLAIM_REJECTED, utcnow(), admin.id
     claim.note = reason.strip()[:2000]
-    moderation.record(moderation.ACTION_CLAIM_REJECTED, admin, listing=claim.listing,
+    audit.record(audit.ACTION_CLAIM_REJECTED, admin, listing=claim.listing,
                       target_user_id=claim.user_id, reason=reason)
     commit()
 

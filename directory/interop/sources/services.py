@@ -35,7 +35,7 @@ from ...listings.models import (
     Listing,
     Topic,
 )
-from ...moderation import services as moderation
+from ...moderation import audit
 from ...moderation.models import REVISION_APPROVED, REVISION_PENDING, REVISION_SUPERSEDED, Revision
 from ...timeutil import utcnow
 from . import hsds_mapping, mapping, readers
@@ -235,7 +235,7 @@ def _apply(source: Source, actor: User | None, writes: Writes,
             listing.status = STATUS_PAUSED
             listing.moderation_note = f"no longer in {source.name}"
             record.paused_by_sync = True
-            moderation.record(moderation.ACTION_SOURCE_GONE, actor, listing=listing,
+            audit.record(audit.ACTION_SOURCE_GONE, actor, listing=listing,
                               reason=f"no longer in {source.name}")
     for record in back:
         record.gone = False
@@ -243,7 +243,7 @@ def _apply(source: Source, actor: User | None, writes: Writes,
         if record.paused_by_sync and listing.status == STATUS_PAUSED:
             listing.status = STATUS_PUBLISHED
             listing.moderation_note = ""
-            moderation.record(moderation.ACTION_SOURCE_BACK, actor, listing=listing,
+            audit.record(audit.ACTION_SOURCE_BACK, actor, listing=listing,
                               reason=f"back in {source.name}")
         record.paused_by_sync = False
 
@@ -294,7 +294,7 @@ def _create(source: Source, actor: User | None, items: list[Mapped], now: dateti
                                     upstream_ids=mapped.upstream_ids, digest=mapped.digest,
                                     data=mapped.data, applied=mapped.data, emails=mapped.emails, gone=False,
                                     paused_by_sync=False, following=True))
-        moderation.record(moderation.ACTION_IMPORTED, actor, listing=listing,
+        audit.record(audit.ACTION_IMPORTED, actor, listing=listing,
                           reason=f"imported from {source.name}")
     db.session.flush()
 
@@ -329,7 +329,7 @@ def _update(source: Source, actor: User | None, mapped: Mapped, record: SourceRe
     if listing.status in NOT_YET_APPROVED:
         _write(listing, proposed)
         record.applied = _applied(record, proposed)
-        moderation.record(moderation.ACTION_SOURCE_CHANGED, actor, listing=listing, reason=reason)
+        audit.record(audit.ACTION_SOURCE_CHANGED, actor, listing=listing, reason=reason)
         return
     # An earlier edit from the source that nobody reviewed yet is replaced by this one.
     db.session.execute(update(Revision).where(
@@ -343,10 +343,10 @@ def _update(source: Source, actor: User | None, mapped: Mapped, record: SourceRe
     if source.trusted:
         _write(listing, proposed)
         record.applied = _applied(record, proposed)
-        moderation.record(moderation.ACTION_SOURCE_CHANGED, actor, listing=listing, revision=revision,
+        audit.record(audit.ACTION_SOURCE_CHANGED, actor, listing=listing, revision=revision,
                           reason=reason)
     else:
-        moderation.record(moderation.ACTION_SOURCE_REVISION, actor, listing=listing, revision=revision,
+        audit.record(audit.ACTION_SOURCE_REVISION, actor, listing=listing, revision=revision,
                           reason=reason)
 
 

@@ -12,7 +12,7 @@ from wtforms.fields.choices import SelectChoice
 from ...listings import services as listing_services
 from ...listings.models import Listing
 from ...moderation.access import admin_required
-from ...moderation.views import FIELD_LABELS, show_value
+from ...moderation.presentation import FIELD_LABELS, show_value
 from . import claims as claiming
 from . import registry, services
 from .claims import ClaimError

@@ -1,0 +1,34 @@
+"""The moderation blueprint and what every page of it, and the admin navigation, reads.
+
+Each area's routes live in a module of their own (`*_views.py`); `views.py` gathers them.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, has_request_context
+from flask_login import current_user
+
+from ..listings.forms import language_name
+from ..listings.freshness import freshness
+from ..listings.models import Listing
+from . import review_queue
+
+blueprint = Blueprint("moderation", __name__)
+
+
+@blueprint.app_context_processor
+def moderation_context() -> dict[str, Any]:
+    """Counts for the admin navigation; queried only when an admin is signed in."""
+    if has_request_context() and current_user and current_user.is_authenticated and current_user.is_admin:
+        return {"moderation_counts": review_queue.counts()}
+    return {"moderation_counts": None}
+
+
+blueprint.add_app_template_global(language_name)
+
+
+@blueprint.app_template_global()
+def listing_freshness(listing: Listing) -> dict[str, Any]:
+    return freshness(listing)

@@ -1,0 +1,44 @@
+"""What waits for an admin: new listings and edits to review, oldest first, and the navigation's counts."""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select
+
+from ..extensions import db
+from ..listings.models import STATUS_PENDING, Listing
+from .models import REPORT_OPEN, REVISION_PENDING, Report, Revision
+
+
+def queue_listings() -> list[Listing]:
+    """New listings waiting for review, oldest first."""
+    return list(
+        db.session.scalars(
+            select(Listing)
+            .where(Listing.status == STATUS_PENDING)
+            .order_by(func.coalesce(Listing.submitted_at, Listing.created_at), Listing.id)
+        )
+    )
+
+
+def queue_revisions() -> list[Revision]:
+    """Edits waiting for review, oldest first."""
+    return list(
+        db.session.scalars(
+            select(Revision)
+            .where(Revision.status == REVISION_PENDING)
+            .order_by(Revision.created_at, Revision.id)
+        )
+    )
+
+
+def counts() -> dict[str, int]:
+    """What waits for an admin: shown in the admin navigation."""
+    listings = db.session.scalar(
+        select(func.count()).select_from(Listing).where(Listing.status == STATUS_PENDING)
+    )
+    revisions = db.session.scalar(
+        select(func.count()).select_from(Revision).where(Revision.status == REVISION_PENDING)
+    )
+    reports = db.session.scalar(select(func.count()).select_from(Report).where(Report.status == REPORT_OPEN))
+    return {"listings": listings or 0, "revisions": revisions or 0, "reports": reports or 0,
+            "queue": (listings or 0) + (revisions or 0)}

@@ -1,0 +1,91 @@
+"""What every moderation call checks first: who may act, that a reason was given, and the errors it raises.
+
+The errors' messages are fit to show the user; views flash them as they are.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy.orm import Session, object_session
+
+from ..accounts.models import User
+from ..extensions import db
+from ..listings.models import (
+    STATUS_CHANGES_REQUESTED,
+    STATUS_EXPIRED,
+    STATUS_PAUSED,
+    STATUS_PUBLISHED,
+    STATUS_REJECTED,
+    STATUS_UNPUBLISHED,
+    STATUS_WITHDRAWN,
+    Listing,
+)
+
+# Statuses in which a listing has been approved once, so edits go through a revision.
+APPROVED_STATUSES = (STATUS_PUBLISHED, STATUS_PAUSED, STATUS_EXPIRED)
+# After a review decision: finding one of these where "pending" was expected means someone else decided.
+DECIDED_STATUSES = (
+    STATUS_PUBLISHED,
+    STATUS_REJECTED,
+    STATUS_CHANGES_REQUESTED,
+    STATUS_UNPUBLISHED,
+    STATUS_WITHDRAWN,
+    STATUS_PAUSED,
+    STATUS_EXPIRED,
+)
+MAX_REASON_LENGTH = 2000
+
+
+class ModerationError(Exception):
+    """A moderation rule was broken; the message is fit to show the user."""
+
+
+class NothingToReview(ModerationError):
+    """A proposed edit changes nothing, so there is nothing for an admin to look at."""
+
+    def __init__(self, message: str = "That edit changes nothing."):
+        super().__init__(message)
+
+
+class AlreadyDecided(ModerationError):
+    """Someone else decided this item between loading it and acting on it."""
+
+    def __init__(self, message: str = "This was already decided by another admin. Please reload the page."):
+        super().__init__(message)
+
+
+def session_of(obj: Any) -> Session:
+    """The session the object lives in (tests use two), else the request's."""
+    return object_session(obj) or db.session()
+
+
+def require_admin(admin: User | None) -> None:
+    if admin is None or not admin.is_admin:
+        raise ModerationError("Only an admin can do that.")
+    if admin.is_suspended:
+        raise ModerationError("A suspended account cannot moderate.")
+
+
+def require_owner_or_admin(listing: Listing, actor: User | None) -> None:
+    if actor is None:
+        raise ModerationError("Please sign in first.")
+    if actor.is_suspended:
+        raise ModerationError("This account is suspended.")
+    if actor.is_admin or (listing.owner_id is not None and listing.owner_id == actor.id):
+        return
+    raise ModerationError("Only the listing's owner can do that.")
+
+
+def require_reason(reason: str | None, what: str = "a reason") -> str:
+    text = (reason or "").strip()
+    if not text:
+        raise ModerationError(f"Please give {what}; the owner will see it.")
+    if len(text) > MAX_REASON_LENGTH:
+        raise ModerationError(f"Please keep it under {MAX_REASON_LENGTH} characters.")
+    return text
+
+
+def who(user: User | None) -> str:
+    """Whoever acted, as a log line names them (never an address: logs leave the database)."""
+    return f"user {user.id}" if user is not None else "the system"
