@@ -57,7 +57,7 @@ def register_extensions(app: Flask) -> None:
         database,  # noqa: F401 - installs the SQLite connection hooks
         models,  # noqa: F401 - every model known before anything touches the metadata
     )
-    from .accounts.services import load_user
+    from .accounts.devices import load_user, register_device_sessions
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(MIGRATIONS), render_as_batch=True)
@@ -68,6 +68,7 @@ def register_extensions(app: Flask) -> None:
     login_manager.login_view = "accounts.sign_in"
     login_manager.login_message = "Please sign in to continue."
     login_manager.session_protection = "basic"
+    register_device_sessions(app)
 
 
 def register_blueprints(app: Flask) -> None:

@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import contextvars
 
-from flask import has_app_context
+from flask import current_app, has_app_context
 from flask.testing import FlaskCliRunner
 from flask_login import FlaskLoginClient
 
+from directory.accounts.devices import current_device, open_device
 from directory.extensions import db
 
 
@@ -23,13 +24,33 @@ def commit_test_session() -> None:
         db.session.commit()
 
 
+def device_identity(user, app=None) -> str:
+    """Flask-Login's id for `user` as a sign-in leaves it: with a live device session (opened again once
+    a sign-out ended it), without which the user loader refuses the cookie."""
+    commit_test_session()
+    if has_app_context():
+        if current_device(user) is None:
+            open_device(user, "test client", remember=False)
+    else:
+        with (app or current_app).app_context():
+            if current_device(user) is None:
+                open_device(user, "test client", remember=False)
+    return user.get_id()
+
+
 class Client(FlaskLoginClient):
     """`app.test_client(user=someone)` starts signed in (Flask-Login's client); `sign_in` switches user."""
 
+    def __init__(self, *args, **kwargs):
+        if kwargs.get("user") is not None:
+            device_identity(kwargs["user"], args[0] if args else None)
+        super().__init__(*args, **kwargs)
+
     def sign_in(self, user, *, fresh: bool = True) -> None:
         """What Flask-Login's login_user leaves in the session (for tests that are not about the form)."""
+        identity = device_identity(user, self.application)
         with self.session_transaction() as session:
-            session["_user_id"] = user.get_id()
+            session["_user_id"] = identity
             session["_fresh"] = fresh
 
     def open(self, *args, **kwargs):

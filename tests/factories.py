@@ -6,7 +6,7 @@ import itertools
 from datetime import time
 
 from directory.accounts.models import ROLE_ADMIN, ROLE_MEMBER, User
-from directory.accounts.services import hash_password
+from directory.accounts.passwords import hash_password
 from directory.extensions import db
 from directory.listings.models import Audience, Listing, Meeting, Topic
 from directory.timeutil import utcnow

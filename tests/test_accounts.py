@@ -16,7 +16,7 @@ import time_machine
 from argon2 import PasswordHasher, profiles
 from sqlalchemy import func, select
 
-from directory.accounts import services
+from directory.accounts import passwords, signin
 from directory.accounts.models import User
 from directory.contact.models import ContactMessage
 from directory.extensions import db
@@ -157,7 +157,7 @@ def test_registration_with_a_taken_address_answers_the_same(client, make_user, s
     assert "/account/confirm/" not in text_of(warning)
     assert "/account/forgot" in text_of(warning)
     db.session.refresh(owner)
-    assert services.verify_password(owner, DEFAULT_PASSWORD)  # the real owner's password is untouched
+    assert passwords.verify_password(owner, DEFAULT_PASSWORD)  # the real owner's password is untouched
 
 
 def test_a_failed_registration_keeps_what_was_typed_but_never_the_password(app_context, client):
@@ -262,7 +262,7 @@ def test_an_unconfirmed_account_can_sign_in_and_ask_for_a_new_link(client, make_
 def test_an_unknown_address_costs_a_password_check_too(app, client, monkeypatch):
     """No account still means one argon2 verification, so timing does not tell who has one."""
     calls = []
-    real = services.password_hasher
+    real = passwords.password_hasher
 
     class Counting:
         def __init__(self, inner):
@@ -275,7 +275,7 @@ def test_an_unknown_address_costs_a_password_check_too(app, client, monkeypatch)
         def __getattr__(self, name):
             return getattr(self.inner, name)
 
-    monkeypatch.setattr(services, "password_hasher", lambda: Counting(real()))
+    monkeypatch.setattr(passwords, "password_hasher", lambda: Counting(real()))
     assert sign_in(client, "nobody@example.org", "some password").status_code == 200
     assert len(calls) == 1 and calls[0].startswith("$argon2id$")
 
@@ -319,8 +319,8 @@ def test_repeated_failures_pause_the_account_briefly(client, make_user):
 
 
 def test_the_pause_grows_but_never_beyond_fifteen_minutes(app, client, make_user):
-    assert [services._delay_after(n) for n in range(1, 12)] == [0, 0, 0, 0, 30, 60, 120, 240, 480, 900, 900]
-    assert services._delay_after(10_000) == 900
+    assert [signin._delay_after(n) for n in range(1, 12)] == [0, 0, 0, 0, 30, 60, 120, 240, 480, 900, 900]
+    assert signin._delay_after(10_000) == 900
     make_user("target@example.org")
     start = datetime.now(UTC)
     with time_machine.travel(start, tick=False) as clock:
@@ -374,13 +374,13 @@ def test_a_changed_hash_cost_upgrades_the_stored_hash_at_sign_in(app, client, ma
 
 def test_verify_password(app, make_user):
     user = make_user(password=STRONG)
-    assert services.verify_password(user, STRONG)
-    assert not services.verify_password(user, STRONG + " ")
-    assert not services.verify_password(None, STRONG)
+    assert passwords.verify_password(user, STRONG)
+    assert not passwords.verify_password(user, STRONG + " ")
+    assert not passwords.verify_password(None, STRONG)
     user.password_hash = "not a hash"  # noqa: S105 - a broken stored value, not a secret
-    assert not services.verify_password(user, STRONG)
+    assert not passwords.verify_password(user, STRONG)
     cheap = PasswordHasher.from_parameters(profiles.CHEAPEST)
-    assert cheap.verify(services.hash_password("x" * 200), "x" * 200)
+    assert cheap.verify(passwords.hash_password("x" * 200), "x" * 200)
 
 
 # --- where sign-in sends you next --------------------------------------------------------------
@@ -478,8 +478,8 @@ def test_a_reset_link_works_once_and_ends_every_other_session(client, make_user,
     again = client.post(link, data={"password": STRONG, "confirm": STRONG})
     assert again.status_code == 400 and b"already been used" in again.data
     user = user_by_email("member@example.org")
-    assert services.verify_password(user, OTHER_STRONG)
-    assert not services.verify_password(user, DEFAULT_PASSWORD)
+    assert passwords.verify_password(user, OTHER_STRONG)
+    assert not passwords.verify_password(user, DEFAULT_PASSWORD)
 
 
 def test_a_reset_link_expires_after_an_hour(client, make_user, sent_mail):
@@ -491,7 +491,7 @@ def test_a_reset_link_expires_after_an_hour(client, make_user, sent_mail):
     with time_machine.travel(datetime.now(UTC) + timedelta(minutes=61)):
         response = client.post(link, data={"password": OTHER_STRONG, "confirm": OTHER_STRONG})
     assert response.status_code == 400 and b"expired" in response.data
-    assert services.verify_password(user_by_email("member@example.org"), DEFAULT_PASSWORD)
+    assert passwords.verify_password(user_by_email("member@example.org"), DEFAULT_PASSWORD)
 
 
 def test_a_reset_lifts_the_pause_and_confirms_the_address(client, make_user, sent_mail):

@@ -12,6 +12,7 @@ import pytest
 from directory.extensions import db
 from directory.geo.distance import KM_PER_MILE
 from directory.timeutil import utcnow
+from tests.clients import device_identity
 from tests.factories import make_audience, make_topic
 
 # Points around ZIP 10001 (Midtown Manhattan), nearest first.
@@ -297,7 +298,7 @@ def test_not_even_the_owner_or_an_admin_sees_an_unpublished_listing(client, dire
     """The page previews drafts for their owner; the API is public data only."""
     admin = directory["draft"].owner
     with client.session_transaction() as session:
-        session["_user_id"] = admin.get_id()
+        session["_user_id"] = device_identity(admin, client.application)
         session["_fresh"] = True
     assert client.get("/api/v1/listings/hidden-draft").status_code == 404
     assert client.get("/listings/hidden-draft").status_code == 200  # the page's preview, for contrast

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from flask_login import UserMixin
-from sqlalchemy import Boolean, DateTime, Integer, String
+from sqlalchemy import Boolean, DateTime, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..extensions import Model
@@ -31,14 +31,21 @@ class User(UserMixin, Model):  # type: ignore[misc]  # Flask-Login ships no type
     # Part of the Flask-Login id: bumping it ends every session and remember cookie.
     session_version: Mapped[int] = mapped_column(Integer, default=1)
     totp_secret: Mapped[str | None] = mapped_column(String(64))
+    # The last 30-second TOTP step accepted: that code, and every earlier one, is refused from then on.
+    totp_last_step: Mapped[int | None] = mapped_column(Integer)
     failed_logins: Mapped[int] = mapped_column(Integer, default=0)
     locked_until: Mapped[datetime | None] = mapped_column(DateTime)
     last_login_at: Mapped[datetime | None] = mapped_column(DateTime)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     is_demo: Mapped[bool] = mapped_column(Boolean, default=False)
 
+    # The key of the device session this request came with (see devices.py); never stored on the row.
+    device_key = None  # type: str | None
+
     def get_id(self) -> str:
-        return f"{self.id}:{self.session_version}"
+        """Flask-Login's id, kept in the session and the remember cookie: a cookie works while its
+        device session exists and the session version is unchanged."""
+        return f"{self.id}:{self.session_version}:{self.device_key or ''}"
 
     @property
     def is_admin(self) -> bool:
@@ -58,3 +65,24 @@ class User(UserMixin, Model):  # type: ignore[misc]  # Flask-Login ships no type
 
     def __repr__(self) -> str:
         return f"<User {self.id} {self.role}>"
+
+
+class DeviceSession(Model):
+    """One sign-in on one device: what the account page lists and what a cookie must still match.
+
+    Only a digest of the key is stored, so a copy of the table opens no session; no IP address is kept.
+    """
+
+    __tablename__ = "device_sessions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    key_digest: Mapped[str] = mapped_column(String(64), unique=True)
+    device: Mapped[str] = mapped_column(String(80))  # "Chrome on Android", never the whole user agent
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    last_seen_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    # Checked by the server at every request: the cookie's own expiry is the browser's to keep.
+    expires_at: Mapped[datetime] = mapped_column(DateTime)
+
+    def __repr__(self) -> str:
+        return f"<DeviceSession {self.id} of user {self.user_id}>"

@@ -22,7 +22,8 @@ from flask_login import current_user, login_required, login_user, logout_user
 
 from ..extensions import limiter
 from ..urls import safe_next
-from . import services
+from . import devices, services, signin
+from .errors import SIGN_IN_REFUSED, CurrentPasswordError, EmailError, PasswordError, SignInError
 from .forms import (
     ActionForm,
     ChangeEmailForm,
@@ -48,8 +49,12 @@ def _me():
 
 
 def _start_session(user, remember: bool) -> bool:
-    """A fresh session for this user: whatever the old cookie carried is dropped first."""
+    """A fresh session for this user, with a device session of its own: whatever the old cookie carried
+    is dropped first."""
     session.clear()
+    if not user.is_active:
+        return False
+    devices.open_device(user, request.user_agent.string, remember=remember)
     return login_user(user, remember=remember)
 
 
@@ -79,11 +84,11 @@ def register():
     if form.validate_on_submit():
         try:
             services.register(form.email.data, form.password.data, form.display_name.data)
-        except services.PasswordError as error:
+        except PasswordError as error:
             form.password.errors.append(str(error))
         else:
             # The same answer whether or not the address already had an account.
-            session["registered_email"] = services.normalise_email(form.email.data)
+            session["registered_email"] = signin.normalise_email(form.email.data)
             return redirect(url_for(".registered"), code=303)
     return render_template("accounts/register.html", form=form)
 
@@ -137,14 +142,14 @@ def sign_in():
     form = SignInForm()
     if form.validate_on_submit():
         try:
-            user = services.authenticate(form.email.data, form.password.data)
-        except services.SignInError as error:
+            user = signin.authenticate(form.email.data, form.password.data)
+        except SignInError as error:
             form.form_errors.append(str(error))
         else:
             if _start_session(user, remember=bool(form.remember.data)):
-                services.record_sign_in(user)
+                signin.record_sign_in(user)
                 return redirect(target or url_for(".account"), code=303)
-            form.form_errors.append(services.SIGN_IN_REFUSED)
+            form.form_errors.append(SIGN_IN_REFUSED)
     return render_template("accounts/sign_in.html", form=form, next=target)
 
 
@@ -152,6 +157,7 @@ def sign_in():
 def sign_out():
     form = ActionForm()
     if form.validate_on_submit() and current_user.is_authenticated:
+        devices.end_device(_me())
         end_session()
         flash("You are signed out.", "success")
     return redirect(url_for("core.home"), code=303)
@@ -162,10 +168,30 @@ def sign_out():
 def sign_out_everywhere():
     form = ActionForm()
     if form.validate_on_submit():
-        services.end_all_sessions(_me())
+        signin.end_all_sessions(_me())
         end_session()
         flash("You are signed out on every device, this one too. Sign in again to carry on.", "success")
         return redirect(url_for(".sign_in"), code=303)
+    return redirect(url_for(".account"), code=303)
+
+
+@blueprint.post("/devices/<int:device_id>/sign-out")
+@login_required
+def sign_out_device(device_id: int):
+    """End one device session from the list; ending this very one signs this browser out too."""
+    form = ActionForm()
+    if form.validate_on_submit():
+        me = _me()
+        current = devices.current_device(me)
+        current_id = current.id if current is not None else None
+        if not devices.end_device(me, device_id):  # another tab ended it already, or not this account's
+            flash("That device was already signed out.", "info")
+        elif current_id == device_id:
+            end_session()
+            flash("You are signed out on this device.", "success")
+            return redirect(url_for(".sign_in"), code=303)
+        else:
+            flash("That device is signed out. Its next visit starts at the sign-in page.", "success")
     return redirect(url_for(".account"), code=303)
 
 
@@ -179,7 +205,7 @@ def forgot():
     form = ForgotForm()
     if form.validate_on_submit():
         services.request_password_reset(form.email.data)
-        session["reset_email"] = services.normalise_email(form.email.data)
+        session["reset_email"] = signin.normalise_email(form.email.data)
         return redirect(url_for(".forgot_sent"), code=303)
     return render_template("accounts/forgot.html", form=form)
 
@@ -199,13 +225,13 @@ def reset(token: str):
     if form.validate_on_submit():
         try:
             user = services.reset_password(token, form.password.data)
-        except services.PasswordError as error:
+        except PasswordError as error:
             form.password.errors.append(str(error))
         except TokenError as error:
             return _link_problem(error)
         else:
             if _start_session(user, remember=False):
-                services.record_sign_in(user)
+                signin.record_sign_in(user)
                 flash("Your password is changed, and you are signed in. Every other session has ended.",
                       "success")
                 return redirect(url_for(".account"), code=303)
@@ -220,8 +246,10 @@ def reset(token: str):
 @blueprint.get("")
 @login_required
 def account():
-    return render_template("accounts/account.html", form=ActionForm(),
-                           remember_days=_remember_days())
+    me = _me()
+    current = devices.current_device(me)
+    return render_template("accounts/account.html", form=ActionForm(), remember_days=_remember_days(),
+                           devices=devices.list_devices(me), current_id=current.id if current else None)
 
 
 def _remember_days() -> int:
@@ -240,9 +268,9 @@ def password():
         remember = _had_remember_cookie()
         try:
             services.change_password(user, form.current_password.data, form.password.data)
-        except services.CurrentPasswordError as error:
+        except CurrentPasswordError as error:
             form.current_password.errors.append(str(error))
-        except services.PasswordError as error:
+        except PasswordError as error:
             form.password.errors.append(str(error))
         else:
             _start_session(user, remember=remember)
@@ -260,12 +288,12 @@ def email():
     if form.validate_on_submit():
         try:
             services.request_email_change(_me(), form.current_password.data, form.new_email.data)
-        except services.CurrentPasswordError as error:
+        except CurrentPasswordError as error:
             form.current_password.errors.append(str(error))
-        except services.EmailError as error:
+        except EmailError as error:
             form.new_email.errors.append(str(error))
         else:
-            flash(f"We sent a link to {services.normalise_email(form.new_email.data)}. Your address changes "
+            flash(f"We sent a link to {signin.normalise_email(form.new_email.data)}. Your address changes "
                   "when you open it. Until then, keep using the old one.", "success")
             return redirect(url_for(".account"), code=303)
     return render_template("accounts/email.html", form=form)

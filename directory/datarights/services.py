@@ -9,6 +9,7 @@ from flask import current_app
 
 from ..accounts import services as accounts
 from ..accounts.models import User
+from ..accounts.passwords import require_current_password
 from ..contact import services as contact
 from ..database import one_transaction
 from ..listings import services as listings
@@ -81,7 +82,7 @@ def delete_person(user: User, password: str) -> None:
     """Delete an account, all at once or not at all: its listings are withdrawn through moderation (an
     audit row each) and stripped of their contact details, its edits and the messages kept for it are
     deleted, and the audit log notes that an account was deleted, not whose. The mail goes after."""
-    accounts.require_current_password(user, password)
+    require_current_password(user, password)
     address, name = user.email, user.display_name
     owned = listings.listings_owned_by(user)
     with one_transaction():

@@ -8,9 +8,9 @@ import logging
 from flask import Blueprint, Response, flash, redirect, render_template, url_for
 from flask_login import current_user, login_required
 
+from ..accounts.errors import CurrentPasswordError
 from ..accounts.forms import DeleteAccountForm
 from ..accounts.ratelimits import account_changes
-from ..accounts.services import CurrentPasswordError
 from ..accounts.views import end_session
 from ..timeutil import utcnow
 from . import services

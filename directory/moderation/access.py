@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import hmac
+import time
 from collections.abc import Callable
+from datetime import UTC, datetime
 from functools import wraps
 from typing import Any
 
@@ -29,10 +32,18 @@ def mark_two_factor_passed() -> None:
     session[TWO_FACTOR_SESSION_KEY] = current_user.get_id()
 
 
-def verify_code(secret: str, code: str) -> bool:
-    """A TOTP code, allowing one 30-second step of clock drift either way."""
+def matching_step(secret: str, code: str, now: float | None = None) -> int | None:
+    """The 30-second time step a TOTP code belongs to, allowing one step of clock drift either way;
+    None when it matches none. The caller refuses a step at or before the last one it accepted."""
     digits = "".join((code or "").split())
-    return bool(secret) and digits.isdigit() and pyotp.TOTP(secret).verify(digits, valid_window=1)
+    if not secret or not digits.isdigit() or len(digits) != 6:
+        return None
+    totp = pyotp.TOTP(secret)
+    current = totp.timecode(datetime.fromtimestamp(time.time() if now is None else now, tz=UTC))
+    for step in (current - 1, current, current + 1):
+        if hmac.compare_digest(totp.generate_otp(step), digits):
+            return step
+    return None
 
 
 def provisioning_uri(secret: str, email: str) -> str:

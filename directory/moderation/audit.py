@@ -10,7 +10,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from ..accounts.models import ROLE_ADMIN, User
-from ..accounts.services import signed_in
+from ..accounts.signin import signed_in
 from ..extensions import db
 from ..listings.models import Listing
 from ..timeutil import utcnow

@@ -7,7 +7,7 @@ import sys
 import click
 from flask import Flask
 
-from ..accounts.services import find_user
+from ..accounts.signin import find_user
 from . import reminders, users
 
 MIN_PASSWORD_LENGTH = 12

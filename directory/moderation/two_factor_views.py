@@ -9,10 +9,10 @@ from flask import flash, redirect, render_template, request, session, url_for
 from flask_login import current_user
 
 from ..urls import safe_next
-from .access import admin_required, mark_two_factor_passed, provisioning_uri, verify_code
+from .access import admin_required, mark_two_factor_passed, matching_step, provisioning_uri
 from .blueprint import blueprint
 from .forms import TwoFactorForm
-from .users import enable_two_factor
+from .users import accept_two_factor_code, enable_two_factor
 
 logger = logging.getLogger(__name__)
 
@@ -35,8 +35,9 @@ def two_factor_setup():
         session[PENDING_SECRET_KEY] = secret
     form = TwoFactorForm()
     if form.validate_on_submit():
-        if verify_code(secret, form.code.data):
-            enable_two_factor(current_user, secret)
+        step = matching_step(secret, form.code.data)
+        if step is not None:
+            enable_two_factor(current_user, secret, step)
             session.pop(PENDING_SECRET_KEY, None)
             mark_two_factor_passed()
             flash("Two-step sign-in is on for your admin account.", "success")
@@ -53,11 +54,12 @@ def two_factor():
         return redirect(url_for(".two_factor_setup", next=safe_next(request.args.get("next"))))
     form = TwoFactorForm()
     if form.validate_on_submit():
-        if verify_code(current_user.totp_secret, form.code.data):
+        if accept_two_factor_code(current_user, form.code.data):
             mark_two_factor_passed()
             return _after_two_factor()
         logger.warning("wrong admin 2FA code for user %s", current_user.id)
-        form.code.errors.append("That code did not match. Codes change every 30 seconds; try the new one.")
+        form.code.errors.append("That code did not match, or it was used already. Codes change every "
+                                "30 seconds; try the new one.")
     return render_template("moderation/two_factor.html", form=form)
 
 

@@ -8,12 +8,14 @@ from flask_sqlalchemy.pagination import Pagination
 from sqlalchemy import ColumnElement, func, or_, select, update
 
 from ..accounts.models import ROLE_ADMIN, ROLE_MEMBER, User
-from ..accounts.services import find_user, hash_password
+from ..accounts.passwords import hash_password
+from ..accounts.signin import find_user
 from ..database import commit, count_by, rows_matched
 from ..extensions import db
 from ..listings.models import Listing
 from ..mail import MailError, send_mail
 from ..timeutil import utcnow
+from .access import matching_step
 from .audit import ACTION_ROLE_CHANGE, ACTION_SUSPEND, ACTION_TWO_FACTOR_ENABLED, ACTION_UNSUSPEND, record
 from .models import ModerationEvent
 from .rules import AlreadyDecided, ModerationError, require_admin, require_reason, session_of, who
@@ -68,9 +70,30 @@ def unsuspend_user(user: User, admin: User, reason: str = "") -> ModerationEvent
     return event
 
 
-def enable_two_factor(admin: User, secret: str) -> ModerationEvent:
-    """Keep an admin's TOTP secret, once a code from it checked out; every admin sees it in the audit log."""
+def accept_two_factor_code(admin: User, code: str) -> bool:
+    """Whether a code from the admin's own TOTP secret is good now and newer than the last one accepted.
+    The step is kept in the same statement that checks it, so a code seen over a shoulder or replayed by
+    a second request is refused even within its 30 seconds."""
+    step = matching_step(admin.totp_secret or "", code)
+    if step is None:
+        return False
+    accepted = rows_matched(db.session.execute(
+        update(User)
+        .where(User.id == admin.id, or_(User.totp_last_step.is_(None), User.totp_last_step < step))
+        .values(totp_last_step=step)
+        .execution_options(synchronize_session=False)
+    ))
+    commit()
+    if not accepted:
+        logger.warning("admin 2FA code reused for user %s", admin.id)
+    return bool(accepted)
+
+
+def enable_two_factor(admin: User, secret: str, step: int) -> ModerationEvent:
+    """Keep an admin's TOTP secret, once a code from it (of time step `step`, now spent) checked out;
+    every admin sees it in the audit log."""
     admin.totp_secret = secret
+    admin.totp_last_step = step
     event = record(ACTION_TWO_FACTOR_ENABLED, admin, target_user=admin)
     commit()
     logger.info("user %s turned on two-step sign-in", admin.id)

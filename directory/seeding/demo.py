@@ -13,7 +13,7 @@ from flask import Flask, current_app
 from sqlalchemy import func, select
 
 from ..accounts.models import ROLE_ADMIN, ROLE_MEMBER, User
-from ..accounts.services import hash_password
+from ..accounts.passwords import hash_password
 from ..database import one_transaction
 from ..extensions import db
 from ..listings.models import STATUS_PUBLISHED, Audience, Listing, Meeting, Topic

@@ -31,6 +31,7 @@ from urllib.parse import urlsplit
 import pytest
 from werkzeug.serving import make_server
 
+from ..clients import device_identity
 from ..support import CHROMIUM_ARGS, PROJECT_ROOT, chromium_path, missing
 
 ARTIFACTS = PROJECT_ROOT / "test-artifacts"
@@ -100,7 +101,7 @@ def sign_in_browser(app, live_server):
 
     def sign_in(page, user) -> None:
         serializer = app.session_interface.get_signing_serializer(app)
-        cookie = serializer.dumps({"_user_id": user.get_id(), "_fresh": True})
+        cookie = serializer.dumps({"_user_id": device_identity(user, app), "_fresh": True})
         page.context.add_cookies([{"name": app.config.get("SESSION_COOKIE_NAME", "session"), "value": cookie,
                                    "url": live_server}])
 

@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from directory.extensions import db
 from directory.listings.models import Listing
-from tests.clients import commit_test_session
+from tests.clients import commit_test_session, device_identity
 from tests.factories import DEFAULT_PASSWORD, make_audience, make_topic, make_user
 
 pytestmark = [pytest.mark.e2e, pytest.mark.usefixtures("app_context")]
@@ -144,7 +144,7 @@ def test_the_form_works_without_javascript(app, organiser, live_server, browser)
     context = browser.new_context(java_script_enabled=False, viewport=DESKTOP)
     try:
         serializer = app.session_interface.get_signing_serializer(app)
-        cookie = serializer.dumps({"_user_id": organiser.get_id(), "_fresh": True})
+        cookie = serializer.dumps({"_user_id": device_identity(organiser, app), "_fresh": True})
         context.add_cookies([{"name": app.config.get("SESSION_COOKIE_NAME", "session"), "value": cookie,
                               "url": live_server}])
         page = context.new_page()

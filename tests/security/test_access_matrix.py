@@ -132,6 +132,7 @@ ACCESS: dict[str, str | dict[str, str]] = {
     "accounts.email_confirm": TOKEN,
     "accounts.confirm_resend": SIGNED_IN,
     "accounts.sign_out_everywhere": SIGNED_IN,
+    "accounts.sign_out_device": SIGNED_IN,
     "accounts.account": SIGNED_IN,
     "accounts.password": SIGNED_IN,
     "accounts.email": SIGNED_IN,
@@ -217,6 +218,7 @@ class World:
             "term_id": public_id("taxonomy_term", "kind", "group"),
             "source_id": self.source_id,
             "claim_id": self.claim_id,
+            "device_id": 1,  # someone's device session: only its own account can end it
         }
 
     def fresh(self, subject: str) -> dict[str, object]:
@@ -288,14 +290,19 @@ class RoleClient:
         self.role = role
         self.user = world.users.get(role)
         self.client = app.test_client()
-        if role == "suspended":
+        if self.user is not None:
             self.client.sign_in(self.user)
+        if role == "suspended":
             suspend(self.user)
 
-    def open(self, url: str, method: str = "GET", **kwargs):
+    def ready(self) -> None:
+        """Signed in again (a device session opened again if a POST ended it), before the fingerprint."""
         if self.user is not None:
             db.session.refresh(self.user)  # the account's current session version
             self.client.sign_in(self.user)
+
+    def open(self, url: str, method: str = "GET", **kwargs):
+        self.ready()
         return self.client.open(url, method=method, **kwargs)
 
 
@@ -440,6 +447,7 @@ def sweep(app: Flask, world: World, role: str, *, writes: bool) -> list[str]:
         may_change = writes and expected == ALLOWED
         # A POST that goes through may change or delete what it is about: it gets a listing of its own.
         values = world.fresh(case.subject) if may_change else world.values(case.subject)
+        browser.ready()
         before = database_fingerprint()
         response = browser.open(case.url(values), method=case.method,
                                 data={"message_id": str(values["message_id"])} if writes else None)

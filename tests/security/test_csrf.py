@@ -86,6 +86,7 @@ def test_every_state_changing_route_refuses_a_missing_wrong_or_foreign_token(app
         values = world.fresh(case.subject)
         url = case.url(values)
         form = {"message_id": str(values["message_id"])}
+        browser.ready()  # a control below may have signed this browser out of its device session
         before = database_fingerprint()
         for label, token in (("no token", None), ("a made-up token", "ImZha2UiLCJ0b2tlbiJd.Zm9v.YmFy"),
                              ("another session's token", foreign[role])):
