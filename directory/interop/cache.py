@@ -22,7 +22,7 @@ T = TypeVar("T")
 def cached(name: str, build: Callable[[], T]) -> T:
     """`build()`'s value, or the one kept under `name` while it is still current."""
     store: dict[str, tuple[Any, float, Any]] = current_app.extensions.setdefault("interop_cache", {})
-    seconds = float(current_app.config.get("INTEROP_CACHE_SECONDS", 60))
+    seconds = float(current_app.config["INTEROP_CACHE_SECONDS"])
     key = records.fingerprint()
     kept = store.get(name)
     now = time.monotonic()

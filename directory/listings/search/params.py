@@ -14,6 +14,7 @@ from typing import Any
 from flask import current_app
 from werkzeug.datastructures import MultiDict
 
+from ...config import DEFAULTS
 from ...validators import CONTROL_CHARACTERS
 from ..models import COSTS, FORMAT_IN_PERSON, FORMAT_ONLINE, FORMATS, KINDS, WEEKDAYS
 from .fulltext import MAX_QUERY_CHARS
@@ -271,7 +272,8 @@ def _choices_text(choices: list[str]) -> str:
 
 
 def _config_per_page() -> int:
+    """The app's page size; outside an app context, config.py's default."""
     try:
-        return int(current_app.config.get("SEARCH_PER_PAGE", 20))
-    except RuntimeError:  # outside an app context
-        return 20
+        return int(current_app.config["SEARCH_PER_PAGE"])
+    except RuntimeError:
+        return int(DEFAULTS["SEARCH_PER_PAGE"])
