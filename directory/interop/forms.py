@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from sqlalchemy import select
 from wtforms import SelectField, StringField
 from wtforms.validators import ValidationError
 
-from ..extensions import db
 from ..geo.services import locate
 from ..listings.forms import options
 from ..listings.models import Audience, Topic
 from ..listings.search import DEFAULT_RADIUS, MAX_NEAR_CHARS, RADII, radius_label
+from ..listings.vocabularies import vocabulary_pairs
 from ..owner.fields import MaxLength
 from ..validators import SingleLine
 
@@ -37,8 +36,8 @@ class SnippetForm(FlaskForm):
 
     def __init__(self, formdata) -> None:
         super().__init__(formdata=formdata)
-        self.topic.choices = options(("", "Any topic"), *_vocabulary(Topic))
-        self.audience.choices = options(("", "Anyone"), *_vocabulary(Audience))
+        self.topic.choices = options(("", "Any topic"), *vocabulary_pairs(Topic))
+        self.audience.choices = options(("", "Anyone"), *vocabulary_pairs(Audience))
 
     def validate_near(self, field) -> None:
         text = (field.data or "").strip()
@@ -52,8 +51,3 @@ class SnippetForm(FlaskForm):
         if values["radius"] == str(DEFAULT_RADIUS):
             del values["radius"]
         return {key: value for key, value in values.items() if value}
-
-
-def _vocabulary(model) -> list[tuple[str, str]]:
-    return [(slug, name) for slug, name in db.session.execute(
-        select(model.slug, model.name).order_by(model.position, model.name))]

@@ -3,17 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from functools import lru_cache
 
 from flask_wtf import FlaskForm
-from sqlalchemy import func, select
 from wtforms import RadioField, SearchField, SelectField, SelectMultipleField, StringField
 from wtforms.fields.choices import SelectChoice
 
-from ..extensions import db
-from .models import STATUS_PUBLISHED, WEEKDAYS, Audience, Listing, ListingLanguage, Topic
+from .models import WEEKDAYS, Audience, Topic
 from .schedule import DAY_NAMES
 from .search import DEFAULT_RADIUS, RADII, radius_label
+from .vocabularies import languages_in_use, vocabulary_pairs
 
 # Names for the ISO 639-1 codes listings are most likely to use; others show as their code.
 LANGUAGE_NAMES = {
@@ -67,9 +65,9 @@ class SearchForm(FlaskForm):
         self.radius.choices = options(*((str(r), radius_label(r, units)) for r in RADII))
         if not self.radius.data:
             self.radius.data = str(DEFAULT_RADIUS)
-        self.topic.choices = _vocabulary(Topic)
-        self.audience.choices = _vocabulary(Audience)
-        named = sorted(((code, language_name(code)) for code in _languages_in_use()),
+        self.topic.choices = options(*vocabulary_pairs(Topic))
+        self.audience.choices = options(*vocabulary_pairs(Audience))
+        named = sorted(((code, language_name(code)) for code in languages_in_use()),
                        key=lambda pair: pair[1])
         self.language.choices = [ANY, *options(*named)]
         # The search service already judged every value; show its words next to the field, and the
@@ -81,37 +79,3 @@ class SearchForm(FlaskForm):
             form_field.errors = [message]
             if name in REFUSED_VALUE:
                 form_field.data = REFUSED_VALUE[name]
-
-
-@lru_cache(maxsize=1)
-def _languages_in_use_statement():
-    """Each language code once, kept if a published listing uses it.
-
-    The codes come from their index one at a time, each the smallest above the last (a recursive
-    query): a few index seeks, where DISTINCT would read every language row (tens of milliseconds per
-    page at 100,000 listings, PostgreSQL having no skip scan).
-    """
-    first = select(func.min(ListingLanguage.code).label("code")).cte("codes", recursive=True)
-    following = select(
-        select(func.min(ListingLanguage.code)).where(ListingLanguage.code > first.c.code).scalar_subquery()
-    ).where(first.c.code.is_not(None))
-    codes = first.union_all(following)
-    # A scalar subquery with LIMIT 1, not EXISTS: PostgreSQL turns EXISTS into a join over every
-    # published listing; this way each code is one probe that stops at its first published listing.
-    used = (
-        select(ListingLanguage.listing_id)
-        .join(Listing, Listing.id == ListingLanguage.listing_id)
-        .where(ListingLanguage.code == codes.c.code, Listing.status == STATUS_PUBLISHED)
-        .limit(1)
-        .scalar_subquery()
-    )
-    return select(codes.c.code).where(codes.c.code.is_not(None), used.is_not(None))
-
-
-def _languages_in_use() -> list[str]:
-    return list(db.session.scalars(_languages_in_use_statement()))
-
-
-def _vocabulary(model) -> list[SelectChoice]:
-    rows = db.session.execute(select(model.slug, model.name).order_by(model.position, model.name))
-    return options(*((slug, name) for slug, name in rows))

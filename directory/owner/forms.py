@@ -10,7 +10,6 @@ from __future__ import annotations
 from typing import Any
 
 from flask_wtf import FlaskForm
-from sqlalchemy import select
 from wtforms import (
     BooleanField,
     FieldList,
@@ -25,10 +24,10 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Email, Optional, StopValidation, ValidationError
 
-from ..extensions import db
 from ..geo.services import locate
 from ..listings import services
 from ..listings.models import FORMAT_IN_PERSON, FORMAT_ONLINE, KIND_GROUP, KIND_MENTOR, Audience, Topic
+from ..listings.vocabularies import vocabulary_pairs
 from .choices import (
     COMMON_TIME_ZONES,
     COST_CHOICES,
@@ -135,10 +134,8 @@ class ListingForm(FlaskForm):
         self.place: dict[str, Any] | None = None  # the place this submission resolved to
         self.alternatives: list[str] = []  # other places the text could mean
         self.is_submitted_form = kwargs.get("formdata", True) is not None and self.is_submitted()
-        self.topics.choices = options((topic.slug, topic.name) for topic in db.session.scalars(
-            select(Topic).order_by(Topic.position, Topic.name)))
-        self.audiences.choices = options((audience.slug, audience.name) for audience in db.session.scalars(
-            select(Audience).order_by(Audience.position, Audience.name)))
+        self.topics.choices = options(vocabulary_pairs(Topic))
+        self.audiences.choices = options(vocabulary_pairs(Audience))
         zones = list(time_zone_pairs())
         current = self.time_zone.data
         if current and current not in {zone for zone, _ in (*COMMON_TIME_ZONES, *zones)}:
