@@ -91,3 +91,17 @@ def test_one_transaction_saves_several_services_together_or_not_at_all(make_user
     db.session.rollback()  # only what the block committed is left
     db.session.expire_all()
     assert (first.status, second.status, db.session.scalar(events)) == ("withdrawn", "withdrawn", 2)
+
+
+MAX_MODULE_LINES = 400
+
+
+def test_no_module_in_the_package_is_over_the_house_limit():
+    """A module past 400 lines does several jobs; split it along its seams (as moderation and search were)."""
+    assert len(list(PACKAGE.rglob("*.py"))) > 100
+    too_long = {
+        str(path.relative_to(PACKAGE)): count
+        for path in PACKAGE.rglob("*.py")
+        if (count := len(path.read_text().splitlines())) > MAX_MODULE_LINES
+    }
+    assert too_long == {}
