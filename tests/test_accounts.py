@@ -194,6 +194,7 @@ def test_no_composition_rules_and_long_passwords_work(app_context, client, sent_
     assert len(long_password) == 128
     assert register(client, email="long@example.org", password=long_password).status_code == 303
     client.post(path_of(link_in(sent_mail()[0], "/account/confirm/")))
+    client.post("/account/sign-out")  # confirming signed him in; the password must work too
     assert sign_in(client, "long@example.org", long_password).status_code == 303
     # Lower-case words only, no digits or symbols: fine, since it is hard to guess.
     other = client.application.test_client()

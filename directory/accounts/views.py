@@ -104,14 +104,27 @@ def confirm(token: str):
     form = ActionForm()
     try:
         if form.validate_on_submit():
-            user = services.confirm_email(token)
-            flash("Thank you: your e-mail address is confirmed.", "success")
-            signed_in_as_user = current_user.is_authenticated and current_user.id == user.id
-            return redirect(url_for(".account" if signed_in_as_user else ".sign_in"), code=303)
+            return _after_confirmation(services.confirm_email(token))
         user = services.check_confirmation(token)
     except TokenError as error:
         return _link_problem(error)
     return render_template("accounts/confirm.html", form=form, user=user)
+
+
+def _after_confirmation(user):
+    """A fresh link from our own mail is proof enough: sign its person in and show where the work is.
+
+    A suspended account is not signed in. The message is flashed after the new session began, which
+    clears the old one.
+    """
+    target = url_for(".sign_in")
+    if user.is_active:
+        if not (current_user.is_authenticated and current_user.id == user.id):
+            _start_session(user, remember=False)
+            services.record_sign_in(user)
+        target = url_for("moderation.queue" if user.is_admin else "owner.dashboard")
+    flash("Thank you: your e-mail address is confirmed.", "success")
+    return redirect(target, code=303)
 
 
 @blueprint.post("/confirm/resend")

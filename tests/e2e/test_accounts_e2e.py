@@ -86,8 +86,14 @@ def test_a_mentor_registers_confirms_resets_downloads_and_deletes(
     page.get_by_role("button", name="Confirm my address").click()
     page.get_by_text("your e-mail address is confirmed").wait_for()
     assert user_row().is_confirmed
+    # Confirming signed him in: his listings, the first thing to do first.
+    page.get_by_role("heading", name="My listings").wait_for()
+    assert page.locator(".owner-new a").first.inner_text() == "List your group"
 
-    # Sign in.
+    # Sign out, and in again with the password.
+    page.get_by_role("button", name="Sign out", exact=True).click()
+    page.get_by_text("You are signed out.").wait_for()
+    page.goto(f"{base}/account/sign-in")
     page.get_by_role("heading", name="Sign in").wait_for()
     both_widths(page, screenshot, axe, "sign-in")
     page.get_by_label("E-mail address").fill(EMAIL)

@@ -42,7 +42,7 @@ def test_an_organiser_lists_a_group_and_sends_it_for_review(app, gazetteer, orga
                                                            console_log, requests_made, screenshot, axe):
     sign_in_through_the_form(page, live_server, organiser.email)
     page.get_by_role("heading", name="My listings").wait_for()
-    page.get_by_role("button", name="A group").click()
+    page.get_by_role("button", name="List your group").click()
     page.get_by_role("heading", name="List a group").wait_for()
 
     page.get_by_label("Name of the group").fill("Dayton Dads Circle")
