@@ -184,7 +184,8 @@ def test_new_form_has_sections_and_defaults_the_contact_email_to_the_account(sig
     response = signed_in.get(NEW_GROUP)
     assert response.status_code == 200
     text = page_text(response)
-    for heading in ("About the group", "Who it is for and topics", "Where", "When", "How to get in touch"):
+    headings = ("About the group", "Who it is for, topics and cost", "Where", "When", "How to get in touch")
+    for heading in headings:
         assert heading in text
     assert input_value(response, "contact_email") == "owner@example.org"
     assert "Never shown publicly" in text

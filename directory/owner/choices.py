@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import datetime
 from functools import cache
 from zoneinfo import ZoneInfo, available_timezones
 
@@ -132,3 +133,24 @@ def is_time_zone(name: str) -> bool:
     except (ValueError, OSError):
         return False
     return True
+
+
+# What people call the zones by their usual abbreviation; other zones are named after their city.
+ZONE_NAMES = {
+    "EST": "Eastern time", "CST": "Central time", "MST": "Mountain time", "PST": "Pacific time",
+    "AKST": "Alaska time", "HST": "Hawaii time", "AST": "Atlantic time", "NST": "Newfoundland time",
+    "GMT": "UK time", "AEST": "Australian Eastern time", "ACST": "Australian Central time",
+    "AWST": "Australian Western time", "NZST": "New Zealand time",
+}
+
+
+def zone_name(zone: str) -> str:
+    """'America/Denver' -> 'Mountain time', as an owner says it; 'Europe/Paris' -> 'Paris time'."""
+    if not is_time_zone(zone):
+        return ""
+    # January and July: the standard name is whichever is not daylight time (south and north alike).
+    names = [datetime(2025, month, 15, tzinfo=ZoneInfo(zone)) for month in (1, 7)]
+    standard = next((moment.tzname() for moment in names if not moment.dst()), names[0].tzname()) or ""
+    if zone == "Europe/Dublin":
+        return "Irish time"
+    return ZONE_NAMES.get(standard, zone.rsplit("/", 1)[-1].replace("_", " ") + " time")

@@ -24,6 +24,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Email, Optional, StopValidation, ValidationError
 
+from ..geo.names import place_label
 from ..geo.services import locate
 from ..listings import services
 from ..listings.models import FORMAT_IN_PERSON, FORMAT_ONLINE, KIND_GROUP, KIND_MENTOR, Audience, Topic
@@ -36,6 +37,7 @@ from .choices import (
     is_time_zone,
     options,
     time_zone_pairs,
+    zone_name,
 )
 from .fields import (
     ChoicesField,
@@ -310,6 +312,10 @@ class ListingForm(FlaskForm):
             "location_precision": "exact" if self.location_exact.data else "approximate",
         }
 
+    def time_zone_name(self) -> str:
+        """'Mountain time': the zone the meeting times are in, as people say it."""
+        return zone_name(self.time_zone.data or "")
+
     def preview_place(self) -> str:
         """'near Dayton, OH' (or the exact address): what the public would see if this were saved."""
         if not self.is_submitted_form:
@@ -327,3 +333,22 @@ def _or_list(items: list[str]) -> str:
     if len(items) <= 1:
         return "".join(items)
     return ", ".join(items[:-1]) + " or " + items[-1]
+
+
+def _zone_line(city: str, country: str, region: str, zone: str) -> str:
+    if not city:
+        return ""
+    named = zone_name(zone)
+    return place_label(city, country or "US", region or None) + (f" · {named}" if named else "")
+
+
+def place_and_zone(text: str) -> dict[str, str] | None:
+    """What a typed town or ZIP resolves to: {'place': 'Bozeman, MT', 'time_zone': ..., 'line': ...}."""
+    text = text.strip()
+    location = locate(text).location if text else None
+    if location is None or not location.name:
+        return None
+    fields = services.place_fields(location)
+    return {"place": place_label(fields["city"], fields["country"] or "US", fields["region"] or None),
+            "time_zone": fields["time_zone"], "zone_name": zone_name(fields["time_zone"]),
+            "line": _zone_line(fields["city"], fields["country"], fields["region"], fields["time_zone"])}

@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from ..extensions import db
@@ -20,7 +20,7 @@ from ..listings.snapshots import snapshot
 from ..moderation import revisions
 from ..moderation import services as moderation
 from ..moderation.rules import ModerationError, NothingToReview
-from .forms import ListingForm
+from .forms import ListingForm, place_and_zone
 from .meetings import MeetingForm
 
 logger = logging.getLogger(__name__)
@@ -54,6 +54,13 @@ def dashboard():
     listings = services.listings_owned_by(current_user)
     waiting = revisions.pending_revision_ids([listing.id for listing in listings])
     return render_template("owner/dashboard.html", listings=listings, waiting=waiting)
+
+
+@blueprint.get("/place")
+def place():
+    """The form's script asks what a town or ZIP resolves to, to show its time zone before saving."""
+    found = place_and_zone((request.args.get("q") or "")[:100])
+    return jsonify(found=found is not None, **(found or {}))
 
 
 @blueprint.route("/listings/new", methods=["GET", "POST"])

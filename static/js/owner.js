@@ -24,7 +24,13 @@
   }
 
   function updateFormat() {
-    toggleBlocks("data-show-format", checkedValue("format") || "in_person");
+    var chosen = checkedValue("format") || "in_person";
+    toggleBlocks("data-show-format", chosen);
+    var fold = form.querySelector("[data-zone-fold]");
+    var select = form.querySelector("select[name='time_zone']");
+    if (fold && chosen === "online" && select && !select.value) {
+      fold.open = true;  /* no place to take it from: the owner chooses it */
+    }
   }
 
   function updateCost() {
@@ -167,13 +173,69 @@
     update();
   });
 
-  /* The "Shown as" preview describes the saved place; once the text changes it is out of date. */
+  /* The "Shown as" preview describes the saved place; once the text changes it is out of date. When the
+     owner leaves the box, ask the site what the new text is and show it with its time zone at once. */
   var location = form.querySelector("input[name='location']");
   var preview = form.querySelector("[data-place-preview]");
+  var zoneSelect = form.querySelector("select[name='time_zone']");
+  var zoneNames = form.querySelectorAll("[data-zone-name]");
+
+  function nameZone(text) {
+    Array.prototype.forEach.call(zoneNames, function (element) {
+      element.textContent = text;
+    });
+  }
+  var zoneFromPlace = (form.querySelector("input[name='geocoded_time_zone']") || {}).value || "";
+
+  function showZone() {
+    if (zoneSelect && zoneSelect.value) {
+      var option = zoneSelect.options[zoneSelect.selectedIndex];
+      nameZone(option ? option.textContent : zoneSelect.value);
+    }
+  }
+
+  function lookUp() {
+    var text = location.value.trim();
+    if (!text || !window.fetch) {
+      return;
+    }
+    var url = form.getAttribute("data-place-url") + "?q=" + encodeURIComponent(text);
+    fetch(url, {credentials: "same-origin", headers: {"Accept": "application/json"}})
+      .then(function (response) { return response.ok ? response.json() : {found: false}; })
+      .then(function (answer) {
+        if (location.value.trim() !== text) {
+          return;  /* typed on meanwhile */
+        }
+        if (!answer.found) {
+          preview.textContent = "We can't find “" + text + "” yet: try the ZIP/postcode, or the town and state.";
+          preview.hidden = false;
+          return;
+        }
+        preview.innerHTML = "";
+        var label = document.createElement("strong");
+        label.textContent = "Found:";
+        preview.appendChild(label);
+        preview.appendChild(document.createTextNode(" " + answer.line));
+        preview.hidden = false;
+        if (zoneSelect && (!zoneSelect.value || zoneSelect.value === zoneFromPlace)) {
+          zoneSelect.value = answer.time_zone;
+          zoneFromPlace = answer.time_zone;
+        }
+        if (answer.zone_name && zoneSelect && zoneSelect.value === answer.time_zone) {
+          nameZone(answer.zone_name);
+        }
+      })
+      .catch(function () { /* the server still looks the place up when the form is saved */ });
+  }
+
   if (location && preview) {
     location.addEventListener("input", function () {
       preview.hidden = true;
     });
+    location.addEventListener("change", lookUp);
+  }
+  if (zoneSelect) {
+    zoneSelect.addEventListener("change", showZone);
   }
 
   Array.prototype.forEach.call(form.querySelectorAll("input[name='format']"), function (input) {

@@ -151,6 +151,7 @@ def test_the_form_works_without_javascript(app, organiser, live_server, browser)
         page.goto(f"{live_server}/my/listings/new?kind=group")
         page.get_by_label("Name of the group").fill("No-script circle")
         page.get_by_label("Online", exact=True).check()
+        page.locator("[data-zone-fold] > summary").click()  # folded: a place usually gives it
         page.get_by_label("Time zone").select_option("Europe/London")
         for index, (day, start) in enumerate([("Wednesday", "20:00"), ("Sunday", "09:00")]):
             row = page.locator("[data-meeting-row]").nth(index)
