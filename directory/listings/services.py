@@ -25,6 +25,7 @@ from .models import (
     STATUS_PENDING,
     STATUS_PUBLISHED,
     STATUS_REJECTED,
+    STATUS_UNPUBLISHED,
     STATUS_WITHDRAWN,
     Audience,
     Listing,
@@ -53,14 +54,18 @@ def record_contact(listing_id: int) -> None:
 # The slug leaves room for a "-123" suffix inside the column's 120 characters.
 SLUG_MAX_LENGTH = 100
 _SLUG_JUNK = re.compile(r"[^a-z0-9]+")
-# Statuses an owner edits directly: nothing about them is public yet.
-EDIT_IN_PLACE_STATUSES = (STATUS_DRAFT, STATUS_PENDING, STATUS_CHANGES_REQUESTED, STATUS_REJECTED)
+# Statuses an owner edits directly: nothing about them is public (yet, or any more: an unpublished listing
+# is mended and sent for review again).
+EDIT_IN_PLACE_STATUSES = (STATUS_DRAFT, STATUS_PENDING, STATUS_CHANGES_REQUESTED, STATUS_REJECTED,
+                          STATUS_UNPUBLISHED)
 # Statuses that were approved once: an edit waits for review while the approved version stays.
 EDIT_BY_REVISION_STATUSES = (STATUS_PUBLISHED, STATUS_PAUSED, STATUS_EXPIRED)
 DELETABLE_STATUSES = (STATUS_DRAFT, STATUS_WITHDRAWN)
 # Listings that wait for their owner to act come first on the dashboard.
 NEEDS_OWNER_STATUSES = (STATUS_CHANGES_REQUESTED, STATUS_EXPIRED)
-SUBMITTABLE_STATUSES = (STATUS_DRAFT, STATUS_CHANGES_REQUESTED, STATUS_REJECTED)
+SUBMITTABLE_STATUSES = (STATUS_DRAFT, STATUS_CHANGES_REQUESTED, STATUS_REJECTED, STATUS_UNPUBLISHED)
+# Sent back by an admin, with a reason: the owner mends it and sends it again.
+SENT_BACK_STATUSES = (STATUS_CHANGES_REQUESTED, STATUS_REJECTED, STATUS_UNPUBLISHED)
 # What a looked-up place sets on a listing.
 PLACE_FIELDS = ("city", "region", "postal_code", "country", "latitude", "longitude", "time_zone")
 PUBLIC_PLACE_FIELDS = (
@@ -91,7 +96,7 @@ def unique_slug(name: str, exclude_id: int | None = None) -> str:
 
 
 def edit_mode(listing: Listing) -> str | None:
-    """'in_place', 'revision', or None when the listing can no longer be edited (withdrawn, unpublished)."""
+    """'in_place', 'revision', or None when the listing can no longer be edited (withdrawn)."""
     if listing.status in EDIT_IN_PLACE_STATUSES:
         return "in_place"
     if listing.status in EDIT_BY_REVISION_STATUSES:

@@ -1,7 +1,7 @@
 """A listing's moderation states: every transition is one call that changes it and writes one audit row.
 
     draft ─submit→ pending ─approve→ published ─pause→ paused ─resume→ published
-                     │                   ├─unpublish→ unpublished (admin, with a reason)
+                     │                   ├─unpublish→ unpublished (admin, with a reason) ─submit→ pending
                      │                   ├─expire→ expired ─reconfirm→ published
                      │                   └─withdraw→ withdrawn (owner; from any state)
                      ├─reject→ rejected ──────────┐
@@ -127,14 +127,15 @@ def _forbidden_message(status: str, action: str) -> str:
 
 
 def submit(listing: Listing, actor: User) -> ModerationEvent:
-    """The owner asks for review (first time, or again after changes were requested or it was rejected)."""
+    """The owner asks for review (first time, or again after changes were requested, a rejection or an
+    unpublish)."""
     require_owner_or_admin(listing, actor)
     if not actor.is_confirmed:
         raise ModerationError("Please confirm your e-mail address before submitting a listing.")
     now = utcnow()
     return _transition(
         listing,
-        sources=(STATUS_DRAFT, STATUS_CHANGES_REQUESTED, STATUS_REJECTED),
+        sources=(STATUS_DRAFT, STATUS_CHANGES_REQUESTED, STATUS_REJECTED, STATUS_UNPUBLISHED),
         target=STATUS_PENDING,
         action=ACTION_SUBMIT,
         actor=actor,

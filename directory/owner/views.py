@@ -53,7 +53,8 @@ def _back_to_dashboard(listing: Listing | None = None):
 def dashboard():
     listings = services.listings_owned_by(current_user)
     waiting = revisions.pending_revision_ids([listing.id for listing in listings])
-    return render_template("owner/dashboard.html", listings=listings, waiting=waiting)
+    return render_template("owner/dashboard.html", listings=listings, waiting=waiting,
+                           sent_back=services.SENT_BACK_STATUSES)
 
 
 @blueprint.get("/place")
@@ -92,7 +93,7 @@ def edit(listing_id: int):
     listing = _owned_listing(listing_id)
     mode = services.edit_mode(listing)
     if mode is None:
-        flash("A listing that is withdrawn or unpublished can't be edited.", "warning")
+        flash("A withdrawn listing can't be edited.", "warning")
         return _back_to_dashboard(listing)
     revision = revisions.pending_revision(listing) if mode == "revision" else None
     stored = revision.data if revision is not None else snapshot(listing)
@@ -116,7 +117,8 @@ def edit(listing_id: int):
 def _render_form(form: ListingForm, **context: Any):
     """The listing form, with a blank meeting row the script copies for 'Add another meeting'."""
     template_row = MeetingForm(prefix="meetings-__index__-") if context["kind"] == KIND_GROUP else None
-    return render_template("owner/form.html", form=form, meeting_template=template_row, **context)
+    return render_template("owner/form.html", form=form, meeting_template=template_row,
+                           sent_back=services.SENT_BACK_STATUSES, **context)
 
 
 def _save_changes(listing: Listing, mode: str, form: ListingForm):
@@ -275,7 +277,8 @@ def owner_status(listing: Listing) -> dict[str, str]:
                     "Hidden from search because it wasn't confirmed in a long while. "
                     "Confirm it is still right to bring it back."),
         "withdrawn": ("Withdrawn", "neutral", "No longer public. You can delete it."),
-        "unpublished": ("Unpublished by an admin", "danger", "It is no longer public."),
+        "unpublished": ("Unpublished by an admin", "danger",
+                        "It is no longer public. You can change it and send it for review again."),
     }
     label, tone, sentence = words.get(status, (status.replace("_", " ").capitalize(), "neutral", ""))
     return {"label": label, "tone": tone, "sentence": sentence, "note": note}

@@ -12,9 +12,10 @@ from sqlalchemy import select
 from directory.accounts import services as accounts
 from directory.extensions import db
 from directory.listings.models import Listing
+from directory.moderation import services as moderation
 from directory.seeding.taxonomies import seed_taxonomies
 from tests.clients import commit_test_session
-from tests.factories import make_user
+from tests.factories import make_listing, make_user
 
 from .conftest import PHONE, WCAG_22_AA
 
@@ -138,3 +139,41 @@ def test_the_form_without_javascript_still_names_the_zone_after_saving(app, gaze
         assert "UK time" in page.locator("[data-place-preview]").inner_text()
     finally:
         context.close()
+
+
+@pytest.mark.parametrize("size", SIZES)
+@pytest.mark.parametrize("how", ["changes_requested", "unpublished"])
+def test_a_listing_sent_back_is_edited_and_sent_again_with_the_reason_in_view(app, topics, live_server, page,
+                                                                             sign_in_browser, size, how,
+                                                                             screenshot, axe):
+    page.set_viewport_size(SIZES[size])
+    owner = make_user(f"sent-back-{size}-{how}@example.org")
+    admin = make_user(f"admin-{size}-{how}@example.org", admin=True)
+    reason = "The meeting place has closed; say where you meet now."
+    if how == "unpublished":
+        listing = make_listing(owner=owner, status="published", name="Harbour Fathers", format="online",
+                               time_zone="America/New_York")
+        moderation.unpublish(listing, admin, reason)
+    else:
+        listing = make_listing(owner=owner, status="pending", name="Harbour Fathers", format="online",
+                               time_zone="America/New_York")
+        moderation.request_changes(listing, admin, reason)
+    commit_test_session()
+    sign_in_browser(page, owner)
+    page.goto(f"{live_server}/my/listings")
+    card = page.locator(f"#listing-{listing.id}")
+    assert card.get_by_text(reason).is_visible()
+    screenshot(page, f"card-{how}-{size}", full_page=False)
+    assert axe(page, tags=WCAG_22_AA) == []
+    card.get_by_role("button", name=re.compile("Edit and send for review again")).click()
+    page.get_by_role("heading", name=re.compile("Harbour Fathers")).wait_for()
+    note = page.locator(".notice-admin")
+    assert reason in note.inner_text()
+    assert note.bounding_box()["y"] < page.locator("#section-about").bounding_box()["y"]
+    screenshot(page, f"form-{how}-{size}", full_page=False)
+    page.get_by_label("Description").fill("We meet at the library now, room 2, on Tuesdays.")
+    page.get_by_role("button", name="Send for review again").click()
+    page.get_by_text("Sent for review").wait_for()
+    commit_test_session()
+    db.session.expire_all()
+    assert db.session.get(Listing, listing.id).status == "pending"
