@@ -49,7 +49,8 @@ def test_the_card_offers_to_edit_and_send_again_with_the_reason(client, make_lis
     assert response.status_code == 302
     db.session.expire_all()
     assert listing.status == "pending" and listing.name == "Dayton Dads Circle"
-    submits = select(func.count()).where(ModerationEvent.listing_id == listing.id, ModerationEvent.action == "submit")
+    submits = select(func.count()).where(ModerationEvent.listing_id == listing.id,
+                                         ModerationEvent.action == "submit")
     assert db.session.scalar(submits) == 1
 
 
