@@ -139,6 +139,7 @@ ACCESS: dict[str, str | dict[str, str]] = {
     "datarights.export": SIGNED_IN,
     "datarights.delete": SIGNED_IN,
     "owner.dashboard": SIGNED_IN,
+    "owner.place": SIGNED_IN,
     "owner.create": SIGNED_IN,
     "owner.edit": OWNED,
     "owner.submit": OWNED,
