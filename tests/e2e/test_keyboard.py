@@ -204,7 +204,7 @@ def test_every_tab_stop_shows_focus(live_server, page, gazetteer, sign_in_browse
     # Path -> fewest Tab stops it has (header and footer alone are a dozen): a walk cut short fails.
     paths = {
         "/": 20, "/search?near=10001": 30, "/listings/riverside-dads": 20,
-        "/listings/riverside-dads/contact": 20, "/my/listings": 18, "/my/listings/new?kind=group": 70,
+        "/listings/riverside-dads/contact": 20, "/my/listings": 18, "/my/listings/new?kind=group": 50,
         "/account": 18, "/admin/": 18,
         f"/admin/listings/{waiting.id}": 20, f"/admin/revisions/{revision.id}": 20, "/admin/reports": 18,
         "/admin/audit": 20,
