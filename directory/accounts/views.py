@@ -121,7 +121,7 @@ def _after_confirmation(user):
     if user.is_active:
         if not (current_user.is_authenticated and current_user.id == user.id):
             _start_session(user, remember=False)
-            services.record_sign_in(user)
+            signin.record_sign_in(user)
         target = url_for("moderation.queue" if user.is_admin else "owner.dashboard")
     flash("Thank you: your e-mail address is confirmed.", "success")
     return redirect(target, code=303)
