@@ -8,7 +8,7 @@ FLASK   = $(BIN)/flask --app directory
 # Test processes: one per core ("auto"); WORKERS=0 runs the suite in this process.
 WORKERS ?= auto
 
-.PHONY: run test test-fast setup install install-test lint bench bench-load clean help
+.PHONY: run test test-fast setup install install-test lint bench bench-load lighthouse clean help
 
 help:
 	@echo "make run   - install, migrate, load places and demo data, serve on http://127.0.0.1:$(PORT)"
@@ -16,6 +16,7 @@ help:
 	@echo "make test-fast - the same without the browser tests and the bad-input corpus sweeps"
 	@echo "make lint  - ruff, bandit, mypy and the import layers"
 	@echo "make bench - benchmarks (prints figures)"
+	@echo "make lighthouse - Lighthouse scores (mobile) of home, a search, a listing and the group form"
 
 # Prefer uv when the machine has it; plain venv + pip otherwise.
 $(BIN)/python:
@@ -72,6 +73,15 @@ bench: install-test
 # The load run alone; pass options through, e.g. make bench-load LOAD_ARGS="--clients 100 --seconds 60"
 bench-load: install-test
 	$(BIN)/python bench/load.py $(LOAD_ARGS)
+
+# Lighthouse from npm (package.json), with the system Chromium, on a scratch site served on a free port.
+CHROME_PATH ?= /usr/bin/chromium
+node_modules/.bin/lighthouse: package.json
+	npm install --no-audit --no-fund
+	@touch $@
+
+lighthouse: install node_modules/.bin/lighthouse
+	CHROME_PATH=$(CHROME_PATH) $(BIN)/python bench/lighthouse.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .hypothesis .mypy_cache
