@@ -143,10 +143,15 @@ def _ranked(places: Iterable[Place]) -> list[Place]:
 # Lookups (each an indexed query on search_key or postal_code)
 
 
-def _by_keys(keys: Sequence[str], kind: str) -> list[Place]:
-    if not keys:
-        return []
-    return list(db.session.scalars(select(Place).where(Place.search_key.in_(keys), Place.kind == kind)))
+def _by_keys(keys: Sequence[str]) -> dict[str, list[Place]]:
+    """Cities and postal rows under any of the keys, by kind: one query where two cost every typed place
+    name twice the ORM's per-query work (most names match nothing, so both were asked)."""
+    found: dict[str, list[Place]] = {"city": [], "postal": []}
+    if keys:
+        for place in db.session.scalars(
+                select(Place).where(Place.search_key.in_(keys), Place.kind.in_(("city", "postal")))):
+            found[place.kind].append(place)
+    return found
 
 
 def _by_postal_code(code: str, country: str) -> Row[*tuple[Any, ...]] | None:
@@ -161,12 +166,12 @@ def _by_postal_code(code: str, country: str) -> Row[*tuple[Any, ...]] | None:
 
 def _match_name(key: str, allowed: Filter | None) -> tuple[Location, list[Location]] | None:
     """A place name (maybe limited to some regions) -> the most populous match and the others."""
-    keys = spellings(key)
-    cities = _ranked(place for place in _by_keys(keys, "city") if in_area(place, allowed))
+    rows = _by_keys(spellings(key))
+    cities = _ranked(place for place in rows["city"] if in_area(place, allowed))
     if cities:
         return to_location(cities[0]), [to_location(p) for p in cities[1 : MAX_ALTERNATIVES + 1]]
     towns: dict[tuple[str, str | None], list[Place]] = {}
-    postal = sorted(_by_keys(keys, "postal"), key=lambda p: (p.country, p.region or "", p.postal_code or ""))
+    postal = sorted(rows["postal"], key=lambda p: (p.country, p.region or "", p.postal_code or ""))
     for place in postal:
         if in_area(place, allowed):
             towns.setdefault((place.country, place.region), []).append(place)
