@@ -111,12 +111,26 @@ def test_a_suspended_admin_is_locked_out(app, client, make_user):
     assert response.status_code in (302, 401)
 
 
+def test_admin_nav_names_each_kind_and_leads_to_where_it_waits(app, client, make_user, make_listing):
+    from directory.moderation.models import Report
+
+    owner = make_user()
+    listing = make_listing(owner, status="published")
+    for number in range(2):
+        db.session.add(Report(listing_id=listing.id, reason="closed", message=f"Gone {number}."))
+    db.session.commit()
+    client.sign_in(make_user(admin=True))
+    assert 'href="/admin/reports">Admin (2 reports waiting)' in client.get("/").get_data(as_text=True)
+    make_listing(owner, status="pending")
+    assert 'href="/admin/">Admin (1 listing, 2 reports waiting)' in client.get("/").get_data(as_text=True)
+
+
 def test_admin_nav_shows_counts_to_admins_only(app, client, make_user, make_listing):
     make_listing(make_user(), status="pending")
     client.sign_in(make_user(admin=True))
     page = client.get("/admin/").get_data(as_text=True)
     assert 'aria-label="1 waiting"' in page
-    assert "Admin (1 waiting)" in client.get("/").get_data(as_text=True)
+    assert 'href="/admin/">Admin (1 listing waiting)' in client.get("/").get_data(as_text=True)
     member = app.test_client()
     member.sign_in(make_user())
     assert "waiting" not in member.get("/").get_data(as_text=True)

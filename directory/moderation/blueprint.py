@@ -22,8 +22,10 @@ blueprint = Blueprint("moderation", __name__)
 def moderation_context() -> dict[str, Any]:
     """Counts for the admin navigation; queried only when an admin is signed in."""
     if has_request_context() and current_user and current_user.is_authenticated and current_user.is_admin:
-        return {"moderation_counts": review_queue.counts()}
-    return {"moderation_counts": None}
+        counts = review_queue.counts()
+        summary, endpoint = review_queue.waiting(counts)
+        return {"moderation_counts": counts, "admin_waiting": summary, "admin_endpoint": endpoint}
+    return {"moderation_counts": None, "admin_waiting": "", "admin_endpoint": "moderation.queue"}
 
 
 blueprint.add_app_template_global(language_name)

@@ -40,5 +40,17 @@ def counts() -> dict[str, int]:
         select(func.count()).select_from(Revision).where(Revision.status == REVISION_PENDING)
     )
     reports = db.session.scalar(select(func.count()).select_from(Report).where(Report.status == REPORT_OPEN))
-    return {"listings": listings or 0, "revisions": revisions or 0, "reports": reports or 0,
-            "queue": (listings or 0) + (revisions or 0)}
+    found = {"listings": listings or 0, "revisions": revisions or 0, "reports": reports or 0}
+    return {**found, "queue": found["listings"] + found["revisions"]}
+
+
+def waiting(counts: dict[str, int]) -> tuple[str, str]:
+    """The navigation's words and target: '1 listing, 2 reports' and the page where the first of them wait.
+
+    One total led to an empty review queue when all that waited was a report.
+    """
+    words = [(counts.get("listings", 0), "listing", "listings"), (counts.get("revisions", 0), "edit", "edits"),
+             (counts.get("reports", 0), "report", "reports")]
+    summary = ", ".join(f"{number} {one if number == 1 else many}" for number, one, many in words if number)
+    endpoint = "moderation.reports" if counts.get("reports") and not counts.get("queue") else "moderation.queue"
+    return summary, endpoint

@@ -1,0 +1,41 @@
+"""The admin, walked in Chromium at a phone's and a desk's width: "Admin (... waiting)" names what waits,
+kind by kind, and leads to the page where it waits (a report alone opens the reports, not an empty queue)."""
+
+from __future__ import annotations
+
+import pytest
+
+from directory.extensions import db
+from directory.moderation.models import Report
+from tests.clients import commit_test_session
+from tests.factories import make_listing, make_user
+
+from .conftest import PHONE, WCAG_22_AA
+
+pytestmark = [pytest.mark.e2e, pytest.mark.usefixtures("app_context")]
+
+SIZES = {"phone": PHONE, "desktop": {"width": 1280, "height": 800}}
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_admin_waiting_leads_to_the_reports_when_only_a_report_waits(app, live_server, page, sign_in_browser,
+                                                                     size, screenshot, axe):
+    page.set_viewport_size(SIZES[size])
+    listing = make_listing(make_user(), status="published", name="Reported Circle")
+    db.session.add(Report(listing_id=listing.id, reason="closed", message="The hall is shut."))
+    admin = make_user(admin=True)
+    commit_test_session()
+    sign_in_browser(page, admin)
+    page.goto(f"{live_server}/")
+    page.get_by_role("link", name="Admin (1 report waiting)").click()
+    page.wait_for_url(f"{live_server}/admin/reports")
+    assert page.get_by_text("Reported Circle").first.is_visible()
+    screenshot(page, f"reports-{size}", full_page=False)
+    assert axe(page, tags=WCAG_22_AA) == []
+
+    make_listing(make_user(), status="pending", name="New Circle")
+    commit_test_session()
+    page.goto(f"{live_server}/")
+    page.get_by_role("link", name="Admin (1 listing, 1 report waiting)").click()
+    page.wait_for_url(f"{live_server}/admin/")
+    assert page.get_by_text("New Circle").first.is_visible()
