@@ -49,8 +49,10 @@ def waiting(counts: dict[str, int]) -> tuple[str, str]:
 
     One total led to an empty review queue when all that waited was a report.
     """
-    words = [(counts.get("listings", 0), "listing", "listings"), (counts.get("revisions", 0), "edit", "edits"),
+    words = [(counts.get("listings", 0), "listing", "listings"),
+             (counts.get("revisions", 0), "edit", "edits"),
              (counts.get("reports", 0), "report", "reports")]
     summary = ", ".join(f"{number} {one if number == 1 else many}" for number, one, many in words if number)
-    endpoint = "moderation.reports" if counts.get("reports") and not counts.get("queue") else "moderation.queue"
+    only_reports = counts.get("reports") and not counts.get("queue")
+    endpoint = "moderation.reports" if only_reports else "moderation.queue"
     return summary, endpoint
