@@ -34,6 +34,10 @@ DEFAULTS: dict[str, Any] = {
     "MAIL_USERNAME": None,
     "MAIL_USE_TLS": False,
     "MAIL_TIMEOUT": 10,  # seconds a mail server may take to answer
+    # The outbox (outbox.py): a message that keeps failing is given up this long after it was written,
+    # and one whose send was interrupted (the worker died mid-send) is set aside after this many minutes.
+    "MAIL_GIVE_UP_HOURS": 48,
+    "MAIL_SENDING_LEASE_MINUTES": 10,
     "MAIL_SENDER": "Men's Support Directory <no-reply@localhost>",
     "REDIS_URL": None,
     "RATELIMIT_ENABLED": True,
@@ -113,6 +117,9 @@ ENVIRONMENT: dict[str, tuple[str, Any]] = {
     "MAIL_PASSWORD": ("MAIL_PASSWORD", str),
     "MAIL_USE_TLS": ("MAIL_USE_TLS", lambda v: v.lower() in {"1", "true", "yes", "on"}),
     "MAIL_SENDER": ("MAIL_SENDER", str),
+    "MAIL_TIMEOUT": ("MAIL_TIMEOUT", float),
+    "MAIL_GIVE_UP_HOURS": ("MAIL_GIVE_UP_HOURS", float),
+    "MAIL_SENDING_LEASE_MINUTES": ("MAIL_SENDING_LEASE_MINUTES", float),
     "CRISIS_LINE": ("CRISIS_LINE", str),
     "SITE_NAME": ("SITE_NAME", str),
     "SITE_URL": ("SITE_URL", str),

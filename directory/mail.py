@@ -1,4 +1,7 @@
-"""The one function that sends mail: SMTP when MAIL_SERVER is set, else an .eml file in instance/mail/."""
+"""Building and handing over one message: SMTP when MAIL_SERVER is set, else an .eml file in instance/mail/.
+
+Features never call transmit() themselves: they queue through the outbox (outbox.py), which calls it.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +9,7 @@ import logging
 import smtplib
 import uuid
 from email.message import EmailMessage
-from email.utils import formatdate, make_msgid
+from email.utils import formatdate, make_msgid, parseaddr
 from pathlib import Path
 from typing import Any
 
@@ -45,10 +48,9 @@ def build_message(to: str, subject: str, template: str, reply_to: str | None = N
     return message
 
 
-def send_mail(to: str, subject: str, template: str, reply_to: str | None = None,
-              **context: Any) -> EmailMessage:
-    """Send (or, without MAIL_SERVER, write to disk) one message and return it."""
-    message = build_message(to, subject, template, reply_to=reply_to, **context)
+def transmit(recipient: str, raw: bytes) -> None:
+    """Hand one rendered message to MAIL_SERVER, or without one write it to instance/mail/ as an .eml
+    file. MailError (its cause says what went wrong) when the server did not take it."""
     config = current_app.config
     if config.get("MAIL_SERVER"):
         try:
@@ -58,15 +60,14 @@ def send_mail(to: str, subject: str, template: str, reply_to: str | None = None,
                     smtp.starttls()
                 if config.get("MAIL_USERNAME"):
                     smtp.login(config["MAIL_USERNAME"], config["MAIL_PASSWORD"] or "")
-                smtp.send_message(message)
+                sender = parseaddr(config["MAIL_SENDER"])[1] or "no-reply@localhost"
+                smtp.sendmail(sender, [recipient], raw)
         except (OSError, smtplib.SMTPException) as error:
             logger.error("mail to a recipient failed: %s", error.__class__.__name__)
             raise MailError("The message could not be sent.") from error
-    else:
-        folder = mail_folder()
-        folder.mkdir(parents=True, exist_ok=True)
-        stamp = formatdate(usegmt=True).replace(" ", "_").replace(",", "").replace(":", "")
-        name = f"{stamp}-{uuid.uuid4().hex[:8]}"
-        (folder / f"{name}.eml").write_bytes(bytes(message))
-    logger.info("mail sent: template=%s", template)
-    return message
+        return
+    folder = mail_folder()
+    folder.mkdir(parents=True, exist_ok=True)
+    stamp = formatdate(usegmt=True).replace(" ", "_").replace(",", "").replace(":", "")
+    # A local file keeps the platform's line ends; SMTP's CRLF is for the wire.
+    (folder / f"{stamp}-{uuid.uuid4().hex[:8]}.eml").write_bytes(raw.replace(b"\r\n", b"\n"))

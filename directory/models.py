@@ -1,20 +1,23 @@
 """Imports every model, so Alembic and create_all see the whole schema."""
 
-from .accounts.models import User
+from .accounts.models import DeviceSession, User
 from .contact.models import ContactMessage
 from .geo.models import Place
 from .interop.sources.models import Claim, Source, SourceRecord
 from .listings.models import Audience, Listing, ListingLanguage, Meeting, Topic
 from .moderation.models import ModerationEvent, Report, Revision
+from .outbox import OutboxMessage
 
 __all__ = [
     "Audience",
     "Claim",
     "ContactMessage",
+    "DeviceSession",
     "Listing",
     "ListingLanguage",
     "Meeting",
     "ModerationEvent",
+    "OutboxMessage",
     "Place",
     "Report",
     "Revision",

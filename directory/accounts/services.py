@@ -3,8 +3,9 @@ and the account's part of a person's data. Sign-in, device sessions and password
 modules (signin.py, devices.py, passwords.py).
 
 Services raise AccountError subclasses (errors.py) with messages fit to show; views turn them into form
-errors. Each service that changes state commits once and sends its mail after the commit, so SQLite's write
-lock is never held while a mail server is talking.
+errors. Each service that changes state queues its mail in the outbox in the same transaction, commits once,
+then tries the mail: SQLite's write lock is never held while a mail server is talking, and a mail server
+that is down loses nothing.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from sqlalchemy.exc import IntegrityError
 
 from ..database import commit
 from ..extensions import db
-from ..mail import MailError, send_mail
+from ..outbox import OutboxMessage, deliver, mask_address, queue_mail, send_mail
 from ..timeutil import utcnow
 from ..urls import external_url
 from . import ratelimits
@@ -49,13 +50,14 @@ def _set_password(user: User, password: str) -> None:
 
 
 def _mail(to: str, subject: str, template: str, **context: Any) -> bool:
-    """Send one account mail; a mail server that is down is logged, not shown as an error page."""
-    try:
-        send_mail(to, subject, f"accounts/{template}", **context)
-    except MailError:
-        logger.warning("account mail %s could not be sent", template)
-        return False
-    return True
+    """Queue one account mail on its own and try it at once: True when it left, False when it waits in
+    the outbox (a mail server that is down is never an error page)."""
+    return send_mail(to, subject, f"accounts/{template}", **context)
+
+
+def _queue(to: str, subject: str, template: str, **context: Any) -> OutboxMessage:
+    """Queue one account mail in the caller's transaction; deliver() it after the commit."""
+    return queue_mail(to, subject, f"accounts/{template}", **context)
 
 
 def _hours(seconds: int) -> str:
@@ -64,12 +66,6 @@ def _hours(seconds: int) -> str:
         return f"{hours} hour{'s' if hours != 1 else ''}"
     minutes = max(1, seconds // 60)
     return f"{minutes} minute{'s' if minutes != 1 else ''}"
-
-
-def mask_email(email: str) -> str:
-    """'s***@example.org': enough for the owner to recognise, not enough to harvest."""
-    local, _, domain = email.partition("@")
-    return f"{local[:1]}***@{domain}" if domain else "***"
 
 
 # --- registration and confirmation -----------------------------------------------------------------
@@ -90,13 +86,15 @@ def register(email: str, password: str, display_name: str) -> User | None:
         user = User(email=address, password_hash=password_hash, display_name=name)
         db.session.add(user)
         try:
+            db.session.flush()  # the id, for the link
+            mail = _queue_confirmation(user)  # stored with the account: never an account without its link
             commit()
         except IntegrityError:  # registered by a parallel request a moment ago
             db.session.rollback()
             existing = find_user(address)
         else:
             logger.info("user %s registered", user.id)
-            send_confirmation(user)
+            deliver(mail)
             return user
     if existing is not None:
         _mail(existing.email, "Someone tried to register with your e-mail address", "register_attempt",
@@ -106,12 +104,19 @@ def register(email: str, password: str, display_name: str) -> User | None:
     return None
 
 
-def send_confirmation(user: User) -> bool:
+def _queue_confirmation(user: User) -> OutboxMessage:
     token = make_token(PURPOSE_CONFIRM, {"uid": user.id, "email": user.email})
-    return _mail(user.email, "Please confirm your e-mail address", "confirm",
-                 name=user.display_name,
-                 confirm_url=external_url("accounts.confirm", token=token),
-                 valid_for=_hours(max_age(PURPOSE_CONFIRM)))
+    return _queue(user.email, "Please confirm your e-mail address", "confirm",
+                  name=user.display_name,
+                  confirm_url=external_url("accounts.confirm", token=token),
+                  valid_for=_hours(max_age(PURPOSE_CONFIRM)))
+
+
+def send_confirmation(user: User) -> bool:
+    """A new confirmation link: True when it left, False when it waits in the outbox."""
+    mail = _queue_confirmation(user)
+    commit()
+    return deliver(mail)
 
 
 def _user_from(payload: dict[str, Any]) -> User:
@@ -176,10 +181,11 @@ def reset_password(token: str, password: str) -> User:
     _set_password(user, password)
     if user.confirmed_at is None:
         user.confirmed_at = utcnow()
+    notice = _password_changed_notice(user)
     commit()
     ratelimits.clear_sign_in_limits(user.email)
     logger.info("user %s reset their password", user.id)
-    _password_changed_notice(user)
+    deliver(notice)
     return user
 
 
@@ -187,15 +193,16 @@ def change_password(user: User, current: str, new: str) -> None:
     require_current_password(user, current)
     require_good_password(new, email=user.email, display_name=user.display_name)
     _set_password(user, new)
+    notice = _password_changed_notice(user)
     commit()
     logger.info("user %s changed their password", user.id)
-    _password_changed_notice(user)
+    deliver(notice)
 
 
-def _password_changed_notice(user: User) -> None:
-    _mail(user.email, "Your password was changed", "password_changed",
-          name=user.display_name,
-          forgot_url=external_url("accounts.forgot"))
+def _password_changed_notice(user: User) -> OutboxMessage:
+    return _queue(user.email, "Your password was changed", "password_changed",
+                  name=user.display_name,
+                  forgot_url=external_url("accounts.forgot"))
 
 
 # --- changing the e-mail address -----------------------------------------------------------------
@@ -242,15 +249,16 @@ def confirm_email_change(token: str) -> User:
     old = user.email
     user.email = new
     user.confirmed_at = utcnow()
+    notice = _queue(old, "Your e-mail address was changed", "email_changed",
+                    name=user.display_name, new_email=mask_address(new),
+                    forgot_url=external_url("accounts.forgot"))
     try:
         commit()
     except IntegrityError as error:
         db.session.rollback()
         raise TokenError(ADDRESS_TAKEN) from error
     logger.info("user %s changed their e-mail address", user.id)
-    _mail(old, "Your e-mail address was changed", "email_changed",
-          name=user.display_name, new_email=mask_email(new),
-          forgot_url=external_url("accounts.forgot"))
+    deliver(notice)
     return user
 
 

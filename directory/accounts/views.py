@@ -138,7 +138,8 @@ def confirm_resend():
         elif services.send_confirmation(_me()):
             flash(f"We sent a new confirmation link to {current_user.email}.", "success")
         else:
-            flash("We couldn't send the e-mail just now. Please try again in a few minutes.", "error")
+            flash(f"A new confirmation link to {current_user.email} is on its way: our mail server is slow "
+                  "just now, so it may take a few minutes.", "info")
     return redirect(url_for(".account"), code=303)
 
 

@@ -18,9 +18,9 @@ from ..database import commit, count_by, rows_matched
 from ..extensions import db
 from ..listings.models import FORMAT_IN_PERSON, Listing
 from ..listings.visibility import is_public, public_clause
-from ..mail import MailError, send_mail
 from ..moderation.audit import record as record_event
 from ..moderation.models import Report
+from ..outbox import deliver, queue_mail
 from ..timeutil import utcnow
 from ..urls import external_url, safe_url
 from .models import ContactMessage
@@ -48,10 +48,6 @@ class FormTooFast(ContactError):
 
 class FormStale(ContactError):
     """The form's timestamp is missing, forged or too old."""
-
-
-class DeliveryFailed(ContactError):
-    """The mail server did not take the message; nothing was stored or counted."""
 
 
 class NotReported(ContactError):
@@ -137,11 +133,12 @@ def defang(text: str) -> str:
 
 def send_contact_message(
     listing: Listing, *, name: str, email: str, message: str, how_to_reach: str = ""
-) -> ContactMessage:
-    """Store, count and relay one message, then send the visitor their copy.
+) -> tuple[ContactMessage, bool]:
+    """Store, count and queue one message in one transaction, then try to pass it on at once.
 
-    The owner's mail goes first: if the mail server refuses it nothing is stored or counted and
-    DeliveryFailed says so. A failed copy to the visitor is only logged; the owner has the message.
+    Returns the stored message and whether it left already (False: it waits in the outbox and is sent
+    by the next `flask mail send-queued`). Nothing is mailed to the visitor: his address is unconfirmed,
+    and a copy would let anyone make the site mail a stranger; the "sent" page shows him his copy.
     """
     if not is_contactable(listing):
         raise ContactUnavailable("This listing does not take messages through the site.")
@@ -157,51 +154,42 @@ def send_contact_message(
     db.session.execute(
         update(Listing).where(Listing.id == listing.id).values(contact_count=Listing.contact_count + 1)
     )
-    db.session.flush()
-
-    retention_days = current_app.config["CONTACT_RETENTION_DAYS"]
-    listing_url = external_url("listings.detail", slug=listing.slug)
-    context = dict(
+    mail = queue_mail(
+        listing.contact_email,
+        f"{name} sent you a message about {listing.name}",
+        "contact_owner",
+        # The bare address: a display name full of quotes and angle brackets can make mail programs
+        # read a different address out of the header, and the organiser would answer a stranger.
+        reply_to=email,
+        report_url=external_url("moderation.report_form", slug=listing.slug),
         listing=listing,
-        listing_url=listing_url,
+        listing_url=external_url("listings.detail", slug=listing.slug),
         # In the bodies even the name and address are broken up: "www.example.com" is a valid first name.
         sender_name=defang(name),
         sender_email=defang(email),
         how_to_reach=defang(how_to_reach or ""),
         message=defang(message),
-        retention_days=retention_days,
+        retention_days=current_app.config["CONTACT_RETENTION_DAYS"],
     )
-    report_url = external_url("moderation.report_form", slug=listing.slug)
-    try:
-        send_mail(
-            listing.contact_email,
-            f"{name} sent you a message about {listing.name}",
-            "contact_owner",
-            # The bare address: a display name full of quotes and angle brackets can make mail programs
-            # read a different address out of the header, and the organiser would answer a stranger.
-            reply_to=email,
-            report_url=report_url,
-            **context,
-        )
-    except MailError as error:
-        db.session.rollback()
-        raise DeliveryFailed(
-            "We couldn't pass your message on just now. Nothing was sent; please try again in a few minutes."
-        ) from error
     commit()
-    try:
-        send_mail(
-            email,
-            f"Your message to {listing.name}",
-            "contact_copy",
-            # Checked again here: a link stored some other way than the form must never be a script link.
-            join_url=(safe_url(listing.online_url) or "") if shows_join_link_on_request(listing) else "",
-            **context,
-        )
-    except MailError:
-        logger.warning("contact copy for listing %s could not be sent", listing.id)
-    logger.info("contact message %s relayed for listing %s", record.id, listing.id)
-    return record
+    sent = deliver(mail)
+    logger.info("contact message %s for listing %s %s", record.id, listing.id,
+                "relayed" if sent else "queued")
+    return record, sent
+
+
+def own_message(message_id: object, listing: Listing) -> ContactMessage | None:
+    """A message this visitor sent to this listing (the caller knows its id from his session)."""
+    if not isinstance(message_id, int):
+        return None
+    record = db.session.get(ContactMessage, message_id)
+    return record if record is not None and record.listing_id == listing.id else None
+
+
+def join_url_for_visitor(listing: Listing) -> str:
+    """The online meeting link a listing shares with people who wrote first; checked again here, so a link
+    stored some other way than the form is never a script link."""
+    return (safe_url(listing.online_url) or "") if shows_join_link_on_request(listing) else ""
 
 
 def purge_old_messages(now: datetime | None = None) -> int:

@@ -22,6 +22,9 @@ blueprint = Blueprint("contact", __name__)
 
 # The session key of a visitor's random id: his own contact allowance, whoever shares his address.
 VISITOR_KEY = "contact_visitor"
+# The session key of the message he sent last (id, listing slug, whether it left at once): the "sent"
+# page shows him his copy from it, and only his browser can download it.
+SENT_KEY = "contact_sent"
 
 
 def _visitor_limit() -> str:
@@ -72,7 +75,7 @@ def contact_form(slug: str):
             return redirect(url_for("contact.sent", slug=slug), code=303)
         try:
             services.check_form_token(form.started.data, slug)
-            services.send_contact_message(
+            record, sent = services.send_contact_message(
                 listing,
                 name=form.name.data,
                 email=form.email.data,
@@ -84,9 +87,8 @@ def contact_form(slug: str):
         except services.FormStale as error:
             notice = str(error)
             form.started.data = services.form_token(slug)
-        except services.DeliveryFailed as error:
-            notice = str(error)
         else:
+            session[SENT_KEY] = {"id": record.id, "slug": slug, "sent": sent}
             return redirect(url_for("contact.sent", slug=slug), code=303)
     elif request.method == "POST":
         # Keep the original timestamp if it is ours; otherwise start the clock again.
@@ -112,17 +114,45 @@ def contact_form(slug: str):
     )
 
 
+def _sent_here(listing: Listing) -> tuple[object, bool]:
+    """(his message to this listing, whether it left at once), from this browser's session."""
+    note = session.get(SENT_KEY)
+    if not isinstance(note, dict) or note.get("slug") != listing.slug:
+        return None, False
+    return services.own_message(note.get("id"), listing), bool(note.get("sent"))
+
+
 @blueprint.get("/listings/<slug>/contact/sent")
 def sent(slug: str):
     listing = services.contactable_listing(slug)
     if listing is None:
         abort(404)
-    return render_template(
+    record, left = _sent_here(listing)
+    response = current_app.make_response(render_template(
         "contact/sent.html",
         listing=listing,
-        join_link_on_request=services.shows_join_link_on_request(listing),
+        record=record,
+        left=left,
+        join_url=services.join_url_for_visitor(listing) if record is not None else "",
         retention_days=current_app.config["CONTACT_RETENTION_DAYS"],
-    )
+    ))
+    response.headers["Cache-Control"] = "no-store"  # his own words: never kept by a shared cache
+    return response
+
+
+@blueprint.get("/listings/<slug>/contact/sent/copy.txt")
+def sent_copy(slug: str):
+    """His copy as a text file, for this browser only: nothing is mailed to an address nobody confirmed."""
+    listing = services.contactable_listing(slug)
+    record = _sent_here(listing)[0] if listing is not None else None
+    if listing is None or record is None:
+        abort(404)
+    text = render_template("contact/copy.txt", listing=listing, record=record,
+                           join_url=services.join_url_for_visitor(listing))
+    response = current_app.response_class(text, mimetype="text/plain")
+    response.headers["Content-Disposition"] = f'attachment; filename="message-to-{listing.slug}.txt"'
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 @blueprint.errorhandler(429)

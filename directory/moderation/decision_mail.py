@@ -1,12 +1,15 @@
-"""The mail that tells an owner what an admin decided. It is sent after the commit: a mail failure never
-undoes a decision."""
+"""The mail that tells an owner what an admin decided. It is queued in the outbox in the decision's own
+transaction and tried after the commit: a mail failure never undoes a decision, and a decision never
+loses its mail."""
 
 from __future__ import annotations
 
 import logging
 
-from ..listings.models import STATUS_PUBLISHED, Listing
-from ..mail import MailError, send_mail
+from sqlalchemy.orm import Session
+
+from ..listings.models import Listing
+from ..outbox import OutboxMessage, deliver, queue_mail
 from ..urls import external_url
 from .audit import (
     ACTION_APPROVE,
@@ -52,27 +55,30 @@ DECISION_MAIL = {
 }
 
 
-def notify_owner(listing: Listing, action: str, reason: str = "") -> bool:
-    """Mail the owner about a decision. Returns False (and logs) when it could not be sent."""
+def queue_decision(listing: Listing, action: str, reason: str = "", *, published: bool,
+                   session: Session | None = None) -> OutboxMessage | None:
+    """Queue the owner's mail about a decision in the decision's own transaction (`session`); the caller
+    commits, then deliver()s it. `published`: the listing is public once the decision is saved."""
     owner = listing.owner
     if owner is None or action not in DECISION_MAIL:
-        return False
+        return None
     subject, headline = DECISION_MAIL[action]
-    try:
-        send_mail(
-            owner.email,
-            subject,
-            "moderation_decision",
-            headline=headline.format(name=listing.name),
-            listing=listing,
-            owner=owner,
-            reason=reason,
-            action=action,
-            dashboard_url=external_url("owner.dashboard"),
-            listing_url=(external_url("listings.detail", slug=listing.slug)
-                         if listing.status == STATUS_PUBLISHED else None),
-        )
-    except MailError:
-        logger.warning("decision mail for listing %s could not be sent", listing.id)
-        return False
-    return True
+    return queue_mail(
+        owner.email,
+        subject,
+        "moderation_decision",
+        session=session,
+        headline=headline.format(name=listing.name),
+        listing=listing,
+        owner=owner,
+        reason=reason,
+        action=action,
+        dashboard_url=external_url("owner.dashboard"),
+        listing_url=external_url("listings.detail", slug=listing.slug) if published else None,
+    )
+
+
+def deliver_decision(mail: OutboxMessage | None) -> None:
+    """Try the queued decision mail once, after the commit; what fails waits in the outbox."""
+    if mail is not None:
+        deliver(mail)

@@ -19,7 +19,7 @@ from ..database import commit, rows_matched
 from ..extensions import db
 from ..listings.freshness import freshness
 from ..listings.models import STATUS_EXPIRED, STATUS_PAUSED, STATUS_PUBLISHED, Listing
-from ..mail import MailError, send_mail
+from ..outbox import send_mail
 from ..timeutil import utcnow
 from ..urls import external_url
 from . import services
@@ -116,17 +116,6 @@ def _claim(listing_id: int, now: datetime, *, expired: bool = False) -> bool:
     return rows_matched(result) == 1
 
 
-def _unclaim(listing_id: int, now: datetime, previous: datetime | None) -> None:
-    """The mail failed: forget the claim, so tomorrow's run tries again."""
-    db.session.execute(
-        update(Listing)
-        .where(Listing.id == listing_id, Listing.reminder_sent_at == now)
-        .values(reminder_sent_at=previous, updated_at=Listing.updated_at)
-        .execution_options(synchronize_session=False)
-    )
-    commit()
-
-
 def _mail(listing: Listing, *, expired: bool) -> None:
     owner = listing.owner
     if expired:
@@ -149,20 +138,15 @@ def _mail(listing: Listing, *, expired: bool) -> None:
 
 
 def _remind(listing_id: int, now: datetime, *, expired: bool = False) -> bool:
-    previous = db.session.scalar(select(Listing.reminder_sent_at).where(Listing.id == listing_id))
     if not _claim(listing_id, now, expired=expired):
         return False
     listing = db.session.get_one(Listing, listing_id)
     db.session.refresh(listing)
     if listing.owner is None or listing.owner.is_suspended:
         return False
-    try:
-        _mail(listing, expired=expired)
-    except MailError:
-        logger.warning("reminder for listing %s could not be sent; will retry next run", listing_id)
-        _unclaim(listing_id, now, previous)
-        return False
-    logger.info("reminder sent for listing %s (expired=%s)", listing_id, expired)
+    # Queued in the outbox: a mail server that is down delays the reminder, never loses it.
+    _mail(listing, expired=expired)
+    logger.info("reminder queued for listing %s (expired=%s)", listing_id, expired)
     return True
 
 

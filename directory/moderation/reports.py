@@ -17,7 +17,7 @@ from ..listings.models import STATUS_PUBLISHED, Listing
 from ..timeutil import utcnow
 from .audit import ACTION_DISMISS_REPORT, ACTION_REPORT_EDIT_REQUEST, record
 from .cascade import resolve_open_reports
-from .decision_mail import notify_owner
+from .decision_mail import deliver_decision, queue_decision
 from .models import REPORT_DISMISSED, REPORT_OPEN, REPORT_REASONS, REPORT_RESOLVED, ModerationEvent, Report
 from .rules import (
     APPROVED_STATUSES,
@@ -88,10 +88,12 @@ def report_request_edit(report: Report, admin: User, note: str) -> ModerationEve
     listing.moderation_note = note
     event = record(ACTION_REPORT_EDIT_REQUEST, admin, session=session, listing=listing, report=report,
                    reason=note)
+    mail = queue_decision(listing, ACTION_REPORT_EDIT_REQUEST, note,
+                          published=listing.status == STATUS_PUBLISHED, session=session)
     commit(session)
     session.refresh(report)
     logger.info("edit requested on listing %s after report %s by %s", listing.id, report.id, who(admin))
-    notify_owner(listing, ACTION_REPORT_EDIT_REQUEST, note)
+    deliver_decision(mail)
     return event
 
 

@@ -14,7 +14,7 @@ from ..accounts.models import User
 from ..database import commit, rows_matched
 from ..extensions import db
 from ..listings import snapshots
-from ..listings.models import Listing
+from ..listings.models import STATUS_PUBLISHED, Listing
 from ..timeutil import utcnow
 from .audit import (
     ACTION_APPROVE_REVISION,
@@ -24,7 +24,7 @@ from .audit import (
     record,
 )
 from .cascade import supersede_pending_revisions
-from .decision_mail import notify_owner
+from .decision_mail import deliver_decision, queue_decision
 from .models import (
     REVISION_APPROVED,
     REVISION_CHANGES_REQUESTED,
@@ -145,10 +145,12 @@ def _decide_revision(revision: Revision, admin: User, *, target: str, action: st
         listing.last_confirmed_at = utcnow()
         listing.moderation_note = ""
     event = record(action, admin, session=session, listing=listing, revision=revision, reason=note)
+    mail = queue_decision(listing, action, note, published=listing.status == STATUS_PUBLISHED,
+                          session=session)
     commit(session)
     session.refresh(revision)
     logger.info("revision %s of listing %s: %s by %s", revision.id, listing.id, action, who(admin))
-    notify_owner(listing, action, note)
+    deliver_decision(mail)
     return event
 
 

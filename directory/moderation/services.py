@@ -58,7 +58,7 @@ from .audit import (
     record,
 )
 from .cascade import resolve_open_reports, supersede_pending_revisions
-from .decision_mail import notify_owner
+from .decision_mail import deliver_decision, queue_decision
 from .models import REPORT_RESOLVED, ModerationEvent, Report
 from .rules import (
     APPROVED_STATUSES,
@@ -77,11 +77,13 @@ logger = logging.getLogger(__name__)
 
 def _transition(listing: Listing, *, sources: Iterable[str], target: str, action: str, actor: User | None,
                 reason: str = "", review: bool = False, values: dict[str, Any] | None = None,
-                also: Callable[[Session], Any] | None = None, **event_fields: Any) -> ModerationEvent:
+                also: Callable[[Session], Any] | None = None, notify: bool = False,
+                **event_fields: Any) -> ModerationEvent:
     """Move a listing from one of `sources` to `target` with one conditional UPDATE, and record it.
 
     `review` marks admin decisions on a pending item: finding it already decided is AlreadyDecided.
     `also` runs in the same transaction once the listing is claimed (e.g. closing its reports).
+    `notify` queues the owner's mail in that transaction too, and tries it after the commit.
     """
     sources = tuple(sources)
     session = session_of(listing)
@@ -104,10 +106,13 @@ def _transition(listing: Listing, *, sources: Iterable[str], target: str, action
         raise ModerationError("This listing changed meanwhile. Please reload the page.")
     if also is not None:
         also(session)
+    mail = (queue_decision(listing, action, reason, published=target == STATUS_PUBLISHED, session=session)
+            if notify else None)
     event = record(action, actor, session=session, listing=listing, reason=reason, **event_fields)
     commit(session)
     session.refresh(listing)
     logger.info("listing %s: %s by %s (%s -> %s)", listing.id, action, who(actor), sources, target)
+    deliver_decision(mail)
     return event
 
 
@@ -145,11 +150,9 @@ def submit(listing: Listing, actor: User) -> ModerationEvent:
 
 def _review(listing: Listing, admin: User, *, target: str, action: str, note: str = "",
             values: dict[str, Any]) -> ModerationEvent:
-    """An admin's decision on a pending listing; the owner is told after the commit."""
-    event = _transition(listing, sources=(STATUS_PENDING,), target=target, action=action, actor=admin,
-                        reason=note, review=True, values=values)
-    notify_owner(listing, action, note)
-    return event
+    """An admin's decision on a pending listing; the owner's mail is queued with it."""
+    return _transition(listing, sources=(STATUS_PENDING,), target=target, action=action, actor=admin,
+                       reason=note, review=True, values=values, notify=True)
 
 
 def approve(listing: Listing, admin: User) -> ModerationEvent:
@@ -194,9 +197,9 @@ def unpublish(listing: Listing, admin: User, reason: str, *, report: Report | No
         review=True,
         values={"moderation_note": reason},
         also=close_related,
+        notify=True,
         report=report,
     )
-    notify_owner(listing, ACTION_UNPUBLISH, reason)
     return event
 
 

@@ -13,7 +13,7 @@ from ..accounts.signin import find_user
 from ..database import commit, count_by, rows_matched
 from ..extensions import db
 from ..listings.models import Listing
-from ..mail import MailError, send_mail
+from ..outbox import deliver, queue_mail
 from ..timeutil import utcnow
 from .access import matching_step
 from .audit import ACTION_ROLE_CHANGE, ACTION_SUSPEND, ACTION_TWO_FACTOR_ENABLED, ACTION_UNSUSPEND, record
@@ -41,13 +41,12 @@ def suspend_user(user: User, admin: User, reason: str) -> ModerationEvent:
         session.rollback()
         raise AlreadyDecided("This account is already suspended.")
     event = record(ACTION_SUSPEND, admin, session=session, target_user=user, reason=reason)
+    mail = queue_mail(user.email, "Your account is suspended", "moderation_suspended", session=session,
+                      user=user, reason=reason)
     commit(session)
     session.refresh(user)
     logger.info("user %s suspended by %s", user.id, who(admin))
-    try:
-        send_mail(user.email, "Your account is suspended", "moderation_suspended", user=user, reason=reason)
-    except MailError:
-        logger.warning("suspension mail for user %s could not be sent", user.id)
+    deliver(mail)
     return event
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from . import (  # noqa: F401 - imported for the routes they add
     audit_views,
+    mail_views,
     reminder_views,
     report_views,
     review_views,
