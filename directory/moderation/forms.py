@@ -47,9 +47,10 @@ class ReviewForm(_NoteForm):
     """Decide on a new listing (or an edit)."""
 
     approve = SubmitField("Approve")
+    approve_next = SubmitField("Approve and open the next one")
     request_changes = SubmitField("Request changes")
     reject = SubmitField("Reject")
-    DECISIONS = ("approve", "request_changes", "reject")
+    DECISIONS = ("approve", "approve_next", "request_changes", "reject")
     NEEDS_NOTE = ("request_changes", "reject")
 
 

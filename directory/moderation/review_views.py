@@ -30,6 +30,8 @@ from .rules import APPROVED_STATUSES
 LISTING_DECISIONS: dict[str, Decision] = {
     "approve": (lambda listing, admin, note: services.approve(listing, admin),
                 "“{name}” is published. The owner was told."),
+    "approve_next": (lambda listing, admin, note: services.approve(listing, admin),
+                     "“{name}” is published. The owner was told. Here is the next one."),
     "request_changes": (services.request_changes,
                         "Changes requested on “{name}”. The owner was sent your note."),
     "reject": (services.reject, "“{name}” was rejected. The owner was sent your reason."),
@@ -38,6 +40,8 @@ LISTING_DECISIONS: dict[str, Decision] = {
 REVISION_DECISIONS: dict[str, Decision] = {
     "approve": (lambda revision, admin, note: approve_revision(revision, admin),
                 "The edit to “{name}” is live. The owner was told."),
+    "approve_next": (lambda revision, admin, note: approve_revision(revision, admin),
+                     "The edit to “{name}” is live. The owner was told. Here is the next one."),
     "request_changes": (request_revision_changes, "Changes requested on the edit to “{name}”."),
     "reject": (reject_revision, "The edit to “{name}” was rejected; the published version stays."),
 }
@@ -89,8 +93,18 @@ def decide_listing(listing_id: int):
     form = ReviewForm()
     if not form.validate_on_submit():
         return _render_listing(listing, review_form=form, status=400)
-    return decide(LISTING_DECISIONS, listing, form, listing.name, back=url_for(".queue"),
+    back = _next_waiting(listing.id) if form.decision() == "approve_next" else url_for(".queue")
+    return decide(LISTING_DECISIONS, listing, form, listing.name, back=back,
                   refused=url_for(".review_listing", listing_id=listing_id))
+
+
+def _next_waiting(after_listing_id: int) -> str:
+    """The oldest other new listing waiting, else the oldest edit, else the (empty) queue."""
+    listing = next((item for item in review_queue.queue_listings() if item.id != after_listing_id), None)
+    if listing is not None:
+        return url_for(".review_listing", listing_id=listing.id)
+    revisions = review_queue.queue_revisions()
+    return url_for(".review_revision", revision_id=revisions[0].id) if revisions else url_for(".queue")
 
 
 @blueprint.post("/admin/listings/<int:listing_id>/unpublish")

@@ -39,3 +39,21 @@ def test_admin_waiting_leads_to_the_reports_when_only_a_report_waits(app, live_s
     page.get_by_role("link", name="Admin (1 listing, 1 report waiting)").click()
     page.wait_for_url(f"{live_server}/admin/")
     assert page.get_by_text("New Circle").first.is_visible()
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_approve_and_open_the_next_one(app, live_server, page, sign_in_browser, size, screenshot, axe):
+    page.set_viewport_size(SIZES[size])
+    owner = make_user()
+    first = make_listing(owner, status="pending", name="First Circle")
+    make_listing(owner, status="pending", name="Second Circle")
+    admin = make_user(admin=True)
+    commit_test_session()
+    sign_in_browser(page, admin)
+    page.goto(f"{live_server}/admin/listings/{first.id}")
+    button = page.get_by_role("button", name="Approve and open the next one")
+    screenshot(page, f"review-{size}", full_page=False)
+    assert axe(page, tags=WCAG_22_AA) == []
+    button.click()
+    page.get_by_text("“First Circle” is published").wait_for()
+    assert "Second Circle" in page.locator("h1").inner_text()
