@@ -60,7 +60,7 @@ def test_a_listing_through_moderation(app, request, live_server, page, browser, 
     assert page.get_by_text(listing.contact_email).is_visible()
     screenshot(page, "review")
     assert axe(page) == []
-    page.get_by_role("button", name="Approve").click()
+    page.get_by_role("button", name="Approve", exact=True).click()
     page.get_by_text("is published. The owner was told.").wait_for()
     commit_test_session()
     assert db.session.get(Listing, listing_id).status == "published"
