@@ -28,3 +28,19 @@ def test_plain_approve_still_returns_to_the_queue(client, make_user, make_listin
     client.sign_in(make_user(admin=True))
     response = client.post(f"/admin/listings/{first.id}/decide", data={"approve": "1"})
     assert response.headers["Location"] == "/admin/"
+
+
+def test_a_report_says_how_many_reported_and_the_owners_history(client, make_user, make_listing):
+    from directory.moderation.models import REPORT_DISMISSED, Report
+
+    owner = make_user()
+    listing = make_listing(owner, status="published", name="Reported")
+    make_listing(owner, status="unpublished")
+    for number in range(3):
+        db.session.add(Report(listing_id=listing.id, reason="closed", message=f"Shut {number}."))
+    db.session.add(Report(listing_id=listing.id, reason="other", status=REPORT_DISMISSED))
+    db.session.commit()
+    client.sign_in(make_user(admin=True))
+    page = " ".join(client.get("/admin/reports").get_data(as_text=True).split())
+    assert "3 people have reported this listing." in page
+    assert "Its owner has 2 listings, 1 rejected or unpublished, and 1 earlier report dealt with." in page

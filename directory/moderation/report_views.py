@@ -32,6 +32,9 @@ def _render_reports(forms: dict[int, ReportResolveForm] | None = None, status: i
         "moderation/reports.html",
         reports=open_reports,
         gone=report_services.open_report_counts(),
+        reporters=report_services.reporters_by_listing(),
+        histories=report_services.owner_histories(
+            {report.listing.owner_id for report in open_reports if report.listing.owner_id is not None}),
         forms={**blank, **(forms or {})},
         report_reasons=REPORT_REASONS,
     ), status

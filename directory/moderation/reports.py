@@ -133,3 +133,37 @@ def open_reports_on(listing: Listing) -> list[Report]:
         select(Report).where(Report.listing_id == listing.id, Report.status == REPORT_OPEN)
         .order_by(Report.created_at)
     ))
+
+
+def reporters_by_listing() -> dict[int, int]:
+    """listing id -> how many open reports it has, any reason: one report or many weigh differently."""
+    rows = db.session.execute(
+        select(Report.listing_id, func.count()).where(Report.status == REPORT_OPEN)
+        .group_by(Report.listing_id)
+    )
+    return {listing_id: count for listing_id, count in rows}
+
+
+def owner_histories(owner_ids: set[int]) -> dict[int, dict[str, int]]:
+    """owner id -> {'listings', 'taken_down', 'past_reports'}: whether a report fits a pattern."""
+    if not owner_ids:
+        return {}
+    histories = {owner_id: {"listings": 0, "taken_down": 0, "past_reports": 0} for owner_id in owner_ids}
+    rows = db.session.execute(
+        select(Listing.owner_id, Listing.status, func.count()).where(Listing.owner_id.in_(owner_ids))
+        .group_by(Listing.owner_id, Listing.status)
+    )
+    for owner_id, status, count in rows:
+        if owner_id is None:
+            continue
+        histories[owner_id]["listings"] += count
+        if status in ("unpublished", "rejected"):
+            histories[owner_id]["taken_down"] += count  # the admin's own earlier decisions
+    past = db.session.execute(
+        select(Listing.owner_id, func.count()).join(Report, Report.listing_id == Listing.id)
+        .where(Listing.owner_id.in_(owner_ids), Report.status != REPORT_OPEN).group_by(Listing.owner_id)
+    )
+    for owner_id, count in past:
+        if owner_id is not None:
+            histories[owner_id]["past_reports"] = count
+    return histories

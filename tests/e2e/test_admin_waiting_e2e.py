@@ -57,3 +57,22 @@ def test_approve_and_open_the_next_one(app, live_server, page, sign_in_browser, 
     button.click()
     page.get_by_text("“First Circle” is published").wait_for()
     assert "Second Circle" in page.locator("h1").inner_text()
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_a_report_shows_how_many_reported_and_the_owners_history(app, live_server, page, sign_in_browser,
+                                                                  size, screenshot, axe):
+    page.set_viewport_size(SIZES[size])
+    owner = make_user()
+    listing = make_listing(owner, status="published", name="Twice Reported")
+    for number in range(2):
+        db.session.add(Report(listing_id=listing.id, reason="closed", message=f"Shut {number}."))
+    admin = make_user(admin=True)
+    commit_test_session()
+    sign_in_browser(page, admin)
+    page.goto(f"{live_server}/admin/reports")
+    context = page.locator(".report-context").first
+    assert "2 people have reported this listing." in context.inner_text()
+    assert "Its owner has 1 listing, 0 rejected or unpublished" in context.inner_text()
+    screenshot(page, f"report-{size}", full_page=False)
+    assert axe(page, tags=WCAG_22_AA) == []
