@@ -37,6 +37,7 @@ DEFAULTS: dict[str, Any] = {
     # The outbox (outbox.py): a message that keeps failing is given up this long after it was written,
     # and one whose send was interrupted (the worker died mid-send) is set aside after this many minutes.
     "MAIL_GIVE_UP_HOURS": 48,
+    "OUTBOX_RETENTION_DAYS": 30,
     "MAIL_SENDING_LEASE_MINUTES": 10,
     "MAIL_SENDER": "Men's Support Directory <no-reply@localhost>",
     "REDIS_URL": None,
@@ -119,6 +120,7 @@ ENVIRONMENT: dict[str, tuple[str, Any]] = {
     "MAIL_SENDER": ("MAIL_SENDER", str),
     "MAIL_TIMEOUT": ("MAIL_TIMEOUT", float),
     "MAIL_GIVE_UP_HOURS": ("MAIL_GIVE_UP_HOURS", float),
+    "OUTBOX_RETENTION_DAYS": ("OUTBOX_RETENTION_DAYS", int),
     "MAIL_SENDING_LEASE_MINUTES": ("MAIL_SENDING_LEASE_MINUTES", float),
     "CRISIS_LINE": ("CRISIS_LINE", str),
     "SITE_NAME": ("SITE_NAME", str),

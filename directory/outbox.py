@@ -18,7 +18,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import DateTime, Integer, LargeBinary, String, select, update
+from sqlalchemy import DateTime, Integer, LargeBinary, String, delete, select, update
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from .database import commit, rows_matched
@@ -183,6 +183,22 @@ def waiting(limit: int = 200) -> list[OutboxMessage]:
     return list(db.session.scalars(
         select(OutboxMessage).where(OutboxMessage.status != SENT)
         .order_by(OutboxMessage.created_at, OutboxMessage.id).limit(limit)))
+
+
+def purge_finished(now: datetime | None = None) -> int:
+    """Delete sent and given-up rows older than OUTBOX_RETENTION_DAYS: past that, an address is kept for
+    nothing. Queued and sending rows stay, whatever their age; return how many went."""
+    days = int(current_app.config["OUTBOX_RETENTION_DAYS"])
+    cutoff = (now or utcnow()) - timedelta(days=days)
+    result = db.session.execute(delete(OutboxMessage).where(
+        OutboxMessage.status.in_((SENT, FAILED)), OutboxMessage.created_at < cutoff))
+    commit()
+    return rows_matched(result)
+
+
+def forget_recipient(address: str) -> None:
+    """Delete every row addressed to this person, in the caller's transaction (their account is going)."""
+    db.session.execute(delete(OutboxMessage).where(OutboxMessage.recipient == address))
 
 
 def mask_address(address: str) -> str:

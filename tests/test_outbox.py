@@ -16,10 +16,11 @@ import time_machine
 from sqlalchemy import select
 
 from directory import outbox
+from directory.datarights.services import delete_person
 from directory.extensions import db
 from directory.outbox import FAILED, INTERRUPTED, QUEUED, SENDING, SENT, OutboxMessage
 from directory.timeutil import utcnow
-from tests.factories import make_user
+from tests.factories import DEFAULT_PASSWORD, make_user
 from tests.support import missing
 
 from .test_contact import post_message
@@ -258,3 +259,32 @@ def test_the_visitors_copy_is_shown_not_mailed(app, client, make_listing, sent_m
     assert download.status_code == 200 and "attachment" in download.headers["Content-Disposition"]
     assert "this is my own text about Tuesday evenings" in download.get_data(as_text=True)
     assert app.test_client().get(link).status_code == 404  # another browser gets nothing
+
+
+# ------------------------------------------------------------------------------------ what is kept, how long
+
+
+def test_purge_removes_old_finished_mail_and_keeps_what_still_waits(app, app_context):
+    old_sent, old_failed, old_queued, recent_sent = (queue_one(f"person{n}@example.org") for n in range(4))
+    long_ago = utcnow() - timedelta(days=app.config["OUTBOX_RETENTION_DAYS"] + 1)
+    for row, status in ((old_sent, SENT), (old_failed, FAILED), (old_queued, QUEUED)):
+        row.status, row.created_at = status, long_ago
+    recent_sent.status = SENT
+    db.session.commit()
+
+    result = app.test_cli_runner().invoke(args=["purge"])
+
+    assert result.exit_code == 0, result.output
+    assert "Removed 2 sent or given-up e-mails older than 30 days." in result.output
+    assert {row.recipient for row in rows()} == {"person2@example.org", "person3@example.org"}
+
+
+def test_deleting_an_account_deletes_the_mail_kept_for_its_address(app, app_context):
+    leaving = make_user("leaving@example.org")
+    kept_for_them = queue_one("leaving@example.org").id
+    kept_for_another = queue_one("staying@example.org").id
+
+    delete_person(leaving, DEFAULT_PASSWORD)
+
+    remaining = {row.id for row in rows()}
+    assert kept_for_another in remaining and kept_for_them not in remaining

@@ -1,4 +1,5 @@
-"""`flask --app directory purge`: delete contact messages older than the retention limit (run it daily)."""
+"""`flask --app directory purge`: delete contact messages and sent mail older than their retention limits (run
+it daily)."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import logging
 import click
 from flask import Flask, current_app
 
+from ..outbox import purge_finished
 from .services import purge_old_messages
 
 logger = logging.getLogger(__name__)
@@ -14,11 +16,17 @@ logger = logging.getLogger(__name__)
 
 @click.command("purge")
 def purge_command() -> None:
-    """Delete contact messages older than CONTACT_RETENTION_DAYS. Safe to run again at any time."""
+    """Delete contact messages older than CONTACT_RETENTION_DAYS and sent or given-up mail older than
+    OUTBOX_RETENTION_DAYS. Safe to run again at any time."""
     removed = purge_old_messages()
     days = current_app.config["CONTACT_RETENTION_DAYS"]
     logger.info("purge removed %s contact messages older than %s days", removed, days)
     click.echo(f"Removed {removed} contact message{'s' if removed != 1 else ''} older than {days} days.")
+    mail_removed = purge_finished()
+    mail_days = current_app.config["OUTBOX_RETENTION_DAYS"]
+    logger.info("purge removed %s outbox rows older than %s days", mail_removed, mail_days)
+    click.echo(f"Removed {mail_removed} sent or given-up e-mail{'s' if mail_removed != 1 else ''} "
+               f"older than {mail_days} days.")
 
 
 def register_contact_commands(app: Flask) -> None:

@@ -17,6 +17,7 @@ from ..listings.models import STATUS_WITHDRAWN
 from ..listings.snapshots import snapshot
 from ..moderation import audit, revisions
 from ..moderation import services as moderation
+from ..outbox import forget_recipient
 from ..timeutil import utcnow
 
 logger = logging.getLogger(__name__)
@@ -81,7 +82,8 @@ def export_person(user: User) -> dict[str, Any]:
 def delete_person(user: User, password: str) -> None:
     """Delete an account, all at once or not at all: its listings are withdrawn through moderation (an
     audit row each) and stripped of their contact details, its edits and the messages kept for it are
-    deleted, and the audit log notes that an account was deleted, not whose. The mail goes after."""
+    deleted, so is the outbox's mail to its address, and the audit log notes that an account was deleted,
+    not whose. The notice goes after."""
     require_current_password(user, password)
     address, name = user.email, user.display_name
     owned = listings.listings_owned_by(user)
@@ -93,6 +95,7 @@ def delete_person(user: User, password: str) -> None:
         listing_ids = [listing.id for listing in owned]
         contact.delete_messages_for(listing_ids)
         revisions.delete_revisions(user, listing_ids)
+        forget_recipient(address)
         audit.record(audit.ACTION_ACCOUNT_DELETED, None)
         accounts.delete_user(user)
     logger.info("an account was deleted; %s listings withdrawn", len(owned))
