@@ -41,6 +41,8 @@ logger = logging.getLogger(__name__)
 MAX_QUERY_LENGTH = 120
 MAX_ALTERNATIVES = 8
 MAX_SUGGESTIONS = 8
+# Keys per lookup query: well under SQLite's smallest limit on bound parameters (999).
+MAX_KEYS_PER_QUERY = 500
 # How alike (difflib's ratio) a town's name must be to what was typed to be offered as a spelling.
 SPELLING_CUTOFF = 0.75
 # Northern Ireland's postcode area: only Belfast's districts have a point (see the gazetteer build).
@@ -143,14 +145,17 @@ def _ranked(places: Iterable[Place]) -> list[Place]:
 # Lookups (each an indexed query on search_key or postal_code)
 
 
-def _by_keys(keys: Sequence[str]) -> dict[str, list[Place]]:
-    """Cities and postal rows under any of the keys, by kind: one query where two cost every typed place
-    name twice the ORM's per-query work (most names match nothing, so both were asked)."""
-    found: dict[str, list[Place]] = {"city": [], "postal": []}
-    if keys:
+def _by_keys(keys: Iterable[str]) -> dict[str, list[Place]]:
+    """Cities and postal rows under any of the keys, by key: one query for every name a typed place could
+    be read as, where one per reading and kind cost each search the ORM's per-query work several times
+    over (most readings match nothing)."""
+    found: dict[str, list[Place]] = {}
+    wanted = list(dict.fromkeys(keys))
+    for start in range(0, len(wanted), MAX_KEYS_PER_QUERY):
         for place in db.session.scalars(
-                select(Place).where(Place.search_key.in_(keys), Place.kind.in_(("city", "postal")))):
-            found[place.kind].append(place)
+                select(Place).where(Place.search_key.in_(wanted[start:start + MAX_KEYS_PER_QUERY]),
+                                    Place.kind.in_(("city", "postal")))):
+            found.setdefault(place.search_key, []).append(place)
     return found
 
 
@@ -164,14 +169,17 @@ def _by_postal_code(code: str, country: str) -> Row[*tuple[Any, ...]] | None:
     ).first()
 
 
-def _match_name(key: str, allowed: Filter | None) -> tuple[Location, list[Location]] | None:
-    """A place name (maybe limited to some regions) -> the most populous match and the others."""
-    rows = _by_keys(spellings(key))
-    cities = _ranked(place for place in rows["city"] if in_area(place, allowed))
+def _match_name(key: str, allowed: Filter | None,
+                known: dict[str, list[Place]]) -> tuple[Location, list[Location]] | None:
+    """A place name (maybe limited to some regions) -> the most populous match and the others.
+    `known` holds the rows of every spelling of the key (see `_by_keys`)."""
+    rows = [place for spelling in dict.fromkeys(spellings(key)) for place in known.get(spelling, [])]
+    cities = _ranked(place for place in rows if place.kind == "city" and in_area(place, allowed))
     if cities:
         return to_location(cities[0]), [to_location(p) for p in cities[1 : MAX_ALTERNATIVES + 1]]
     towns: dict[tuple[str, str | None], list[Place]] = {}
-    postal = sorted(rows["postal"], key=lambda p: (p.country, p.region or "", p.postal_code or ""))
+    postal = sorted((place for place in rows if place.kind == "postal"),
+                    key=lambda p: (p.country, p.region or "", p.postal_code or ""))
     for place in postal:
         if in_area(place, allowed):
             towns.setdefault((place.country, place.region), []).append(place)
@@ -343,8 +351,12 @@ def _locate_into(raw: str, result: LocateResult) -> None:
     if not key:
         return
     candidates = name_candidates(key)
+    tokens = key.split()
+    prefixes = [" ".join(tokens[:end]) for end in range(min(len(tokens), 6) - 1, 0, -1)]
+    known = _by_keys(spelling for name in [*(name for name, _ in candidates), *prefixes]
+                     for spelling in spellings(name))
     for name, allowed in candidates:
-        match = _match_name(name, allowed)
+        match = _match_name(name, allowed, known)
         if match:
             result.location, result.alternatives = match
             return
@@ -362,9 +374,8 @@ def _locate_into(raw: str, result: LocateResult) -> None:
         result.suggestions = _region_suggestions(whole)
         return
     # "Boston, Lincolnshire": a known name followed by words we do not know (a county, a typo).
-    tokens = key.split()
-    for end in range(min(len(tokens), 6) - 1, 0, -1):
-        match = _match_name(" ".join(tokens[:end]), None)
+    for prefix in prefixes:
+        match = _match_name(prefix, None, known)
         if match:
             result.suggestions = [match[0], *match[1]][:MAX_SUGGESTIONS]
             return
