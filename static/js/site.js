@@ -70,9 +70,21 @@
     });
   }
 
+  /* A button with data-confirm asks before it acts (unpublishing takes a listing out of every search). */
+  function addConfirmations() {
+    Array.prototype.forEach.call(document.querySelectorAll("[data-confirm]"), function (button) {
+      button.addEventListener("click", function (event) {
+        if (!window.confirm(button.getAttribute("data-confirm"))) {
+          event.preventDefault();
+        }
+      });
+    });
+  }
+
   function start() {
     focusErrorSummary();
     addGeolocation();
+    addConfirmations();
   }
 
   if (document.readyState === "loading") {

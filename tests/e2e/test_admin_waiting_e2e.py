@@ -76,3 +76,27 @@ def test_a_report_shows_how_many_reported_and_the_owners_history(app, live_serve
     assert "Its owner has 1 listing, 0 rejected or unpublished" in context.inner_text()
     screenshot(page, f"report-{size}", full_page=False)
     assert axe(page, tags=WCAG_22_AA) == []
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_unpublish_asks_first_and_a_no_changes_nothing(app, live_server, page, sign_in_browser, size):
+    page.set_viewport_size(SIZES[size])
+    listing = make_listing(make_user(), status="published", name="Harbour Circle")
+    admin = make_user(admin=True)
+    commit_test_session()
+    sign_in_browser(page, admin)
+    page.goto(f"{live_server}/admin/listings/{listing.id}")
+    page.get_by_label("Reason for unpublishing").fill("The venue has closed for good.")
+    asked = []
+    page.once("dialog", lambda dialog: (asked.append(dialog.message), dialog.dismiss()))
+    page.get_by_role("button", name="Unpublish").click()
+    assert asked and "Harbour Circle" in asked[0]
+    commit_test_session()
+    db.session.expire_all()
+    assert db.session.get(type(listing), listing.id).status == "published"
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.get_by_role("button", name="Unpublish").click()
+    page.get_by_text("“Harbour Circle” is unpublished").wait_for()
+    commit_test_session()
+    db.session.expire_all()
+    assert db.session.get(type(listing), listing.id).status == "unpublished"

@@ -115,6 +115,7 @@ def test_a_listing_through_moderation(app, request, live_server, page, browser, 
     screenshot(page, "reports")
     assert axe(page) == []
     report.get_by_label("Note").fill("Several visitors say the group no longer meets.")
+    page.once("dialog", lambda dialog: dialog.accept())  # unpublishing asks first
     report.get_by_role("button", name="Unpublish listing").click()
     page.get_by_text("is unpublished").wait_for()
     commit_test_session()
