@@ -403,10 +403,22 @@ def test_revision_page_shows_a_diff_and_highlights_contact_changes(admin_client,
     revision = revisions.propose_revision(listing, owner, {
         "meetings": data["meetings"], "contact_email": "new@example.net", "online_url": "https://meet.example/x"})
     page = admin_client.get(f"/admin/revisions/{revision.id}").get_data(as_text=True)
-    assert "Tuesday 19:00" in page and "Tuesday 18:30" in page
-    assert "old@example.org" in page and "new@example.net" in page
+    assert "Tuesday <del>19:00,</del> 90 min" in page and "Tuesday <ins>18:30,</ins> 90 min" in page
+    assert "<del>old@example.org</del>" in page and "<ins>new@example.net</ins>" in page
     assert page.count('class="diff-sensitive"') == 2  # contact e-mail and join link
     assert "Name" not in page.split("What changes")[1].split("Decision")[0]  # unchanged fields are left out
+
+
+def test_a_long_description_marks_only_the_words_that_changed(admin_client, make_listing, owner):
+    sentence = "We meet in the library basement and share how the week went. "
+    listing = make_listing(owner, description=sentence * 8 + "Newcomers are welcome.")
+    revision = revisions.propose_revision(
+        listing, owner, {"description": sentence * 8 + "Newcomers are always welcome, bring a friend."})
+    page = admin_client.get(f"/admin/revisions/{revision.id}").get_data(as_text=True)
+    diff = page.split("What changes")[1].split("Decision")[0]
+    assert "Newcomers are <ins>always welcome, bring a friend.</ins>" in diff
+    assert "Newcomers are <del>welcome.</del>" in diff
+    assert diff.count("<ins>") == 1 and diff.count("<del>") == 1  # the eight unchanged sentences stay plain
 
 
 def test_approve_revision_from_its_page(admin_client, make_listing, owner):

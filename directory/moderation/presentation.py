@@ -5,7 +5,9 @@ The sources' review pages show what a feed says the same way.
 
 from __future__ import annotations
 
+import re
 from datetime import time
+from difflib import SequenceMatcher
 from typing import Any
 
 from ..listings.forms import language_name
@@ -61,6 +63,25 @@ def show_value(field: str, value: Any) -> str:
     if isinstance(value, list):
         return ", ".join(str(item) for item in value)
     return str(value)
+
+
+Part = tuple[str, bool]  # a run of text, and whether the edit changed it
+_WORDS = re.compile(r"\s+|[^\s]+")
+
+
+def word_changes(before: str, after: str) -> tuple[list[Part], list[Part]]:
+    """Both texts in runs, the words the edit removed or added marked: in a long description an admin
+    should see the three words that changed, not read two paragraphs side by side."""
+    old, new = _WORDS.findall(before), _WORDS.findall(after)
+    old_parts: list[Part] = []
+    new_parts: list[Part] = []
+    for tag, i1, i2, j1, j2 in SequenceMatcher(None, old, new, autojunk=False).get_opcodes():
+        changed = tag != "equal"
+        if i2 > i1:
+            old_parts.append(("".join(old[i1:i2]), changed))
+        if j2 > j1:
+            new_parts.append(("".join(new[j1:j2]), changed))
+    return old_parts, new_parts
 
 
 def _meeting_text(item: dict[str, Any]) -> str:

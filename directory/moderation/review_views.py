@@ -15,7 +15,7 @@ from .blueprint import blueprint
 from .forms import ReviewForm, UnpublishForm
 from .models import REPORT_REASONS, REVISION_PENDING, Revision
 from .outcomes import Decision, decide
-from .presentation import FIELD_LABELS, meeting_rows, show_value
+from .presentation import FIELD_LABELS, meeting_rows, show_value, word_changes
 from .reports import open_reports_on
 from .revisions import (
     approve_revision,
@@ -122,16 +122,16 @@ def unpublish_listing(listing_id: int):
 
 
 def _render_revision(revision: Revision, form: ReviewForm | None = None, status: int = 200):
-    changes = [
-        {
+    changes = []
+    for field, before, after in revision_diff(revision):
+        before_parts, after_parts = word_changes(show_value(field, before), show_value(field, after))
+        changes.append({
             "field": field,
             "label": FIELD_LABELS.get(field, field.replace("_", " ").capitalize()),
-            "before": show_value(field, before),
-            "after": show_value(field, after),
+            "before": before_parts,
+            "after": after_parts,
             "sensitive": field in SENSITIVE_FIELDS,
-        }
-        for field, before, after in revision_diff(revision)
-    ]
+        })
     page = render_template(
         "moderation/review_revision.html",
         revision=revision,
