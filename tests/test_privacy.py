@@ -319,7 +319,8 @@ def test_gunicorn_started_with_the_config_file_logs_no_query_string(tmp_path):
     assert "10001" not in output and "addiction" not in output and "127.0.0.1 -" not in output
 
 
-@pytest.mark.config(CONTACT_RETENTION_DAYS=14, OUTBOX_RETENTION_DAYS=9, CONTACT_RATE_LIMIT_IP="2 per 5 minutes")
+@pytest.mark.config(CONTACT_RETENTION_DAYS=14, OUTBOX_RETENTION_DAYS=9,
+                    CONTACT_RATE_LIMIT_IP="2 per 5 minutes")
 def test_the_privacy_page_states_the_configured_facts(client):
     page = client.get("/privacy").text
     assert "14 days" in page and "30 days" not in page
