@@ -8,7 +8,8 @@ FLASK   = $(BIN)/flask --app directory
 # Test processes: one per core ("auto"); WORKERS=0 runs the suite in this process.
 WORKERS ?= auto
 
-.PHONY: run test test-fast setup install install-test lint bench bench-load lighthouse clean help
+.PHONY: run test test-fast setup install install-test lint bench bench-load lighthouse clean help \
+        translations extract update-translations new-language
 
 help:
 	@echo "make run   - install, migrate, load places and demo data, serve on http://127.0.0.1:$(PORT)"
@@ -16,6 +17,8 @@ help:
 	@echo "make test-fast - the same without the browser tests and the bad-input corpus sweeps"
 	@echo "make lint  - ruff, bandit, mypy and the import layers"
 	@echo "make bench - benchmarks (prints figures)"
+	@echo "make extract / update-translations - gather marked text into the template, merge it into each catalogue"
+	@echo "make new-language CODE=xx - start the catalogue of a new language"
 	@echo "make lighthouse - Lighthouse scores (mobile) of home, a search, a listing and the group form"
 
 # Prefer uv when the machine has it; plain venv + pip otherwise.
@@ -38,7 +41,32 @@ $(VENV)/.installed-test: pyproject.toml | $(BIN)/python
 install: $(VENV)/.installed
 install-test: $(VENV)/.installed-test
 
-setup: install
+# Translations: the .po catalogues are the source; the compiled .mo files are built from them, never
+# committed. `make run` and the test targets build them.
+TRANSLATIONS = directory/translations
+PYBABEL      = $(BIN)/pybabel
+CATALOGUES   = $(wildcard $(TRANSLATIONS)/*/LC_MESSAGES/messages.po)
+COMPILED     = $(CATALOGUES:.po=.mo)
+# Python calls marked beyond pybabel's defaults (_, gettext, ngettext, pgettext...).
+BABEL_KEYWORDS = -k lazy_gettext -k _l -k lazy_ngettext:1,2 -k lazy_pgettext:1c,2
+
+$(TRANSLATIONS)/%/LC_MESSAGES/messages.mo: $(TRANSLATIONS)/%/LC_MESSAGES/messages.po | $(VENV)/.installed
+	$(PYBABEL) compile --statistics -i $< -o $@
+
+translations: $(COMPILED)
+
+extract: install
+	$(PYBABEL) extract -F babel.cfg $(BABEL_KEYWORDS) --no-location --sort-output --width 110 \
+	  --project directory --copyright-holder "the directory's authors" -o $(TRANSLATIONS)/messages.pot .
+
+update-translations: extract
+	$(PYBABEL) update --width 110 --no-location -i $(TRANSLATIONS)/messages.pot -d $(TRANSLATIONS)
+
+new-language: extract
+	@test -n "$(CODE)" || (echo "usage: make new-language CODE=xx" && exit 1)
+	$(PYBABEL) init -i $(TRANSLATIONS)/messages.pot -d $(TRANSLATIONS) -l $(CODE) --width 110
+
+setup: install translations
 	$(FLASK) db upgrade
 	$(FLASK) gazetteer load
 	$(FLASK) seed --demo
@@ -52,10 +80,10 @@ run: setup
 # rewrite them (and hypothesis and schemathesis, whose plugins it rewrites whole) on every run.
 PYTEST = env -u PYTHONDONTWRITEBYTECODE $(BIN)/python -m pytest -n $(WORKERS) --dist worksteal
 
-test: install-test
+test: install-test translations
 	$(PYTEST) $(PYTEST_ARGS)
 
-test-fast: install-test
+test-fast: install-test translations
 	$(PYTEST) -m "not e2e and not corpus" $(PYTEST_ARGS)
 
 lint: install-test
@@ -64,7 +92,7 @@ lint: install-test
 	$(BIN)/mypy
 	$(BIN)/lint-imports --no-cache
 
-bench: install-test
+bench: install-test translations
 	$(BIN)/python bench/search.py
 	$(BIN)/python bench/export.py
 	$(BIN)/python bench/import.py
@@ -80,7 +108,7 @@ node_modules/.bin/lighthouse: package.json
 	npm install --no-audit --no-fund
 	@touch $@
 
-lighthouse: install node_modules/.bin/lighthouse
+lighthouse: install translations node_modules/.bin/lighthouse
 	CHROME_PATH=$(CHROME_PATH) $(BIN)/python bench/lighthouse.py
 
 clean:

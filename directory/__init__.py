@@ -29,6 +29,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     site_config.load(app, config)
     register_logging(app)
     register_extensions(app)
+    register_i18n(app)
     register_blueprints(app)
     register_errorhandlers(app)
     register_assets(app)  # before security: its hook must see the headers security's hook sets
@@ -69,6 +70,12 @@ def register_extensions(app: Flask) -> None:
     login_manager.login_message = "Please sign in to continue."
     login_manager.session_protection = "basic"
     register_device_sessions(app)
+
+
+def register_i18n(app: Flask) -> None:
+    from .i18n import register_i18n as register
+
+    register(app)
 
 
 def register_blueprints(app: Flask) -> None:

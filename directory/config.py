@@ -15,6 +15,9 @@ DEFAULTS: dict[str, Any] = {
     "SITE_NAME": "Men's Support Directory",
     "CRISIS_LINE": "In crisis? In the US call or text 988.",
     "CRISIS_TEL": None,  # the number the crisis line's "Call" link dials; 988 when the line mentions it
+    # The site's languages (each needs a catalogue in directory/translations/), the default first.
+    "LANGUAGES": ("en", "es"),
+    "BABEL_DEFAULT_LOCALE": "en",
     "SQLALCHEMY_TRACK_MODIFICATIONS": False,
     "SQLITE_BUSY_TIMEOUT_MS": 15000,  # how long a SQLite writer waits for the lock before a 503
     "MAX_CONTENT_LENGTH": 256 * 1024,

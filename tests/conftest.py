@@ -31,6 +31,7 @@ from directory.extensions import db, limiter
 from . import factories
 from .clients import Client, CliRunner
 from .support import missing
+from .translations import compile_stale_catalogues
 
 # Tables that survive between tests: loading the gazetteer once per session keeps the suite fast.
 KEPT_TABLES = {"places", "alembic_version"}
@@ -39,6 +40,7 @@ WORKER = os.environ.get("PYTEST_XDIST_WORKER", "")
 
 
 def pytest_configure(config):
+    compile_stale_catalogues()
     config.addinivalue_line("markers", "config(**values): configuration overrides for the app fixture")
     config.addinivalue_line("markers", "own_app: the test changes the app itself (routes, hooks), so it "
                                        "gets one of its own")

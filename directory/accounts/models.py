@@ -38,6 +38,8 @@ class User(UserMixin, Model):  # type: ignore[misc]  # Flask-Login ships no type
     last_login_at: Mapped[datetime | None] = mapped_column(DateTime)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     is_demo: Mapped[bool] = mapped_column(Boolean, default=False)
+    # The language the account reads the site and its e-mails in ('en', 'es'); None: not chosen yet.
+    language: Mapped[str | None] = mapped_column(String(10))
 
     # The key of the device session this request came with (see devices.py); never stored on the row.
     device_key = None  # type: str | None

@@ -71,8 +71,9 @@ def _hours(seconds: int) -> str:
 # --- registration and confirmation -----------------------------------------------------------------
 
 
-def register(email: str, password: str, display_name: str) -> User | None:
-    """Create an unconfirmed account and mail its confirmation link.
+def register(email: str, password: str, display_name: str, language: str | None = None) -> User | None:
+    """Create an unconfirmed account and mail its confirmation link; `language` is the one the site was
+    read in while registering, kept as the account's.
 
     An address that already has an account gets a "someone tried to register" mail instead, and the
     caller answers both the same way, so the form can't be used to learn who has an account.
@@ -83,7 +84,7 @@ def register(email: str, password: str, display_name: str) -> User | None:
     password_hash = hash_password(password)  # hashed in both cases, so both take as long
     existing = find_user(address)
     if existing is None:
-        user = User(email=address, password_hash=password_hash, display_name=name)
+        user = User(email=address, password_hash=password_hash, display_name=name, language=language)
         db.session.add(user)
         try:
             db.session.flush()  # the id, for the link

@@ -21,6 +21,7 @@ from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_required, login_user, logout_user
 
 from ..extensions import limiter
+from ..i18n import current_locale
 from ..urls import safe_next
 from . import devices, services, signin
 from .errors import SIGN_IN_REFUSED, CurrentPasswordError, EmailError, PasswordError, SignInError
@@ -83,7 +84,8 @@ def register():
     form = RegisterForm()
     if form.validate_on_submit():
         try:
-            services.register(form.email.data, form.password.data, form.display_name.data)
+            services.register(form.email.data, form.password.data, form.display_name.data,
+                              language=current_locale())
         except PasswordError as error:
             form.password.errors.append(str(error))
         else:

@@ -9,11 +9,16 @@ from typing import Any
 from flask import Flask, current_app, request, url_for
 from werkzeug.datastructures import MultiDict
 
+from ..i18n import N_, current_locale, gettext
 from ..timeutil import utcnow
 from ..urls import external_url
 
 # The US crisis line's number: dialled when the configured line mentions it and CRISIS_TEL is unset.
 US_CRISIS_TEL = "988"
+# The default crisis line, marked so each catalogue says it in its language (a line an operator configured
+# is shown as written). 988 answers in Spanish too: how to reach that service, on pages in Spanish.
+DEFAULT_CRISIS_LINE = N_("In crisis? In the US call or text 988.")
+US_CRISIS_SPANISH = N_("For Spanish, press 2 when you call 988, or text AYUDA to 988.")
 CSRF_MESSAGE = "This form had expired or was sent from somewhere else. Please check it and send it again."
 
 
@@ -171,10 +176,13 @@ def register_template_helpers(app: Flask) -> None:
     @app.context_processor
     def site_values():
         line = app.config["CRISIS_LINE"]
+        tel = crisis_tel(line)
         return {
             "site_name": app.config["SITE_NAME"],
-            "crisis_line": line,
-            "crisis_tel": crisis_tel(line),
+            "crisis_line": gettext(line) if line == DEFAULT_CRISIS_LINE else line,
+            "crisis_tel": tel,
+            "crisis_in_spanish": (gettext(US_CRISIS_SPANISH)
+                                  if tel == US_CRISIS_TEL and current_locale() == "es" else None),
         }
 
     app.jinja_env.globals.update(

@@ -1,0 +1,136 @@
+"""The site's languages: which one a request is served in, and the helpers the rest of the code calls.
+
+The language of a request is, in order: an explicit choice in the URL (`?lang=es`, which is also the address
+a search engine indexes for that language), the cookie that choice leaves, the signed-in account's
+preference, the browser's Accept-Language, then English. Adding a language is adding its catalogue under
+directory/translations/ and its code to LANGUAGES (see README).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from babel import Locale
+from flask import Flask, current_app, g, has_app_context, has_request_context, request
+from flask.wrappers import Response
+from flask_babel import Babel, force_locale, get_locale, gettext, lazy_gettext, ngettext
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_LANGUAGE = "en"
+# The query parameter that picks a language, and the cookie that remembers the pick.
+LANG_PARAM = "lang"
+LANG_COOKIE = "lang"
+LANG_COOKIE_MAX_AGE = 365 * 24 * 3600
+
+babel = Babel()
+
+__all__ = [
+    "DEFAULT_LANGUAGE", "LANG_COOKIE", "LANG_PARAM", "N_", "current_locale", "force_locale", "gettext",
+    "language_name", "languages", "lazy_gettext", "ngettext", "normalise_language", "register_i18n",
+    "using_language",
+]
+
+
+def N_(message: str) -> str:
+    """Marks text for the catalogue where it is defined; it is translated (gettext) where it is shown."""
+    return message
+
+
+def languages() -> tuple[str, ...]:
+    """The languages the site is offered in, the default first."""
+    return tuple(current_app.config["LANGUAGES"])
+
+
+def normalise_language(value: str | None) -> str | None:
+    """A supported language code from what a URL, cookie or form says ('es', 'ES', 'es-MX'), else None."""
+    if not value:
+        return None
+    code = str(value).strip().replace("_", "-").split("-")[0].lower()
+    return code if code in languages() else None
+
+
+def current_locale() -> str:
+    """The language this request (or this `using_language` block) is served in: 'en', 'es'.
+
+    Cheap after the first call in a request; part of any cache key for a rendered page.
+    """
+    if has_request_context():
+        locale = get_locale()
+    else:
+        # A command (mail sent from the outbox) has no request: only a `using_language` block sets one.
+        locale = getattr(g.get("_flask_babel"), "babel_locale", None) if has_app_context() else None
+    return locale.language if locale is not None else DEFAULT_LANGUAGE
+
+
+def language_name(code: str) -> str:
+    """A language's own name for itself, capitalised as a link reads: 'English', 'Español'."""
+    name = Locale.parse(code).get_display_name(code) or code
+    return name[:1].upper() + name[1:]
+
+
+@contextmanager
+def using_language(code: str | None) -> Iterator[str]:
+    """Render in `code` (a recipient's language) when it is supported, else in the current language."""
+    language = normalise_language(code) if code else None
+    language = language or current_locale()
+    with force_locale(language):
+        yield language
+
+
+def url_language() -> str | None:
+    """The language named in this request's URL, if any."""
+    return normalise_language(request.args.get(LANG_PARAM))
+
+
+def select_locale() -> str:
+    """Flask-Babel's locale selector: URL > cookie > account > Accept-Language > English."""
+    chosen = url_language() or normalise_language(request.cookies.get(LANG_COOKIE))
+    if chosen:
+        return chosen
+    account = _account_language()
+    if account:
+        return account
+    return request.accept_languages.best_match(languages()) or DEFAULT_LANGUAGE
+
+
+def _account_language() -> str | None:
+    """The signed-in account's preference; nothing when no one is signed in or the account can't be read
+    (an error page rendered while the database is down still needs a language)."""
+    from flask_login import current_user
+
+    try:
+        if current_user and current_user.is_authenticated:
+            return normalise_language(getattr(current_user, "language", None))
+    except Exception:  # noqa: BLE001 - the database is down: fall through to the browser's language
+        logger.warning("account language unavailable")
+    return None
+
+
+def remember_choice(response: Response) -> Response:
+    """A language picked in the URL is kept in a cookie, so the next page without `?lang=` stays in it."""
+    if request.endpoint == "static":  # the same file in every language
+        return response
+    chosen = url_language()
+    if chosen and request.cookies.get(LANG_COOKIE) != chosen:
+        response.set_cookie(LANG_COOKIE, chosen, max_age=LANG_COOKIE_MAX_AGE, samesite="Lax",
+                            secure=bool(current_app.config.get("SESSION_COOKIE_SECURE")), httponly=True)
+    if not chosen:
+        # The same address answers in another language to another browser or cookie.
+        response.vary.update(("Accept-Language", "Cookie"))
+    return response
+
+
+def register_i18n(app: Flask) -> None:
+    """Flask-Babel with the locale selector, and the template helpers for the language switch."""
+    from .templating import register_template_helpers
+
+    babel.init_app(app, locale_selector=select_locale, default_domain="messages")
+    # {% trans %} blocks are read with their whitespace folded, so a reflowed template keeps its msgid.
+    app.jinja_env.policies["ext.i18n.trimmed"] = True
+    app.after_request(remember_choice)
+    register_template_helpers(app)
+
