@@ -17,7 +17,6 @@ DEFAULTS: dict[str, Any] = {
     "CRISIS_TEL": None,  # the number the crisis line's "Call" link dials; 988 when the line mentions it
     # The site's languages (each needs a catalogue in directory/translations/), the default first.
     "LANGUAGES": ("en", "es"),
-    "BABEL_DEFAULT_LOCALE": "en",
     "SQLALCHEMY_TRACK_MODIFICATIONS": False,
     "SQLITE_BUSY_TIMEOUT_MS": 15000,  # how long a SQLite writer waits for the lock before a 503
     "MAX_CONTENT_LENGTH": 256 * 1024,
@@ -110,6 +109,11 @@ DEFAULTS["PASSWORD_HASH_CHEAP"] = False  # nosec B105
 
 INSTANCE_PATH_VARIABLE = "DIRECTORY_INSTANCE_PATH"
 
+
+def _codes(value: str) -> tuple[str, ...]:
+    """'en, es' -> ('en', 'es')."""
+    return tuple(code.strip().lower() for code in value.split(",") if code.strip())
+
 # Environment variable -> (config key, parser)
 ENVIRONMENT: dict[str, tuple[str, Any]] = {
     "SECRET_KEY": ("SECRET_KEY", str),
@@ -127,6 +131,7 @@ ENVIRONMENT: dict[str, tuple[str, Any]] = {
     "MAIL_SENDING_LEASE_MINUTES": ("MAIL_SENDING_LEASE_MINUTES", float),
     "CRISIS_LINE": ("CRISIS_LINE", str),
     "SITE_NAME": ("SITE_NAME", str),
+    "LANGUAGES": ("LANGUAGES", _codes),
     "SITE_URL": ("SITE_URL", str),
     "TRUSTED_PROXIES": ("TRUSTED_PROXIES", int),
     "ADMIN_REQUIRE_2FA": ("ADMIN_REQUIRE_2FA", lambda v: v.lower() in {"1", "true", "yes", "on"}),

@@ -23,6 +23,7 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from .database import commit, rows_matched
 from .extensions import Model, db
+from .i18n import using_language
 from .mail import MailError, build_message, transmit
 from .timeutil import utcnow
 
@@ -62,10 +63,16 @@ class OutboxMessage(Model):
 
 
 def queue_mail(to: str, subject: str, template: str, reply_to: str | None = None,
-               session: Session | None = None, **context: Any) -> OutboxMessage:
+               session: Session | None = None, language: str | None = None,
+               **context: Any) -> OutboxMessage:
     """Render the message now (links and all) and add it to the caller's transaction (`session`, by
-    default the app's); the caller commits, then calls deliver()."""
-    message = build_message(to, subject, template, reply_to=reply_to, **context)
+    default the app's); the caller commits, then calls deliver().
+
+    `language` is the recipient's ('es'): subject (a lazy_gettext string) and body are rendered in it;
+    without one, in the language of the page that sent it.
+    """
+    with using_language(language):
+        message = build_message(to, str(subject), template, reply_to=reply_to, **context)
     now = utcnow()
     row = OutboxMessage(message_id=str(message["Message-ID"]), recipient=str(message["To"]),
                         template=template,
@@ -77,10 +84,11 @@ def queue_mail(to: str, subject: str, template: str, reply_to: str | None = None
     return row
 
 
-def send_mail(to: str, subject: str, template: str, reply_to: str | None = None, **context: Any) -> bool:
+def send_mail(to: str, subject: str, template: str, reply_to: str | None = None,
+              language: str | None = None, **context: Any) -> bool:
     """Queue one message in a transaction of its own and try it at once: True when it left, False when it
     waits in the outbox (it is safe either way)."""
-    row = queue_mail(to, subject, template, reply_to=reply_to, **context)
+    row = queue_mail(to, subject, template, reply_to=reply_to, language=language, **context)
     commit()
     return deliver(row)
 

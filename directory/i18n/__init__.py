@@ -11,7 +11,6 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any
 
 from babel import Locale
 from flask import Flask, current_app, g, has_app_context, has_request_context, request
@@ -20,6 +19,7 @@ from flask_babel import Babel, force_locale, get_locale, gettext, lazy_gettext, 
 
 logger = logging.getLogger(__name__)
 
+# The language the text is written in (every msgid); the site's default is LANGUAGES' first.
 DEFAULT_LANGUAGE = "en"
 # The query parameter that picks a language, and the cookie that remembers the pick.
 LANG_PARAM = "lang"
@@ -62,7 +62,11 @@ def current_locale() -> str:
         locale = get_locale()
     else:
         # A command (mail sent from the outbox) has no request: only a `using_language` block sets one.
-        locale = getattr(g.get("_flask_babel"), "babel_locale", None) if has_app_context() else None
+        if not has_app_context():
+            return DEFAULT_LANGUAGE
+        locale = getattr(g.get("_flask_babel"), "babel_locale", None)
+        if locale is None:
+            return languages()[0]
     return locale.language if locale is not None else DEFAULT_LANGUAGE
 
 
@@ -88,13 +92,15 @@ def url_language() -> str | None:
 
 def select_locale() -> str:
     """Flask-Babel's locale selector: URL > cookie > account > Accept-Language > English."""
+    if not has_request_context():  # a command rendering mail outside `using_language`
+        return languages()[0]
     chosen = url_language() or normalise_language(request.cookies.get(LANG_COOKIE))
     if chosen:
         return chosen
     account = _account_language()
     if account:
         return account
-    return request.accept_languages.best_match(languages()) or DEFAULT_LANGUAGE
+    return request.accept_languages.best_match(languages()) or languages()[0]
 
 
 def _account_language() -> str | None:
@@ -128,6 +134,7 @@ def register_i18n(app: Flask) -> None:
     """Flask-Babel with the locale selector, and the template helpers for the language switch."""
     from .templating import register_template_helpers
 
+    app.config["BABEL_DEFAULT_LOCALE"] = app.config["LANGUAGES"][0]
     babel.init_app(app, locale_selector=select_locale, default_domain="messages")
     # {% trans %} blocks are read with their whitespace folded, so a reflowed template keeps its msgid.
     app.jinja_env.policies["ext.i18n.trimmed"] = True

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import urlencode
 
-from flask import Flask, current_app, request
+from flask import Flask, current_app, has_request_context, request
 from werkzeug.datastructures import MultiDict
 
 from . import LANG_PARAM, current_locale, language_name, languages
@@ -27,6 +27,8 @@ def language_url(code: str | None, absolute: bool = False) -> str:
 
 def language_context() -> dict[str, Any]:
     current = current_locale()
+    if not has_request_context():  # an e-mail rendered by a command: no page to switch
+        return {"lang": current, "language_links": []}
     return {
         "lang": current,
         "language_links": [
