@@ -64,7 +64,7 @@ def test_a_crisis_line_the_operator_wrote_is_shown_as_written(client):
 
 def test_the_switch_keeps_the_page_and_its_query_and_hreflang_names_each_version(client):
     page = client.get("/search?near=Austin&topic=grief&topic=anger&lang=es").get_data(as_text=True)
-    switch = re.search(r'<nav class="language-switch".*?</nav>', page, re.S).group(0)
+    switch = re.search(r'<li class="language-switch">.*?</li>', page, re.S).group(0)
     assert "English" in switch and "Español" in switch
     english_link = re.search(r'<a href="([^"]+)" hreflang="en"', switch).group(1)
     assert english_link.startswith("/search?")
