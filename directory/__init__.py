@@ -89,6 +89,7 @@ def register_blueprints(app: Flask) -> None:
     from .interop.views import blueprint as interop
     from .listings.views import blueprint as listings
     from .moderation.views import blueprint as moderation
+    from .owner.needed import blueprint as needed
     from .owner.views import blueprint as owner
     from .urls import RowIdConverter, refuse_nul_in_path
 
@@ -100,6 +101,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(contact)
     app.register_blueprint(listings)
     app.register_blueprint(owner)
+    app.register_blueprint(needed)
     app.register_blueprint(moderation)
     app.register_blueprint(api)
     app.register_blueprint(interop)

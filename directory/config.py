@@ -96,6 +96,11 @@ DEFAULTS: dict[str, Any] = {
     # Private, loopback and link-local addresses are refused unless this is on (tests serve feeds locally).
     "SOURCES_ALLOW_PRIVATE": False,
     "CLAIM_LINK_MAX_AGE": 2 * 24 * 3600,  # seconds a "this is my group" link sent to a listed address works
+    # "Where groups are needed" (demand/): an area and topic is shown once this many searches in the last
+    # DEMAND_WINDOW_DAYS days found nothing near; `flask purge` deletes counters older than the months.
+    "DEMAND_THRESHOLD": 10,
+    "DEMAND_WINDOW_DAYS": 90,
+    "DEMAND_RETENTION_MONTHS": 13,
 }
 
 # Set apart from the dict: bandit reads any value under a "PASSWORD" key as a hard-coded password.
@@ -158,6 +163,9 @@ ENVIRONMENT: dict[str, tuple[str, Any]] = {
     "HSDS_ID_NAMESPACE": ("HSDS_ID_NAMESPACE", str),
     "EMBED_FRAME_ANCESTORS": ("EMBED_FRAME_ANCESTORS", str),
     "SOURCES_ALLOW_PRIVATE": ("SOURCES_ALLOW_PRIVATE", lambda v: v.lower() in {"1", "true", "yes", "on"}),
+    "DEMAND_THRESHOLD": ("DEMAND_THRESHOLD", int),
+    "DEMAND_WINDOW_DAYS": ("DEMAND_WINDOW_DAYS", int),
+    "DEMAND_RETENTION_MONTHS": ("DEMAND_RETENTION_MONTHS", int),
 }
 
 

@@ -2,6 +2,7 @@
 
 from .accounts.models import DeviceSession, User
 from .contact.models import ContactMessage
+from .demand.models import DemandCount
 from .geo.models import Place
 from .interop.sources.models import Claim, Source, SourceRecord
 from .listings.models import Audience, Listing, ListingLanguage, Meeting, Topic
@@ -12,6 +13,7 @@ __all__ = [
     "Audience",
     "Claim",
     "ContactMessage",
+    "DemandCount",
     "DeviceSession",
     "Listing",
     "ListingLanguage",

@@ -122,6 +122,7 @@ def _headers(*names: str) -> dict[str, Any]:
                                         "description": "Any origin may read the response."},
         "Cache-Control": {"required": True, "schema": STRING},
         "Retry-After": {"required": False, "schema": STRING, "description": "Seconds to wait."},
+        "ETag": {"required": True, "schema": STRING, "description": "Changes whenever the figures do."},
     }
     return {name: known[name] for name in names}
 
@@ -200,6 +201,11 @@ def build_document() -> dict[str, Any]:
             "/api/v1/audiences": _operation(
                 "listAudiences", "The audiences listings can be meant for, in display order.",
                 _json("AudienceList", "Every audience.", *ok), parameters=[],
+            ),
+            "/api/v1/demand": _operation(
+                "listDemand", "Where groups are needed: the same areas and figures as the page.",
+                _json("DemandList", "Areas at or above the threshold, most searched first.", *ok,
+                      "ETag"), parameters=[],
             ),
             "/api/v1/openapi.json": {
                 "get": {

@@ -187,6 +187,26 @@ def schemas() -> dict[str, Any]:
             },
             "links": ref("Links"),
         }),
+        "DemandArea": obj({
+            "area": obj({
+                "label": {"type": "string", "description": "The largest town in the area."},
+                "place": {"type": "string", "description": "What to search for to find that town again."},
+                "latitude": {"type": "number", "description": "The middle of the area (about 25 km a side)."},
+                "longitude": {"type": "number"},
+            }, required=["label", "place", "latitude", "longitude"]),
+            "topics": array(STRING, description="Topic slugs of the searches; empty: any topic."),
+            "searches": {"type": "integer", "minimum": 1,
+                         "description": "Searches that found nothing near in the window; never below threshold."},
+            "start_group": URL,
+        }, required=["area", "topics", "searches", "start_group"]),
+        "DemandList": obj({
+            "threshold": {"type": "integer", "minimum": 1},
+            "window_days": {"type": "integer", "minimum": 1},
+            "near_miles": {"type": "integer", "minimum": 1},
+            "areas": array(ref("DemandArea")),
+            "html": URL,
+        }, required=["threshold", "window_days", "near_miles", "areas", "html"],
+            description="Where men searched and found no group or mentor near, at least threshold times."),
         "TopicList": obj({"topics": array(ref("VocabularyEntry"))}),
         "AudienceList": obj({"audiences": array(ref("VocabularyEntry"))}),
         "Error": obj({

@@ -9,6 +9,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
+from ..demand.services import Area
 from ..geo.distance import KM_PER_MILE
 from ..geo.services import Location
 from ..listings.cards import ListingCard
@@ -225,3 +226,20 @@ def error_body(status: int, title: str, message: str, fields: dict[str, str] | N
 
 def _contact_url(listing: Listing) -> str | None:
     return external_url("contact.contact_form", slug=listing.slug) if listing.contact_enabled else None
+
+
+def demand_list(areas: list[Area], *, threshold: int, window_days: int, near_miles: int) -> dict[str, Any]:
+    """The areas of "Where groups are needed", as the page lists them."""
+    return {
+        "threshold": threshold,
+        "window_days": window_days,
+        "near_miles": near_miles,
+        "areas": [{
+            "area": {"label": area.label, "place": area.query, "latitude": area.latitude,
+                     "longitude": area.longitude},
+            "topics": list(area.topics),
+            "searches": area.searches,
+            "start_group": external_url("owner.create", kind="group", place=area.query, topic=list(area.topics)),
+        } for area in areas],
+        "html": external_url("needed.page"),
+    }

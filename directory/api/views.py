@@ -11,11 +11,13 @@ from typing import Any
 
 from flask import Blueprint, Response, abort, current_app, jsonify, request
 
+from ..demand import services as demand_services
 from ..errors import MESSAGES
 from ..extensions import limiter
 from ..listings import services as listing_services
-from ..listings.search import InvalidSearch, SearchParams, SearchResults, resolve_vocabulary
+from ..listings.search import NEAR_MILES, InvalidSearch, SearchParams, SearchResults, resolve_vocabulary
 from ..listings.search import search as run_search
+from ..timeutil import utcnow
 from ..urls import external_url
 from . import serializers
 from .openapi import build_document
@@ -94,6 +96,16 @@ def topics():
 def audiences():
     rows = listing_services.audiences()
     return jsonify({"audiences": [serializers.vocabulary_entry(row) for row in rows]})
+
+
+@blueprint.get("/demand")
+def demand():
+    """The rows of "Where groups are needed" (the same threshold): nothing under it is ever answered."""
+    areas = demand_services.needed_areas(utcnow().date())
+    response = jsonify(serializers.demand_list(areas, threshold=demand_services.threshold(),
+                                               window_days=demand_services.window_days(), near_miles=NEAR_MILES))
+    response.set_etag(demand_services.version_tag(areas))
+    return response.make_conditional(request)
 
 
 @blueprint.get("/openapi.json")

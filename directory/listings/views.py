@@ -9,7 +9,10 @@ from urllib.parse import urlsplit
 
 from flask import Blueprint, abort, current_app, make_response, redirect, render_template, request, url_for
 from flask_login import current_user
+from sqlalchemy.exc import SQLAlchemyError
 
+from ..demand import counting
+from ..extensions import db
 from ..geo.names import place_label
 from ..geo.regions import COUNTRY_NAMES
 from ..urls import external_url, safe_url
@@ -44,6 +47,7 @@ from .search import (
     MY_LOCATION,
     RADII,
     SearchParams,
+    SearchResults,
     format_distance,
     public_point,
     radius_label,
@@ -96,7 +100,28 @@ def search():
         cost_names=COST_NAMES,
     )
     # Bad values were left out of the search and explained on the page; the status says so too.
-    return page, 400 if params.errors else 200
+    response = make_response(page, 400 if params.errors else 200)
+    _count_for_demand(params, results, response)
+    return response
+
+
+def _count_for_demand(params: SearchParams, results: SearchResults, response) -> None:
+    """Add the search to its area's daily counter ("Where groups are needed"), here in the request and
+    never in the search itself, which may be answered from a cache. Only a plain first page counts: a
+    search narrowed by day, cost, language, audience, format or words found nothing for other reasons."""
+    origin = results.origin
+    if (params.errors or origin is None or results.near_total is None or params.page != 1 or params.show
+            or params.kind not in (None, "group") or params.audiences or params.format or params.days
+            or params.cost or params.language or params.q):
+        return
+    search = counting.search_in_cell(origin.latitude, origin.longitude, params.topics, results.near_total)
+    if counting.count_search(request, response, search):
+        try:
+            db.session.commit()
+        except SQLAlchemyError:
+            logger.exception("a search's counter could not be saved")
+            db.session.rollback()
+            response.delete_cookie(counting.COOKIE_NAME, path=counting.COOKIE_PATH)
 
 
 def quick_days(zone_name: str | None) -> dict[str, list[str]]:

@@ -85,7 +85,20 @@ def create():
         form.add_blank_meetings()
     else:
         form = ListingForm.from_data(kind, _new_listing_defaults())
+        _prefill(form)
     return _render_form(form, listing=None, kind=kind, mode="in_place")
+
+
+def _prefill(form: ListingForm) -> None:
+    """A link such as "Start a group here" names the place and topics (`place`, `topic`): the new form starts
+    with them, and the place is looked up when the form is saved, as if typed."""
+    place = " ".join((request.args.get("place") or "").split())[:100]
+    if place:
+        form.location.data = place
+    known = {str(choice.value) for choice in form.topics.choices or []}
+    topics = [slug for slug in request.args.getlist("topic")[:20] if slug in known]
+    if topics:
+        form.topics.data = sorted(set(topics))
 
 
 @blueprint.route("/listings/<int:listing_id>/edit", methods=["GET", "POST"])

@@ -34,6 +34,7 @@ from .params import (
 )
 from .results import (
     FEW_RESULTS,
+    NEAR_MILES,
     Hit,
     SearchResults,
     format_distance,
@@ -48,6 +49,7 @@ __all__ = [
     "DEFAULT_RADIUS",
     "FEW_RESULTS",
     "MY_LOCATION",
+    "NEAR_MILES",
     "MAX_NEAR_CHARS",
     "MAX_PAGE",
     "MAX_PER_PAGE",

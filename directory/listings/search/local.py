@@ -78,9 +78,13 @@ def distance_band(miles: float) -> int:
     return next((index for index, edge in enumerate(RADII) if miles <= edge), len(RADII))
 
 
-def wider_radius(section: Section, origin: geo.Location, radius: int, current: int) -> WiderRadius | None:
+def distances_up_to_widest(section: Section, origin: geo.Location) -> list[float]:
+    """How far each matching in-person listing is, up to the widest radius on offer."""
+    return [row.miles for row in within(section, origin, RADII[-1], Within.DISTANCE)]
+
+
+def wider_radius(distances: list[float], radius: int, current: int) -> WiderRadius | None:
     """The smallest larger radius that finds more than `current` listings, with its count."""
-    distances = [row.miles for row in within(section, origin, RADII[-1], Within.DISTANCE)]
     for wider in RADII:
         if wider <= radius:
             continue

@@ -18,7 +18,7 @@ from ..privacy import public_coordinates
 from ..schedule import Occurrence, next_meetings
 from . import indexes, vocabulary
 from .fulltext import keyword_value, prepare_keyword_search
-from .local import LocalRow, WiderRadius, local_candidates, wider_radius
+from .local import LocalRow, WiderRadius, distances_up_to_widest, local_candidates, wider_radius
 from .online import ONLINE_PREVIEW, OnlineRow, online_candidates
 from .params import RADII, SearchParams
 from .statements import Section
@@ -27,6 +27,8 @@ logger = logging.getLogger(__name__)
 
 # Below this many local results the page offers a wider radius.
 FEW_RESULTS = 5
+# "Found nothing near": no matching in-person listing within this many miles, whatever radius was asked.
+NEAR_MILES = 25
 
 
 @dataclass
@@ -80,6 +82,9 @@ class SearchResults:
     wider: WiderRadius | None = None
     # Keywords were typed but held nothing searchable (only stop words or punctuation).
     keywords_ignored: bool = False
+    # Matching in-person listings within NEAR_MILES of the place, whatever the radius; exact up to
+    # FEW_RESULTS (beyond, at least that many). None without a place or a local list.
+    near_total: int | None = None
 
     @property
     def errors(self) -> Mapping[str, str]:
@@ -199,8 +204,15 @@ def search(params: SearchParams, *, now: datetime | None = None, online_preview:
         )
         results.online_also_local = len(shown_nearby)
 
-    if origin is not None and results.few_local and params.radius < RADII[-1]:
-        results.wider = wider_radius(in_person, origin, params.radius, len(local))
+    if origin is not None and params.wants_local():
+        if results.few_local and params.radius < RADII[-1]:
+            distances = distances_up_to_widest(in_person, origin)
+            results.wider = wider_radius(distances, params.radius, len(local))
+            results.near_total = sum(1 for miles in distances if miles <= NEAR_MILES)
+        elif params.radius >= NEAR_MILES:
+            results.near_total = sum(1 for row in local if row.miles <= NEAR_MILES)
+        else:  # at least FEW_RESULTS within a smaller radius, so within NEAR_MILES too
+            results.near_total = len(local)
 
     if results.paginated == "local":
         local_page, online_page = local[shown], online[:online_preview]
