@@ -365,17 +365,40 @@ def indexes_read(args: dict) -> list[str]:
     return read
 
 
-def requests_per_second(app, urls: list[str]) -> float:
-    """Full requests through the WSGI app (routing, search, template or JSON), one process."""
-    client = app.test_client()
+# A browser's User-Agent: its searches are counted for "Where groups are needed" (a script's are not).
+BROWSER = {"User-Agent": "Mozilla/5.0 (X11; Linux x86_64; rv:133.0) Gecko/20100101 Firefox/133.0"}
+
+
+def requests_per_second(app, urls: list[str], headers: dict[str, str] | None = None) -> float:
+    """Full requests through the WSGI app (routing, search, template or JSON), one process. With a browser's
+    headers and no cookies kept, every search is a new visitor's: each one writes its area's counter."""
+    client = app.test_client(use_cookies=headers is None)
     for url in urls[:10]:
-        client.get(url)
+        client.get(url, headers=headers)
     started = time.perf_counter()
     for url in urls:
-        response = client.get(url)
+        response = client.get(url, headers=headers)
         if response.status_code != 200:
             raise RuntimeError(f"{url} answered {response.status_code}")
     return len(urls) / (time.perf_counter() - started)
+
+
+def counting_cost(app, urls: list[str]) -> dict[str, float]:
+    """What counting a search adds to its request ("Where groups are needed"): the same URLs, each asked once
+    by a client that is not counted and once by a new browser that is, in alternating order so that the
+    machine's changing load and warm caches fall on both alike. Medians of wall and CPU milliseconds."""
+    plain, counted = app.test_client(), app.test_client(use_cookies=False)
+    times: dict[str, list[float]] = {"plain_ms": [], "counted_ms": [], "plain_cpu": [], "counted_cpu": []}
+    for number, url in enumerate(urls):
+        order = [("plain", plain, None), ("counted", counted, BROWSER)]
+        for label, client, headers in order if number % 2 else order[::-1]:
+            wall, cpu = time.perf_counter(), time.process_time()
+            response = client.get(url, headers=headers)
+            times[f"{label}_ms"].append((time.perf_counter() - wall) * 1000)
+            times[f"{label}_cpu"].append((time.process_time() - cpu) * 1000)
+            if response.status_code != 200:
+                raise RuntimeError(f"{url} answered {response.status_code}")
+    return {key: percentile(values, 0.5) for key, values in times.items()}
 
 
 def run(name: str, url: str, workdir: Path, options) -> dict:
@@ -422,12 +445,20 @@ def run(name: str, url: str, workdir: Path, options) -> dict:
         page_rps = requests_per_second(app, pages)
         log(f"[{name}] GET /search                     {page_rps:7.1f} requests/s   (one process, "
             f"{len(pages)} requests)")
+        counted_rps = requests_per_second(app, pages, BROWSER)
+        log(f"[{name}] GET /search, each one counted   {counted_rps:7.1f} requests/s   (one process, "
+            f"{len(pages)} requests, every one a new browser: one counter upsert each)")
+        cost = counting_cost(app, pages)
+        log(f"[{name}] GET /search, not counted / counted, alternating: median {cost['plain_ms']:.1f} / "
+            f"{cost['counted_ms']:.1f} ms wall, {cost['plain_cpu']:.1f} / {cost['counted_cpu']:.1f} ms CPU "
+            "per request")
         api_rps = requests_per_second(app, [page.replace("/search", "/api/v1/listings") for page in pages])
         log(f"[{name}] GET /api/v1/listings            {api_rps:7.1f} requests/s   (one process, "
             f"{len(pages)} requests)")
         db.session.remove()
         db.engine.dispose()
-    return {"p50": p50, "p95": p95, "uses_index": uses_index, "page_rps": page_rps, "api_rps": api_rps}
+    return {"p50": p50, "p95": p95, "uses_index": uses_index, "page_rps": page_rps, "api_rps": api_rps,
+            "counted_rps": counted_rps}
 
 
 def main(argv: list[str] | None = None) -> int:

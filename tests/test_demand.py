@@ -1,5 +1,5 @@
 """Where groups are needed: the daily counters (coarse cells, once per browser a day, no bots, nothing finer
-than a cell kept), the threshold on the page and the API, "Start a group here", the admin chart and the purge."""
+than a cell kept), the threshold on the page and the API, "Start a group here", the admin chart, the purge."""
 
 from __future__ import annotations
 
@@ -47,7 +47,8 @@ def topics(app_context):
 
 def km_between(lat1, lon1, lat2, lon2) -> float:
     p1, p2 = math.radians(lat1), math.radians(lat2)
-    a = math.sin((p2 - p1) / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(math.radians(lon2 - lon1) / 2) ** 2
+    a = (math.sin((p2 - p1) / 2) ** 2
+         + math.cos(p1) * math.cos(p2) * math.sin(math.radians(lon2 - lon1) / 2) ** 2)
     return 2 * 6371.0 * math.asin(math.sqrt(a))
 
 
@@ -85,7 +86,7 @@ def test_a_search_counts_once_in_its_cell_with_its_topic_and_outcome(client, geo
     assert (row.day, row.topics, row.outcome, row.searches) == (today(), "grief", OUTCOME_NONE, 1)
     cookie = client.get_cookie(counting.COOKIE_NAME, path=counting.COOKIE_PATH)
     assert cookie is not None and cookie.http_only and cookie.path == "/search"
-    # The same browser, the same day, the same cell: not again, whatever the topic or the spelling of the place.
+    # The same browser, day and cell: not again, whatever the topic or the spelling of the place.
     for query in ("/search?near=10001&topic=grief", "/search?near=10001&topic=fatherhood",
                   "/search?near=10002", "/search?near=New+York,+NY"):
         client.get(query, headers=BROWSER)
@@ -200,7 +201,8 @@ def test_no_counter_row_holds_anything_finer_than_its_cell(client, app, geo, top
         # All that can be read back is the cell: its centre is at least a few km from what was searched.
         latitude, longitude = centre(Cell(row.cell_row, row.cell_col))
         assert (round(latitude, 2), round(longitude, 2)) == (latitude, longitude)
-    stored = " ".join(str(value) for row in rows for value in (row.day, row.cell_row, row.cell_col, row.topics))
+    stored = " ".join(str(value) for row in rows
+                      for value in (row.day, row.cell_row, row.cell_col, row.topics))
     for secret in ("10001", "40.748", "73.996", "LS1", "Austin", "SW1A", "198.51.100", "whatever"):
         assert secret not in stored
 

@@ -196,7 +196,8 @@ def schemas() -> dict[str, Any]:
             }, required=["label", "place", "latitude", "longitude"]),
             "topics": array(STRING, description="Topic slugs of the searches; empty: any topic."),
             "searches": {"type": "integer", "minimum": 1,
-                         "description": "Searches that found nothing near in the window; never below threshold."},
+                         "description": "Searches that found nothing near in the window (never under "
+                                        "the threshold)."},
             "start_group": URL,
         }, required=["area", "topics", "searches", "start_group"]),
         "DemandList": obj({

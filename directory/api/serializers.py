@@ -239,7 +239,8 @@ def demand_list(areas: list[Area], *, threshold: int, window_days: int, near_mil
                      "longitude": area.longitude},
             "topics": list(area.topics),
             "searches": area.searches,
-            "start_group": external_url("owner.create", kind="group", place=area.query, topic=list(area.topics)),
+            "start_group": external_url("owner.create", kind="group", place=area.query,
+                                        topic=list(area.topics)),
         } for area in areas],
         "html": external_url("needed.page"),
     }

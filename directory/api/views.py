@@ -58,7 +58,7 @@ def add_api_headers(response: Response) -> Response:
     response.headers.update(CORS_HEADERS)
     if request.method == "OPTIONS":
         response.headers.update(PREFLIGHT_HEADERS)
-    if response.status_code == 200 and request.method in ("GET", "HEAD"):
+    if response.status_code in (200, 304) and request.method in ("GET", "HEAD"):
         # Unless security.py already said no-store: it went to a signed-in browser (whose remember cookie may
         # just have become a new session cookie), and a shared cache must never keep that.
         response.headers.setdefault("Cache-Control", CACHE_CONTROL)
@@ -102,8 +102,9 @@ def audiences():
 def demand():
     """The rows of "Where groups are needed" (the same threshold): nothing under it is ever answered."""
     areas = demand_services.needed_areas(utcnow().date())
-    response = jsonify(serializers.demand_list(areas, threshold=demand_services.threshold(),
-                                               window_days=demand_services.window_days(), near_miles=NEAR_MILES))
+    response = jsonify(serializers.demand_list(
+        areas, threshold=demand_services.threshold(), window_days=demand_services.window_days(),
+        near_miles=NEAR_MILES))
     response.set_etag(demand_services.version_tag(areas))
     return response.make_conditional(request)
 

@@ -9,7 +9,6 @@ import click
 from flask import Flask, current_app
 
 from ..demand.services import purge_old_counts
-from ..extensions import db
 from ..outbox import purge_finished
 from ..timeutil import utcnow
 from .services import purge_old_messages
@@ -31,7 +30,6 @@ def purge_command() -> None:
     click.echo(f"Removed {mail_removed} sent or given-up e-mail{'s' if mail_removed != 1 else ''} "
                f"older than {mail_days} days.")
     counts_removed = purge_old_counts(utcnow().date())
-    db.session.commit()
     months = current_app.config["DEMAND_RETENTION_MONTHS"]
     click.echo(f"Removed {counts_removed} daily search counter{'s' if counts_removed != 1 else ''} "
                f"older than {months} months.")

@@ -1,5 +1,5 @@
 """The grid searches are counted on: cells about 25 km a side, so a count never points at a street or a town
-smaller than that. A cell is a pair of whole numbers (row, column); its centre is all that can be read back."""
+smaller than that. A cell is a pair of whole numbers (row, column); only its centre can be read back."""
 
 from __future__ import annotations
 

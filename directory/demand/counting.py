@@ -19,6 +19,7 @@ from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import SQLAlchemyError
 
+from ..database import commit
 from ..extensions import db
 from .cells import Cell, cell_of
 from .models import OUTCOME_FEW, OUTCOME_MORE, OUTCOME_NONE, TOPIC_KEY_LENGTH, DemandCount
@@ -96,7 +97,9 @@ def cells_seen(request: Request, today: date) -> list[str]:
     if not isinstance(value, dict) or value.get("d") != today.isoformat():
         return []
     cells = value.get("c")
-    return [cell for cell in cells if isinstance(cell, str)][:MAX_CELLS_A_DAY] if isinstance(cells, list) else []
+    if not isinstance(cells, list):
+        return []
+    return [cell for cell in cells if isinstance(cell, str)][:MAX_CELLS_A_DAY]
 
 
 def upsert(search: Search, day: date) -> None:
@@ -113,9 +116,9 @@ def upsert(search: Search, day: date) -> None:
 
 
 def count_search(request: Request, response: Response, search: Search | None) -> bool:
-    """Count the search unless it is a bot's or this browser was counted in its cell today. Adds the
-    counter's upsert to the session (the view commits) and the day's cells to the response's cookie.
-    Never fails the search: a counter that cannot be written is skipped."""
+    """Count the search unless it is a bot's or this browser was counted in its cell today: one upsert,
+    committed, and the day's cells in the response's cookie. Never fails the search: a counter that
+    cannot be written (the database busy) is skipped."""
     if search is None or request.method != "GET" or is_bot(request):
         return False
     today = _today()
@@ -123,7 +126,11 @@ def count_search(request: Request, response: Response, search: Search | None) ->
     if search.cell.key in seen or len(seen) >= MAX_CELLS_A_DAY:
         return False
     try:
+        # End the search's reading first: on SQLite a read transaction that then writes fails at once if
+        # another worker wrote meanwhile, where a transaction that starts by writing waits for the lock.
+        db.session.rollback()
         upsert(search, today)
+        commit()
     except SQLAlchemyError:
         logger.exception("a search could not be counted")
         db.session.rollback()
@@ -137,7 +144,8 @@ def count_search(request: Request, response: Response, search: Search | None) ->
     return True
 
 
-def search_in_cell(latitude: float, longitude: float, topics: tuple[str, ...], found_near: int) -> Search | None:
+def search_in_cell(latitude: float, longitude: float, topics: tuple[str, ...],
+                   found_near: int) -> Search | None:
     """What a search counts as, or None when its topics cannot be counted."""
     key = topic_key(topics)
     if key is None:

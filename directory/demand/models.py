@@ -1,4 +1,4 @@
-"""One daily counter per coarse cell, topic filter and outcome: nothing about who searched or what was typed."""
+"""One daily counter per coarse cell, topic filter and outcome: nothing of who searched or what was typed."""
 
 from __future__ import annotations
 

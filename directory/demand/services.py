@@ -12,12 +12,13 @@ from datetime import date, timedelta
 from flask import current_app
 from sqlalchemy import delete, func, select
 
+from ..database import commit, rows_matched
 from ..extensions import db
 from ..geo.gazetteer import loaded_version
 from ..geo.models import Place
 from ..geo.names import place_label, place_query
 from ..geo.services import nearest_place
-from .cells import CELL_KM, Cell, bounds, centre
+from .cells import Cell, bounds, centre
 from .models import OUTCOME_NONE, DemandCount
 
 logger = logging.getLogger(__name__)
@@ -81,12 +82,13 @@ def cell_name(cell: Cell, version: object = None) -> tuple[str, str]:
     key = (version, cell.row, cell.col)
     if key not in _names:
         south, west, north, east = bounds(cell)
-        town = db.session.execute(
+        row = db.session.execute(
             select(Place.name, Place.country, Place.region)
             .where(Place.kind == "city", Place.latitude >= south, Place.latitude < north,
                    Place.longitude >= west, Place.longitude < east)
             .order_by(Place.population.desc(), Place.id).limit(1)
         ).first()
+        town: tuple[str, str, str | None] | None = (row[0], row[1], row[2]) if row is not None else None
         if town is None:
             near = nearest_place(*centre(cell))
             town = (near.name, near.country, near.region) if near is not None else None
@@ -142,7 +144,8 @@ def monthly(areas: Sequence[Area], today: date) -> dict[tuple[Cell, tuple[str, .
             key = (Cell(row, col), tuple(topics.split("+")) if topics else ())
             month = date(day.year, day.month, 1)
             figures[key][month] += searches
-    return {key: [Month(start, count) for start, count in by_month.items()] for key, by_month in figures.items()}
+    return {key: [Month(start, count) for start, count in by_month.items()]
+            for key, by_month in figures.items()}
 
 
 def purge_old_counts(today: date) -> int:
@@ -151,7 +154,8 @@ def purge_old_counts(today: date) -> int:
     year, month = divmod(today.year * 12 + today.month - 1 - months, 12)
     cutoff = date(year, month + 1, min(today.day, 28))
     result = db.session.execute(delete(DemandCount).where(DemandCount.day < cutoff))
-    removed = int(getattr(result, "rowcount", 0) or 0)
+    removed = rows_matched(result)
+    commit()
     logger.info("purged %s demand counters from before %s", removed, cutoff)
     return removed
 

@@ -9,10 +9,8 @@ from urllib.parse import urlsplit
 
 from flask import Blueprint, abort, current_app, make_response, redirect, render_template, request, url_for
 from flask_login import current_user
-from sqlalchemy.exc import SQLAlchemyError
 
 from ..demand import counting
-from ..extensions import db
 from ..geo.names import place_label
 from ..geo.regions import COUNTRY_NAMES
 from ..urls import external_url, safe_url
@@ -115,13 +113,7 @@ def _count_for_demand(params: SearchParams, results: SearchResults, response) ->
             or params.cost or params.language or params.q):
         return
     search = counting.search_in_cell(origin.latitude, origin.longitude, params.topics, results.near_total)
-    if counting.count_search(request, response, search):
-        try:
-            db.session.commit()
-        except SQLAlchemyError:
-            logger.exception("a search's counter could not be saved")
-            db.session.rollback()
-            response.delete_cookie(counting.COOKIE_NAME, path=counting.COOKIE_PATH)
+    counting.count_search(request, response, search)
 
 
 def quick_days(zone_name: str | None) -> dict[str, list[str]]:
