@@ -284,6 +284,23 @@ def test_page_and_api_carry_a_version_that_changes_with_the_counts(client, neede
     assert "<strong>11</strong> searches" in client.get("/where-groups-are-needed").text
 
 
+def test_a_signed_in_visitor_gets_the_page_fresh_never_a_304_of_the_anonymous_one(client, needed, make_user):
+    etag = client.get("/where-groups-are-needed").headers["ETag"]
+    client.sign_in(make_user("organiser@example.org"))
+    response = client.get("/where-groups-are-needed", headers={"If-None-Match": etag})
+    assert response.status_code == 200
+    assert response.headers["Cache-Control"] == "no-store" and "ETag" not in response.headers
+
+
+def test_the_search_service_itself_counts_nothing(app, geo, topics):
+    from directory.listings.search import SearchParams, search
+
+    with app.test_request_context("/search?near=10001", headers=BROWSER):
+        results = search(SearchParams(near="10001"))
+    assert results.near_total == 0
+    assert counts() == []
+
+
 def test_an_empty_page_says_so_and_invites_a_group(client, app_context, topics):
     page = client.get("/where-groups-are-needed").text
     assert "No area has reached 10 such searches yet" in page

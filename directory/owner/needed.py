@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from flask import Blueprint, current_app, make_response, render_template, request
+from flask_login import current_user
 
 from ..demand import services as demand
 from ..listings import services as listing_services
@@ -41,7 +42,10 @@ def page():
         "owner/needed.html", areas=areas, names=topic_names(), describe=describe,
         threshold=demand.threshold(), window=demand.window_days(), near_miles=NEAR_MILES,
     ))
+    if current_user.is_authenticated:
+        return response  # its header names the account: never kept for anyone else (security.py)
     response.headers["Cache-Control"] = CACHE_CONTROL
+    response.vary.add("Cookie")
     response.set_etag(demand.version_tag(areas))
     return response.make_conditional(request)
 
