@@ -169,6 +169,22 @@ def test_vocabulary_and_error_responses_match_the_document(client, document):
     assert set(body["error"]["fields"]) == {"radius", "topic"}
 
 
+def test_demand_responses_match_the_document(client, document):
+    from directory.demand.cells import cell_of
+    from directory.demand.models import OUTCOME_NONE, DemandCount
+    from directory.extensions import db
+    from directory.timeutil import utcnow
+
+    assert check(client, document, "/api/v1/demand", "/api/v1/demand")["areas"] == []
+    for topics, (latitude, longitude) in (("grief", (53.8, -1.55)), ("", (40.75, -73.99))):
+        cell = cell_of(latitude, longitude)
+        db.session.add(DemandCount(day=utcnow().date(), cell_row=cell.row, cell_col=cell.col, topics=topics,
+                                   outcome=OUTCOME_NONE, searches=10))
+    db.session.commit()
+    body = check(client, document, "/api/v1/demand", "/api/v1/demand")
+    assert [area["topics"] for area in body["areas"]] == [[], ["grief"]]
+
+
 @pytest.mark.config(RATELIMIT_ENABLED=True, API_RATE_LIMIT="1 per minute")
 def test_a_rate_limited_response_matches_the_document(client, document):
     # Fetching the document used up the allowance.
