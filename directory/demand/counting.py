@@ -135,9 +135,10 @@ def count_search(request: Request, response: Response, search: Search | None) ->
     if search.cell.key in seen or len(seen) >= MAX_CELLS_A_DAY:
         return False
     try:
-        # End the search's reading first: on SQLite a read transaction that then writes fails at once if
-        # another worker wrote meanwhile, where a transaction that starts by writing waits for the lock.
-        db.session.rollback()
+        if db.engine.dialect.name == "sqlite":
+            # End the search's reading first: on SQLite a read transaction that then writes fails at once if
+            # another worker wrote meanwhile, where a transaction that starts by writing waits for the lock.
+            db.session.rollback()
         upsert(search, today)
         commit()
     except SQLAlchemyError:
