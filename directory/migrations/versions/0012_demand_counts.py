@@ -1,14 +1,14 @@
 """Where groups are needed: daily search counters by coarse cell, topic filter and outcome
 
-Revision ID: 0011_demand_counts
-Revises: 0010_outbox
+Revision ID: 0012_demand_counts
+Revises: 0011_user_language
 Create Date: 2026-12-05 21:00:00
 """
 import sqlalchemy as sa
 from alembic import op
 
-revision = '0011_demand_counts'
-down_revision = '0010_outbox'
+revision = '0012_demand_counts'
+down_revision = '0011_user_language'
 branch_labels = None
 depends_on = None
 
