@@ -243,7 +243,7 @@ def test_the_page_lists_only_areas_at_the_threshold(client, needed):
     response = client.get("/where-groups-are-needed")
     assert response.status_code == 200
     page = response.text
-    assert "Around Leeds" in page and "Grief and loss" in page and "<strong>10</strong> searches" in page
+    assert "Around Leeds" in page and "Grief and loss" in page and "10 searches found nothing within 25 miles" in page
     for absent in ("Fatherhood</span>", "Manhattan", "New York", "Austin", "Dayton"):
         assert absent not in page
     assert page.count('class="needed-area"') == 1
@@ -281,7 +281,18 @@ def test_page_and_api_carry_a_version_that_changes_with_the_counts(client, neede
     add_counts(needed["leeds"], 1, day=today() - timedelta(days=2))
     for url in ("/where-groups-are-needed", "/api/v1/demand"):
         assert client.get(url, headers={"If-None-Match": etag}).status_code == 200
-    assert "<strong>11</strong> searches" in client.get("/where-groups-are-needed").text
+    assert "11 searches found nothing" in client.get("/where-groups-are-needed").text
+
+
+def test_the_page_in_spanish_has_its_own_version(client, needed):
+    english = client.get("/where-groups-are-needed", headers={"Accept-Language": "en"})
+    spanish = client.get("/where-groups-are-needed", headers={"Accept-Language": "es"})
+    assert "Dónde hacen falta grupos" in spanish.text and "Empieza un grupo aquí" in spanish.text
+    assert "10 búsquedas no encontraron nada a menos de 25 millas." in spanish.text
+    assert english.headers["ETag"] != spanish.headers["ETag"]
+    again = client.get("/where-groups-are-needed", headers={"Accept-Language": "es",
+                                                            "If-None-Match": english.headers["ETag"]})
+    assert again.status_code == 200
 
 
 def test_a_signed_in_visitor_gets_the_page_fresh_never_a_304_of_the_anonymous_one(client, needed, make_user):

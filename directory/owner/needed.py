@@ -10,6 +10,7 @@ from flask import Blueprint, current_app, make_response, render_template, reques
 from flask_login import current_user
 
 from ..demand import services as demand
+from ..i18n import current_locale, gettext
 from ..listings import services as listing_services
 from ..listings.search import NEAR_MILES
 from ..moderation.access import admin_required
@@ -25,10 +26,10 @@ def topic_names() -> dict[str, str]:
 
 
 def describe(topics: tuple[str, ...], names: dict[str, str]) -> str:
-    """'Any topic', 'Grief and loss', 'Fatherhood and Grief and loss'."""
+    """'Any topic', 'Grief and loss', 'Fatherhood, Grief and loss'."""
     if not topics:
-        return "Any topic"
-    return " and ".join(names.get(slug, slug) for slug in topics)
+        return gettext("Any topic")
+    return ", ".join(names.get(slug, slug) for slug in topics)
 
 
 def today() -> Any:
@@ -41,12 +42,14 @@ def page():
     response = make_response(render_template(
         "owner/needed.html", areas=areas, names=topic_names(), describe=describe,
         threshold=demand.threshold(), window=demand.window_days(), near_miles=NEAR_MILES,
+        retention=current_app.config["DEMAND_RETENTION_MONTHS"],
     ))
     if current_user.is_authenticated:
         return response  # its header names the account: never kept for anyone else (security.py)
     response.headers["Cache-Control"] = CACHE_CONTROL
     response.vary.add("Cookie")
-    response.set_etag(demand.version_tag(areas))
+    # The same address is served in each language: the version names the language too.
+    response.set_etag(f"{current_locale()}-{demand.version_tag(areas)}")
     return response.make_conditional(request)
 
 
