@@ -243,7 +243,8 @@ def test_the_page_lists_only_areas_at_the_threshold(client, needed):
     response = client.get("/where-groups-are-needed")
     assert response.status_code == 200
     page = response.text
-    assert "Around Leeds" in page and "Grief and loss" in page and "10 searches found nothing within 25 miles" in page
+    assert "Around Leeds" in page and "Grief and loss" in page
+    assert "10 searches found nothing within 25 miles" in page
     for absent in ("Fatherhood</span>", "Manhattan", "New York", "Austin", "Dayton"):
         assert absent not in page
     assert page.count('class="needed-area"') == 1
