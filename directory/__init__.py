@@ -80,6 +80,7 @@ def register_i18n(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     from .accounts.views import blueprint as accounts
+    from .alerts.views import blueprint as alerts
     from .api.views import blueprint as api
     from .contact.views import blueprint as contact
     from .core.views import blueprint as core
@@ -100,6 +101,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(datarights)
     app.register_blueprint(contact)
     app.register_blueprint(listings)
+    app.register_blueprint(alerts)
     app.register_blueprint(owner)
     app.register_blueprint(needed)
     app.register_blueprint(moderation)

@@ -74,6 +74,10 @@ DEFAULTS: dict[str, Any] = {
     "CONTACT_RATE_LIMIT_IP": "30 per hour",
     "CONTACT_RATE_LIMIT_LISTING": "20 per day",
     "SEARCH_PER_PAGE": 20,
+    # "Tell me when a group starts near me": sign-ups per client address, and how long the confirmation
+    # link works (an alert nobody confirmed is deleted then).
+    "ALERT_RATE_LIMIT": "5 per hour;20 per day",
+    "ALERT_CONFIRM_MAX_AGE": 7 * 24 * 3600,
     "API_RATE_LIMIT": "120 per minute",  # per client address, shared by every API endpoint
     "PG_DUMP": "pg_dump",  # the program `flask backup` runs for PostgreSQL
     "PREFERRED_URL_SCHEME": "http",
@@ -150,6 +154,8 @@ ENVIRONMENT: dict[str, tuple[str, Any]] = {
     "REPORT_RATE_LIMIT": ("REPORT_RATE_LIMIT", str),
     "API_RATE_LIMIT": ("API_RATE_LIMIT", str),
     "SEARCH_PER_PAGE": ("SEARCH_PER_PAGE", int),
+    "ALERT_RATE_LIMIT": ("ALERT_RATE_LIMIT", str),
+    "ALERT_CONFIRM_MAX_AGE": ("ALERT_CONFIRM_MAX_AGE", int),
     "RECONFIRM_LINK_DAYS": ("RECONFIRM_LINK_DAYS", int),
     "PASSWORD_MIN_LENGTH": ("PASSWORD_MIN_LENGTH", int),
     "PASSWORD_MAX_LENGTH": ("PASSWORD_MAX_LENGTH", int),

@@ -32,8 +32,9 @@ def mail_folder() -> Path:
 
 
 def build_message(to: str, subject: str, template: str, reply_to: str | None = None,
-                  **context: Any) -> EmailMessage:
-    """Render templates/emails/<template>.txt and .html into a two-part message."""
+                  headers: dict[str, str] | None = None, **context: Any) -> EmailMessage:
+    """Render templates/emails/<template>.txt and .html into a two-part message; `headers` adds more
+    (List-Unsubscribe, ...), cleaned like the others and never replacing one set here."""
     message = EmailMessage()
     message["From"] = _clean_header(current_app.config["MAIL_SENDER"])
     message["To"] = _clean_header(to)
@@ -42,6 +43,9 @@ def build_message(to: str, subject: str, template: str, reply_to: str | None = N
     message["Message-ID"] = make_msgid(domain="directory.local")
     if reply_to:
         message["Reply-To"] = _clean_header(reply_to)
+    for name, value in (headers or {}).items():
+        if name not in message:
+            message[_clean_header(name)] = _clean_header(value)
     context.setdefault("subject", subject)
     message.set_content(render_template(f"emails/{template}.txt", **context))
     message.add_alternative(render_template(f"emails/{template}.html", **context), subtype="html")

@@ -1,6 +1,7 @@
 """Imports every model, so Alembic and create_all see the whole schema."""
 
 from .accounts.models import DeviceSession, User
+from .alerts.models import Alert, AlertMatch
 from .contact.models import ContactMessage
 from .demand.models import DemandCount
 from .geo.models import Place
@@ -10,6 +11,8 @@ from .moderation.models import ModerationEvent, Report, Revision
 from .outbox import OutboxMessage
 
 __all__ = [
+    "Alert",
+    "AlertMatch",
     "Audience",
     "Claim",
     "ContactMessage",

@@ -64,15 +64,16 @@ class OutboxMessage(Model):
 
 def queue_mail(to: str, subject: str, template: str, reply_to: str | None = None,
                session: Session | None = None, language: str | None = None,
-               **context: Any) -> OutboxMessage:
+               headers: dict[str, str] | None = None, **context: Any) -> OutboxMessage:
     """Render the message now (links and all) and add it to the caller's transaction (`session`, by
     default the app's); the caller commits, then calls deliver().
 
     `language` is the recipient's ('es'): subject (a lazy_gettext string) and body are rendered in it;
-    without one, in the language of the page that sent it.
+    without one, in the language of the page that sent it. `headers` are extra mail headers (e.g.
+    List-Unsubscribe).
     """
     with using_language(language):
-        message = build_message(to, str(subject), template, reply_to=reply_to, **context)
+        message = build_message(to, str(subject), template, reply_to=reply_to, headers=headers, **context)
     now = utcnow()
     row = OutboxMessage(message_id=str(message["Message-ID"]), recipient=str(message["To"]),
                         template=template,
@@ -213,3 +214,8 @@ def mask_address(address: str) -> str:
     """'s***@example.org': enough for an admin to tell messages apart, not to read who wrote to whom."""
     local, _, domain = address.partition("@")
     return f"{local[:1]}***@{domain}" if domain else "***"
+
+
+def one_click_unsubscribe(url: str) -> dict[str, str]:
+    """The headers that give mail programs an "Unsubscribe" button which POSTs to `url` (RFC 8058)."""
+    return {"List-Unsubscribe": f"<{url}>", "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"}

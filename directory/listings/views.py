@@ -11,8 +11,9 @@ from flask import Blueprint, abort, current_app, make_response, redirect, render
 from flask_login import current_user
 
 from ..demand import counting
-from ..geo.names import place_label
+from ..geo.names import place_label, place_query
 from ..geo.regions import COUNTRY_NAMES
+from ..geo.services import places_in_region
 from ..urls import external_url, safe_url
 from . import services
 from .areas import area_countries, area_listings, city_names, region_cities
@@ -60,6 +61,7 @@ logger = logging.getLogger(__name__)
 blueprint = Blueprint("listings", __name__)
 
 AREA_PAGE_SIZE = 50
+REGION_ALERT_RADIUS = 25  # miles: an alert offered on a region page watches around its largest town
 
 
 @blueprint.context_processor
@@ -96,6 +98,7 @@ def search():
         quick_days=quick_days(results.origin.time_zone if results.origin else None),
         format_names=FORMAT_NAMES,
         cost_names=COST_NAMES,
+        alert_place=alert_place(results.origin),
     )
     # Bad values were left out of the search and explained on the page; the status says so too.
     response = make_response(page, 400 if params.errors else 200)
@@ -114,6 +117,19 @@ def _count_for_demand(params: SearchParams, results: SearchResults, response) ->
         return
     search = counting.search_in_cell(origin.latitude, origin.longitude, params.topics, results.near_total)
     counting.count_search(request, response, search)
+
+
+def alert_place(origin) -> tuple[str, str] | None:
+    """(search text, label) of the town an alert offered on this search would watch: for the visitor's own
+    position its nearest town, so the alert form never carries where he stands."""
+    if origin is None:
+        return None
+    if origin.kind != "point":
+        return origin.query, origin.label
+    if not origin.country:
+        return None
+    return (place_query(origin.name, origin.country, origin.region),
+            place_label(origin.name, origin.country, origin.region))
 
 
 def quick_days(zone_name: str | None) -> dict[str, list[str]]:
@@ -222,7 +238,11 @@ def area_region(country: str, region: str):
     cities = region_cities(country_code, region_code)
     if not cities:
         abort(404)
-    return _render_area(country_code, region_code, cities=cities,
+    largest = places_in_region(country_code, region_code, 1)
+    town = (place_query(largest[0].name, country_code, region_code), region_name(country_code, region_code)) \
+        if largest else None
+    return _render_area(country_code, region_code, cities=cities, alert_place=town,
+                        alert_radius=REGION_ALERT_RADIUS,
                         pagination=area_listings(country_code, region_code, per_page=AREA_PAGE_SIZE))
 
 
@@ -236,8 +256,10 @@ def area_city(country: str, region: str, city: str):
     if not names:
         abort(404)
     pagination = area_listings(country_code, region_code, names, per_page=AREA_PAGE_SIZE)
+    label = place_label(names[0], country_code, region_code)
     return _render_area(country_code, region_code, city=names[0], cities=[], pagination=pagination,
-                        city_label=place_label(names[0], country_code, region_code))
+                        city_label=label, alert_radius=DEFAULT_RADIUS,
+                        alert_place=(place_query(names[0], country_code, region_code), label))
 
 
 def _render_area(country: str, region: str, *, city: str | None = None, **context: Any) -> str:

@@ -28,6 +28,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from ..accounts.models import User
+from ..alerts.services import queue_matches
 from ..database import commit, rows_matched
 from ..extensions import db
 from ..listings.models import (
@@ -84,6 +85,7 @@ def _transition(listing: Listing, *, sources: Iterable[str], target: str, action
     `review` marks admin decisions on a pending item: finding it already decided is AlreadyDecided.
     `also` runs in the same transaction once the listing is claimed (e.g. closing its reports).
     `notify` queues the owner's mail in that transaction too, and tries it after the commit.
+    A listing that becomes public is matched against the alerts in the same transaction.
     """
     sources = tuple(sources)
     session = session_of(listing)
@@ -106,6 +108,9 @@ def _transition(listing: Listing, *, sources: Iterable[str], target: str, action
         raise ModerationError("This listing changed meanwhile. Please reload the page.")
     if also is not None:
         also(session)
+    if target == STATUS_PUBLISHED and listing.status != STATUS_PUBLISHED:
+        # Published, resumed or back from expiry: people waiting for a group near it hear of it.
+        queue_matches(session, listing, now)
     mail = (queue_decision(listing, action, reason, published=target == STATUS_PUBLISHED, session=session)
             if notify else None)
     event = record(action, actor, session=session, listing=listing, reason=reason, **event_fields)
