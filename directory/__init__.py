@@ -85,6 +85,7 @@ def register_blueprints(app: Flask) -> None:
     from .contact.views import blueprint as contact
     from .core.views import blueprint as core
     from .datarights.views import blueprint as datarights
+    from .followups.views import blueprint as followups
     from .interop.embed_views import blueprint as embed
     from .interop.sources.views import blueprint as sources
     from .interop.views import blueprint as interop
@@ -102,6 +103,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(contact)
     app.register_blueprint(listings)
     app.register_blueprint(alerts)
+    app.register_blueprint(followups)
     app.register_blueprint(owner)
     app.register_blueprint(needed)
     app.register_blueprint(moderation)

@@ -4,6 +4,7 @@ from .accounts.models import DeviceSession, User
 from .alerts.models import Alert, AlertMatch
 from .contact.models import ContactMessage
 from .demand.models import DemandCount
+from .followups.models import Answer, CheckIn, OwnerNudge
 from .geo.models import Place
 from .interop.sources.models import Claim, Source, SourceRecord
 from .listings.models import Audience, Listing, ListingLanguage, Meeting, Topic
@@ -13,6 +14,8 @@ from .outbox import OutboxMessage
 __all__ = [
     "Alert",
     "AlertMatch",
+    "Answer",
+    "CheckIn",
     "Audience",
     "Claim",
     "ContactMessage",
@@ -23,6 +26,7 @@ __all__ = [
     "Meeting",
     "ModerationEvent",
     "OutboxMessage",
+    "OwnerNudge",
     "Place",
     "Report",
     "Revision",

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from flask_wtf import FlaskForm
-from wtforms import EmailField, HiddenField, StringField, TextAreaField
+from wtforms import BooleanField, EmailField, HiddenField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Email, Optional, ValidationError
 
 from ..validators import MaxLength, SingleLine
@@ -75,6 +75,11 @@ class ContactForm(FlaskForm):
             MaxLength(HOW_TO_REACH_MAX, message=f"Please keep this under {HOW_TO_REACH_MAX} characters."),
             SingleLine("Please use letters, numbers and punctuation only."),
         ],
+    )
+    check_in = BooleanField(
+        "Check on me in a few days",
+        description="Four days from now we send you one e-mail: did they answer? Your answer is counted for "
+                    "the listing, never with your name, and helps the next man who writes.",
     )
     # The trap: hidden from sighted visitors by CSS, labelled for screen readers, skipped by the keyboard.
     # People leave it empty; scripts that fill in every field do not.

@@ -16,6 +16,8 @@ from sqlalchemy import delete, exists, select, update
 from ..accounts.models import User
 from ..database import commit, count_by, rows_matched
 from ..extensions import db
+from ..followups.services import purge_before as purge_check_ins
+from ..followups.services import schedule as schedule_check_in
 from ..listings.models import FORMAT_IN_PERSON, Listing
 from ..listings.visibility import is_public, public_clause
 from ..moderation.audit import record as record_event
@@ -132,13 +134,14 @@ def defang(text: str) -> str:
 
 
 def send_contact_message(
-    listing: Listing, *, name: str, email: str, message: str, how_to_reach: str = ""
+    listing: Listing, *, name: str, email: str, message: str, how_to_reach: str = "", check_in: bool = False
 ) -> tuple[ContactMessage, bool]:
     """Store, count and queue one message in one transaction, then try to pass it on at once.
 
     Returns the stored message and whether it left already (False: it waits in the outbox and is sent
-    by the next `flask mail send-queued`). Nothing is mailed to the visitor: his address is unconfirmed,
-    and a copy would let anyone make the site mail a stranger; the "sent" page shows him his copy.
+    by the next `flask mail send-queued`). Nothing is mailed to the visitor now: his address is unconfirmed,
+    and a copy would let anyone make the site mail a stranger; the "sent" page shows him his copy. With
+    `check_in` he asked for one "Did they answer you?" mail in a few days (followups), stored with it.
     """
     if not is_contactable(listing):
         raise ContactUnavailable("This listing does not take messages through the site.")
@@ -150,6 +153,9 @@ def send_contact_message(
         message=message,
     )
     db.session.add(record)
+    if check_in:
+        db.session.flush()
+        schedule_check_in(record.id, listing.id, email)
     # Atomic, in this transaction: a read-modify-write of the counter loses counts under several workers.
     db.session.execute(
         update(Listing).where(Listing.id == listing.id).values(contact_count=Listing.contact_count + 1)
@@ -193,9 +199,11 @@ def join_url_for_visitor(listing: Listing) -> str:
 
 
 def purge_old_messages(now: datetime | None = None) -> int:
-    """Delete every contact message older than CONTACT_RETENTION_DAYS; return how many went."""
+    """Delete every contact message older than CONTACT_RETENTION_DAYS, and the check-ins asked for with them;
+    return how many messages went."""
     days = int(current_app.config["CONTACT_RETENTION_DAYS"])
     cutoff = (now or utcnow()) - timedelta(days=days)
+    purge_check_ins(cutoff)  # a check-in's address goes with the message, never later
     result = db.session.execute(delete(ContactMessage).where(ContactMessage.created_at < cutoff))
     commit()
     return rows_matched(result)

@@ -81,6 +81,7 @@ def contact_form(slug: str):
                 email=form.email.data,
                 message=form.message.data,
                 how_to_reach=form.how_to_reach.data or "",
+                check_in=bool(form.check_in.data),
             )
         except services.FormTooFast as error:
             notice = str(error)  # keep the original timestamp: the wait is nearly over
@@ -88,7 +89,8 @@ def contact_form(slug: str):
             notice = str(error)
             form.started.data = services.form_token(slug)
         else:
-            session[SENT_KEY] = {"id": record.id, "slug": slug, "sent": sent}
+            session[SENT_KEY] = {"id": record.id, "slug": slug, "sent": sent,
+                                 "check_in": bool(form.check_in.data)}
             return redirect(url_for("contact.sent", slug=slug), code=303)
     elif request.method == "POST":
         # Keep the original timestamp if it is ours; otherwise start the clock again.
@@ -128,8 +130,10 @@ def sent(slug: str):
     if listing is None:
         abort(404)
     record, left = _sent_here(listing)
+    note = session.get(SENT_KEY)
     response = current_app.make_response(render_template(
         "contact/sent.html",
+        check_in=record is not None and isinstance(note, dict) and bool(note.get("check_in")),
         listing=listing,
         record=record,
         left=left,

@@ -26,6 +26,7 @@ def register_core_commands(app: Flask) -> None:
     """Attach every feature's commands to `flask --app directory ...`."""
     from ..alerts.cli import register_alert_commands
     from ..contact.cli import register_contact_commands
+    from ..followups.cli import register_followup_commands
     from ..geo.cli import gazetteer_cli
     from ..moderation.cli import register_moderation_commands
     from ..seeding.cli import seed_command
@@ -33,6 +34,7 @@ def register_core_commands(app: Flask) -> None:
 
     register_alert_commands(app)
     register_contact_commands(app)
+    register_followup_commands(app)
     register_moderation_commands(app)
     app.cli.add_command(gazetteer_cli)
     app.cli.add_command(seed_command)

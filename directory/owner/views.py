@@ -13,6 +13,7 @@ from flask import Blueprint, abort, flash, jsonify, redirect, render_template, r
 from flask_login import current_user, login_required
 
 from ..extensions import db
+from ..followups import services as followups
 from ..listings import services
 from ..listings.models import KIND_GROUP, KIND_MENTOR, KINDS, STATUS_PUBLISHED, Listing
 from ..listings.services import ListingError
@@ -54,7 +55,9 @@ def dashboard():
     listings = services.listings_owned_by(current_user)
     waiting = revisions.pending_revision_ids([listing.id for listing in listings])
     return render_template("owner/dashboard.html", listings=listings, waiting=waiting,
-                           sent_back=services.SENT_BACK_STATUSES)
+                           sent_back=services.SENT_BACK_STATUSES,
+                           answers=followups.summaries([listing.id for listing in listings]),
+                           answer_days=followups.YES_WINDOW.days)
 
 
 @blueprint.get("/place")
