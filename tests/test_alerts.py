@@ -26,9 +26,9 @@ def alerts() -> list[Alert]:
     return list(db.session.scalars(select(Alert).order_by(Alert.id)))
 
 
-def ask(client, near="10001", radius="10", topics=("grief",), email=ADDRESS, **extra):
+def ask(client, near="10001", radius="10", topics=("grief",), email=ADDRESS, headers=None, **extra):
     return client.post("/alerts/new", data={"email": email, "near": near, "radius": radius,
-                                            "topics": list(topics), **extra})
+                                            "topics": list(topics), **extra}, headers=headers or {})
 
 
 def links(message) -> list[str]:
@@ -204,6 +204,16 @@ def test_bad_input_is_shown_next_to_the_field_and_nothing_is_stored(client, geo,
     # The trap: looks like success, stores nothing.
     assert ask(client, homepage="http://spam.example").status_code == 303
     assert alerts() == [] and sent_mail() == []
+
+
+@pytest.mark.config(WTF_CSRF_ENABLED=True)
+def test_another_sites_form_is_refused_by_its_origin(client, geo, sent_mail):
+    assert ask(client, headers={"Origin": "https://evil.example"}).status_code == 403
+    assert ask(client, headers={"Origin": "null"}).status_code == 403
+    assert alerts() == [] and sent_mail() == []
+    # Our own page's form, and a client that names no origin, need no session token.
+    assert ask(client, headers={"Origin": "http://localhost"}).status_code == 303
+    assert ask(client, email="second@example.org").status_code == 303
 
 
 def test_one_address_cannot_be_buried_in_confirmation_mail(client, geo, sent_mail):

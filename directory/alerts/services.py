@@ -46,7 +46,11 @@ class AlertError(Exception):
 
 
 class LinkError(AlertError):
-    """A link that is broken, expired or for an alert that no longer exists."""
+    """A link that is broken or expired."""
+
+
+class AlertGone(LinkError):
+    """A good link to an alert that was stopped or ended (and so deleted)."""
 
 
 @dataclass
@@ -90,7 +94,7 @@ def read_token(purpose: str, token: str, now: datetime | None = None) -> list[Al
     found = list(db.session.scalars(select(Alert).where(Alert.id.in_(ids)).order_by(Alert.id))) if ids else []
     alerts = [alert for alert in found if (alert.id, alert.key) in pairs]
     if not alerts:
-        raise LinkError("This alert no longer exists: it was stopped or it ended. Nothing more will be sent.")
+        raise AlertGone("This alert no longer exists: it was stopped or it ended. Nothing more will be sent.")
     return alerts
 
 

@@ -7,8 +7,9 @@ as a Referer.
 from __future__ import annotations
 
 import logging
+from urllib.parse import urlsplit
 
-from flask import Blueprint, current_app, make_response, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, make_response, redirect, render_template, request, url_for
 from flask_limiter.util import get_remote_address
 
 from ..database import commit
@@ -37,11 +38,26 @@ def _private(response):
     return response
 
 
+def _from_elsewhere() -> bool:
+    """A browser names the page a form was sent from (Origin); another site's is refused. Mail programs and
+    scripts send none, and gain nothing a plain request would not give them."""
+    origin = request.headers.get("Origin")
+    if not origin or origin == "null":
+        return bool(origin)
+    site = urlsplit(current_app.config["SITE_URL"])
+    sent = urlsplit(origin)
+    return (sent.scheme, sent.netloc) != (site.scheme, site.netloc)
+
+
 @blueprint.route("/alerts/new", methods=["GET", "POST"])
+# No session token: the box sits on searches and area pages, which set no cookie (and may be cached); a
+# sign-up does nothing a stranger could not do himself, and the Origin check refuses other sites' forms.
+@csrf.exempt
 @limiter.limit(_limit, methods=["POST"], deduct_when=_accepted, key_func=get_remote_address)
 def new():
-    form = AlertForm(request.form if request.method == "POST" else request.args, meta={
-        "csrf": request.method == "POST" and current_app.config.get("WTF_CSRF_ENABLED", True)})
+    if request.method == "POST" and _from_elsewhere():
+        abort(403)
+    form = AlertForm(request.form if request.method == "POST" else request.args, meta={"csrf": False})
     form.topics.choices = options(*services.topic_choices())
     if request.method == "POST" and form.validate():
         if form.homepage.data:
@@ -76,7 +92,9 @@ def _token_page(purpose: str, token: str, template: str, act, done_template: str
     try:
         alerts = services.read_token(purpose, token)
     except services.LinkError as error:
-        return _private(make_response(render_template("alerts/link_problem.html", message=str(error)), 410))
+        status = 410 if isinstance(error, services.AlertGone) else 400
+        page = render_template("alerts/link_problem.html", message=str(error))
+        return _private(make_response(page, status))
     if request.method == "POST":
         places = [alert.place for alert in alerts]  # read before a stop deletes them
         act(alerts)

@@ -36,7 +36,11 @@ SALT = "directory.followups.checkin"
 
 
 class LinkError(Exception):
-    """A check-in link that is broken, or whose check-in went with its message; fit to show."""
+    """A check-in link that is broken; fit to show."""
+
+
+class CheckInGone(LinkError):
+    """A good link whose check-in went with its message, or was stopped."""
 
 
 @dataclass
@@ -84,7 +88,7 @@ def read_token(token: str) -> CheckIn:
     if isinstance(payload, list) and len(payload) == 2 and isinstance(payload[0], int):
         checkin = db.session.get(CheckIn, payload[0])
     if checkin is None or checkin.key != payload[1]:
-        raise LinkError("This check-in has ended: we delete it, with your message, after a few weeks.")
+        raise CheckInGone("This check-in has ended: we delete it, with your message, after a few weeks.")
     return checkin
 
 

@@ -33,7 +33,8 @@ def answer_helpers():
 
 
 def _problem(error: services.LinkError):
-    return _private(make_response(render_template("followups/link_problem.html", message=str(error)), 410))
+    status = 410 if isinstance(error, services.CheckInGone) else 400
+    return _private(make_response(render_template("followups/link_problem.html", message=str(error)), status))
 
 
 @blueprint.route("/did-they-answer/<token>", methods=["GET", "POST"])

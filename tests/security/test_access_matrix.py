@@ -180,6 +180,14 @@ ACCESS: dict[str, str | dict[str, str]] = {
     "sources.claim": {"published": CLAIM, "draft": CLAIM},
     "sources.confirm_claim": SIGNED_IN_TOKEN,
     "sources.following": {"published": CLAIM, "draft": CLAIM},  # an imported listing's owner only
+    "alerts.new": PUBLIC,
+    "alerts.check_inbox": PUBLIC,
+    "alerts.confirm": TOKEN,
+    "alerts.renew": TOKEN,
+    "alerts.stop": TOKEN,
+    "followups.answer": TOKEN,
+    "followups.forget": TOKEN,
+    "followups.not_answering": ADMIN,
 }
 
 BROKEN_TOKEN = "not-a-valid-link.Zm9v.YmFy"  # any signature check refuses it
