@@ -33,6 +33,7 @@ class Alert(Model):
     expires_at: Mapped[datetime] = mapped_column(DateTime, index=True)
     last_mailed_at: Mapped[datetime | None] = mapped_column(DateTime)
     renewal_noticed_at: Mapped[datetime | None] = mapped_column(DateTime)
+    language: Mapped[str] = mapped_column(String(10), default="en")  # the mail's, as the form was shown
 
     @property
     def topic_slugs(self) -> list[str]:

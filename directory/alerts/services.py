@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session, selectinload
 from ..extensions import db
 from ..geo.distance import bounding_box, distance_miles
 from ..geo.services import Location, locate, nearest_place, to_location
+from ..i18n import current_locale, gettext, lazy_gettext
 from ..listings.models import FORMAT_ONLINE, Listing, Topic
 from ..listings.search import RADII
 from ..listings.visibility import public_clause
@@ -84,17 +85,19 @@ def read_token(purpose: str, token: str, now: datetime | None = None) -> list[Al
     try:
         payload = _serializer(purpose).loads(token, max_age=max_age)
     except SignatureExpired as error:
-        raise LinkError("This link has expired. You can ask for the alert again; it only takes a moment.") \
+        raise LinkError(gettext(
+            "This link has expired. You can ask for the alert again; it only takes a moment.")) \
             from error
     except BadSignature as error:
-        raise LinkError("This link is not valid. It may have been copied incompletely.") from error
+        raise LinkError(gettext("This link is not valid. It may have been copied incompletely.")) from error
     pairs = {(item[0], item[1]) for item in payload if isinstance(item, list) and len(item) == 2} \
         if isinstance(payload, list) else set()
     ids = [alert_id for alert_id, _ in pairs if isinstance(alert_id, int)]
     found = list(db.session.scalars(select(Alert).where(Alert.id.in_(ids)).order_by(Alert.id))) if ids else []
     alerts = [alert for alert in found if (alert.id, alert.key) in pairs]
     if not alerts:
-        raise AlertGone("This alert no longer exists: it was stopped or it ended. Nothing more will be sent.")
+        raise AlertGone(gettext(
+            "This alert no longer exists: it was stopped or it ended. Nothing more will be sent."))
     return alerts
 
 
@@ -113,7 +116,7 @@ def alert_place(text: str) -> Location:
         near = nearest_place(found.latitude, found.longitude)
         found = to_location(near) if near is not None else None
     if found is None:
-        raise AlertError("We couldn't find that place. Please enter a ZIP code, postcode or town.")
+        raise AlertError(gettext("We couldn't find that place. Please enter a ZIP code, postcode or town."))
     return found
 
 
@@ -129,7 +132,7 @@ def subscribe(email: str, place: Location, radius: int, topics: Sequence[str],
     same in every case, so the form never says whether an address is known."""
     now = now or utcnow()
     if radius not in RADII:
-        raise AlertError("Please choose one of the distances offered.")
+        raise AlertError(gettext("Please choose one of the distances offered."))
     email = email.strip()
     wanted = " ".join(sorted(set(topics)))
     same = db.session.scalar(select(Alert).where(
@@ -145,11 +148,12 @@ def subscribe(email: str, place: Location, radius: int, topics: Sequence[str],
         return None
     alert = same or Alert(key=secrets.token_urlsafe(16), email=email, place=place.label,
                           place_query=place.query, latitude=place.latitude, longitude=place.longitude,
-                          radius=radius, topics=wanted, created_at=now,
+                          radius=radius, topics=wanted, created_at=now, language=current_locale(),
                           expires_at=now + _confirm_window())
     db.session.add(alert)
     db.session.flush()
-    return queue_mail(email, "Please confirm your alert", "alert_confirm",
+    return queue_mail(email, lazy_gettext("Please confirm your alert"), "alert_confirm",
+                      language=alert.language,
                       alert=alert, topic_names=_topic_names(alert),
                       confirm_url=_link("alerts.confirm", PURPOSE_CONFIRM, [alert]),
                       lifetime_days=LIFETIME.days)
@@ -300,16 +304,20 @@ def _mail_news(alerts: list[Alert], found: list[tuple[Alert, Listing]], now: dat
     for alert in alerts:
         alert.last_mailed_at = now
     first = found[0][1]
-    subject = (f"New near {alerts[0].place}: {first.name}" if len(found) == 1
-               else f"{len(found)} new listings near you, starting with {first.name}")
+    subject = (lazy_gettext("New near %(place)s: %(name)s", place=alerts[0].place, name=first.name)
+               if len(found) == 1 else
+               lazy_gettext("%(num)s new listings near you, starting with %(name)s", num=len(found),
+                            name=first.name))
     return queue_mail(alerts[0].email, subject, "alert_news", headers=one_click_unsubscribe(stop_all),
+                      language=alerts[0].language,
                       sections=sections, stop_all_url=stop_all, lifetime_days=LIFETIME.days)
 
 
 def _mail_renewal(alert: Alert, now: datetime) -> OutboxMessage:
     alert.renewal_noticed_at = now
     stop_url = _link("alerts.stop", PURPOSE_STOP, [alert])
-    return queue_mail(alert.email, f"Your alert for {alert.place} ends soon", "alert_renew",
+    return queue_mail(alert.email, lazy_gettext("Your alert for %(place)s ends soon", place=alert.place),
+                      "alert_renew", language=alert.language,
                       headers=one_click_unsubscribe(stop_url), alert=alert, topic_names=_topic_names(alert),
                       renew_url=_link("alerts.renew", PURPOSE_RENEW, [alert]), stop_url=stop_url)
 

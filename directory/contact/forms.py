@@ -8,6 +8,7 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, HiddenField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Email, Optional, ValidationError
 
+from ..i18n import lazy_gettext as _l
 from ..validators import MaxLength, SingleLine
 
 NAME_MAX = 80
@@ -77,9 +78,9 @@ class ContactForm(FlaskForm):
         ],
     )
     check_in = BooleanField(
-        "Check on me in a few days",
-        description="Four days from now we send you one e-mail: did they answer? Your answer is counted for "
-                    "the listing, never with your name, and helps the next man who writes.",
+        _l("Check on me in a few days"),
+        description=_l("Four days from now we send you one e-mail: did they answer? Your answer is counted "
+                       "for the listing, never with your name, and helps the next man who writes."),
     )
     # The trap: hidden from sighted visitors by CSS, labelled for screen readers, skipped by the keyboard.
     # People leave it empty; scripts that fill in every field do not.

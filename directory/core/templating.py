@@ -7,6 +7,7 @@ from datetime import date, datetime
 from typing import Any
 
 from flask import Flask, current_app, request, url_for
+from flask_babel.speaklater import LazyString
 from werkzeug.datastructures import MultiDict
 
 from ..i18n import N_, current_locale, gettext
@@ -80,8 +81,8 @@ def _is_generic(message: str) -> bool:
 
 def _messages(errors: Any) -> Iterator[str]:
     """Field errors are a list of strings, or nested lists/dicts for FieldList and FormField."""
-    if isinstance(errors, str):
-        yield errors
+    if isinstance(errors, str) or isinstance(errors, LazyString):  # lazy_gettext messages, translated here
+        yield str(errors)
     elif isinstance(errors, dict):
         for value in errors.values():
             yield from _messages(value)

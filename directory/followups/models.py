@@ -32,6 +32,7 @@ class CheckIn(Model):
     due_at: Mapped[datetime] = mapped_column(DateTime, index=True)
     sent_at: Mapped[datetime | None] = mapped_column(DateTime)
     answered_at: Mapped[datetime | None] = mapped_column(DateTime)
+    language: Mapped[str] = mapped_column(String(10), default="en")  # the mail's, as the form was shown
 
 
 class Answer(Model):

@@ -17,6 +17,7 @@ from sqlalchemy import delete, func, select
 
 from ..accounts.models import User
 from ..extensions import db
+from ..i18n import current_locale, gettext, lazy_gettext
 from ..listings.models import Listing
 from ..listings.presentation import nearby_query
 from ..listings.search import Hit, SearchParams, resolve_vocabulary, search
@@ -83,12 +84,13 @@ def read_token(token: str) -> CheckIn:
     try:
         payload = URLSafeSerializer(current_app.config["SECRET_KEY"], salt=SALT).loads(token)
     except BadSignature as error:
-        raise LinkError("This link is not valid. It may have been copied incompletely.") from error
+        raise LinkError(gettext("This link is not valid. It may have been copied incompletely.")) from error
     checkin = None
     if isinstance(payload, list) and len(payload) == 2 and isinstance(payload[0], int):
         checkin = db.session.get(CheckIn, payload[0])
     if checkin is None or checkin.key != payload[1]:
-        raise CheckInGone("This check-in has ended: we delete it, with your message, after a few weeks.")
+        raise CheckInGone(gettext(
+            "This check-in has ended: we delete it, with your message, after a few weeks."))
     return checkin
 
 
@@ -99,7 +101,7 @@ def schedule(message_id: int, listing_id: int, email: str, now: datetime | None 
     """In the transaction that stores the message: one check-in, due after DELAY."""
     now = now or utcnow()
     checkin = CheckIn(key=secrets.token_urlsafe(16), message_id=message_id, listing_id=listing_id,
-                      email=email, created_at=now, due_at=now + DELAY)
+                      email=email, created_at=now, due_at=now + DELAY, language=current_locale())
     db.session.add(checkin)
     return checkin
 
@@ -130,7 +132,8 @@ def _mail_checkin(checkin: CheckIn, listing: Listing) -> OutboxMessage:
     token = make_token(checkin)
     links = {answer: external_url("followups.answer", token=token, answer=answer) for answer in ANSWERS}
     forget = external_url("followups.forget", token=token)
-    return queue_mail(checkin.email, f"Did {listing.name} answer you?", "followup_checkin",
+    return queue_mail(checkin.email, lazy_gettext("Did %(name)s answer you?", name=listing.name),
+                      "followup_checkin", language=checkin.language,
                       headers=one_click_unsubscribe(forget), listing=listing, links=links, forget_url=forget,
                       days=DELAY.days)
 
@@ -156,7 +159,8 @@ def _remind_owner(listing: Listing, no_count: int, now: datetime) -> list[Outbox
     if not to:
         return []
     logger.info("listing %s: owner reminded after %s visitors heard nothing", listing.id, no_count)
-    return [queue_mail(to, f"People who wrote to {listing.name} may be waiting", "followup_owner_reminder",
+    return [queue_mail(to, lazy_gettext("People who wrote to %(name)s may be waiting", name=listing.name),
+                       "followup_owner_reminder", language=owner.language if owner is not None else None,
                        listing=listing, no_count=no_count, days=NO_WINDOW.days,
                        name=owner.display_name if owner is not None else "",
                        dashboard_url=external_url("owner.dashboard"),

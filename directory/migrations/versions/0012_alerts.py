@@ -1,14 +1,14 @@
 """Alerts: "tell me when a group starts near me", and the listings found for each
 
-Revision ID: 0011_alerts
-Revises: 0010_outbox
+Revision ID: 0012_alerts
+Revises: 0011_user_language
 Create Date: 2026-12-05 21:00:00
 """
 import sqlalchemy as sa
 from alembic import op
 
-revision = '0011_alerts'
-down_revision = '0010_outbox'
+revision = '0012_alerts'
+down_revision = '0011_user_language'
 branch_labels = None
 depends_on = None
 
@@ -30,6 +30,7 @@ def upgrade():
         sa.Column('expires_at', sa.DateTime(), nullable=False),
         sa.Column('last_mailed_at', sa.DateTime(), nullable=True),
         sa.Column('renewal_noticed_at', sa.DateTime(), nullable=True),
+        sa.Column('language', sa.String(length=10), nullable=False),
         sa.PrimaryKeyConstraint('id'),
     )
     with op.batch_alter_table('alerts') as batch_op:

@@ -1,14 +1,14 @@
 """Check-ins: "Did they answer you?", the answers counted per listing, and owners' reminders
 
-Revision ID: 0012_followups
-Revises: 0011_alerts
+Revision ID: 0013_followups
+Revises: 0012_alerts
 Create Date: 2026-12-05 21:30:00
 """
 import sqlalchemy as sa
 from alembic import op
 
-revision = '0012_followups'
-down_revision = '0011_alerts'
+revision = '0013_followups'
+down_revision = '0012_alerts'
 branch_labels = None
 depends_on = None
 
@@ -25,6 +25,7 @@ def upgrade():
         sa.Column('due_at', sa.DateTime(), nullable=False),
         sa.Column('sent_at', sa.DateTime(), nullable=True),
         sa.Column('answered_at', sa.DateTime(), nullable=True),
+        sa.Column('language', sa.String(length=10), nullable=False),
         sa.ForeignKeyConstraint(['message_id'], ['contact_messages.id'], ondelete='CASCADE'),
         sa.ForeignKeyConstraint(['listing_id'], ['listings.id'], ondelete='CASCADE'),
         sa.PrimaryKeyConstraint('id'),
