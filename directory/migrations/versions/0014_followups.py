@@ -1,14 +1,14 @@
 """Check-ins: "Did they answer you?", the answers counted per listing, and owners' reminders
 
-Revision ID: 0013_followups
-Revises: 0012_alerts
+Revision ID: 0014_followups
+Revises: 0013_alerts
 Create Date: 2026-12-05 21:30:00
 """
 import sqlalchemy as sa
 from alembic import op
 
-revision = '0013_followups'
-down_revision = '0012_alerts'
+revision = '0014_followups'
+down_revision = '0013_alerts'
 branch_labels = None
 depends_on = None
 

@@ -1,14 +1,14 @@
 """Alerts: "tell me when a group starts near me", and the listings found for each
 
-Revision ID: 0012_alerts
-Revises: 0011_user_language
+Revision ID: 0013_alerts
+Revises: 0012_demand_counts
 Create Date: 2026-12-05 21:00:00
 """
 import sqlalchemy as sa
 from alembic import op
 
-revision = '0012_alerts'
-down_revision = '0011_user_language'
+revision = '0013_alerts'
+down_revision = '0012_demand_counts'
 branch_labels = None
 depends_on = None
 
