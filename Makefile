@@ -60,7 +60,7 @@ extract: install
 	  --project directory --copyright-holder "the directory's authors" -o $(TRANSLATIONS)/messages.pot .
 
 update-translations: extract
-	$(PYBABEL) update --width 110 --no-location -i $(TRANSLATIONS)/messages.pot -d $(TRANSLATIONS)
+	$(PYBABEL) update --width 110 --ignore-obsolete -i $(TRANSLATIONS)/messages.pot -d $(TRANSLATIONS)
 
 new-language: extract
 	@test -n "$(CODE)" || (echo "usage: make new-language CODE=xx" && exit 1)
