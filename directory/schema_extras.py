@@ -27,13 +27,15 @@ class Extras:
 
     tables: frozenset[str] = frozenset()
     columns: Mapping[str, Mapping[str, str]] = field(default_factory=dict)  # table -> column -> type
+    # Columns the database keeps itself, not computed from their row (a trigger writes them).
+    kept_columns: Mapping[str, Mapping[str, str]] = field(default_factory=dict)  # table -> column -> type
     indexes: Mapping[str, ExtraIndex] = field(default_factory=dict)
     triggers: Mapping[str, str] = field(default_factory=dict)  # trigger -> table
     functions: frozenset[str] = frozenset()
     extensions: frozenset[str] = frozenset()
 
     def names(self) -> frozenset[str]:
-        columns = {name for table in self.columns.values() for name in table}
+        columns = {name for table in (*self.columns.values(), *self.kept_columns.values()) for name in table}
         return frozenset({*self.tables, *columns, *self.indexes, *self.triggers, *self.functions})
 
 
@@ -55,21 +57,24 @@ EXTRAS: Mapping[str, Extras] = {
             "listing_topics_bits_update": "listing_topics",
         },
     ),
-    # Stored generated columns (each listing's document, facets and public point) and the indexes the
+    # Each listing's text-search configuration (kept in step with its languages by a trigger), stored
+    # generated columns (each listing's document, facets and public point) and the indexes the
     # search reads them through; the trigger that keeps listings.topic_bits in step; the functions the
     # generated columns and the trigger call; the `cube` extension the point's type comes from.
     "postgresql": Extras(
         columns={
             "listings": {"search_vector": "tsvector", "search_facets": "integer[]", "search_point": "cube"},
         },
+        kept_columns={"listings": {"search_config": "regconfig"}},
         indexes={
             # Partial: published listings of each list's formats.
             "ix_listings_in_person_point_words": ExtraIndex("listings", "gist", _POINT_WORDS, partial=True),
             "ix_listings_online_point_words": ExtraIndex("listings", "gist", _POINT_WORDS, partial=True),
             "ix_listings_online_words": ExtraIndex("listings", "gin", _WORDS_FACETS, partial=True),
         },
-        triggers={"listing_topics_bits": "listing_topics"},
-        functions=frozenset({"listing_topics_refresh_bits", "listing_search_facets", "listing_search_point"}),
+        triggers={"listing_topics_bits": "listing_topics", "listing_languages_config": "listing_languages"},
+        functions=frozenset({"listing_topics_refresh_bits", "listing_search_facets", "listing_search_point",
+                             "listing_search_config", "listing_languages_refresh_config"}),
         extensions=frozenset({"cube"}),
     ),
 }

@@ -483,3 +483,17 @@ def test_british_grid_references_convert_to_wgs84():
     assert distance_miles(latitude, longitude, 51.501009, -0.141588) < 0.01
     latitude, longitude = osgb36_to_wgs84(325190, 673500)  # Edinburgh Castle
     assert distance_miles(latitude, longitude, 55.9486, -3.1999) < 0.05
+
+
+@pytest.mark.parametrize(
+    ("spellings", "region"),
+    [(("San José, CA", "San Jose, CA", "san jose california"), "CA"),
+     (("Mayagüez", "Mayaguez", "MAYAGÜEZ, PR"), "PR"),
+     (("Española, NM", "Espanola, NM", "espanola new mexico"), "NM")],
+)
+def test_place_names_with_or_without_accents_resolve_the_same(geo, spellings, region):
+    # A Spanish speaker types the accents; many keyboards leave them out; the gazetteer holds either.
+    found = [locate(text).location for text in spellings]
+    assert all(location is not None for location in found), spellings
+    assert {(location.name, location.region, location.latitude, location.longitude) for location in found} \
+        == {(found[0].name, region, found[0].latitude, found[0].longitude)}

@@ -185,7 +185,8 @@ def assert_models_plus_extras(found: dict[str, dict]) -> None:
     assert set(found["tables"]) == {*db.metadata.tables, *extras.tables}
     columns = {f"{table.name}.{column.name}" for table in db.metadata.tables.values()
                for column in table.columns}
-    columns |= {f"{table}.{column}" for table, names in extras.columns.items() for column in names}
+    columns |= {f"{table}.{column}" for kind in (extras.columns, extras.kept_columns)
+                for table, names in kind.items() for column in names}
     assert {name for name, (table, *_) in found["columns"].items() if table not in extras.tables} == columns
     # Indexes the models declare, the extras, and those PostgreSQL makes for keys and unique constraints.
     made_for_keys = set(found["indexes"]) & set(found["constraints"])
@@ -197,6 +198,10 @@ def assert_models_plus_extras(found: dict[str, dict]) -> None:
         for column, type_name in columns.items():
             _, type_found, _, generated, _ = found["columns"][f"{table}.{column}"]
             assert (type_found, generated) == (type_name, "s"), f"{table}.{column} is a stored {type_name}"
+    for table, columns in extras.kept_columns.items():
+        for column, type_name in columns.items():
+            _, type_found, _, generated, _ = found["columns"][f"{table}.{column}"]
+            assert (type_found, generated) == (type_name, ""), f"{table}.{column} is a plain {type_name}"
     for name, index in extras.indexes.items():
         table, definition = found["indexes"][name]
         assert table == index.table, name

@@ -397,6 +397,78 @@ def test_keywords_rank_within_distance_bands(geo, origin, make_listing):
     assert local_ids(run(near="10001", q="anger")) == [strong.id, weak.id, far.id]
 
 
+def spanish(make_listing, origin, miles, **fields):
+    """A listing held in Spanish, at an exact distance from the origin."""
+    fields.setdefault("summary", "Un grupo pequeño de hombres que pasan por un momento difícil.")
+    fields.setdefault("description", "Nos reunimos, escuchamos, nadie tiene que hablar.")
+    return nearby(make_listing, origin, miles, languages=("es",), **fields)
+
+
+def test_spanish_words_find_spanish_listings(geo, origin, make_listing):
+    divorce = spanish(make_listing, origin, 1, name="Hombres divorciados",
+                      description="Padres separados que hablan de su divorcio y de sus hijos.")
+    fathers = spanish(make_listing, origin, 2, name="Círculo de padres", description="Paternidad, día a día.")
+    grief = spanish(make_listing, origin, 3, name="Grupo de duelo", description="Después de una pérdida.")
+    english = nearby(make_listing, origin, 4, name="Rebuilding after divorce", description="Separated dads.")
+    assert local_ids(run(near="10001", q="divorcio")) == [divorce.id]
+    assert local_ids(run(near="10001", q="paternidad")) == [fathers.id]
+    assert local_ids(run(near="10001", q="duelo")) == [grief.id]
+    assert local_ids(run(near="10001", q="pérdida")) == [grief.id]
+    assert local_ids(run(near="10001", q="perdida")) == [grief.id]  # accents or none, on both databases
+    assert local_ids(run(near="10001", q="divorce")) == [english.id]
+    assert local_ids(run(near="10001", q="padres -divorcio")) == [fathers.id]
+    if db.engine.dialect.name == "postgresql":
+        # Each listing's words are stemmed in its own language: the Spanish stemmer joins these forms.
+        assert local_ids(run(near="10001", q="divorciado")) == [divorce.id]
+        assert local_ids(run(near="10001", q="grupos de duelo")) == [grief.id]
+        config = db.session.scalar(text("SELECT search_config::text FROM listings WHERE id = :id"),
+                                   {"id": divorce.id})
+        assert config == "spanish"
+        divorce.languages = ["en", "es"]
+        db.session.commit()
+        assert db.session.scalar(text("SELECT search_config::text FROM listings WHERE id = :id"),
+                                 {"id": divorce.id}) == "english"
+
+
+def test_reunion_finds_reunion_with_its_accent(geo, origin, make_listing):
+    meeting = spanish(make_listing, origin, 1, name="Reunión de los martes")
+    assert local_ids(run(near="10001", q="reunion")) == [meeting.id]
+    assert local_ids(run(near="10001", q="reunión")) == [meeting.id]
+    assert local_ids(run(near="10001", q="REUNION")) == [meeting.id]
+
+
+def test_in_spanish_listings_held_in_spanish_come_first_within_each_distance_band(geo, origin, make_listing):
+    near_english = nearby(make_listing, origin, 0.2, name="Near English")
+    near_spanish = spanish(make_listing, origin, 0.8, name="Cerca en español")
+    both = nearby(make_listing, origin, 0.9, name="Both", languages=("en", "es"))
+    band_english = nearby(make_listing, origin, 3, name="Band English")
+    band_spanish = spanish(make_listing, origin, 4.5, name="Banda en español")
+    far_spanish = spanish(make_listing, origin, 8, name="Lejos en español")
+    by_distance = [listing.id for listing in
+                   (near_english, near_spanish, both, band_english, band_spanish, far_spanish)]
+    in_spanish = [listing.id for listing in
+                  (near_spanish, both, near_english, band_spanish, band_english, far_spanish)]
+    params = read(MultiDict({"near": "10001"}), per_page=200)
+    assert local_ids(search(params)) == by_distance  # no request: the default language
+    assert local_ids(search(params, language="en")) == by_distance
+    assert local_ids(search(params, language="es")) == in_spanish
+    # A distance band is one of the page's radius choices: nothing crosses from a farther band.
+    assert local_ids(search(read(MultiDict({"near": "10001", "radius": "5"}), per_page=2), language="es")) \
+        == in_spanish[:2]
+    # With keywords, the language first and the best match within it.
+    keyword = local_ids(search(read(MultiDict({"near": "10001", "q": "group"}), per_page=200), language="es"))
+    assert keyword == [both.id, near_english.id, band_english.id]
+
+
+def test_the_search_page_in_spanish_puts_spanish_listings_first(geo, client, origin, make_listing):
+    nearby(make_listing, origin, 0.2, name="Tuesday men's circle")
+    spanish(make_listing, origin, 0.7, name="Círculo de los martes")
+    page = page_text(client.get("/search?near=10001&lang=es"))
+    assert page.index("Círculo de los martes") < page.index("Tuesday men's circle")
+    page = page_text(client.get("/search?near=10001&lang=en"))
+    assert page.index("Tuesday men's circle") < page.index("Círculo de los martes")
+
+
 HOSTILE = ['"', '""', "'", "NEAR(a b)", "a AND", "OR", "NOT", "*", "a*", "^x", "name:foo", "(((", ")", "-",
            "--x", "a + b", "{x}", "\\", "\x00", "null", "AND OR NOT", "🙂", "ＡＮＤ", "x" * 500, "e-mail",
            "rank MATCH 1", "grief\x00"]

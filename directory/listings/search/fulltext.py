@@ -64,7 +64,18 @@ STOP_WORDS = frozenset(
     up very was we were what when where which while who whom why will with you your yours yourself
     yourselves""".split()
 )
-PG_QUERY = "websearch_to_tsquery('english', :keywords)"
+# PostgreSQL stores each listing's document in its own language's text-search configuration (a column the
+# migrations keep from the listing's languages: English, Spanish, or 'simple' for any other), with one
+# lexeme naming that configuration ('language spanish': no typed words parse to a lexeme with a space).
+# The words are read in each configuration, each reading joined to its lexeme, so a listing matches when
+# they match in its own: "divorcio" finds the Spanish "divorciados", "-divorcio" excludes them. A reading
+# left empty (only that language's stop words) matches nothing rather than every listing in it.
+PG_CONFIGURATIONS = ("english", "spanish", "simple")
+PG_NOTHING = "'''language none'''::tsquery"
+PG_QUERY = "(" + " || ".join(
+    f"(CASE WHEN numnode(websearch_to_tsquery('{name}', :keywords)) = 0 THEN {PG_NOTHING} "
+    f"ELSE websearch_to_tsquery('{name}', :keywords) && '''language {name}'''::tsquery END)"
+    for name in PG_CONFIGURATIONS) + ")"
 _PIECE = re.compile(r'"([^"]*)"?|(\S+)')
 _WORD = re.compile(r"\w+", re.UNICODE)
 

@@ -11,6 +11,7 @@ from datetime import datetime
 from ...extensions import db
 from ...geo import services as geo
 from ...geo.distance import KM_PER_MILE
+from ...i18n import current_locale, languages
 from ...timeutil import utcnow
 from ..cards import ListingCard, load_cards
 from ..models import KIND_GROUP
@@ -153,8 +154,12 @@ class SearchResults:
 
 
 def search(params: SearchParams, *, now: datetime | None = None, online_preview: int = ONLINE_PREVIEW,
-           complete: bool = False) -> SearchResults:
+           complete: bool = False, language: str | None = None) -> SearchResults:
     """Run a search. Never raises for anything a visitor can type; bad values are already left out.
+
+    `language` is the language the results are read in (by default the one the request is served in):
+    when it is not the site's default, the local list puts the listings offered in it first within each
+    distance band (see local.local_candidates).
 
     When the local list is the one paginated, the online list beside it holds its first
     `online_preview` entries (`online_total` counts them, exactly up to ONLINE_COUNT_LIMIT).
@@ -187,7 +192,8 @@ def search(params: SearchParams, *, now: datetime | None = None, online_preview:
     shown = params.shown
     if origin is not None and params.wants_local():
         in_person = section(indexes.IN_PERSON_FORMATS)
-        local = local_candidates(in_person, origin, params.radius, shown=shown)
+        local = local_candidates(in_person, origin, params.radius, shown=shown,
+                                 language=_language_first(language))
         results.paginated = "local"
     results.local_total = len(local)
 
@@ -233,6 +239,13 @@ def search(params: SearchParams, *, now: datetime | None = None, online_preview:
         results.online_total,
     )
     return results
+
+
+def _language_first(language: str | None) -> str | None:
+    """The language whose listings come first in each band: none when results are read in the default
+    language (most listings are held in it; ordering by it would only cost time)."""
+    language = language or current_locale()
+    return None if language == languages()[0] else language
 
 
 def _load(ids: list[int], *, complete: bool = False) -> dict[int, ListingCard]:

@@ -378,3 +378,12 @@ def texts_statement() -> Select[*tuple[Any, ...]]:
     """The words of the listings with :ids, for scoring their relevance."""
     columns = [getattr(Listing, name) for name in FTS_COLUMNS]
     return select(Listing.id, *columns).where(Listing.id.in_(bindparam("ids", expanding=True)))
+
+
+@lru_cache(maxsize=1)
+def held_in_statement() -> Select[*tuple[Any, ...]]:
+    """Which of the listings with :ids are offered in the language :code."""
+    return select(ListingLanguage.listing_id).where(
+        ListingLanguage.code == bindparam("code", type_=String),
+        ListingLanguage.listing_id.in_(bindparam("ids", expanding=True)),
+    )
