@@ -311,6 +311,23 @@ def test_unknown_slug_is_a_json_404(client, directory):
     assert route["error"]["status"] == 404
 
 
+@pytest.mark.parametrize(("query", "headers"), [("lang=es", {}), ("", {"Accept-Language": "es-MX,es;q=0.9"})])
+def test_error_messages_speak_the_requests_language_and_their_codes_do_not(client, directory, query, headers):
+    english = get_json(client, "/api/v1/listings?radius=7&near=10001", status=400)["error"]
+    assert english["message"] == "These parameters were not acceptable: radius."
+    response = client.get(f"/api/v1/listings?radius=7&near=10001&{query}", headers=headers)
+    assert response.status_code == 400 and "Set-Cookie" not in response.headers  # the API sets no cookie
+    error = response.get_json()["error"]
+    assert error["message"] == "Estos parámetros no son válidos: radius."
+    assert error["status"] == 400 and list(error["fields"]) == ["radius"]  # what programs read stays
+    assert error["title"] and error["fields"]["radius"]
+    missing = client.get(f"/api/v1/listings/no-such-listing?{query}", headers=headers)
+    assert missing.status_code == 404 and "Set-Cookie" not in missing.headers
+    assert missing.get_json()["error"]["message"] == "No hay ningún anuncio publicado con ese slug."
+    assert client.get("/api/v1/listings/no-such-listing").get_json()["error"]["message"] \
+        == "There is no published listing with that slug."
+
+
 # Bad input -----------------------------------------------------------------------------------------
 
 

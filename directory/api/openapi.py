@@ -61,7 +61,10 @@ are never included: use the listing's `contact_url`.
 
 **Errors** are JSON (`Error`) with the HTTP status: 400 names each refused parameter in
 `error.fields`, 404 an unknown or unpublished listing, 429 too many requests from one address
-(see `Retry-After`). Unknown query parameters are ignored.
+(see `Retry-After`). Unknown query parameters are ignored. An error's `title` and `message` (and
+the messages in `error.fields`) are written for people, in the request's language: `lang=es` in the
+query, else the `Accept-Language` header, else English; its `status` and the parameter names in
+`error.fields` are the same in every language.
 """
 
 

@@ -14,6 +14,7 @@ from flask import Blueprint, Response, abort, current_app, jsonify, request
 from ..demand import services as demand_services
 from ..errors import MESSAGES
 from ..extensions import limiter
+from ..i18n import gettext
 from ..listings import services as listing_services
 from ..listings.search import NEAR_MILES, InvalidSearch, SearchParams, SearchResults, resolve_vocabulary
 from ..listings.search import search as run_search
@@ -83,7 +84,7 @@ def listing(slug: str):
     # The same rule as the listing page, without its owner/admin preview: the API has no signed-in users.
     found = listing_services.public_listing(slug)
     if found is None:
-        abort(404, description="There is no published listing with that slug.")
+        abort(404, description=gettext("There is no published listing with that slug."))
     return jsonify(serializers.listing_detail(found))
 
 
@@ -115,9 +116,13 @@ def openapi():
 
 
 def invalid_parameters(errors: dict[str, str]):
-    """400 naming every refused parameter: the API searches only with what was asked for."""
-    message = f"These parameters were not acceptable: {', '.join(errors)}."
-    body = serializers.error_body(400, MESSAGES[400][0], message, errors)
+    """400 naming every refused parameter: the API searches only with what was asked for.
+
+    The title and messages are in the request's language (`?lang=`, else Accept-Language); the status and
+    the parameters' names, which programs read, are the same in every language.
+    """
+    message = gettext("These parameters were not acceptable: %(names)s.", names=", ".join(errors))
+    body = serializers.error_body(400, gettext(MESSAGES[400][0]), message, errors)
     response = jsonify(body)
     response.status_code = 400
     return response

@@ -121,7 +121,8 @@ def remember_choice(response: Response) -> Response:
     if request.endpoint == "static":  # the same file in every language
         return response
     chosen = url_language()
-    if chosen and request.cookies.get(LANG_COOKIE) != chosen:
+    # The API answers each request in its own language and never sets a cookie.
+    if chosen and request.cookies.get(LANG_COOKIE) != chosen and not request.path.startswith("/api/"):
         response.set_cookie(LANG_COOKIE, chosen, max_age=LANG_COOKIE_MAX_AGE, samesite="Lax",
                             secure=bool(current_app.config.get("SESSION_COOKIE_SECURE")), httponly=True)
     if not chosen:
