@@ -8,6 +8,8 @@ from typing import Any
 
 from wtforms.validators import Length, ValidationError
 
+from .i18n import lazy_gettext
+
 
 class MaxLength(Length):
     """WTForms' Length(max=...), without the `maxlength` attribute it puts on the input.
@@ -23,14 +25,14 @@ class MaxLength(Length):
 
 # C0 controls except tab, line feed and carriage return, and DEL.
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-CONTROL_MESSAGE = "This contains characters that can't be shown. Please retype it."
+CONTROL_MESSAGE = lazy_gettext("This contains characters that can't be shown. Please retype it.")
 # Every C0 control and DEL: PostgreSQL refuses NUL in text, and none belongs in a search or a filter.
 CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f]")
 
 # Bidirectional overrides and isolates can make a name display as something else in the organiser's
 # mail program ("evil" shown as "live"); nobody needs them in a one-line value.
 BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
-LINE_BREAK_MESSAGE = "This must fit on one line: please take out the line break."
+LINE_BREAK_MESSAGE = lazy_gettext("This must fit on one line: please take out the line break.")
 
 
 def has_line_control(value: str) -> bool:
@@ -44,7 +46,7 @@ class PlainText:
     """Refuses control characters (tabs and line breaks are fine): PostgreSQL cannot store a NUL at all,
     and the others break mail headers, feeds and terminals."""
 
-    def __init__(self, message: str = CONTROL_MESSAGE) -> None:
+    def __init__(self, message: Any = CONTROL_MESSAGE) -> None:
         self.message = message
 
     def __call__(self, form, field) -> None:

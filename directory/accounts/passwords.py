@@ -14,6 +14,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from flask import current_app
 from zxcvbn import zxcvbn
 
+from ..i18n import N_, gettext, lazy_gettext
 from .errors import CurrentPasswordError, PasswordError
 from .models import User
 
@@ -22,6 +23,38 @@ logger = logging.getLogger(__name__)
 # zxcvbn's matching grows much faster than linearly with length; past this many characters the
 # password is long enough that its opening decides whether it is a guessable pattern.
 ZXCVBN_MAX_LENGTH = 72
+
+# zxcvbn's feedback, which it writes in English only: marked here so the catalogue carries each sentence,
+# and translated where the feedback is shown.
+ZXCVBN_FEEDBACK = (
+    N_("Add another word or two. Uncommon words are better."),
+    N_("Use a few words, avoid common phrases."),
+    N_("No need for symbols, digits, or uppercase letters."),
+    N_("Straight rows of keys are easy to guess."),
+    N_("Short keyboard patterns are easy to guess."),
+    N_("Use a longer keyboard pattern with more turns."),
+    N_('Repeats like "aaa" are easy to guess.'),
+    N_('Repeats like "abcabcabc" are only slightly harder to guess than "abc".'),
+    N_("Avoid repeated words and characters."),
+    N_('Sequences like "abc" or "6543" are easy to guess.'),
+    N_("Avoid sequences."),
+    N_("Recent years are easy to guess."),
+    N_("Avoid recent years."),
+    N_("Avoid years that are associated with you."),
+    N_("Dates are often easy to guess."),
+    N_("Avoid dates and years that are associated with you."),
+    N_("This is a top-10 common password."),
+    N_("This is a top-100 common password."),
+    N_("This is a very common password."),
+    N_("This is similar to a commonly used password."),
+    N_("A word by itself is easy to guess."),
+    N_("Names and surnames by themselves are easy to guess."),
+    N_("Common names and surnames are easy to guess."),
+    N_("Capitalization doesn't help very much."),
+    N_("All-uppercase is almost as easy to guess as all-lowercase."),
+    N_("Reversed words aren't much harder to guess."),
+    N_("Predictable substitutions like '@' instead of 'a' don't help very much."),
+)
 
 
 def password_hasher() -> PasswordHasher:
@@ -73,18 +106,20 @@ def password_problem(password: str, *, email: str = "", display_name: str = "") 
     minimum = int(current_app.config["PASSWORD_MIN_LENGTH"])
     maximum = int(current_app.config["PASSWORD_MAX_LENGTH"])
     if len(password) < minimum:
-        return f"Use at least {minimum} characters. A few unusual words together make a good password."
+        return gettext("Use at least %(num)d characters. A few unusual words together make a good password.",
+                       num=minimum)
     if len(password) > maximum:
-        return f"Use at most {maximum} characters."
+        return gettext("Use at most %(num)d characters.", num=maximum)
     result = zxcvbn(password[:ZXCVBN_MAX_LENGTH], user_inputs=_personal_words(email, display_name),
                     max_length=ZXCVBN_MAX_LENGTH)
     if result["score"] >= int(current_app.config["PASSWORD_MIN_SCORE"]):
         return None
     feedback = result.get("feedback") or {}
-    parts = [feedback.get("warning") or "It follows a pattern that is quick to guess."]
+    parts = [feedback.get("warning") or N_("It follows a pattern that is quick to guess.")]
     parts.extend(feedback.get("suggestions") or [])
     parts = [part if part.endswith((".", "!", "?")) else part + "." for part in parts]
-    return "This password is too easy to guess. " + " ".join(parts)
+    return gettext("This password is too easy to guess. %(advice)s",
+                   advice=" ".join(gettext(part) for part in parts))
 
 
 def _personal_words(email: str, display_name: str) -> list[str]:
@@ -107,4 +142,4 @@ def require_good_password(password: str, *, email: str, display_name: str) -> No
 
 def require_current_password(user: User, password: str) -> None:
     if not verify_password(user, password):
-        raise CurrentPasswordError("That is not your current password.")
+        raise CurrentPasswordError(lazy_gettext("That is not your current password."))

@@ -18,6 +18,7 @@ from sqlalchemy.exc import IntegrityError
 
 from ..database import commit
 from ..extensions import db
+from ..i18n import lazy_gettext, lazy_ngettext
 from ..outbox import OutboxMessage, deliver, mask_address, queue_mail, send_mail
 from ..timeutil import utcnow
 from ..urls import external_url
@@ -49,23 +50,26 @@ def _set_password(user: User, password: str) -> None:
     forget_devices(user.id)
 
 
-def _mail(to: str, subject: str, template: str, **context: Any) -> bool:
+def _mail(to: str, subject: Any, template: str, language: str | None = None, **context: Any) -> bool:
     """Queue one account mail on its own and try it at once: True when it left, False when it waits in
-    the outbox (a mail server that is down is never an error page)."""
-    return send_mail(to, subject, f"accounts/{template}", **context)
+    the outbox (a mail server that is down is never an error page). `subject` is lazy, so it is read in
+    `language`, the recipient's (without one, the page's)."""
+    return send_mail(to, subject, f"accounts/{template}", language=language, **context)
 
 
-def _queue(to: str, subject: str, template: str, **context: Any) -> OutboxMessage:
+def _queue(to: str, subject: Any, template: str, language: str | None = None,
+           **context: Any) -> OutboxMessage:
     """Queue one account mail in the caller's transaction; deliver() it after the commit."""
-    return queue_mail(to, subject, f"accounts/{template}", **context)
+    return queue_mail(to, subject, f"accounts/{template}", language=language, **context)
 
 
-def _hours(seconds: int) -> str:
+def _hours(seconds: int) -> Any:
+    """How long a link works, read in the mail's language: '1 hour', '30 minutes'."""
     if seconds % 3600 == 0:
         hours = seconds // 3600
-        return f"{hours} hour{'s' if hours != 1 else ''}"
+        return lazy_ngettext("%(num)d hour", "%(num)d hours", hours)
     minutes = max(1, seconds // 60)
-    return f"{minutes} minute{'s' if minutes != 1 else ''}"
+    return lazy_ngettext("%(num)d minute", "%(num)d minutes", minutes)
 
 
 # --- registration and confirmation -----------------------------------------------------------------
@@ -98,7 +102,8 @@ def register(email: str, password: str, display_name: str, language: str | None 
             deliver(mail)
             return user
     if existing is not None:
-        _mail(existing.email, "Someone tried to register with your e-mail address", "register_attempt",
+        _mail(existing.email, lazy_gettext("Someone tried to register with your e-mail address"),
+              "register_attempt", language=existing.language,
               name=existing.display_name,
               sign_in_url=external_url("accounts.sign_in"),
               forgot_url=external_url("accounts.forgot"))
@@ -107,8 +112,8 @@ def register(email: str, password: str, display_name: str, language: str | None 
 
 def _queue_confirmation(user: User) -> OutboxMessage:
     token = make_token(PURPOSE_CONFIRM, {"uid": user.id, "email": user.email})
-    return _queue(user.email, "Please confirm your e-mail address", "confirm",
-                  name=user.display_name,
+    return _queue(user.email, lazy_gettext("Please confirm your e-mail address"), "confirm",
+                  language=user.language, name=user.display_name,
                   confirm_url=external_url("accounts.confirm", token=token),
                   valid_for=_hours(max_age(PURPOSE_CONFIRM)))
 
@@ -124,7 +129,7 @@ def _user_from(payload: dict[str, Any]) -> User:
     user_id = payload.get("uid")
     user = db.session.get(User, user_id) if isinstance(user_id, int) else None
     if user is None:
-        raise TokenError("This link is not valid any more: the account no longer exists.")
+        raise TokenError(lazy_gettext("This link is not valid any more: the account no longer exists."))
     return user
 
 
@@ -153,12 +158,13 @@ def request_password_reset(email: str) -> None:
     so, which takes as long as the real thing and tells the person at the screen nothing."""
     user = find_user(email)
     if user is None:
-        _mail(normalise_email(email), "Password reset request", "reset_unknown",
+        # Nobody's account: the language of the page that asked.
+        _mail(normalise_email(email), lazy_gettext("Password reset request"), "reset_unknown",
               register_url=external_url("accounts.register"))
         return
     token = make_token(PURPOSE_RESET, {"uid": user.id,
                                        "fp": password_fingerprint(user.password_hash, user.session_version)})
-    _mail(user.email, "Reset your password", "reset",
+    _mail(user.email, lazy_gettext("Reset your password"), "reset", language=user.language,
           name=user.display_name,
           reset_url=external_url("accounts.reset", token=token),
           valid_for=_hours(max_age(PURPOSE_RESET)))
@@ -201,8 +207,8 @@ def change_password(user: User, current: str, new: str) -> None:
 
 
 def _password_changed_notice(user: User) -> OutboxMessage:
-    return _queue(user.email, "Your password was changed", "password_changed",
-                  name=user.display_name,
+    return _queue(user.email, lazy_gettext("Your password was changed"), "password_changed",
+                  language=user.language, name=user.display_name,
                   forgot_url=external_url("accounts.forgot"))
 
 
@@ -218,15 +224,16 @@ def request_email_change(user: User, password: str, new_email: str) -> None:
     require_current_password(user, password)
     address = normalise_email(new_email)
     if address == user.email:
-        raise EmailError("That is already your e-mail address.")
+        raise EmailError(lazy_gettext("That is already your e-mail address."))
     commit()  # keep a rehashed password
-    if find_user(address) is not None:
-        _mail(address, "Someone tried to use your e-mail address", "email_taken",
-              sign_in_url=external_url("accounts.sign_in"))
+    other = find_user(address)
+    if other is not None:
+        _mail(address, lazy_gettext("Someone tried to use your e-mail address"), "email_taken",
+              language=other.language, sign_in_url=external_url("accounts.sign_in"))
         return
     token = make_token(PURPOSE_EMAIL_CHANGE, {"uid": user.id, "old": user.email, "new": address})
-    _mail(address, "Please confirm your new e-mail address", "email_change",
-          name=user.display_name,
+    _mail(address, lazy_gettext("Please confirm your new e-mail address"), "email_change",
+          language=user.language, name=user.display_name,
           confirm_url=external_url("accounts.email_confirm", token=token),
           valid_for=_hours(max_age(PURPOSE_EMAIL_CHANGE)))
     logger.info("user %s asked to change their e-mail address", user.id)
@@ -250,8 +257,8 @@ def confirm_email_change(token: str) -> User:
     old = user.email
     user.email = new
     user.confirmed_at = utcnow()
-    notice = _queue(old, "Your e-mail address was changed", "email_changed",
-                    name=user.display_name, new_email=mask_address(new),
+    notice = _queue(old, lazy_gettext("Your e-mail address was changed"), "email_changed",
+                    language=user.language, name=user.display_name, new_email=mask_address(new),
                     forgot_url=external_url("accounts.forgot"))
     try:
         commit()
@@ -299,5 +306,5 @@ def delete_user(user: User) -> None:
     commit()
 
 
-def send_deletion_notice(address: str, name: str) -> None:
-    _mail(address, "Your account was deleted", "deleted", name=name)
+def send_deletion_notice(address: str, name: str, language: str | None = None) -> None:
+    _mail(address, lazy_gettext("Your account was deleted"), "deleted", language=language, name=name)

@@ -13,6 +13,8 @@ from typing import Any
 from flask import current_app
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
+from ..i18n import lazy_gettext
+
 PURPOSE_CONFIRM = "confirm-email"
 PURPOSE_RESET = "reset-password"
 PURPOSE_EMAIL_CHANGE = "change-email"
@@ -23,6 +25,9 @@ MAX_AGE = {
     PURPOSE_RESET: "RESET_LINK_MAX_AGE",
     PURPOSE_EMAIL_CHANGE: "EMAIL_CHANGE_MAX_AGE",
 }
+
+
+BAD_LINK = lazy_gettext("This link is not valid. It may have been copied incompletely.")
 
 
 class TokenError(Exception):
@@ -46,11 +51,11 @@ def read_token(purpose: str, token: str) -> dict[str, Any]:
     try:
         payload = _serializer(purpose).loads(token, max_age=max_age(purpose))
     except SignatureExpired as error:
-        raise TokenError("This link has expired. Please ask for a new one.") from error
+        raise TokenError(lazy_gettext("This link has expired. Please ask for a new one.")) from error
     except BadSignature as error:
-        raise TokenError("This link is not valid. It may have been copied incompletely.") from error
+        raise TokenError(BAD_LINK) from error
     if not isinstance(payload, dict):
-        raise TokenError("This link is not valid. It may have been copied incompletely.")
+        raise TokenError(BAD_LINK)
     return payload
 
 

@@ -20,8 +20,9 @@ from flask import (
 from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_required, login_user, logout_user
 
+from ..database import commit
 from ..extensions import limiter
-from ..i18n import current_locale
+from ..i18n import LANG_PARAM, current_locale, gettext, using_language
 from ..urls import safe_next
 from . import devices, services, signin
 from .errors import SIGN_IN_REFUSED, CurrentPasswordError, EmailError, PasswordError, SignInError
@@ -30,6 +31,7 @@ from .forms import (
     ChangeEmailForm,
     ChangePasswordForm,
     ForgotForm,
+    LanguageForm,
     RegisterForm,
     ResetForm,
     SignInForm,
@@ -125,7 +127,7 @@ def _after_confirmation(user):
             _start_session(user, remember=False)
             signin.record_sign_in(user)
         target = url_for("moderation.queue" if user.is_admin else "owner.dashboard")
-    flash("Thank you: your e-mail address is confirmed.", "success")
+    flash(gettext("Thank you: your e-mail address is confirmed."), "success")
     return redirect(target, code=303)
 
 
@@ -136,12 +138,13 @@ def confirm_resend():
     form = ActionForm()
     if form.validate_on_submit():
         if current_user.is_confirmed:
-            flash("Your e-mail address is already confirmed.", "info")
+            flash(gettext("Your e-mail address is already confirmed."), "info")
         elif services.send_confirmation(_me()):
-            flash(f"We sent a new confirmation link to {current_user.email}.", "success")
+            flash(gettext("We sent a new confirmation link to %(email)s.", email=current_user.email),
+                  "success")
         else:
-            flash(f"A new confirmation link to {current_user.email} is on its way: our mail server is slow "
-                  "just now, so it may take a few minutes.", "info")
+            flash(gettext("A new confirmation link to %(email)s is on its way: our mail server is slow "
+                          "just now, so it may take a few minutes.", email=current_user.email), "info")
     return redirect(url_for(".account"), code=303)
 
 
@@ -165,7 +168,7 @@ def sign_in():
             if _start_session(user, remember=bool(form.remember.data)):
                 signin.record_sign_in(user)
                 return redirect(target or url_for(".account"), code=303)
-            form.form_errors.append(SIGN_IN_REFUSED)
+            form.form_errors.append(str(SIGN_IN_REFUSED))
     return render_template("accounts/sign_in.html", form=form, next=target)
 
 
@@ -175,7 +178,7 @@ def sign_out():
     if form.validate_on_submit() and current_user.is_authenticated:
         devices.end_device(_me())
         end_session()
-        flash("You are signed out.", "success")
+        flash(gettext("You are signed out."), "success")
     return redirect(url_for("core.home"), code=303)
 
 
@@ -186,7 +189,8 @@ def sign_out_everywhere():
     if form.validate_on_submit():
         signin.end_all_sessions(_me())
         end_session()
-        flash("You are signed out on every device, this one too. Sign in again to carry on.", "success")
+        flash(gettext("You are signed out on every device, this one too. Sign in again to carry on."),
+              "success")
         return redirect(url_for(".sign_in"), code=303)
     return redirect(url_for(".account"), code=303)
 
@@ -201,13 +205,13 @@ def sign_out_device(device_id: int):
         current = devices.current_device(me)
         current_id = current.id if current is not None else None
         if not devices.end_device(me, device_id):  # another tab ended it already, or not this account's
-            flash("That device was already signed out.", "info")
+            flash(gettext("That device was already signed out."), "info")
         elif current_id == device_id:
             end_session()
-            flash("You are signed out on this device.", "success")
+            flash(gettext("You are signed out on this device."), "success")
             return redirect(url_for(".sign_in"), code=303)
         else:
-            flash("That device is signed out. Its next visit starts at the sign-in page.", "success")
+            flash(gettext("That device is signed out. Its next visit starts at the sign-in page."), "success")
     return redirect(url_for(".account"), code=303)
 
 
@@ -248,10 +252,10 @@ def reset(token: str):
         else:
             if _start_session(user, remember=False):
                 signin.record_sign_in(user)
-                flash("Your password is changed, and you are signed in. Every other session has ended.",
-                      "success")
+                flash(gettext("Your password is changed, and you are signed in. "
+                              "Every other session has ended."), "success")
                 return redirect(url_for(".account"), code=303)
-            flash("Your password is changed.", "success")
+            flash(gettext("Your password is changed."), "success")
             return redirect(url_for(".sign_in"), code=303)
     return render_template("accounts/reset.html", form=form, user=user)
 
@@ -264,8 +268,26 @@ def reset(token: str):
 def account():
     me = _me()
     current = devices.current_device(me)
+    language_form = LanguageForm(language=me.language or current_locale())
     return render_template("accounts/account.html", form=ActionForm(), remember_days=_remember_days(),
+                           language_form=language_form,
                            devices=devices.list_devices(me), current_id=current.id if current else None)
+
+
+@blueprint.post("/language")
+@login_required
+def language():
+    """Keep the language the account reads the site and its mail in; the page turns to it at once."""
+    form = LanguageForm()
+    if not form.validate_on_submit():
+        return redirect(url_for(".account"), code=303)
+    me = _me()
+    me.language = form.language.data
+    commit()
+    # Flashed in the new language: the next page is in it (the URL says so, and its cookie keeps it).
+    with using_language(me.language):
+        flash(gettext("From now on the site and our e-mails to you are in this language."), "success")
+    return redirect(url_for(".account", **{LANG_PARAM: me.language}), code=303)
 
 
 def _remember_days() -> int:
@@ -290,8 +312,8 @@ def password():
             form.password.errors.append(str(error))
         else:
             _start_session(user, remember=remember)
-            flash("Your password is changed. You are still signed in here; every other session has ended.",
-                  "success")
+            flash(gettext("Your password is changed. You are still signed in here; every other session has "
+                          "ended."), "success")
             return redirect(url_for(".account"), code=303)
     return render_template("accounts/password.html", form=form)
 
@@ -309,8 +331,9 @@ def email():
         except EmailError as error:
             form.new_email.errors.append(str(error))
         else:
-            flash(f"We sent a link to {signin.normalise_email(form.new_email.data)}. Your address changes "
-                  "when you open it. Until then, keep using the old one.", "success")
+            flash(gettext("We sent a link to %(email)s. Your address changes when you open it. Until then, "
+                          "keep using the old one.", email=signin.normalise_email(form.new_email.data)),
+                  "success")
             return redirect(url_for(".account"), code=303)
     return render_template("accounts/email.html", form=form)
 
@@ -321,7 +344,7 @@ def email_confirm(token: str):
     try:
         if form.validate_on_submit():
             user = services.confirm_email_change(token)
-            flash(f"Your e-mail address is now {user.email}.", "success")
+            flash(gettext("Your e-mail address is now %(email)s.", email=user.email), "success")
             signed_in_as_user = current_user.is_authenticated and current_user.id == user.id
             return redirect(url_for(".account" if signed_in_as_user else ".sign_in"), code=303)
         user, new_email = services.check_email_change(token)

@@ -18,6 +18,7 @@ from ..database import commit, count_by, rows_matched
 from ..extensions import db
 from ..followups.services import purge_before as purge_check_ins
 from ..followups.services import schedule as schedule_check_in
+from ..i18n import lazy_gettext
 from ..listings.models import FORMAT_IN_PERSON, Listing
 from ..listings.visibility import is_public, public_clause
 from ..moderation.audit import record as record_event
@@ -162,8 +163,10 @@ def send_contact_message(
     )
     mail = queue_mail(
         listing.contact_email,
-        f"{name} sent you a message about {listing.name}",
+        lazy_gettext("%(sender)s sent you a message about %(name)s", sender=name, name=listing.name),
         "contact_owner",
+        # The owner reads it: in their account's language (a listing without an account: the page's).
+        language=listing.owner.language if listing.owner is not None else None,
         # The bare address: a display name full of quotes and angle brackets can make mail programs
         # read a different address out of the header, and the organiser would answer a stranger.
         reply_to=email,

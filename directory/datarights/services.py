@@ -85,7 +85,7 @@ def delete_person(user: User, password: str) -> None:
     deleted, so is the outbox's mail to its address, and the audit log notes that an account was deleted,
     not whose. The notice goes after."""
     require_current_password(user, password)
-    address, name = user.email, user.display_name
+    address, name, language = user.email, user.display_name, user.language
     owned = listings.listings_owned_by(user)
     with one_transaction():
         for listing in owned:
@@ -99,4 +99,4 @@ def delete_person(user: User, password: str) -> None:
         audit.record(audit.ACTION_ACCOUNT_DELETED, None)
         accounts.delete_user(user)
     logger.info("an account was deleted; %s listings withdrawn", len(owned))
-    accounts.send_deletion_notice(address, name)
+    accounts.send_deletion_notice(address, name, language)

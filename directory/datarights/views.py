@@ -12,6 +12,7 @@ from ..accounts.errors import CurrentPasswordError
 from ..accounts.forms import DeleteAccountForm
 from ..accounts.ratelimits import account_changes
 from ..accounts.views import end_session
+from ..i18n import gettext
 from ..timeutil import utcnow
 from . import services
 
@@ -46,7 +47,7 @@ def delete():
             form.current_password.errors.append(str(error))
         else:
             end_session()
-            flash("Your account is deleted, and your listings are withdrawn. Thank you for what you offered.",
-                  "success")
+            flash(gettext("Your account is deleted, and your listings are withdrawn. "
+                          "Thank you for what you offered."), "success")
             return redirect(url_for("core.home"), code=303)
     return render_template("datarights/delete.html", form=form)

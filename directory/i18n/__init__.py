@@ -15,7 +15,7 @@ from contextlib import contextmanager
 from babel import Locale
 from flask import Flask, current_app, g, has_app_context, has_request_context, request
 from flask.wrappers import Response
-from flask_babel import Babel, force_locale, get_locale, gettext, lazy_gettext, ngettext
+from flask_babel import Babel, force_locale, get_locale, gettext, lazy_gettext, lazy_ngettext, ngettext
 
 logger = logging.getLogger(__name__)
 
@@ -30,8 +30,8 @@ babel = Babel()
 
 __all__ = [
     "DEFAULT_LANGUAGE", "LANG_COOKIE", "LANG_PARAM", "N_", "current_locale", "force_locale", "gettext",
-    "language_name", "languages", "lazy_gettext", "ngettext", "normalise_language", "register_i18n",
-    "using_language",
+    "language_name", "languages", "lazy_gettext", "lazy_ngettext", "ngettext", "normalise_language",
+    "register_i18n", "using_language",
 ]
 
 

@@ -8,6 +8,7 @@ import logging
 
 from sqlalchemy.orm import Session
 
+from ..i18n import lazy_gettext
 from ..listings.models import Listing
 from ..outbox import OutboxMessage, deliver, queue_mail
 from ..urls import external_url
@@ -25,32 +26,41 @@ from .audit import (
 logger = logging.getLogger(__name__)
 
 
+# (subject, headline) per decision, read in the owner's language; the mail fills the headline's %(name)s.
 DECISION_MAIL = {
-    ACTION_APPROVE: ("Your listing is published", "An admin approved “{name}”. It is now public."),
-    ACTION_REJECT: ("Your listing was not approved", "An admin did not approve “{name}”."),
+    ACTION_APPROVE: (
+        lazy_gettext("Your listing is published"),
+        lazy_gettext("An admin approved “%(name)s”. It is now public."),
+    ),
+    ACTION_REJECT: (
+        lazy_gettext("Your listing was not approved"),
+        lazy_gettext("An admin did not approve “%(name)s”."),
+    ),
     ACTION_REQUEST_CHANGES: (
-        "Changes needed before your listing is published",
-        "An admin asks for changes to “{name}” before it can be published.",
+        lazy_gettext("Changes needed before your listing is published"),
+        lazy_gettext("An admin asks for changes to “%(name)s” before it can be published."),
     ),
     ACTION_UNPUBLISH: (
-        "Your listing was unpublished",
-        "An admin unpublished “{name}”. It is no longer public.",
+        lazy_gettext("Your listing was unpublished"),
+        lazy_gettext("An admin unpublished “%(name)s”. It is no longer public."),
     ),
     ACTION_APPROVE_REVISION: (
-        "Your edit is live",
-        "An admin approved your edit to “{name}”. It is now public.",
+        lazy_gettext("Your edit is live"),
+        lazy_gettext("An admin approved your edit to “%(name)s”. It is now public."),
     ),
     ACTION_REJECT_REVISION: (
-        "Your edit was not approved",
-        "An admin did not approve your edit to “{name}”. The earlier version stays public.",
+        lazy_gettext("Your edit was not approved"),
+        lazy_gettext("An admin did not approve your edit to “%(name)s”. The earlier version stays public."),
     ),
     ACTION_REQUEST_REVISION_CHANGES: (
-        "Changes needed to your edit",
-        "An admin asks for changes to your edit of “{name}”. The earlier version stays public meanwhile.",
+        lazy_gettext("Changes needed to your edit"),
+        lazy_gettext("An admin asks for changes to your edit of “%(name)s”. "
+                     "The earlier version stays public meanwhile."),
     ),
     ACTION_REPORT_EDIT_REQUEST: (
-        "Please update your listing",
-        "A visitor reported that “{name}” may be out of date. It stays public; please check and update it.",
+        lazy_gettext("Please update your listing"),
+        lazy_gettext("A visitor reported that “%(name)s” may be out of date. "
+                     "It stays public; please check and update it."),
     ),
 }
 
@@ -68,7 +78,9 @@ def queue_decision(listing: Listing, action: str, reason: str = "", *, published
         subject,
         "moderation_decision",
         session=session,
-        headline=headline.format(name=listing.name),
+        language=owner.language,
+        headline=headline,
+        listing_name=listing.name,
         listing=listing,
         owner=owner,
         reason=reason,

@@ -17,6 +17,7 @@ from sqlalchemy import ColumnElement, func, or_, select, update
 from ..accounts.models import User
 from ..database import commit, rows_matched
 from ..extensions import db
+from ..i18n import lazy_gettext
 from ..listings.freshness import freshness
 from ..listings.models import STATUS_EXPIRED, STATUS_PAUSED, STATUS_PUBLISHED, Listing
 from ..outbox import send_mail
@@ -118,16 +119,18 @@ def _claim(listing_id: int, now: datetime, *, expired: bool = False) -> bool:
 
 def _mail(listing: Listing, *, expired: bool) -> None:
     owner = listing.owner
-    if expired:
-        subject = "Your listing left the search: is it still meeting?"
-    else:
-        subject = "Is your group still meeting?"
     if listing.kind == "mentor":
-        subject = "Your listing left the search: still mentoring?" if expired else "Are you still mentoring?"
+        subject = (lazy_gettext("Your listing left the search: still mentoring?") if expired
+                   else lazy_gettext("Are you still mentoring?"))
+    elif expired:
+        subject = lazy_gettext("Your listing left the search: is it still meeting?")
+    else:
+        subject = lazy_gettext("Is your group still meeting?")
     send_mail(
         owner.email,
         subject,
         "moderation_reminder",
+        language=owner.language,
         name=owner.display_name,
         listing=listing,
         expired=expired,

@@ -12,6 +12,7 @@ from ..accounts.passwords import hash_password
 from ..accounts.signin import find_user
 from ..database import commit, count_by, rows_matched
 from ..extensions import db
+from ..i18n import lazy_gettext
 from ..listings.models import Listing
 from ..outbox import deliver, queue_mail
 from ..timeutil import utcnow
@@ -41,8 +42,8 @@ def suspend_user(user: User, admin: User, reason: str) -> ModerationEvent:
         session.rollback()
         raise AlreadyDecided("This account is already suspended.")
     event = record(ACTION_SUSPEND, admin, session=session, target_user=user, reason=reason)
-    mail = queue_mail(user.email, "Your account is suspended", "moderation_suspended", session=session,
-                      user=user, reason=reason)
+    mail = queue_mail(user.email, lazy_gettext("Your account is suspended"), "moderation_suspended",
+                      session=session, language=user.language, user=user, reason=reason)
     commit(session)
     session.refresh(user)
     logger.info("user %s suspended by %s", user.id, who(admin))

@@ -12,6 +12,7 @@ from sqlalchemy import select, update
 from ...accounts.models import User
 from ...database import commit
 from ...extensions import db
+from ...i18n import lazy_gettext
 from ...listings.models import Listing
 from ...moderation import audit
 from ...outbox import send_mail
@@ -118,8 +119,11 @@ def send_claim_link(listing: Listing, user: User, address: str, keep_following: 
     token = _serializer().dumps({"listing": listing.id, "user": user.id, "address": address,
                                  "follow": keep_following})
     # Queued in the outbox: a mail server that is down delays the link, never loses it.
-    send_mail(address, f"Claim “{listing.name}” on {current_app.config['SITE_NAME']}", "claim_link",
-              listing=listing, link=external_url("sources.confirm_claim", token=token),
+    # Read by the person claiming, in their account's language.
+    send_mail(address, lazy_gettext("Claim “%(name)s” on %(site)s", name=listing.name,
+                                    site=current_app.config["SITE_NAME"]),
+              "claim_link", language=user.language, listing=listing,
+              link=external_url("sources.confirm_claim", token=token),
               hours=int(current_app.config["CLAIM_LINK_MAX_AGE"]) // 3600)
     logger.info("claim link for listing %s sent for user %s", listing.id, user.id)
 
