@@ -136,6 +136,7 @@ ACCESS: dict[str, str | dict[str, str]] = {
     "accounts.confirm_resend": SIGNED_IN,
     "accounts.sign_out_everywhere": SIGNED_IN,
     "accounts.sign_out_device": SIGNED_IN,
+    "accounts.language": SIGNED_IN,
     "moderation.mail": ADMIN,
     "contact.sent_copy": HIDDEN,  # only the browser that sent the message gets its copy
     "accounts.account": SIGNED_IN,
