@@ -3,6 +3,7 @@
 from .accounts.models import DeviceSession, User
 from .alerts.models import Alert, AlertMatch
 from .contact.models import ContactMessage
+from .data_version import DataVersion
 from .demand.models import DemandCount
 from .followups.models import Answer, CheckIn, OwnerNudge
 from .geo.models import Place
@@ -19,6 +20,7 @@ __all__ = [
     "Audience",
     "Claim",
     "ContactMessage",
+    "DataVersion",
     "DemandCount",
     "DeviceSession",
     "Listing",

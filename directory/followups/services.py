@@ -15,6 +15,7 @@ from flask import current_app
 from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy import delete, func, select
 
+from .. import data_version
 from ..accounts.models import User
 from ..extensions import db
 from ..i18n import current_locale, gettext, lazy_gettext
@@ -179,6 +180,7 @@ def record_answer(checkin: CheckIn, answer: str, now: datetime | None = None) ->
     now = now or utcnow()
     checkin.answered_at = now
     db.session.add(Answer(listing_id=checkin.listing_id, answer=answer, answered_at=now))
+    data_version.bump()  # "Usually answers" may change on the listing's card and page
     logger.info("check-in answer %s for listing %s", answer, checkin.listing_id)
     return True
 

@@ -10,6 +10,7 @@ from typing import Any
 
 from sqlalchemy import delete, or_, select, update
 
+from .. import data_version
 from ..accounts.models import User
 from ..database import commit, rows_matched
 from ..extensions import db
@@ -144,6 +145,7 @@ def _decide_revision(revision: Revision, admin: User, *, target: str, action: st
         snapshots.apply_snapshot(listing, revision.data)
         listing.last_confirmed_at = utcnow()
         listing.moderation_note = ""
+        data_version.bump(session)
     event = record(action, admin, session=session, listing=listing, revision=revision, reason=note)
     mail = queue_decision(listing, action, note, published=listing.status == STATUS_PUBLISHED,
                           session=session)

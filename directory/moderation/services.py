@@ -27,6 +27,7 @@ from flask import current_app
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
+from .. import data_version
 from ..accounts.models import User
 from ..alerts.services import queue_matches
 from ..database import commit, rows_matched
@@ -114,6 +115,7 @@ def _transition(listing: Listing, *, sources: Iterable[str], target: str, action
     mail = (queue_decision(listing, action, reason, published=target == STATUS_PUBLISHED, session=session)
             if notify else None)
     event = record(action, actor, session=session, listing=listing, reason=reason, **event_fields)
+    data_version.bump(session)
     commit(session)
     session.refresh(listing)
     logger.info("listing %s: %s by %s (%s -> %s)", listing.id, action, who(actor), sources, target)
@@ -279,6 +281,7 @@ def expire_stale(now: datetime | None = None) -> list[int]:
             record(ACTION_EXPIRE, None, session=session, listing_id=listing_id,
                    reason=f"not confirmed for {current_app.config['EXPIRE_AFTER_DAYS']} days")
             expired.append(listing_id)
+            data_version.bump(session)
         commit(session)
     if expired:
         logger.info("%s stale listings expired", len(expired))

@@ -7,6 +7,7 @@ import logging
 from flask_sqlalchemy.pagination import Pagination
 from sqlalchemy import ColumnElement, func, or_, select, update
 
+from .. import data_version
 from ..accounts.models import ROLE_ADMIN, ROLE_MEMBER, User
 from ..accounts.passwords import hash_password
 from ..accounts.signin import find_user
@@ -44,6 +45,7 @@ def suspend_user(user: User, admin: User, reason: str) -> ModerationEvent:
     event = record(ACTION_SUSPEND, admin, session=session, target_user=user, reason=reason)
     mail = queue_mail(user.email, lazy_gettext("Your account is suspended"), "moderation_suspended",
                       session=session, language=user.language, user=user, reason=reason)
+    data_version.bump(session)  # its listings leave the search
     commit(session)
     session.refresh(user)
     logger.info("user %s suspended by %s", user.id, who(admin))
@@ -64,6 +66,7 @@ def unsuspend_user(user: User, admin: User, reason: str = "") -> ModerationEvent
         session.rollback()
         raise AlreadyDecided("This account is not suspended.")
     event = record(ACTION_UNSUSPEND, admin, session=session, target_user=user, reason=(reason or "").strip())
+    data_version.bump(session)
     commit(session)
     session.refresh(user)
     logger.info("suspension of user %s lifted by %s", user.id, who(admin))

@@ -12,6 +12,7 @@ from typing import Any
 from flask import Flask, current_app
 from sqlalchemy import func, select
 
+from .. import data_version
 from ..accounts.models import ROLE_ADMIN, ROLE_MEMBER, User
 from ..accounts.passwords import hash_password
 from ..database import one_transaction
@@ -72,6 +73,8 @@ def seed_demo(folder: Path = SEEDS_FOLDER) -> DemoResult:
         _check_taxonomies_present(items, topics, audiences)
         accounts, owner = _demo_accounts()
         tally, notes = _upsert_demo_listings(items, owner, topics, audiences)
+        if tally.changed:
+            data_version.bump()
     for account in accounts:
         if account.created:
             logger.info("seed: demo account %s created (role %s)", account.email, account.role)

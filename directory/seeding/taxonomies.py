@@ -8,6 +8,7 @@ from typing import Any, TypeVar
 
 from sqlalchemy import select
 
+from .. import data_version
 from ..database import one_transaction
 from ..extensions import db
 from ..listings.models import Audience, Topic
@@ -23,6 +24,8 @@ def seed_taxonomies(folder: Path = SEEDS_FOLDER) -> list[Tally]:
             _upsert_taxonomy(Topic, _taxonomy_rows(folder / "topics.json"), "Topics"),
             _upsert_taxonomy(Audience, _taxonomy_rows(folder / "audiences.json"), "Audiences"),
         ]
+        if any(tally.changed for tally in tallies):
+            data_version.bump()  # the search form's lists
     for tally in tallies:
         logger.debug("seed: %s", tally)
     return tallies

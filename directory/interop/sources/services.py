@@ -19,6 +19,7 @@ from typing import Any
 from flask import current_app
 from sqlalchemy import select, update
 
+from ... import data_version
 from ...accounts.models import User
 from ...database import commit, one_transaction
 from ...extensions import db
@@ -211,6 +212,7 @@ def sync(source: Source, *, actor: User | None = None, dry_run: bool = False,
         source.last_error = ""
         source.last_summary = outcome.summary()
         _confirm_listed(source, now)
+        data_version.bump()
     logger.info("source %s synced: %s", source.id, outcome.summary())
     return outcome
 
