@@ -33,6 +33,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     register_blueprints(app)
     register_errorhandlers(app)
     register_assets(app)  # before security: its hook must see the headers security's hook sets
+    register_http_cache(app)
     register_security(app)
     register_template_helpers(app)
     register_commands(app)
@@ -121,6 +122,12 @@ def register_errorhandlers(app: Flask) -> None:
 
 def register_assets(app: Flask) -> None:
     from .assets import register_assets as register
+
+    register(app)
+
+
+def register_http_cache(app: Flask) -> None:
+    from .http_cache import register_http_cache as register
 
     register(app)
 

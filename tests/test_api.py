@@ -442,7 +442,7 @@ def test_any_origin_may_read_it_and_caches_may_keep_it_a_minute(client, director
         response = client.get(url, headers={"Origin": "https://widget.example.net"})
         assert response.status_code == 200
         assert response.headers["Access-Control-Allow-Origin"] == "*"
-        assert response.headers["Cache-Control"] == "public, max-age=60"
+        assert response.headers["Cache-Control"] == "public, max-age=60, stale-while-revalidate=300"
         assert "Set-Cookie" not in response.headers
     missing = client.get("/api/v1/listings/nope")
     assert missing.headers["Access-Control-Allow-Origin"] == "*"

@@ -209,7 +209,7 @@ def test_a_new_meeting_appears_at_once_despite_the_cache(client, cases):
 def test_cors_open_cached_like_the_api_and_conditional(client, cases):
     response = client.get(FEED)
     assert response.headers["Access-Control-Allow-Origin"] == "*"
-    assert response.headers["Cache-Control"] == "public, max-age=60"
+    assert response.headers["Cache-Control"] == "public, max-age=60, stale-while-revalidate=300"
     again = client.get(FEED, headers={"If-None-Match": response.headers["ETag"]})
     assert again.status_code == 304 and again.data == b""
 

@@ -14,6 +14,7 @@ from flask import Blueprint, Response, abort, current_app, jsonify, request
 from ..demand import services as demand_services
 from ..errors import MESSAGES
 from ..extensions import limiter
+from ..http_cache import PUBLIC, public_page
 from ..i18n import gettext
 from ..listings import services as listing_services
 from ..listings.search import NEAR_MILES, InvalidSearch, SearchParams, SearchResults, resolve_vocabulary
@@ -27,7 +28,7 @@ logger = logging.getLogger(__name__)
 
 blueprint = Blueprint("api", __name__, url_prefix="/api/v1")
 
-CACHE_CONTROL = "public, max-age=60"
+CACHE_CONTROL = PUBLIC
 CORS_HEADERS = {
     "Access-Control-Allow-Origin": "*",
     # Let scripts on other sites read how much of their allowance is left, and when to come back.
@@ -69,6 +70,7 @@ def add_api_headers(response: Response) -> Response:
 
 
 @blueprint.get("/listings")
+@public_page
 def listings():
     try:
         params = resolve_vocabulary(SearchParams.from_args(request.args, allow_per_page=True)).checked()
@@ -80,6 +82,7 @@ def listings():
 
 
 @blueprint.get("/listings/<slug>")
+@public_page
 def listing(slug: str):
     # The same rule as the listing page, without its owner/admin preview: the API has no signed-in users.
     found = listing_services.public_listing(slug)
@@ -89,11 +92,13 @@ def listing(slug: str):
 
 
 @blueprint.get("/topics")
+@public_page
 def topics():
     return jsonify({"topics": [serializers.vocabulary_entry(row) for row in listing_services.topics()]})
 
 
 @blueprint.get("/audiences")
+@public_page
 def audiences():
     rows = listing_services.audiences()
     return jsonify({"audiences": [serializers.vocabulary_entry(row) for row in rows]})

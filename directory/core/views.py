@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, current_app, jsonify, render_template, send_from_directory
 
 from .. import database
+from ..http_cache import public_page
 from ..listings import services as listing_services
 from ..listings.search import RADII
 
@@ -15,17 +16,20 @@ DEFAULT_RADIUS = 10
 
 
 @blueprint.get("/")
+@public_page
 def home():
     return render_template("core/home.html", topics=listing_services.topics(), radius_choices=RADII,
                            default_radius=DEFAULT_RADIUS)
 
 
 @blueprint.get("/privacy")
+@public_page
 def privacy():
     return render_template("core/privacy.html")
 
 
 @blueprint.get("/about")
+@public_page
 def about():
     return render_template("core/about.html")
 

@@ -14,6 +14,7 @@ from ..demand import counting
 from ..geo.names import place_label, place_query
 from ..geo.regions import COUNTRY_NAMES
 from ..geo.services import places_in_region
+from ..http_cache import public_page
 from ..urls import external_url, safe_url
 from . import services
 from .areas import area_countries, area_listings, city_names, region_cities
@@ -70,6 +71,7 @@ def listing_helpers():
 
 
 @blueprint.get("/search")
+@public_page
 def search():
     params = resolve_vocabulary(SearchParams.from_args(request.args))
     if not params.errors and ("at" in request.args
@@ -160,6 +162,7 @@ def load_visible(slug: str) -> tuple[Listing, bool]:
 
 
 @blueprint.get("/listings/<slug>")
+@public_page
 def detail(slug: str):
     listing, preview = load_visible(slug)
     viewer_zone = zone_or_none(request.args.get("tz"))
@@ -226,11 +229,13 @@ def ics(slug: str):
 
 
 @blueprint.get("/areas/")
+@public_page
 def areas():
     return render_template("listings/areas.html", countries=area_countries())
 
 
 @blueprint.get("/areas/<country>/<region>/")
+@public_page
 def area_region(country: str, region: str):
     if country != country.lower() or region != region.lower():
         return _redirect_lower("listings.area_region", country=country.lower(), region=region.lower())
@@ -247,6 +252,7 @@ def area_region(country: str, region: str):
 
 
 @blueprint.get("/areas/<country>/<region>/<city>/")
+@public_page
 def area_city(country: str, region: str, city: str):
     if country != country.lower() or region != region.lower() or city != city.lower():
         return _redirect_lower("listings.area_city", country=country.lower(), region=region.lower(),

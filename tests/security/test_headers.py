@@ -172,5 +172,5 @@ def test_an_api_answer_to_a_remembered_browser_is_never_public(app, world):
     assert any(header.startswith("session=") for header in response.headers.getlist("Set-Cookie"))
     assert response.headers["Cache-Control"] == "no-store"
     anonymous = app.test_client().get("/api/v1/topics")
-    assert anonymous.headers["Cache-Control"] == "public, max-age=60"
+    assert anonymous.headers["Cache-Control"] == "public, max-age=60, stale-while-revalidate=300"
     assert not anonymous.headers.getlist("Set-Cookie")

@@ -1,0 +1,129 @@
+"""Public pages a browser, a proxy or a CDN may keep: ETags from the data version, 304s, Cache-Control.
+
+A view marked `@public_page` answers an anonymous GET or HEAD with a weak ETag, a digest of what the page is
+made of: the public data's version (data_version), the language, the path and query, the site's own files
+(templates, catalogues, code) and a five-minute clock (pages say when a group next meets, and which
+listings are fresh). A request whose If-None-Match names it is answered 304 without running the view; a
+publish, edit or unpublish moves the version, so the next request gets the new page.
+
+The page may be kept for a minute, and served a little longer while it is asked for again, only when it is
+the same for everyone: a 200 that sets no cookie, shows no flashed message and changes no session. Anything
+else it answers is `private, no-store`. Signed-in visitors are never given an ETag or public caching
+(security.py sends them no-store, as for every signed-in page); forms with a CSRF token live on pages
+that are not marked.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import time
+from collections.abc import Callable
+from functools import lru_cache, wraps
+from pathlib import Path
+from typing import Any, TypeVar, cast
+
+from flask import Flask, current_app, g, request, session
+from flask.wrappers import Response
+
+from . import data_version
+from .i18n import LANG_COOKIE, current_locale, url_language
+
+PUBLIC = "public, max-age=60, stale-while-revalidate=300"
+UNCACHED = "private, no-store"
+# How long a page's ETag holds at most while the data stays the same.
+CLOCK_SECONDS = 300
+_TAG = "_public_page_etag"
+_FLASHES = "_flashes"
+
+View = TypeVar("View", bound=Callable[..., Any])
+
+
+def public_page(view: View) -> View:
+    """Mark a view whose anonymous answers are the same for everyone with the same URL and language."""
+
+    @wraps(view)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        if request.method not in ("GET", "HEAD") or _signed_in():
+            return view(*args, **kwargs)
+        if _FLASHES in session:  # a message shown once: this answer is this browser's alone
+            setattr(g, _TAG, "")
+            return view(*args, **kwargs)
+        tag = page_tag()
+        setattr(g, _TAG, tag)
+        if request.if_none_match.contains_weak(tag):
+            return current_app.response_class(status=304)
+        return view(*args, **kwargs)
+
+    return cast(View, wrapper)
+
+
+def page_tag() -> str:
+    """This request's page version. The data version is read first, before the view reads the data."""
+    parts = (
+        build_tag(current_app.root_path, str(current_app.template_folder), str(current_app.static_folder)),
+        str(data_version.current()),
+        current_locale(),
+        request.path,
+        request.query_string.decode("latin-1"),
+        str(int(time.time() // CLOCK_SECONDS)),
+    )
+    return hashlib.blake2b("\x1f".join(parts).encode(), digest_size=12).hexdigest()
+
+
+@lru_cache(maxsize=4)
+def build_tag(package: str, templates: str, static: str) -> str:
+    """A digest of the files a page is made from, read once per process: a new release is a new page
+    (static files count too: pages link them by a fingerprint of their content)."""
+    digest = hashlib.blake2b(digest_size=12)
+    for folder, suffixes in ((templates, (".html", ".txt")), (package, (".py", ".mo")),
+                             (static, (".css", ".js", ".svg"))):
+        for root, dirs, files in os.walk(folder):
+            dirs.sort()
+            for name in sorted(files):
+                if name.endswith(suffixes):
+                    path = Path(root, name)
+                    digest.update(str(path.relative_to(folder)).encode())
+                    digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+def register_http_cache(app: Flask) -> None:
+    """After assets (compression must see what this decides) and before nothing that sets Cache-Control."""
+
+    @app.after_request
+    def public_or_private(response: Response) -> Response:
+        tag = g.pop(_TAG, None)
+        if tag is None:
+            return response
+        if tag and (response.status_code == 304 or _same_for_everyone(response)):
+            response.set_etag(tag, weak=True)
+            response.headers["Cache-Control"] = PUBLIC
+            # A signed-in visitor's cookie gets another page at the same address.
+            response.vary.add("Cookie")
+            if not url_language():
+                response.vary.add("Accept-Language")
+        else:
+            response.headers["Cache-Control"] = UNCACHED
+        return response
+
+
+def _same_for_everyone(response: Response) -> bool:
+    if response.status_code != 200 or "Set-Cookie" in response.headers or _signed_in():
+        return False
+    if "no-store" in response.headers.get("Cache-Control", ""):
+        return False
+    if session.modified or _FLASHES in session:
+        return False
+    # A language chosen in the URL is remembered in a cookie (i18n.remember_choice) when it is new.
+    chosen = url_language()
+    return not (chosen and request.cookies.get(LANG_COOKIE) != chosen)
+
+
+def _signed_in() -> bool:
+    from flask_login import current_user
+
+    try:
+        return bool(current_user and current_user.is_authenticated)
+    except Exception:  # noqa: BLE001 - no user can be loaded (the database is down): not signed in
+        return False

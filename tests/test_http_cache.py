@@ -1,0 +1,126 @@
+"""Public pages carry ETags from the data version and may be kept a minute; nothing stale or private."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import pytest
+
+from directory import data_version
+from directory.extensions import db
+from directory.http_cache import PUBLIC, UNCACHED
+from directory.moderation import services as moderation
+from directory.moderation import users as moderation_users
+
+SEARCH = "/search?near=10001"
+
+
+def etag_of(response) -> str:
+    tag = response.headers["ETag"]
+    assert tag.startswith('W/"')
+    return tag
+
+
+def test_an_anonymous_page_is_public_and_a_matching_request_gets_304(geo, client, make_listing):
+    make_listing(name="Chelsea Fathers")
+    db.session.commit()
+    for url in ("/", "/about", "/areas/", SEARCH, "/api/v1/listings?near=10001", "/api/v1/topics"):
+        first = client.get(url)
+        assert first.status_code == 200, url
+        assert first.headers["Cache-Control"] == PUBLIC
+        assert "Cookie" in first.headers["Vary"]
+        again = client.get(url, headers={"If-None-Match": etag_of(first)})
+        assert again.status_code == 304, url
+        assert again.data == b""
+        assert again.headers["ETag"] == first.headers["ETag"]
+        assert again.headers["Cache-Control"] == PUBLIC
+
+
+def test_the_etag_names_the_language_and_the_query(client):
+    english = etag_of(client.get("/", headers={"Accept-Language": "en"}))
+    spanish = client.get("/", headers={"Accept-Language": "es"})
+    assert etag_of(spanish) != english
+    assert "Accept-Language" in spanish.headers["Vary"]
+    assert client.get("/", headers={"If-None-Match": english, "Accept-Language": "es"}).status_code == 200
+    assert etag_of(client.get("/search?near=10002")) != etag_of(client.get(SEARCH))
+
+
+@pytest.mark.config(SEARCH_CACHE_SECONDS=60)
+def test_a_publish_and_an_unpublish_show_on_the_very_next_request(geo, client, make_user, make_listing):
+    admin = make_user("admin@example.org", admin=True)
+    listing = make_listing(status="pending", name="Chelsea Fathers")
+    db.session.commit()
+    for url in (SEARCH, "/api/v1/listings?near=10001"):
+        assert b"Chelsea Fathers" not in client.get(url).data
+    before = {url: etag_of(client.get(url)) for url in (SEARCH, "/api/v1/listings?near=10001", "/")}
+
+    moderation.approve(listing, admin)
+    for url, tag in before.items():
+        response = client.get(url, headers={"If-None-Match": tag})
+        assert response.status_code == 200, url
+        assert etag_of(response) != tag
+    assert b"Chelsea Fathers" in client.get(SEARCH).data
+    assert b"Chelsea Fathers" in client.get("/api/v1/listings?near=10001").data
+    page = client.get(f"/listings/{listing.slug}")
+    assert page.status_code == 200 and page.headers["Cache-Control"] == PUBLIC
+
+    moderation.unpublish(listing, admin, "Not a men's group.")
+    assert b"Chelsea Fathers" not in client.get(SEARCH).data
+    assert b"Chelsea Fathers" not in client.get("/api/v1/listings?near=10001").data
+    gone = client.get(f"/listings/{listing.slug}", headers={"If-None-Match": etag_of(page)})
+    assert gone.status_code == 410
+    assert gone.headers["Cache-Control"] == UNCACHED
+
+
+@pytest.mark.parametrize("change", ["pause", "resume", "withdraw", "expire", "suspend", "unsuspend"])
+def test_every_change_a_visitor_could_see_moves_the_version(app_context, make_user, make_listing, change):
+    admin = make_user("admin@example.org", admin=True)
+    owner = make_user("owner@example.org")
+    never_confirmed = {"last_confirmed_at": None, "published_at": None, "created_at": datetime(2020, 1, 1)}
+    listing = make_listing(owner, status="paused" if change == "resume" else "published",
+                           **(never_confirmed if change == "expire" else {}))
+    if change == "unsuspend":
+        moderation_users.suspend_user(owner, admin, "spam")
+    db.session.commit()
+    before = data_version.current()
+    if change in ("pause", "resume", "withdraw"):
+        getattr(moderation, change)(listing, owner)
+    elif change == "expire":
+        assert moderation.expire_stale() == [listing.id]
+    elif change == "suspend":
+        moderation_users.suspend_user(owner, admin, "spam")
+    else:
+        moderation_users.unsuspend_user(owner, admin)
+    assert data_version.current() > before
+
+
+def test_signed_in_pages_are_never_kept(app, make_user):
+    user = make_user("member@example.org")
+    browser = app.test_client(user=user)
+    for url in ("/", SEARCH, "/api/v1/topics"):
+        response = browser.get(url)
+        assert response.status_code == 200
+        assert "no-store" in response.headers["Cache-Control"], url
+        assert "ETag" not in response.headers
+        assert browser.get(url, headers={"If-None-Match": "*"}).status_code == 200
+
+
+def test_a_page_that_sets_a_cookie_or_shows_a_message_is_private(client, make_listing):
+    chosen = client.get("/?lang=es")  # the choice is remembered in a cookie: that answer is this browser's
+    assert any(cookie.startswith("lang=") for cookie in chosen.headers.getlist("Set-Cookie"))
+    assert chosen.headers["Cache-Control"] == UNCACHED and "ETag" not in chosen.headers
+    assert client.get("/?lang=es").headers["Cache-Control"] == PUBLIC  # the cookie says it already
+    with client.session_transaction() as session:
+        session["_flashes"] = [("message", "Thanks, we got it.")]
+    shown = client.get("/", headers={"If-None-Match": "*"})
+    assert shown.status_code == 200 and b"Thanks, we got it." in shown.data
+    assert shown.headers["Cache-Control"] == UNCACHED
+
+
+def test_the_contact_form_is_never_public(client, make_listing):
+    listing = make_listing()
+    db.session.commit()
+    response = client.get(f"/listings/{listing.slug}/contact")
+    assert response.status_code == 200
+    assert "public" not in response.headers.get("Cache-Control", "")
+    assert "ETag" not in response.headers
