@@ -74,6 +74,11 @@ DEFAULTS: dict[str, Any] = {
     "CONTACT_RATE_LIMIT_IP": "30 per hour",
     "CONTACT_RATE_LIMIT_LISTING": "20 per day",
     "SEARCH_PER_PAGE": 20,
+    # Search results kept this many seconds (0: none), in Redis with REDIS_URL, else in each process
+    # (at most SEARCH_CACHE_ENTRIES searches); see listings/search/cache.py.
+    "SEARCH_CACHE_SECONDS": 60,
+    "SEARCH_CACHE_ENTRIES": 2000,
+    "SEARCH_CACHE_PREFIX": "search:",
     # "Tell me when a group starts near me": sign-ups per client address, and how long the confirmation
     # link works (an alert nobody confirmed is deleted then).
     "ALERT_RATE_LIMIT": "5 per hour;20 per day",
@@ -154,6 +159,7 @@ ENVIRONMENT: dict[str, tuple[str, Any]] = {
     "REPORT_RATE_LIMIT": ("REPORT_RATE_LIMIT", str),
     "API_RATE_LIMIT": ("API_RATE_LIMIT", str),
     "SEARCH_PER_PAGE": ("SEARCH_PER_PAGE", int),
+    "SEARCH_CACHE_SECONDS": ("SEARCH_CACHE_SECONDS", int),
     "ALERT_RATE_LIMIT": ("ALERT_RATE_LIMIT", str),
     "ALERT_CONFIRM_MAX_AGE": ("ALERT_CONFIRM_MAX_AGE", int),
     "RECONFIRM_LINK_DAYS": ("RECONFIRM_LINK_DAYS", int),

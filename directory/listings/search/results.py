@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import math
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 from ...extensions import db
@@ -17,7 +17,7 @@ from ..cards import ListingCard, load_cards
 from ..models import KIND_GROUP
 from ..privacy import public_coordinates
 from ..schedule import Occurrence, next_meetings
-from . import indexes, vocabulary
+from . import cache, indexes, vocabulary
 from .fulltext import keyword_value, prepare_keyword_search
 from .local import LocalRow, WiderRadius, distances_up_to_widest, local_candidates, wider_radius
 from .online import ONLINE_PREVIEW, OnlineRow, online_candidates
@@ -164,8 +164,18 @@ def search(params: SearchParams, *, now: datetime | None = None, online_preview:
     When the local list is the one paginated, the online list beside it holds its first
     `online_preview` entries (`online_total` counts them, exactly up to ONLINE_COUNT_LIMIT).
     The listings come with their topics and meetings; `complete` adds audiences and languages.
+    A search of the present moment may come from the cache (see `cache`); one at a given `now` never does.
     """
-    now = now or utcnow()
+    if now is not None:
+        return _search(params, now, online_preview, complete)
+    results = cache.remembered(params, (online_preview, complete),
+                               lambda: _search(params, utcnow(), online_preview, complete))
+    if results.params is not params:
+        results = replace(results, params=params)  # as this visitor typed it
+    return results
+
+
+def _search(params: SearchParams, now: datetime, online_preview: int, complete: bool) -> SearchResults:
     results = SearchResults(params=params, page=params.page, per_page=params.per_page)
     if params.near:
         found = geo.locate(params.near)

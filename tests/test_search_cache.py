@@ -1,0 +1,102 @@
+"""The search cache: the same search is answered once per data version and language, never stale."""
+
+from __future__ import annotations
+
+import os
+import uuid
+
+import pytest
+
+from directory import data_version
+from directory.extensions import db
+from directory.i18n import force_locale
+from directory.listings.search import SearchParams, resolve_vocabulary, search
+from directory.listings.search import results as results_module
+from tests.support import missing
+
+REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+
+
+@pytest.fixture
+def runs(monkeypatch):
+    """How many searches really ran (rather than came from the cache)."""
+    counted = []
+    real = results_module._search
+
+    def counting(*args, **kwargs):
+        counted.append(args[0])
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(results_module, "_search", counting)
+    return counted
+
+
+def find(**args):
+    return search(resolve_vocabulary(SearchParams.from_args(args)))
+
+
+@pytest.mark.config(SEARCH_CACHE_SECONDS=60)
+def test_the_same_search_runs_once_until_the_data_changes(geo, make_listing, runs):
+    make_listing(name="Chelsea Fathers")
+    db.session.commit()
+    first = find(near="10001", q="fathers")
+    again = find(near=" 10001 ", q="  FATHERS ")
+    assert len(runs) == 1
+    assert [hit.listing.name for hit in again.local] == [hit.listing.name for hit in first.local] == \
+        ["Chelsea Fathers"]
+    assert again.params.q == "FATHERS"  # the page shows what this visitor typed
+    find(near="10001", q="fathers", radius="25")
+    assert len(runs) == 2
+
+    data_version.bump()
+    db.session.commit()
+    find(near="10001", q="fathers")
+    assert len(runs) == 3
+
+
+@pytest.mark.config(SEARCH_CACHE_SECONDS=60)
+def test_each_language_has_its_own_entry_and_a_given_moment_is_never_cached(geo, make_listing, runs):
+    make_listing()
+    db.session.commit()
+    find(near="10001")
+    with force_locale("es"):
+        find(near="10001")
+    assert len(runs) == 2
+    from directory.timeutil import utcnow
+
+    search(resolve_vocabulary(SearchParams.from_args({"near": "10001"})), now=utcnow())
+    assert len(runs) == 3
+
+
+def test_off_when_seconds_is_zero(geo, make_listing, runs):
+    make_listing()
+    db.session.commit()
+    find(near="10001")
+    find(near="10001")
+    assert len(runs) == 2
+
+
+@pytest.mark.config(SEARCH_CACHE_SECONDS=60, REDIS_URL=REDIS_URL)
+def test_in_redis_when_redis_url_is_set(app, geo, make_listing, runs):
+    try:
+        import redis
+
+        client = redis.Redis.from_url(REDIS_URL, socket_connect_timeout=2)
+        client.ping()
+    except Exception as error:  # noqa: BLE001 - any failure means "no Redis here"
+        missing(f"Redis at TEST_REDIS_URL is not reachable: {error.__class__.__name__}")
+    prefix = f"test-search-{uuid.uuid4().hex}:"
+    app.config["SEARCH_CACHE_PREFIX"] = prefix
+    try:
+        make_listing(name="Chelsea Fathers")
+        db.session.commit()
+        find(near="10001")
+        assert list(client.scan_iter(match=f"{prefix}*"))
+        app.extensions.pop("search_cache")  # another worker: only Redis is shared
+        again = find(near="10001")
+        assert len(runs) == 1
+        assert [hit.listing.name for hit in again.local] == ["Chelsea Fathers"]
+    finally:
+        for key in client.scan_iter(match=f"{prefix}*"):
+            client.delete(key)
+        client.close()
