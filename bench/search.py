@@ -94,6 +94,7 @@ def make_app(url: str, instance: Path):
         "SECRET_KEY": "benchmark",
         "RATELIMIT_ENABLED": False,  # the benchmark measures the search, not the limiter
         "WTF_CSRF_ENABLED": False,
+        "SEARCH_CACHE_SECONDS": 0,  # every search measured runs; bench/http.py measures the cache
     })
 
 
@@ -401,7 +402,8 @@ def counting_cost(app, urls: list[str]) -> dict[str, float]:
     return {key: percentile(values, 0.5) for key, values in times.items()}
 
 
-def run(name: str, url: str, workdir: Path, options) -> dict:
+def build(name: str, url: str, workdir: Path, options) -> None:
+    """The scratch database: schema, gazetteer, taxonomies and the synthetic listings."""
     log(f"[{name}] building {options.listings:,} listings ...")
     app = make_app(url, workdir / f"instance-{name}")
     with app.app_context():
@@ -411,6 +413,16 @@ def run(name: str, url: str, workdir: Path, options) -> dict:
         built = populate(options.listings, options.seed, analyze=not options.no_analyze)
         published = db.session.scalar(select(func.count()).select_from(Listing))
         log(f"[{name}] built {published:,} listings in {built:.1f} s (schema and gazetteer {setup:.1f} s)")
+        db.session.remove()
+        db.engine.dispose()
+
+
+def run(name: str, url: str, workdir: Path, options) -> dict:
+    build(name, url, workdir, options)
+    if options.build_only:
+        return {}
+    app = make_app(url, workdir / f"instance-{name}")
+    with app.app_context():
 
         lines, uses_index = main_query_plan("10001")
         log(f"[{name}] plan of the main local query (near 10001, 25 mi):")
@@ -473,6 +485,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-analyze", action="store_true",
                         help="leave the planner without statistics (as a database nobody analysed)")
     parser.add_argument("--seed", type=int, default=20240601)
+    parser.add_argument("--save", metavar="PATH", type=Path,
+                        help="build the SQLite database at PATH (replaced if it exists) and keep it, so the "
+                             "site can be served on it (bench/http.py does)")
+    parser.add_argument("--build-only", action="store_true", help="build the database(s), measure nothing")
     options = parser.parse_args(argv)
     # Migrations configure logging themselves; only warnings belong among the figures.
     logging.disable(logging.INFO)
@@ -483,12 +499,22 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory(prefix="search-bench-") as folder:
         workdir = Path(folder)
         if not options.no_sqlite:
-            summary["sqlite"] = run("sqlite", f"sqlite:///{workdir / 'bench.sqlite3'}", workdir, options)
+            path = workdir / "bench.sqlite3"
+            if options.save:
+                path = options.save.resolve()
+                for leftover in (path, Path(f"{path}-wal"), Path(f"{path}-shm")):
+                    leftover.unlink(missing_ok=True)
+                path.parent.mkdir(parents=True, exist_ok=True)
+            summary["sqlite"] = run("sqlite", f"sqlite:///{path}", workdir, options)
+            if options.save:
+                log(f"[sqlite] database kept at {path}")
         if options.postgres:
             reset_postgres(options.postgres)
             summary["postgresql"] = run("postgresql", options.postgres, workdir, options)
         else:
             log("[postgresql] skipped: set DATABASE_URL or pass --postgres URL (that database is wiped)")
+    if options.build_only:
+        return 0
     missed = [name for name, figures in summary.items()
               if figures["p95"] > TARGET_P95_MS or not figures["uses_index"]]
     log("Result: " + ("every target met" if not missed else f"targets missed on {', '.join(missed)}"))

@@ -41,7 +41,15 @@ View = TypeVar("View", bound=Callable[..., Any])
 
 def public_page(view: View) -> View:
     """Mark a view whose anonymous answers are the same for everyone with the same URL and language."""
+    return _marked(view, reads_data=True)
 
+
+def text_page(view: View) -> View:
+    """`public_page` for a page that shows no data (about, privacy): its version is the site's files."""
+    return _marked(view, reads_data=False)
+
+
+def _marked(view: View, *, reads_data: bool) -> View:
     @wraps(view)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         if request.method not in ("GET", "HEAD") or _signed_in():
@@ -49,7 +57,7 @@ def public_page(view: View) -> View:
         if _FLASHES in session:  # a message shown once: this answer is this browser's alone
             setattr(g, _TAG, "")
             return view(*args, **kwargs)
-        tag = page_tag()
+        tag = page_tag(reads_data)
         setattr(g, _TAG, tag)
         if request.if_none_match.contains_weak(tag):
             return current_app.response_class(status=304)
@@ -58,11 +66,11 @@ def public_page(view: View) -> View:
     return cast(View, wrapper)
 
 
-def page_tag() -> str:
+def page_tag(reads_data: bool = True) -> str:
     """This request's page version. The data version is read first, before the view reads the data."""
     parts = (
         build_tag(current_app.root_path, str(current_app.template_folder), str(current_app.static_folder)),
-        str(data_version.current()),
+        str(data_version.current()) if reads_data else "-",
         current_locale(),
         request.path,
         request.query_string.decode("latin-1"),

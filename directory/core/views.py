@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, current_app, jsonify, render_template, send_from_directory
 
 from .. import database
-from ..http_cache import public_page
+from ..http_cache import public_page, text_page
 from ..listings import services as listing_services
 from ..listings.search import RADII
 
@@ -23,13 +23,13 @@ def home():
 
 
 @blueprint.get("/privacy")
-@public_page
+@text_page
 def privacy():
     return render_template("core/privacy.html")
 
 
 @blueprint.get("/about")
-@public_page
+@text_page
 def about():
     return render_template("core/about.html")
 

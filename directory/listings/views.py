@@ -18,6 +18,7 @@ from ..http_cache import public_page
 from ..urls import external_url, safe_url
 from . import services
 from .areas import area_countries, area_listings, city_names, region_cities
+from .choices_html import checkbox_group
 from .forms import SearchForm, language_name
 from .freshness import freshness
 from .models import STATUS_PUBLISHED, WEEKDAYS, Listing
@@ -67,7 +68,7 @@ REGION_ALERT_RADIUS = 25  # miles: an alert offered on a region page watches aro
 
 @blueprint.context_processor
 def listing_helpers():
-    return {"public_point": public_point, "format_occurrence": format_occurrence}
+    return {"public_point": public_point, "format_occurrence": format_occurrence, "checkbox_group": checkbox_group}
 
 
 @blueprint.get("/search")
