@@ -68,7 +68,8 @@ REGION_ALERT_RADIUS = 25  # miles: an alert offered on a region page watches aro
 
 @blueprint.context_processor
 def listing_helpers():
-    return {"public_point": public_point, "format_occurrence": format_occurrence, "checkbox_group": checkbox_group}
+    return {"public_point": public_point, "format_occurrence": format_occurrence,
+            "checkbox_group": checkbox_group}
 
 
 @blueprint.get("/search")
