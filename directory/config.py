@@ -79,6 +79,8 @@ DEFAULTS: dict[str, Any] = {
     "SEARCH_CACHE_SECONDS": 60,
     "SEARCH_CACHE_ENTRIES": 2000,
     "SEARCH_CACHE_PREFIX": "search:",
+    # Anonymous pages kept by each process while their ETag holds (directory/http_cache.py); 0: none.
+    "KEPT_PAGES": 200,
     # "Tell me when a group starts near me": sign-ups per client address, and how long the confirmation
     # link works (an alert nobody confirmed is deleted then).
     "ALERT_RATE_LIMIT": "5 per hour;20 per day",
@@ -160,6 +162,7 @@ ENVIRONMENT: dict[str, tuple[str, Any]] = {
     "API_RATE_LIMIT": ("API_RATE_LIMIT", str),
     "SEARCH_PER_PAGE": ("SEARCH_PER_PAGE", int),
     "SEARCH_CACHE_SECONDS": ("SEARCH_CACHE_SECONDS", int),
+    "KEPT_PAGES": ("KEPT_PAGES", int),
     "ALERT_RATE_LIMIT": ("ALERT_RATE_LIMIT", str),
     "ALERT_CONFIRM_MAX_AGE": ("ALERT_CONFIRM_MAX_AGE", int),
     "RECONFIRM_LINK_DAYS": ("RECONFIRM_LINK_DAYS", int),

@@ -14,7 +14,7 @@ from __future__ import annotations
 import time
 
 from flask import g, has_request_context
-from sqlalchemy import BigInteger, String, select, text
+from sqlalchemy import BigInteger, String, text
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from .extensions import Model, db
@@ -25,6 +25,7 @@ _CACHED = "_data_version"
 # One statement on both databases. A missing row (an empty database) starts from the clock in microseconds,
 # so a version is never met again after the table was emptied: a number cached before is never taken for
 # the data of after.
+_READ = "SELECT version FROM data_versions WHERE name = 'public'"  # the row PUBLIC names
 _BUMP = text(
     "INSERT INTO data_versions (name, version) VALUES (:name, :start) "
     "ON CONFLICT (name) DO UPDATE SET version = data_versions.version + 1"
@@ -50,7 +51,8 @@ def current() -> int:
     """The version now (0 before any change); read once per request."""
     if has_request_context() and _CACHED in g:
         return int(g.get(_CACHED))
-    value = db.session.execute(select(DataVersion.version).where(DataVersion.name == PUBLIC)).scalar()
+    # Asked on every public page, often alone (an answer kept in memory): plain SQL, no ORM statement.
+    value = db.session.connection().exec_driver_sql(_READ).scalar()
     version = int(value or 0)
     if has_request_context():
         setattr(g, _CACHED, version)

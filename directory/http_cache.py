@@ -18,6 +18,7 @@ from __future__ import annotations
 import hashlib
 import os
 import time
+from collections import OrderedDict
 from collections.abc import Callable
 from functools import lru_cache, wraps
 from pathlib import Path
@@ -34,14 +35,35 @@ UNCACHED = "private, no-store"
 # How long a page's ETag holds at most while the data stays the same.
 CLOCK_SECONDS = 300
 _TAG = "_public_page_etag"
+_KEEP = "_public_page_keep"
+_NOTE = "_public_page_note"
+# A kept answer larger than this is made again each time.
+KEPT_PAGE_BYTES = 256 * 1024
 _FLASHES = "_flashes"
 
 View = TypeVar("View", bound=Callable[..., Any])
 
 
+Replay = Callable[[Any, Response], Any]
+
+
 def public_page(view: View) -> View:
-    """Mark a view whose anonymous answers are the same for everyone with the same URL and language."""
+    """Mark a view whose anonymous answers are the same for everyone with the same URL and language, and
+    that does nothing else: an answer is kept and given again while its ETag holds."""
     return _marked(view, reads_data=True)
+
+
+def public_page_replaying(replay: Replay) -> Callable[[View], View]:
+    """`public_page` for a view that also does something for each request (the search counts searches):
+    what it noted (`note_for_replay`) is kept with the answer, and `replay(note, response)` runs when the
+    kept answer is given again."""
+    def mark(view: View) -> View:
+        return _marked(view, reads_data=True, replay=replay)
+    return mark
+
+
+def note_for_replay(note: Any) -> None:
+    setattr(g, _NOTE, note)
 
 
 def text_page(view: View) -> View:
@@ -49,7 +71,7 @@ def text_page(view: View) -> View:
     return _marked(view, reads_data=False)
 
 
-def _marked(view: View, *, reads_data: bool) -> View:
+def _marked(view: View, *, reads_data: bool, replay: Replay | None = None) -> View:
     @wraps(view)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         if request.method not in ("GET", "HEAD") or _signed_in():
@@ -61,9 +83,40 @@ def _marked(view: View, *, reads_data: bool) -> View:
         setattr(g, _TAG, tag)
         if request.if_none_match.contains_weak(tag):
             return current_app.response_class(status=304)
+        kept = _kept().get(tag)
+        if kept is not None:
+            body, headers, note = kept
+            response = current_app.response_class(body, 200, headers)
+            if replay is not None:
+                replay(note, response)
+            return response
+        setattr(g, _KEEP, True)
         return view(*args, **kwargs)
 
     return cast(View, wrapper)
+
+
+Kept = tuple[bytes, list[tuple[str, str]], Any]
+
+
+def _kept() -> OrderedDict[str, Kept]:
+    """This process's answers, by ETag: the latest KEPT_PAGES."""
+    store: OrderedDict[str, Kept] = current_app.extensions.setdefault("kept_pages", OrderedDict())
+    return store
+
+
+def _keep(tag: str, response: Response) -> None:
+    if response.direct_passthrough or response.is_streamed:
+        return
+    body = response.get_data()
+    if len(body) > KEPT_PAGE_BYTES:
+        return
+    store = _kept()
+    store[tag] = (body, [(name, value) for name, value in response.headers.items()
+                         if name not in ("Set-Cookie", "Content-Length")], g.pop(_NOTE, None))
+    store.move_to_end(tag)
+    while len(store) > int(current_app.config["KEPT_PAGES"]):
+        store.popitem(last=False)
 
 
 def page_tag(reads_data: bool = True) -> str:
@@ -105,6 +158,8 @@ def register_http_cache(app: Flask) -> None:
         if tag is None:
             return response
         if tag and (response.status_code == 304 or _same_for_everyone(response)):
+            if g.pop(_KEEP, False) and current_app.config["KEPT_PAGES"]:
+                _keep(tag, response)  # before the headers every answer gets (they are added again)
             response.set_etag(tag, weak=True)
             response.headers["Cache-Control"] = PUBLIC
             # A signed-in visitor's cookie gets another page at the same address.

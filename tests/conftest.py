@@ -56,8 +56,9 @@ def base_config(database_url: str, instance_path: str) -> dict:
         "RATELIMIT_ENABLED": False,
         "PASSWORD_HASH_CHEAP": True,
         "SITE_URL": "http://localhost",
-        # Tests change the data without the services that move its version; the cache's own tests turn it on.
+        # Tests change data without the services that move its version; the caches' own tests turn them on.
         "SEARCH_CACHE_SECONDS": 0,
+        "KEPT_PAGES": 0,
     }
 
 

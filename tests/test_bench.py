@@ -47,3 +47,24 @@ def test_the_export_benchmark_runs_on_a_small_scratch_database():
         assert f"[sqlite] {line}" in output
         assert "status 200" in output.split(f"[sqlite] {line}", 1)[1].split("\n")[0], line
     assert "[sqlite] feed: " in output and "[sqlite] services: " in output
+
+
+def test_the_http_benchmark_builds_serves_and_compares_with_the_constant_page(tmp_path):
+    environment = {key: value for key, value in os.environ.items() if key != "DATABASE_URL"}
+    database = tmp_path / "bench.sqlite3"
+    command = [sys.executable, "bench/http.py", "--listings", "300", "--database", str(database), "--seconds",
+               "1", "--rounds", "1", "--connections", "2", "--python-load"]
+    finished = subprocess.run(  # noqa: S603 - our own script, fixed arguments
+        command, cwd=PROJECT_ROOT, env=environment, capture_output=True, text=True, timeout=240, check=False)
+    output = finished.stdout
+    assert finished.returncode == 0, (output + finished.stderr)[-3000:]
+    assert database.exists()
+    for page in ("constant page", "home", "listing page", "area page", "search, varied", "API listings, varied",
+                 "search, popular (cache warm)"):
+        line = next(line for line in output.splitlines() if line.startswith(page + " "))
+        assert "errors" not in line, line
+    assert "host speed" in output and "load average" in output
+    again = subprocess.run(  # noqa: S603 - the same
+        [*command, "--rounds", "1"], cwd=PROJECT_ROOT, env=environment, capture_output=True, text=True,
+        timeout=240, check=False)
+    assert "reusing" in again.stdout and "building" not in again.stdout

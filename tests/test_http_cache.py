@@ -124,3 +124,52 @@ def test_the_contact_form_is_never_public(client, make_listing):
     assert response.status_code == 200
     assert "public" not in response.headers.get("Cache-Control", "")
     assert "ETag" not in response.headers
+
+
+@pytest.mark.config(KEPT_PAGES=10)
+def test_a_kept_page_is_given_again_until_the_data_changes(app, client, make_user, make_listing, monkeypatch):
+    from directory.listings import views
+
+    admin = make_user("admin@example.org", admin=True)
+    listing = make_listing(name="Chelsea Fathers")
+    db.session.commit()
+    rendered = []
+    real = views.render_template
+
+    def counting(*args, **kwargs):
+        rendered.append(args[0])
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(views, "render_template", counting)
+    first = client.get(f"/listings/{listing.slug}")
+    again = client.get(f"/listings/{listing.slug}")
+    assert rendered == ["listings/detail.html"]
+    assert again.data == first.data and again.headers["ETag"] == first.headers["ETag"]
+    assert again.headers["Content-Security-Policy"] == first.headers["Content-Security-Policy"]
+    assert again.headers["Cache-Control"] == PUBLIC and not again.headers.getlist("Set-Cookie")
+    assert client.get(f"/listings/{listing.slug}?lang=es").status_code == 200  # another page: made
+    assert len(rendered) == 2
+
+    moderation.pause(listing, listing.owner or admin)
+    assert client.get(f"/listings/{listing.slug}").status_code == 410
+    signed_in = app.test_client(user=admin)
+    assert signed_in.get(f"/listings/{listing.slug}").status_code == 200  # the admin's preview, made
+    assert b"Chelsea Fathers" in signed_in.get(f"/listings/{listing.slug}").data
+
+
+@pytest.mark.config(KEPT_PAGES=10)
+def test_a_kept_search_page_is_still_counted_for_where_groups_are_needed(app, geo, make_listing):
+    from tests.test_demand import BROWSER, counts
+
+    make_listing()
+    db.session.commit()
+    robot = app.test_client().get(SEARCH)  # not counted (no browser), and kept
+    assert robot.headers["Cache-Control"] == PUBLIC
+    browser = app.test_client()
+    first = browser.get(SEARCH, headers=BROWSER)
+    assert first.data == robot.data
+    assert [row.searches for row in counts()] == [1]
+    assert first.headers["Cache-Control"] == UNCACHED  # it carries this browser's counted-cells cookie
+    again = browser.get(SEARCH, headers=BROWSER)
+    assert [row.searches for row in counts()] == [1]  # once per browser, cell and day, as before
+    assert again.headers["Cache-Control"] == PUBLIC

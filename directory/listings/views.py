@@ -14,7 +14,7 @@ from ..demand import counting
 from ..geo.names import place_label, place_query
 from ..geo.regions import COUNTRY_NAMES
 from ..geo.services import places_in_region
-from ..http_cache import public_page
+from ..http_cache import note_for_replay, public_page, public_page_replaying
 from ..urls import external_url, safe_url
 from . import services
 from .areas import area_countries, area_listings, city_names, region_cities
@@ -73,7 +73,7 @@ def listing_helpers():
 
 
 @blueprint.get("/search")
-@public_page
+@public_page_replaying(lambda search, response: counting.count_search(request, response, search))
 def search():
     params = resolve_vocabulary(SearchParams.from_args(request.args))
     if not params.errors and ("at" in request.args
@@ -120,6 +120,7 @@ def _count_for_demand(params: SearchParams, results: SearchResults, response) ->
             or params.cost or params.language or params.q):
         return
     search = counting.search_in_cell(origin.latitude, origin.longitude, params.topics, results.near_total)
+    note_for_replay(search)  # the same page given again from memory is counted the same way
     counting.count_search(request, response, search)
 
 

@@ -92,7 +92,9 @@ def test_a_visitor_writes_to_a_group_and_a_rapid_second_message_is_refused(
     assert [error for error in console_log.errors if "status of 429" not in error] == []
 
 
-@pytest.mark.config(CONTACT_MIN_SECONDS=2)
+# Long enough that filling the form on a busy machine (2.3 s seen at a load average of 10 on 2 cores) still
+# comes before it.
+@pytest.mark.config(CONTACT_MIN_SECONDS=6)
 def test_a_form_sent_too_quickly_asks_to_try_again_and_then_goes_through(app, live_server, page, make_listing,
                                                                         screenshot):
     listing = make_listing(name="Men Over Fifty")
@@ -104,7 +106,7 @@ def test_a_form_sent_too_quickly_asks_to_try_again_and_then_goes_through(app, li
     assert "faster than we expected" in alert.inner_text()
     assert page.get_by_label("Your message").input_value() == "Hi there"
     screenshot(page, "too-fast")
-    page.wait_for_timeout(2100)
+    page.wait_for_timeout(6100)
     page.get_by_role("button", name="Send message").click()
     page.wait_for_url(f"{live_server}/listings/{listing.slug}/contact/sent")
     assert len(read_mail(app)) == 1
