@@ -167,15 +167,16 @@ def search(params: SearchParams, *, now: datetime | None = None, online_preview:
     A search of the present moment may come from the cache (see `cache`); one at a given `now` never does.
     """
     if now is not None:
-        return _search(params, now, online_preview, complete)
-    results = cache.remembered(params, (online_preview, complete),
-                               lambda: _search(params, utcnow(), online_preview, complete))
+        return _search(params, now, online_preview, complete, language)
+    results = cache.remembered(params, (online_preview, complete, language),
+                               lambda: _search(params, utcnow(), online_preview, complete, language))
     if results.params is not params:
         results = replace(results, params=params)  # as this visitor typed it
     return results
 
 
-def _search(params: SearchParams, now: datetime, online_preview: int, complete: bool) -> SearchResults:
+def _search(params: SearchParams, now: datetime, online_preview: int, complete: bool,
+            language: str | None) -> SearchResults:
     results = SearchResults(params=params, page=params.page, per_page=params.per_page)
     if params.near:
         found = geo.locate(params.near)
