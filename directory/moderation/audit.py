@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from ..accounts.models import ROLE_ADMIN, User
 from ..accounts.signin import signed_in
 from ..extensions import db
+from ..i18n import lazy_gettext as _l
 from ..listings.models import Listing
 from ..timeutil import utcnow
 from ..urls import row_id
@@ -52,36 +53,36 @@ ACTION_CLAIM_APPROVED = "claim_approved"
 ACTION_CLAIM_REJECTED = "claim_rejected"
 
 ACTION_LABELS = {
-    ACTION_SUBMIT: "Submitted for review",
-    ACTION_APPROVE: "Approved",
-    ACTION_REJECT: "Rejected",
-    ACTION_REQUEST_CHANGES: "Changes requested",
-    ACTION_UNPUBLISH: "Unpublished",
-    ACTION_PAUSE: "Paused",
-    ACTION_RESUME: "Resumed",
-    ACTION_WITHDRAW: "Withdrawn",
-    ACTION_RECONFIRM: "Reconfirmed",
-    ACTION_EXPIRE: "Expired (not confirmed)",
-    ACTION_PROPOSE_REVISION: "Edit proposed",
-    ACTION_APPROVE_REVISION: "Edit approved",
-    ACTION_REJECT_REVISION: "Edit rejected",
-    ACTION_REQUEST_REVISION_CHANGES: "Edit: changes requested",
-    ACTION_DISMISS_REPORT: "Report dismissed",
-    ACTION_REPORT_EDIT_REQUEST: "Edit requested (report)",
-    ACTION_SUSPEND: "Account suspended",
-    ACTION_UNSUSPEND: "Suspension lifted",
-    ACTION_ROLE_CHANGE: "Role changed",
-    ACTION_ADMIN_SIGN_IN: "Admin signed in",
-    ACTION_TWO_FACTOR_ENABLED: "Two-step sign-in turned on",
-    ACTION_ACCOUNT_DELETED: "Account deleted",
-    ACTION_IMPORTED: "Imported",
-    ACTION_SOURCE_CHANGED: "Updated from its source",
-    ACTION_SOURCE_REVISION: "Edit from its source",
-    ACTION_SOURCE_GONE: "Gone from its source",
-    ACTION_SOURCE_BACK: "Back in its source",
-    ACTION_CLAIM_REQUESTED: "Claim asked for",
-    ACTION_CLAIM_APPROVED: "Claim approved",
-    ACTION_CLAIM_REJECTED: "Claim refused",
+    ACTION_SUBMIT: _l("Submitted for review"),
+    ACTION_APPROVE: _l("Approved"),
+    ACTION_REJECT: _l("Rejected"),
+    ACTION_REQUEST_CHANGES: _l("Changes requested"),
+    ACTION_UNPUBLISH: _l("Unpublished"),
+    ACTION_PAUSE: _l("Paused"),
+    ACTION_RESUME: _l("Resumed"),
+    ACTION_WITHDRAW: _l("Withdrawn"),
+    ACTION_RECONFIRM: _l("Reconfirmed"),
+    ACTION_EXPIRE: _l("Expired (not confirmed)"),
+    ACTION_PROPOSE_REVISION: _l("Edit proposed"),
+    ACTION_APPROVE_REVISION: _l("Edit approved"),
+    ACTION_REJECT_REVISION: _l("Edit rejected"),
+    ACTION_REQUEST_REVISION_CHANGES: _l("Edit: changes requested"),
+    ACTION_DISMISS_REPORT: _l("Report dismissed"),
+    ACTION_REPORT_EDIT_REQUEST: _l("Edit requested (report)"),
+    ACTION_SUSPEND: _l("Account suspended"),
+    ACTION_UNSUSPEND: _l("Suspension lifted"),
+    ACTION_ROLE_CHANGE: _l("Role changed"),
+    ACTION_ADMIN_SIGN_IN: _l("Admin signed in"),
+    ACTION_TWO_FACTOR_ENABLED: _l("Two-step sign-in turned on"),
+    ACTION_ACCOUNT_DELETED: _l("Account deleted"),
+    ACTION_IMPORTED: _l("Imported"),
+    ACTION_SOURCE_CHANGED: _l("Updated from its source"),
+    ACTION_SOURCE_REVISION: _l("Edit from its source"),
+    ACTION_SOURCE_GONE: _l("Gone from its source"),
+    ACTION_SOURCE_BACK: _l("Back in its source"),
+    ACTION_CLAIM_REQUESTED: _l("Claim asked for"),
+    ACTION_CLAIM_APPROVED: _l("Claim approved"),
+    ACTION_CLAIM_REJECTED: _l("Claim refused"),
 }
 
 

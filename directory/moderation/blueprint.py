@@ -14,6 +14,8 @@ from ..listings.forms import language_name
 from ..listings.freshness import freshness
 from ..listings.models import Listing
 from . import review_queue
+from .audit import ACTION_LABELS
+from .presentation import admin_term
 
 blueprint = Blueprint("moderation", __name__)
 
@@ -29,6 +31,14 @@ def moderation_context() -> dict[str, Any]:
 
 
 blueprint.add_app_template_global(language_name)
+blueprint.add_app_template_global(admin_term)
+
+
+@blueprint.app_template_global()
+def action_label(action: str) -> str:
+    """What an audit row's action reads as, in the admin's language."""
+    label = ACTION_LABELS.get(action)
+    return str(label) if label is not None else action.replace("_", " ").capitalize()
 
 
 @blueprint.app_template_global()

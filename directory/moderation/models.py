@@ -9,6 +9,7 @@ from sqlalchemy import JSON, DateTime, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import Model
+from ..i18n import lazy_gettext as _l
 from ..timeutil import utcnow
 
 REVISION_PENDING = "pending"
@@ -18,10 +19,10 @@ REVISION_CHANGES_REQUESTED = "changes_requested"
 REVISION_SUPERSEDED = "superseded"
 
 REPORT_REASONS = {
-    "wrong_details": "Wrong time or place",
-    "no_longer_meets": "No longer meets",
-    "inappropriate": "Inappropriate",
-    "other": "Something else",
+    "wrong_details": _l("Wrong time or place"),
+    "no_longer_meets": _l("No longer meets"),
+    "inappropriate": _l("Inappropriate"),
+    "other": _l("Something else"),
 }
 REPORT_OPEN = "open"
 REPORT_DISMISSED = "dismissed"

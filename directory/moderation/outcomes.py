@@ -12,10 +12,11 @@ from flask import flash, redirect
 from flask_login import current_user
 
 from ..accounts.models import User
+from ..i18n import gettext
 from .rules import AlreadyDecided, ModerationError
 
 # What a decision button does (the service, called with the item, the admin and the note) and what the
-# admin reads after it; "{name}" is the listing's name.
+# admin reads after it, marked with N_ ("%(name)s" is the listing's name) and said in the admin's language.
 Decision = tuple[Callable[[Any, User, str], object], str]
 
 
@@ -24,7 +25,7 @@ def decide(decisions: dict[str, Decision], item: Any, form: Any, name: str, *, b
     """Make the decision whose button was pressed, say how it went, and go `back` (or to `refused` when
     a rule refused it)."""
     service, done = decisions[form.decision()]
-    return act(lambda: service(item, current_user, (form.note.data or "").strip()), done.format(name=name),
+    return act(lambda: service(item, current_user, (form.note.data or "").strip()), gettext(done, name=name),
                back=back, refused=refused)
 
 

@@ -10,44 +10,89 @@ from datetime import time
 from difflib import SequenceMatcher
 from typing import Any
 
+from ..i18n import gettext
+from ..i18n import lazy_gettext as _l
 from ..listings.forms import language_name
 from ..listings.models import Listing
 
 FIELD_LABELS = {
-    "name": "Name",
-    "summary": "Summary",
-    "description": "Description",
-    "format": "Format",
-    "cost": "Cost",
-    "cost_details": "Cost details",
-    "website": "Website",
-    "phone": "Phone",
-    "phone_public": "Phone shown publicly",
-    "contact_email": "Contact e-mail (private)",
-    "contact_enabled": "Contact form on",
-    "address_line": "Address",
-    "city": "City",
-    "region": "State / region",
-    "postal_code": "ZIP / postcode",
-    "country": "Country",
-    "latitude": "Latitude",
-    "longitude": "Longitude",
-    "location_precision": "Location precision",
-    "time_zone": "Time zone",
-    "online_url": "Online join link",
-    "online_url_private": "Join link kept private",
-    "experience": "Experience",
-    "meets_in_person": "Meets in person",
-    "meets_phone": "Meets by phone",
-    "meets_video": "Meets by video",
-    "accepting_mentees": "Accepting mentees",
-    "availability": "Availability",
-    "topics": "Topics",
-    "audiences": "Audiences",
-    "languages": "Languages",
-    "meetings": "Meetings",
+    "name": _l("Name"),
+    "summary": _l("Summary"),
+    "description": _l("Description"),
+    "format": _l("Format"),
+    "cost": _l("Cost"),
+    "cost_details": _l("Cost details"),
+    "website": _l("Website"),
+    "phone": _l("Phone"),
+    "phone_public": _l("Phone shown publicly"),
+    "contact_email": _l("Contact e-mail (private)"),
+    "contact_enabled": _l("Contact form on"),
+    "address_line": _l("Address"),
+    "city": _l("City"),
+    "region": _l("State / region"),
+    "postal_code": _l("ZIP / postcode"),
+    "country": _l("Country"),
+    "latitude": _l("Latitude"),
+    "longitude": _l("Longitude"),
+    "location_precision": _l("Location precision"),
+    "time_zone": _l("Time zone"),
+    "online_url": _l("Online join link"),
+    "online_url_private": _l("Join link kept private"),
+    "experience": _l("Experience"),
+    "meets_in_person": _l("Meets in person"),
+    "meets_phone": _l("Meets by phone"),
+    "meets_video": _l("Meets by video"),
+    "accepting_mentees": _l("Accepting mentees"),
+    "availability": _l("Availability"),
+    "topics": _l("Topics"),
+    "audiences": _l("Audiences"),
+    "languages": _l("Languages"),
+    "meetings": _l("Meetings"),
 }
-WEEKDAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+# The stored words of statuses, kinds, formats, costs, roles and the outbox's states, as an admin page
+# shows them: `{{ admin_term(listing.status) }}`. A word missing here is shown as stored (underscores as
+# spaces).
+TERMS = {
+    "draft": _l("Draft"),
+    "pending": _l("Pending"),
+    "published": _l("Published"),
+    "changes_requested": _l("Changes requested"),
+    "rejected": _l("Rejected"),
+    "paused": _l("Paused"),
+    "unpublished": _l("Unpublished"),
+    "expired": _l("Expired"),
+    "withdrawn": _l("Withdrawn"),
+    "approved": _l("Approved"),
+    "superseded": _l("Superseded"),
+    "group": _l("Group"),
+    "mentor": _l("Mentor"),
+    "in_person": _l("In person"),
+    "online": _l("Online"),
+    "hybrid": _l("Hybrid"),
+    "free": _l("Free"),
+    "donation": _l("Donation"),
+    "paid": _l("Paid"),
+    "exact": _l("exact"),
+    "approximate": _l("approximate"),
+    "member": _l("Member"),
+    "admin": _l("Administrator"),
+    "queued": _l("Queued"),
+    "sending": _l("Sending"),
+    "sent": _l("Sent"),
+}
+
+
+def admin_term(value: str | None) -> str:
+    """A stored word in the admin's language; one not listed shows as stored, underscores as spaces."""
+    if not value:
+        return ""
+    label = TERMS.get(value)
+    return str(label) if label is not None else value.replace("_", " ")
+
+
+RECURRENCES = {"weekly": _l("weekly"), "biweekly": _l("every other week"), "monthly": _l("monthly")}
+WEEKDAY_NAMES = (_l("Monday"), _l("Tuesday"), _l("Wednesday"), _l("Thursday"), _l("Friday"), _l("Saturday"),
+                 _l("Sunday"))
 
 
 def show_value(field: str, value: Any) -> str:
@@ -55,7 +100,7 @@ def show_value(field: str, value: Any) -> str:
     if value is None or value == "" or value == []:
         return "—"
     if isinstance(value, bool):
-        return "Yes" if value else "No"
+        return str(gettext("Yes") if value else gettext("No"))
     if field == "meetings":
         return "\n".join(_meeting_text(item) for item in value)
     if field == "languages":
@@ -90,13 +135,16 @@ def _meeting_text(item: dict[str, Any]) -> str:
     start = item.get("start_time")
     if isinstance(start, time):
         start = start.strftime("%H:%M")
-    text = f"{day} {start}, {item.get('duration_minutes')} min, {item.get('recurrence')}"
+    recurrence = str(item.get("recurrence"))
+    text: str = gettext("%(day)s %(start)s, %(minutes)s min, %(recurrence)s", day=day, start=start,
+                   minutes=item.get("duration_minutes"),
+                   recurrence=str(RECURRENCES.get(recurrence, recurrence)))
     if item.get("week_of_month"):
-        text += f" (week {item['week_of_month']})"
+        text = gettext("%(meeting)s (week %(week)s)", meeting=text, week=item["week_of_month"])
     if item.get("anchor_date"):
-        text += f" from {item['anchor_date']}"
+        text = gettext("%(meeting)s from %(date)s", meeting=text, date=item["anchor_date"])
     if item.get("notes"):
-        text += f": {item['notes']}"
+        text = f"{text}: {item['notes']}"
     return text
 
 

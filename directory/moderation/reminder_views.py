@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import redirect, render_template, url_for
 
+from ..i18n import gettext
 from ..listings.freshness import freshness
 from ..listings.models import STATUS_EXPIRED
 from . import reminders, services
@@ -28,16 +29,18 @@ def still_meeting(token: str):
             if answer == "yes":
                 was_expired = listing.status == STATUS_EXPIRED
                 services.reconfirm(listing, owner, via="link")
-                back = " and is back in the search" if was_expired else ""
+                message = (gettext("Thank you! “%(name)s” is confirmed as current and is back in the search.",
+                                   name=listing.name) if was_expired
+                           else gettext("Thank you! “%(name)s” is confirmed as current.", name=listing.name))
                 return render_template(
-                    "moderation/still_meeting_done.html", listing=listing, failed=False,
-                    message=f"Thank you! “{listing.name}” is confirmed as current{back}.",
+                    "moderation/still_meeting_done.html", listing=listing, failed=False, message=message,
                 )
             if answer == "stopped":
                 services.withdraw(listing, owner, via="reminder link")
                 return render_template(
                     "moderation/still_meeting_done.html", listing=listing, failed=False,
-                    message=f"Thank you for letting us know. “{listing.name}” is no longer listed.",
+                    message=gettext("Thank you for letting us know. “%(name)s” is no longer listed.",
+                                    name=listing.name),
                 )
             if answer == "change":
                 # The owner's edit page asks them to sign in first.

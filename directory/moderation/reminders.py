@@ -17,7 +17,7 @@ from sqlalchemy import ColumnElement, func, or_, select, update
 from ..accounts.models import User
 from ..database import commit, rows_matched
 from ..extensions import db
-from ..i18n import lazy_gettext
+from ..i18n import gettext, lazy_gettext
 from ..listings.freshness import freshness
 from ..listings.models import STATUS_EXPIRED, STATUS_PAUSED, STATUS_PUBLISHED, Listing
 from ..outbox import send_mail
@@ -61,11 +61,11 @@ def read_token(token: str) -> Listing:
     try:
         payload: Any = _serializer().loads(token, max_age=link_max_age())
     except SignatureExpired as error:
-        raise LinkError("This link has expired. Please sign in to confirm your listing.") from error
+        raise LinkError(gettext("This link has expired. Please sign in to confirm your listing.")) from error
     except BadSignature as error:
-        raise LinkError("This link is not valid. It may have been copied incompletely.") from error
+        raise LinkError(gettext("This link is not valid. It may have been copied incompletely.")) from error
     if not isinstance(payload, dict) or not isinstance(payload.get("l"), int):
-        raise LinkError("This link is not valid. It may have been copied incompletely.")
+        raise LinkError(gettext("This link is not valid. It may have been copied incompletely."))
     listing = db.session.get(Listing, payload["l"])
     if (
         listing is None
@@ -73,7 +73,7 @@ def read_token(token: str) -> Listing:
         or _stamp(listing.last_confirmed_at) != payload.get("c")
         or _stamp(listing.reminder_sent_at) != payload.get("r")
     ):
-        raise LinkError("This link was already used, or the listing changed since. Thank you!")
+        raise LinkError(gettext("This link was already used, or the listing changed since. Thank you!"))
     return listing
 
 

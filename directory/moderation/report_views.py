@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import abort, current_app, redirect, render_template, url_for
 
 from ..extensions import db, limiter
+from ..i18n import N_
 from ..listings import services as listing_services
 from ..listings.models import Listing
 from . import reports as report_services
@@ -16,10 +17,11 @@ from .outcomes import Decision, decide
 from .rules import ModerationError
 
 REPORT_DECISIONS: dict[str, Decision] = {
-    "dismiss": (report_services.dismiss_report, "Report on “{name}” dismissed."),
-    "request_edit": (report_services.report_request_edit, "The owner of “{name}” was asked to update it."),
+    "dismiss": (report_services.dismiss_report, N_("Report on “%(name)s” dismissed.")),
+    "request_edit": (report_services.report_request_edit,
+                     N_("The owner of “%(name)s” was asked to update it.")),
     "unpublish": (report_services.report_unpublish,
-                  "“{name}” is unpublished. The owner was sent your reason."),
+                  N_("“%(name)s” is unpublished. The owner was sent your reason.")),
 }
 
 

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from ..accounts.models import User
 from ..database import commit, rows_matched
 from ..extensions import db
+from ..i18n import gettext
 from ..listings.models import STATUS_PUBLISHED, Listing
 from ..timeutil import utcnow
 from .audit import ACTION_DISMISS_REPORT, ACTION_REPORT_EDIT_REQUEST, record
@@ -37,9 +38,9 @@ logger = logging.getLogger(__name__)
 def create_report(listing: Listing, reason: str, message: str = "", email: str = "") -> Report:
     """A visitor says a published listing is wrong. Not a decision, so no audit row."""
     if listing.status != STATUS_PUBLISHED:
-        raise ModerationError("Only published listings can be reported.")
+        raise ModerationError(gettext("Only published listings can be reported."))
     if reason not in REPORT_REASONS:
-        raise ModerationError("Please choose a reason.")
+        raise ModerationError(gettext("Please choose a reason."))
     report = Report(listing_id=listing.id, reason=reason, message=(message or "").strip()[:MAX_REASON_LENGTH],
                     email=(email or "").strip().lower(), status=REPORT_OPEN, created_at=utcnow())
     session = session_of(listing)
@@ -82,7 +83,7 @@ def report_request_edit(report: Report, admin: User, note: str) -> ModerationEve
     note = require_reason(note, "a note saying what to change")
     listing = report.listing
     if listing.status not in APPROVED_STATUSES:
-        raise ModerationError("This listing is no longer public; dismiss the report instead.")
+        raise ModerationError(gettext("This listing is no longer public; dismiss the report instead."))
     session = _claim_report(report, admin, REPORT_RESOLVED)
     resolve_open_reports(session, report.listing_id, admin, REPORT_RESOLVED)
     listing.moderation_note = note

@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy import func, select
 
 from ..extensions import db
+from ..i18n import ngettext
 from ..listings.models import STATUS_PENDING, Listing
 from .models import REPORT_OPEN, REVISION_PENDING, Report, Revision
 
@@ -49,10 +50,11 @@ def waiting(counts: dict[str, int]) -> tuple[str, str]:
 
     One total led to an empty review queue when all that waited was a report.
     """
-    words = [(counts.get("listings", 0), "listing", "listings"),
-             (counts.get("revisions", 0), "edit", "edits"),
-             (counts.get("reports", 0), "report", "reports")]
-    summary = ", ".join(f"{number} {one if number == 1 else many}" for number, one, many in words if number)
+    listings, edits, reports = (counts.get(name, 0) for name in ("listings", "revisions", "reports"))
+    words = [ngettext("%(num)s listing", "%(num)s listings", listings) if listings else "",
+             ngettext("%(num)s edit", "%(num)s edits", edits) if edits else "",
+             ngettext("%(num)s report", "%(num)s reports", reports) if reports else ""]
+    summary = ", ".join(word for word in words if word)
     only_reports = counts.get("reports") and not counts.get("queue")
     endpoint = "moderation.reports" if only_reports else "moderation.queue"
     return summary, endpoint

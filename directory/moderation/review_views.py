@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import render_template, url_for
 
 from ..extensions import db
+from ..i18n import N_
 from ..listings.freshness import freshness
 from ..listings.models import STATUS_PENDING, Listing
 from ..listings.snapshots import SENSITIVE_FIELDS
@@ -29,21 +30,21 @@ from .rules import APPROVED_STATUSES
 
 LISTING_DECISIONS: dict[str, Decision] = {
     "approve": (lambda listing, admin, note: services.approve(listing, admin),
-                "“{name}” is published. The owner was told."),
+                N_("“%(name)s” is published. The owner was told.")),
     "approve_next": (lambda listing, admin, note: services.approve(listing, admin),
-                     "“{name}” is published. The owner was told. Here is the next one."),
+                     N_("“%(name)s” is published. The owner was told. Here is the next one.")),
     "request_changes": (services.request_changes,
-                        "Changes requested on “{name}”. The owner was sent your note."),
-    "reject": (services.reject, "“{name}” was rejected. The owner was sent your reason."),
-    "unpublish": (services.unpublish, "“{name}” is unpublished. The owner was sent your reason."),
+                        N_("Changes requested on “%(name)s”. The owner was sent your note.")),
+    "reject": (services.reject, N_("“%(name)s” was rejected. The owner was sent your reason.")),
+    "unpublish": (services.unpublish, N_("“%(name)s” is unpublished. The owner was sent your reason.")),
 }
 REVISION_DECISIONS: dict[str, Decision] = {
     "approve": (lambda revision, admin, note: approve_revision(revision, admin),
-                "The edit to “{name}” is live. The owner was told."),
+                N_("The edit to “%(name)s” is live. The owner was told.")),
     "approve_next": (lambda revision, admin, note: approve_revision(revision, admin),
-                     "The edit to “{name}” is live. The owner was told. Here is the next one."),
-    "request_changes": (request_revision_changes, "Changes requested on the edit to “{name}”."),
-    "reject": (reject_revision, "The edit to “{name}” was rejected; the published version stays."),
+                     N_("The edit to “%(name)s” is live. The owner was told. Here is the next one.")),
+    "request_changes": (request_revision_changes, N_("Changes requested on the edit to “%(name)s”.")),
+    "reject": (reject_revision, N_("The edit to “%(name)s” was rejected; the published version stays.")),
 }
 
 

@@ -14,6 +14,7 @@ from .. import data_version
 from ..accounts.models import User
 from ..database import commit, rows_matched
 from ..extensions import db
+from ..i18n import gettext
 from ..listings import snapshots
 from ..listings.models import STATUS_PUBLISHED, Listing
 from ..timeutil import utcnow
@@ -67,7 +68,7 @@ def propose_revision(listing: Listing, actor: User, data: dict[str, Any]) -> Rev
     """
     require_owner_or_admin(listing, actor)
     if not actor.is_confirmed:
-        raise ModerationError("Please confirm your e-mail address before editing a listing.")
+        raise ModerationError(gettext("Please confirm your e-mail address before editing a listing."))
     if listing.status not in APPROVED_STATUSES:
         raise ModerationError(
             f"A listing that is {listing.status.replace('_', ' ')} is edited directly, not through a review."

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session, object_session
 
 from ..accounts.models import User
 from ..extensions import db
+from ..i18n import gettext
 from ..listings.models import (
     STATUS_CHANGES_REQUESTED,
     STATUS_EXPIRED,
@@ -62,19 +63,19 @@ def session_of(obj: Any) -> Session:
 
 def require_admin(admin: User | None) -> None:
     if admin is None or not admin.is_admin:
-        raise ModerationError("Only an admin can do that.")
+        raise ModerationError(gettext("Only an admin can do that."))
     if admin.is_suspended:
-        raise ModerationError("A suspended account cannot moderate.")
+        raise ModerationError(gettext("A suspended account cannot moderate."))
 
 
 def require_owner_or_admin(listing: Listing, actor: User | None) -> None:
     if actor is None:
-        raise ModerationError("Please sign in first.")
+        raise ModerationError(gettext("Please sign in first."))
     if actor.is_suspended:
-        raise ModerationError("This account is suspended.")
+        raise ModerationError(gettext("This account is suspended."))
     if actor.is_admin or (listing.owner_id is not None and listing.owner_id == actor.id):
         return
-    raise ModerationError("Only the listing's owner can do that.")
+    raise ModerationError(gettext("Only the listing's owner can do that."))
 
 
 def require_reason(reason: str | None, what: str = "a reason") -> str:

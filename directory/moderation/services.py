@@ -32,6 +32,7 @@ from ..accounts.models import User
 from ..alerts.services import queue_matches
 from ..database import commit, rows_matched
 from ..extensions import db
+from ..i18n import gettext
 from ..listings.models import (
     STATUS_CHANGES_REQUESTED,
     STATUS_DRAFT,
@@ -106,7 +107,7 @@ def _transition(listing: Listing, *, sources: Iterable[str], target: str, action
         session.rollback()
         if review:
             raise AlreadyDecided()
-        raise ModerationError("This listing changed meanwhile. Please reload the page.")
+        raise ModerationError(gettext("This listing changed meanwhile. Please reload the page."))
     if also is not None:
         also(session)
     if target == STATUS_PUBLISHED and listing.status != STATUS_PUBLISHED:
@@ -143,7 +144,7 @@ def submit(listing: Listing, actor: User) -> ModerationEvent:
     unpublish)."""
     require_owner_or_admin(listing, actor)
     if not actor.is_confirmed:
-        raise ModerationError("Please confirm your e-mail address before submitting a listing.")
+        raise ModerationError(gettext("Please confirm your e-mail address before submitting a listing."))
     now = utcnow()
     return _transition(
         listing,

@@ -8,6 +8,7 @@ import pyotp
 from flask import flash, redirect, render_template, request, session, url_for
 from flask_login import current_user
 
+from ..i18n import gettext
 from ..urls import safe_next
 from .access import admin_required, mark_two_factor_passed, matching_step, provisioning_uri
 from .blueprint import blueprint
@@ -40,9 +41,10 @@ def two_factor_setup():
             enable_two_factor(current_user, secret, step)
             session.pop(PENDING_SECRET_KEY, None)
             mark_two_factor_passed()
-            flash("Two-step sign-in is on for your admin account.", "success")
+            flash(gettext("Two-step sign-in is on for your admin account."), "success")
             return _after_two_factor()
-        form.code.errors.append("That code did not match. Check the time on your phone and try again.")
+        form.code.errors.append(gettext("That code did not match. Check the time on your phone and try "
+                                        "again."))
     return render_template("moderation/two_factor_setup.html", form=form, secret=secret,
                            uri=provisioning_uri(secret, current_user.email))
 
@@ -58,8 +60,8 @@ def two_factor():
             mark_two_factor_passed()
             return _after_two_factor()
         logger.warning("wrong admin 2FA code for user %s", current_user.id)
-        form.code.errors.append("That code did not match, or it was used already. Codes change every "
-                                "30 seconds; try the new one.")
+        form.code.errors.append(gettext("That code did not match, or it was used already. Codes change every "
+                                        "30 seconds; try the new one."))
     return render_template("moderation/two_factor.html", form=form)
 
 

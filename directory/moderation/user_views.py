@@ -7,6 +7,7 @@ from flask_login import current_user
 
 from ..accounts.models import User
 from ..extensions import db
+from ..i18n import gettext
 from ..validators import CONTROL_CHARACTERS
 from . import users as user_services
 from .access import admin_required
@@ -51,7 +52,7 @@ def suspend_user(user_id: int):
     if not form.validate_on_submit():
         return _render_user(user, form, status=400)
     return act(lambda: user_services.suspend_user(user, current_user, form.reason.data),
-               f"{user.email} is suspended; their listings left the search.",
+               gettext("%(email)s is suspended; their listings left the search.", email=user.email),
                back=url_for(".user_detail", user_id=user_id))
 
 
@@ -62,4 +63,5 @@ def unsuspend_user(user_id: int):
     if not UnsuspendForm().validate_on_submit():
         return redirect(url_for(".user_detail", user_id=user_id))
     return act(lambda: user_services.unsuspend_user(user, current_user),
-               f"The suspension of {user.email} is lifted.", back=url_for(".user_detail", user_id=user_id))
+               gettext("The suspension of %(email)s is lifted.", email=user.email),
+               back=url_for(".user_detail", user_id=user_id))

@@ -13,7 +13,7 @@ from ..accounts.passwords import hash_password
 from ..accounts.signin import find_user
 from ..database import commit, count_by, rows_matched
 from ..extensions import db
-from ..i18n import lazy_gettext
+from ..i18n import gettext, lazy_gettext
 from ..listings.models import Listing
 from ..outbox import deliver, queue_mail
 from ..timeutil import utcnow
@@ -30,7 +30,7 @@ def suspend_user(user: User, admin: User, reason: str) -> ModerationEvent:
     require_admin(admin)
     reason = require_reason(reason)
     if user.id == admin.id:
-        raise ModerationError("You cannot suspend your own account.")
+        raise ModerationError(gettext("You cannot suspend your own account."))
     session = session_of(user)
     result = session.execute(
         update(User)
@@ -130,7 +130,7 @@ def make_admin(email: str, name: str, password: str | None) -> tuple[User, str]:
 def set_role(user: User, role: str, actor: User | None = None, reason: str = "") -> ModerationEvent | None:
     """Change a user's role (create-admin uses it). No change, no audit row."""
     if role not in (ROLE_ADMIN, ROLE_MEMBER):
-        raise ModerationError("Unknown role.")
+        raise ModerationError(gettext("Unknown role."))
     if user.role == role:
         return None
     session = session_of(user)

@@ -12,7 +12,7 @@ from sqlalchemy import select, update
 from ...accounts.models import User
 from ...database import commit
 from ...extensions import db
-from ...i18n import lazy_gettext
+from ...i18n import gettext, lazy_gettext
 from ...listings.models import Listing
 from ...moderation import audit
 from ...outbox import send_mail
@@ -60,12 +60,12 @@ def masked(address: str) -> str:
 
 def _check_claimant(listing: Listing, user: User) -> SourceRecord:
     if not user.is_confirmed:
-        raise ClaimError("Please confirm your e-mail address first.")
+        raise ClaimError(gettext("Please confirm your e-mail address first."))
     if user.is_suspended:
-        raise ClaimError("This account is suspended.")
+        raise ClaimError(gettext("This account is suspended."))
     record = claimable(listing)
     if record is None:
-        raise ClaimError("This listing cannot be claimed: it already has an owner.")
+        raise ClaimError(gettext("This listing cannot be claimed: it already has an owner."))
     return record
 
 
@@ -90,9 +90,9 @@ def request_claim(listing: Listing, user: User, message: str, keep_following: bo
     automatic = user.email.lower() in record.emails
     message = message.strip()
     if not automatic and not message:
-        raise ClaimError("Please say how you are connected to this group, so an admin can check.")
+        raise ClaimError(gettext("Please say how you are connected to this group, so an admin can check."))
     if pending_claim(listing, user) is not None:
-        raise ClaimError("You already asked; an admin will look at it.")
+        raise ClaimError(gettext("You already asked; an admin will look at it."))
     claim = Claim(listing_id=listing.id, user_id=user.id, message=message[:2000], status=CLAIM_PENDING,
                   keep_following=keep_following, created_at=utcnow(), note="")
     db.session.add(claim)
@@ -115,7 +115,7 @@ def send_claim_link(listing: Listing, user: User, address: str, keep_following: 
     proves the person reads that address, and the claim is approved."""
     record = _check_claimant(listing, user)
     if address not in record.emails:
-        raise ClaimError("Choose one of the addresses the source lists for this group.")
+        raise ClaimError(gettext("Choose one of the addresses the source lists for this group."))
     token = _serializer().dumps({"listing": listing.id, "user": user.id, "address": address,
                                  "follow": keep_following})
     # Queued in the outbox: a mail server that is down delays the link, never loses it.
@@ -133,17 +133,18 @@ def confirm_claim_link(token: str, user: User) -> Listing:
     try:
         payload = _serializer().loads(token, max_age=int(current_app.config["CLAIM_LINK_MAX_AGE"]))
     except SignatureExpired as error:
-        raise ClaimError("This link has expired. Please ask for a new one.") from error
+        raise ClaimError(gettext("This link has expired. Please ask for a new one.")) from error
     except BadSignature as error:
-        raise ClaimError("This link is not valid. It may have been copied incompletely.") from error
+        raise ClaimError(gettext("This link is not valid. It may have been copied incompletely.")) from error
     if not isinstance(payload, dict) or payload.get("user") != user.id:
-        raise ClaimError("This link was sent for another account. Sign in with the account that asked.")
+        raise ClaimError(gettext("This link was sent for another account. "
+                                 "Sign in with the account that asked."))
     listing = db.session.get(Listing, payload.get("listing"))
     if listing is None:
-        raise ClaimError("That listing no longer exists.")
+        raise ClaimError(gettext("That listing no longer exists."))
     record = _check_claimant(listing, user)
     if payload.get("address") not in record.emails:
-        raise ClaimError("The source no longer lists that address for this group.")
+        raise ClaimError(gettext("The source no longer lists that address for this group."))
     claim = pending_claim(listing, user) or Claim(listing_id=listing.id, user_id=user.id, message="",
                                                   created_at=utcnow(), note="")
     claim.keep_following = bool(payload.get("follow"))
@@ -156,23 +157,23 @@ def confirm_claim_link(token: str, user: User) -> Listing:
 
 def approve_claim(claim: Claim, admin: User) -> None:
     if not admin.is_admin:
-        raise ClaimError("Only an admin can do that.")
+        raise ClaimError(gettext("Only an admin can do that."))
     if claim.status != CLAIM_PENDING:
-        raise ClaimError("This claim was already decided.")
+        raise ClaimError(gettext("This claim was already decided."))
     record = claimable(claim.listing)
     if record is None:
-        raise ClaimError("The listing has an owner already.")
+        raise ClaimError(gettext("The listing has an owner already."))
     _grant(claim, claim.listing, record, admin, "approved by an admin")
     commit()
 
 
 def reject_claim(claim: Claim, admin: User, reason: str) -> None:
     if not admin.is_admin:
-        raise ClaimError("Only an admin can do that.")
+        raise ClaimError(gettext("Only an admin can do that."))
     if claim.status != CLAIM_PENDING:
-        raise ClaimError("This claim was already decided.")
+        raise ClaimError(gettext("This claim was already decided."))
     if not reason.strip():
-        raise ClaimError("Please give a reason; the person will see it.")
+        raise ClaimError(gettext("Please give a reason; the person will see it."))
     claim.status, claim.decided_at, claim.decided_by_id = CLAIM_REJECTED, utcnow(), admin.id
     claim.note = reason.strip()[:2000]
     audit.record(audit.ACTION_CLAIM_REJECTED, admin, listing=claim.listing,
@@ -184,6 +185,6 @@ def set_following(listing: Listing, user: User, following: bool) -> None:
     """The owner of a claimed listing chooses whether syncs keep updating it."""
     record = record_of(listing.id)
     if record is None or listing.owner_id != user.id:
-        raise ClaimError("Only the listing's owner can change that.")
+        raise ClaimError(gettext("Only the listing's owner can change that."))
     record.following = following
     commit()

@@ -19,6 +19,8 @@ from urllib.parse import urljoin, urlsplit
 
 from flask import current_app
 
+from ...i18n import gettext
+
 CHUNK = 64 * 1024
 
 
@@ -41,25 +43,25 @@ def check_url(url: str) -> str:
     """The URL, if it is one the site may fetch; FetchError otherwise."""
     parts = urlsplit(url.strip())
     if parts.scheme not in ("http", "https"):
-        raise FetchError("Only http:// and https:// addresses can be read.")
+        raise FetchError(gettext("Only http:// and https:// addresses can be read."))
     if not parts.hostname:
-        raise FetchError("That address has no host name.")
+        raise FetchError(gettext("That address has no host name."))
     if parts.username or parts.password:
-        raise FetchError("Addresses with a user name or password in them are not accepted.")
+        raise FetchError(gettext("Addresses with a user name or password in them are not accepted."))
     try:
         port = parts.port or (443 if parts.scheme == "https" else 80)
     except ValueError as error:
-        raise FetchError("That address has an invalid port.") from error
+        raise FetchError(gettext("That address has an invalid port.")) from error
     if not current_app.config["SOURCES_ALLOW_PRIVATE"]:
         try:
             answers = socket.getaddrinfo(parts.hostname, port, proto=socket.IPPROTO_TCP)
         except (socket.gaierror, UnicodeError) as error:
-            raise FetchError(f"The host {parts.hostname} could not be found.") from error
+            raise FetchError(gettext("The host %(host)s could not be found.", host=parts.hostname)) from error
         for answer in answers:
             address = ipaddress.ip_address(str(answer[4][0]).split("%")[0])
             if not address.is_global or address.is_multicast:
-                raise FetchError(f"{parts.hostname} is a private or local address; only public servers "
-                                 "can be read.")
+                raise FetchError(gettext("%(host)s is a private or local address; only public servers can "
+                                         "be read.", host=parts.hostname))
     return url.strip()
 
 
@@ -74,7 +76,7 @@ class _CheckedRedirects(urllib.request.HTTPRedirectHandler):
                          headers: HTTPMessage, newurl: str) -> urllib.request.Request | None:
         self.followed += 1
         if self.followed > self.limit:
-            raise FetchError(f"The address redirected more than {self.limit} times.")
+            raise FetchError(gettext("The address redirected more than %(num)s times.", num=self.limit))
         check_url(urljoin(req.full_url, newurl))
         return super().redirect_request(req, fp, code, msg, headers, newurl)
 
@@ -90,24 +92,26 @@ def fetch(url: str, accept: str = "application/json") -> Fetched:
         with opener.open(request, timeout=float(config["SOURCES_FETCH_TIMEOUT"])) as response:  # nosec B310
             declared = response.headers.get("Content-Length")
             if declared and declared.isdigit() and int(declared) > limit:
-                raise FetchError(f"The file is larger than {_megabytes(limit)}.")
+                raise FetchError(gettext("The file is larger than %(size)s.", size=_megabytes(limit)))
             body = _read_limited(response, limit)
             return Fetched(body, response.headers.get("Content-Type", ""), response.geturl())
     except FetchError:
         raise
     except urllib.error.HTTPError as error:
-        raise FetchError(f"The server answered {error.code} {error.reason}.") from error
+        raise FetchError(gettext("The server answered %(code)s %(reason)s.", code=error.code,
+                                   reason=error.reason)) from error
     except urllib.error.URLError as error:
         reason: Any = error.reason
         if isinstance(reason, FetchError):
             raise reason from error
         if isinstance(reason, TimeoutError | socket.timeout):
-            raise FetchError("The server took too long to answer.") from error
-        raise FetchError(f"The server could not be reached ({reason}).") from error
+            raise FetchError(gettext("The server took too long to answer.")) from error
+        raise FetchError(gettext("The server could not be reached (%(reason)s).", reason=reason)) from error
     except TimeoutError as error:
-        raise FetchError("The server took too long to answer.") from error
+        raise FetchError(gettext("The server took too long to answer.")) from error
     except (OSError, ValueError) as error:
-        raise FetchError(f"The address could not be read ({error.__class__.__name__}).") from error
+        raise FetchError(gettext("The address could not be read (%(error)s).",
+                                 error=error.__class__.__name__)) from error
 
 
 def _read_limited(response: IO[bytes], limit: int) -> bytes:
@@ -119,5 +123,5 @@ def _read_limited(response: IO[bytes], limit: int) -> bytes:
             return b"".join(chunks)
         size += len(chunk)
         if size > limit:
-            raise FetchError(f"The file is larger than {_megabytes(limit)}.")
+            raise FetchError(gettext("The file is larger than %(size)s.", size=_megabytes(limit)))
         chunks.append(chunk)

@@ -8,6 +8,7 @@ from collections.abc import Iterable
 from datetime import date
 from typing import Any
 
+from ...i18n import gettext
 from ...listings.models import (
     FORMAT_HYBRID,
     FORMAT_IN_PERSON,
@@ -53,13 +54,14 @@ def read_hsds(services: Iterable[dict[str, Any]]) -> Parsed:
     for service in services:
         identifier = _text(service.get("id"), 200)
         if not identifier:
-            parsed.refused.append(Refusal(_service_label(service), "no id"))
+            parsed.refused.append(Refusal(_service_label(service), gettext("no id")))
         elif identifier in seen:
-            parsed.refused.append(Refusal(_service_label(service), "the same id twice"))
+            parsed.refused.append(Refusal(_service_label(service), gettext("the same id twice")))
         elif not _text(service.get("name")):
-            parsed.refused.append(Refusal(_service_label(service), "no name"))
+            parsed.refused.append(Refusal(_service_label(service), gettext("no name")))
         elif _text(service.get("status")).lower() in ("inactive", "defunct"):
-            parsed.refused.append(Refusal(_service_label(service), f"status is {service['status']}"))
+            parsed.refused.append(Refusal(_service_label(service),
+                                                  gettext("status is %(status)s", status=service["status"])))
         else:
             seen.add(identifier)
             parsed.groups.append(Group("service:" + identifier, _text(service["name"], 120), [service]))
@@ -99,7 +101,7 @@ def _hsds_locations(service: dict[str, Any]) -> tuple[list[dict[str, Any]], list
 def _hsds_place(location: dict[str, Any]) -> Place | str:
     point = _coordinates(location)
     if point is False:
-        return "bad coordinates (latitude -90 to 90, longitude -180 to 180)"
+        return str(gettext("bad coordinates (latitude -90 to 90, longitude -180 to 180)"))
     addresses = [item for item in location.get("addresses") or [] if isinstance(item, dict)]
     physical = [item for item in addresses
                 if _text(item.get("address_type")) in ("physical", "")] or addresses
@@ -188,7 +190,7 @@ def map_hsds(group: Group, gazetteer: Gazetteer) -> Mapped | Refusal:
                      if taxonomy == "format" and (code in FORMAT_NAMES or name in FORMAT_NAMES)), None)
 
     if zone and zone not in known_zones():
-        return Refusal(group.label, f"unknown time zone {zone!r} in tzid")
+        return Refusal(group.label, gettext("unknown time zone %(zone)s in tzid", zone=repr(zone)))
     place = Place(time_zone=zone)
     if physical:
         found = _hsds_place(physical[0])
@@ -201,9 +203,9 @@ def map_hsds(group: Group, gazetteer: Gazetteer) -> Mapped | Refusal:
         if problem:
             return Refusal(group.label, problem)
     elif not virtual and kind == KIND_GROUP and meetings and declared is None:
-        return Refusal(group.label, "neither a place to meet nor a public join link")
+        return Refusal(group.label, gettext("neither a place to meet nor a public join link"))
     if meetings and not place.time_zone:
-        return Refusal(group.label, "no time zone: the schedules give no tzid and there is no place")
+        return Refusal(group.label, gettext("no time zone: the schedules give no tzid and there is no place"))
     format_ = declared or (FORMAT_HYBRID if place.named and virtual else FORMAT_ONLINE if virtual
                            else FORMAT_IN_PERSON)
     summary, description = _hsds_text(service)

@@ -21,6 +21,7 @@ from datetime import date, datetime, time
 from typing import Any
 
 from ...geo.regions import COUNTRY_NAMES
+from ...i18n import gettext
 from ...listings.models import (
     FORMAT_HYBRID,
     FORMAT_IN_PERSON,
@@ -200,26 +201,27 @@ def _label(row: dict[str, Any]) -> str:
 
 def _entry_problem(row: dict[str, Any]) -> str | None:
     if "_not_an_object" in row:
-        return "not a JSON object"
+        return str(gettext("not a JSON object"))
     if not _text(row.get("name")):
-        return "no name"
+        return str(gettext("no name"))
     if not _text(row.get("slug")):
-        return "no slug (the spec requires one)"
+        return str(gettext("no slug (the spec requires one)"))
     if row.get("day") in (None, "", []) or not _text(row.get("time")):
-        return "no day and time (a meeting by appointment cannot be listed with a schedule)"
+        return str(gettext("no day and time (a meeting by appointment cannot be listed with a schedule)"))
     if _days(row["day"]) is None:
-        return f"bad day {row['day']!r}: 0 (Sunday) to 6 (Saturday)"
+        return str(gettext("bad day %(day)s: 0 (Sunday) to 6 (Saturday)", day=repr(row["day"])))
     if _clock(row.get("time")) is None:
-        return f"bad time {row.get('time')!r}: HH:MM, 24-hour"
+        return str(gettext("bad time %(time)s: HH:MM, 24-hour", time=repr(row.get("time"))))
     if row.get("end_time") not in (None, "") and _clock(row.get("end_time")) is None:
-        return f"bad end time {row.get('end_time')!r}: HH:MM, 24-hour"
+        return str(gettext("bad end time %(time)s: HH:MM, 24-hour", time=repr(row.get("end_time"))))
     zone = _text(row.get("timezone"))
     if zone and zone not in known_zones():
-        return f"unknown time zone {zone!r} (an IANA name such as America/Chicago)"
+        return str(gettext("unknown time zone %(zone)s (an IANA name such as America/Chicago)",
+                           zone=repr(zone)))
     if _coordinates(row) is False:
-        return "bad coordinates (latitude -90 to 90, longitude -180 to 180)"
+        return str(gettext("bad coordinates (latitude -90 to 90, longitude -180 to 180)"))
     if _text(row.get("attendance_option")) == "inactive":
-        return "the source marks it inactive"
+        return str(gettext("the source marks it inactive"))
     return None
 
 
@@ -305,14 +307,15 @@ def map_meeting_guide(group: Group, gazetteer: Gazetteer) -> Mapped | Refusal:
     links = [url for url in (safe_url(_text(row.get("conference_url"))) for row in group.rows) if url]
     in_person = any(_meets_in_person(row) for row in group.rows) and place.named
     if not links and not in_person:
-        return Refusal(group.label, "inactive: neither a specific place nor a public join link (an "
-                                    "approximate place alone is what Meeting Guide readers show as inactive)")
+        return Refusal(group.label, gettext("inactive: neither a specific place nor a public join link (an "
+                                            "approximate place alone is what Meeting Guide readers show as "
+                                            "inactive)"))
     if in_person or place.named:
         problem = place.complete(gazetteer)
         if problem:
             return Refusal(group.label, problem)
     elif not place.time_zone:
-        return Refusal(group.label, "no time zone: an online meeting needs `timezone` in the record")
+        return Refusal(group.label, gettext("no time zone: an online meeting needs `timezone` in the record"))
     data: dict[str, Any] = {"kind": KIND_GROUP, "name": group.label, "time_zone": place.time_zone}
     data.update(place.fields())
     if not in_person:

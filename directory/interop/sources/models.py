@@ -9,15 +9,16 @@ from sqlalchemy import JSON, Boolean, DateTime, ForeignKey, Index, Integer, Larg
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ...extensions import Model
+from ...i18n import lazy_gettext as _l
 from ...timeutil import utcnow
 
 FORMAT_MEETING_GUIDE = "meeting-guide"
 FORMAT_HSDS_API = "hsds-api"
 FORMAT_HSDS_PACKAGE = "hsds-package"
 FORMATS = {
-    FORMAT_MEETING_GUIDE: "Meeting Guide JSON feed",
-    FORMAT_HSDS_API: "HSDS 3.0 API (its base URL)",
-    FORMAT_HSDS_PACKAGE: "HSDS 3.0 data package (zip)",
+    FORMAT_MEETING_GUIDE: _l("Meeting Guide JSON feed"),
+    FORMAT_HSDS_API: _l("HSDS 3.0 API (its base URL)"),
+    FORMAT_HSDS_PACKAGE: _l("HSDS 3.0 data package (zip)"),
 }
 
 CLAIM_PENDING = "pending"

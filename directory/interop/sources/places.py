@@ -8,6 +8,7 @@ from typing import Any
 from zoneinfo import available_timezones
 
 from ...geo.services import Location, locate, nearest_place, to_location
+from ...i18n import gettext
 
 
 @cache
@@ -72,9 +73,10 @@ class Place:
             location = gazetteer.text(", ".join(part for part in (self.city, self.region) if part))
         if location is None:
             if self.latitude is None and self.city:
-                return f"unknown place: {self.describe()} is not in the gazetteer"
+                return str(gettext("unknown place: %(place)s is not in the gazetteer", place=self.describe()))
             if not self.time_zone:
-                return f"no time zone: the record gives none and its place ({self.describe()}) is unknown"
+                return str(gettext("no time zone: the record gives none and its place (%(place)s) is unknown",
+                               place=self.describe()))
             return None
         if self.latitude is None or self.longitude is None:
             self.latitude, self.longitude = location.latitude, location.longitude

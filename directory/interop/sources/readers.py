@@ -16,6 +16,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode, urljoin
 
+from ...i18n import gettext
+
 ZIP_MAGIC = b"PK\x03\x04"
 API_PAGE_SIZE = 100
 
@@ -30,28 +32,31 @@ def _looks_like_html(body: bytes) -> bool:
 
 
 def parse_json(body: bytes, what: str) -> Any:
+    """The JSON in `body`; ReadError naming `what` ("The feed", in the reader's language) when it is not."""
     if not body.strip():
-        raise ReadError(f"The {what} is empty.")
+        raise ReadError(gettext("%(what)s is empty.", what=what))
     if _looks_like_html(body):
-        raise ReadError(f"The {what} is a web page (HTML), not JSON: the address may be wrong, or the "
-                        "server answered with an error page.")
+        raise ReadError(gettext("%(what)s is a web page (HTML), not JSON: the address may be wrong, or the "
+                                "server answered with an error page.", what=what))
     try:
         return json.loads(body.decode("utf-8-sig"))
     except UnicodeDecodeError as error:
-        raise ReadError(f"The {what} is not UTF-8 text (byte {error.start}).") from error
+        raise ReadError(gettext("%(what)s is not UTF-8 text (byte %(byte)s).", what=what,
+                                byte=error.start)) from error
     except json.JSONDecodeError as error:
-        raise ReadError(f"The {what} is not valid JSON: {error.msg} at line {error.lineno}, "
-                        f"column {error.colno}.") from error
+        raise ReadError(gettext("%(what)s is not valid JSON: %(error)s at line %(line)s, column %(column)s.",
+                                what=what, error=error.msg, line=error.lineno, column=error.colno)) from error
 
 
 def meeting_guide_rows(body: bytes) -> list[dict[str, Any]]:
     """The feed's meetings: a JSON array of objects (the spec's only shape)."""
-    document = parse_json(body, "feed")
+    document = parse_json(body, gettext("The feed"))
     if isinstance(document, dict) and isinstance(document.get("meetings"), list):
         document = document["meetings"]  # some generators wrap the array
     if not isinstance(document, list):
-        raise ReadError("The feed is JSON but not a list of meetings (the Meeting Guide format is a JSON "
-                        f"array; this is {type(document).__name__ if document is not None else 'null'}).")
+        raise ReadError(gettext("The feed is JSON but not a list of meetings (the Meeting Guide format is a "
+                                "JSON array; this is %(kind)s).",
+                                kind=type(document).__name__ if document is not None else "null"))
     return [row if isinstance(row, dict) else {"_not_an_object": row} for row in document]
 
 
@@ -92,11 +97,11 @@ def services_in(document: Any) -> list[dict[str, Any]]:
 
 
 def hsds_document_services(body: bytes) -> list[dict[str, Any]]:
-    document = parse_json(body, "file")
+    document = parse_json(body, gettext("The file"))
     services = services_in(document)
     if not services:
-        raise ReadError("The file holds no HSDS services (a service, a page of services, an organization "
-                        "with its services, or a service at a location).")
+        raise ReadError(gettext("The file holds no HSDS services (a service, a page of services, an "
+                                "organization with its services, or a service at a location)."))
     return services
 
 
@@ -111,20 +116,21 @@ def hsds_api_services(base: str, get: Getter, max_pages: int) -> list[dict[str, 
     page = 1
     while True:
         if page > max_pages:
-            raise ReadError(f"The API has more than {max_pages} pages of services.")
+            raise ReadError(gettext("The API has more than %(num)s pages of services.", num=max_pages))
         url = urljoin(root, "services") + "?" + urlencode({"page": page, "per_page": API_PAGE_SIZE,
                                                            "full": "true"})
-        document = parse_json(get(url), f"API page {url}")
+        document = parse_json(get(url), gettext("The API page %(url)s", url=url))
         if not isinstance(document, dict) or not isinstance(document.get("contents"), list):
-            raise ReadError(f"{url} is not an HSDS page of services (no `contents` list): is the address "
-                            "the API's base, the part before /services?")
+            raise ReadError(gettext("%(url)s is not an HSDS page of services (no `contents` list): is the "
+                                    "address the API's base, the part before /services?", url=url))
         for item in document["contents"]:
             if not isinstance(item, dict) or not item.get("id"):
                 continue
             if "schedules" in item or "service_at_locations" in item:
                 services.append(item)
             else:
-                detail = parse_json(get(urljoin(root, f"services/{item['id']}")), f"service {item['id']}")
+                detail = parse_json(get(urljoin(root, f"services/{item['id']}")),
+                                    gettext("The service %(id)s", id=item["id"]))
                 if isinstance(detail, dict):
                     services.append(detail)
         if document.get("last_page") is True or not document["contents"]:
@@ -164,19 +170,20 @@ def _tables_from_files(files: dict[str, bytes]) -> dict[str, list[dict[str, Any]
             try:
                 tables[table] = _csv_rows(files[path].decode("utf-8-sig"))
             except (UnicodeDecodeError, csv.Error) as error:
-                raise ReadError(f"{path} in the data package is not readable CSV ({error}).") from error
+                raise ReadError(gettext("%(path)s in the data package is not readable CSV (%(error)s).",
+                                        path=path, error=error)) from error
     if "service" not in tables:
-        raise ReadError("The data package has no services.csv (HSDS's table of services).")
+        raise ReadError(gettext("The data package has no services.csv (HSDS's table of services)."))
     return tables
 
 
 def package_services(body: bytes) -> list[dict[str, Any]]:
     """The services of a data package zip, nested as the API would answer them."""
     if _looks_like_html(body):
-        raise ReadError("The file is a web page (HTML), not a data package.")
+        raise ReadError(gettext("The file is a web page (HTML), not a data package."))
     if not body.startswith(ZIP_MAGIC):
-        raise ReadError("The file is not a zip archive (an HSDS data package is a zip of CSV files and "
-                        "datapackage.json).")
+        raise ReadError(gettext("The file is not a zip archive (an HSDS data package is a zip of CSV files "
+                                "and datapackage.json)."))
     try:
         with zipfile.ZipFile(io.BytesIO(body)) as archive:
             files = {}
@@ -184,12 +191,12 @@ def package_services(body: bytes) -> list[dict[str, Any]]:
             for info in archive.infolist():
                 total += info.file_size
                 if total > 10 * len(body) + 50_000_000:
-                    raise ReadError("The data package unpacks to far more than its size: refused.")
+                    raise ReadError(gettext("The data package unpacks to far more than its size: refused."))
                 name = info.filename.rsplit("/", 1)[-1]
                 if name.endswith((".csv", ".json")):
                     files[name] = archive.read(info)
     except zipfile.BadZipFile as error:
-        raise ReadError(f"The zip archive is damaged ({error}).") from error
+        raise ReadError(gettext("The zip archive is damaged (%(error)s).", error=error)) from error
     return nest(_tables_from_files(files))
 
 

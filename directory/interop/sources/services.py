@@ -23,6 +23,7 @@ from ... import data_version
 from ...accounts.models import User
 from ...database import commit, one_transaction
 from ...extensions import db
+from ...i18n import gettext
 from ...listings import services as listing_services
 from ...listings import snapshots
 from ...listings.models import (
@@ -78,11 +79,12 @@ class Outcome:
     skipped: int = 0
 
     def summary(self) -> str:
-        line = (f"{len(self.new)} new, {len(self.changed)} changed, {len(self.gone)} gone, "
-                f"{len(self.refused)} refused")
+        counts = {"new": len(self.new), "changed": len(self.changed), "gone": len(self.gone),
+                  "refused": len(self.refused), "back": len(self.back)}
         if self.back:
-            line += f", {len(self.back)} back"
-        return line
+            return str(gettext("%(new)d new, %(changed)d changed, %(gone)d gone, %(refused)d refused, "
+                           "%(back)d back", **counts))
+        return str(gettext("%(new)d new, %(changed)d changed, %(gone)d gone, %(refused)d refused", **counts))
 
     @property
     def first_new(self) -> list[Mapped]:
@@ -116,7 +118,7 @@ def read(source: Source) -> Parsed:
                 source.url, _get, int(current_app.config["SOURCES_MAX_PAGES"])))
     except (FetchError, readers.ReadError) as error:
         raise SourceError(str(error)) from error
-    raise SourceError(f"Unknown format {source.format!r}.")
+    raise SourceError(gettext("Unknown format “%(format)s”.", format=source.format))
 
 
 def _mapper(source: Source) -> Callable[[Group, Gazetteer], Mapped | Refusal]:

@@ -9,6 +9,7 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask_login import current_user, login_required
 from wtforms.fields.choices import SelectChoice
 
+from ...i18n import gettext
 from ...listings import services as listing_services
 from ...listings.models import Listing
 from ...moderation.access import admin_required
@@ -34,7 +35,7 @@ def source_helpers() -> dict[str, Any]:
 
 def differences(listing: Listing, record: SourceRecord) -> list[tuple[str, str, str]]:
     """(label, what the source says, what the listing says), written as the review pages write values."""
-    return [(FIELD_LABELS.get(name, name), show_value(name, theirs), show_value(name, ours))
+    return [(str(FIELD_LABELS.get(name, name)), show_value(name, theirs), show_value(name, ours))
             for name, theirs, ours in registry.differences(listing, record)]
 
 
@@ -70,7 +71,8 @@ def new():
             for name, message in error.errors.items():
                 getattr(form, name).errors.append(message)
         else:
-            flash(f"Source “{source.name}” added. Try a dry run before the first import.", "success")
+            flash(gettext("Source “%(name)s” added. Try a dry run before the first import.",
+                          name=source.name), "success")
             return redirect(url_for(".detail", source_id=source.id))
     return render_template("sources/new.html", form=form), 400 if form.errors else 200
 
@@ -107,9 +109,10 @@ def sync(source_id: int):
     try:
         outcome = services.sync(source, actor=current_user)
     except SourceError as error:
-        flash(f"{source.name} could not be read: {error} Nothing was changed.", "error")
+        flash(gettext("%(name)s could not be read: %(error)s Nothing was changed.", name=source.name,
+                      error=error), "error")
     else:
-        flash(f"{source.name}: {outcome.summary()}.", "success")
+        flash(gettext("%(name)s: %(summary)s.", name=source.name, summary=outcome.summary()), "success")
     return redirect(url_for(".detail", source_id=source_id))
 
 
@@ -132,10 +135,11 @@ def decide_claim(claim_id: int):
         try:
             if form.approve.data:
                 claiming.approve_claim(claim, current_user)
-                flash(f"Claim approved: “{claim.listing.name}” is now theirs.", "success")
+                flash(gettext("Claim approved: “%(name)s” is now theirs.", name=claim.listing.name),
+                      "success")
             else:
                 claiming.reject_claim(claim, current_user, form.note.data or "")
-                flash("Claim refused.", "success")
+                flash(gettext("Claim refused."), "success")
         except ClaimError as error:
             flash(str(error), "error")
     return redirect(url_for(".claims"))
@@ -159,7 +163,7 @@ def claim(slug: str):
                 known = chosen.isdigit() and int(chosen) < len(record.emails)
                 address = record.emails[int(chosen)] if known else ""
                 claiming.send_claim_link(listing, current_user, address, form.keep_following.data)
-                flash("We sent a link to that address. Open it while signed in here.", "success")
+                flash(gettext("We sent a link to that address. Open it while signed in here."), "success")
                 return redirect(url_for("listings.detail", slug=slug))
             made = claiming.request_claim(listing, current_user, form.message.data or "",
                                           form.keep_following.data)
@@ -167,9 +171,10 @@ def claim(slug: str):
             form.form_errors.append(str(error))
         else:
             if made.status == "approved":
-                flash(f"“{listing.name}” is yours now: the source lists your address.", "success")
+                flash(gettext("“%(name)s” is yours now: the source lists your address.", name=listing.name),
+                  "success")
                 return redirect(url_for("owner.dashboard"))
-            flash("Thank you. An admin will check your claim and write to you.", "success")
+            flash(gettext("Thank you. An admin will check your claim and write to you."), "success")
             return redirect(url_for("listings.detail", slug=slug))
     return render_template("sources/claim.html", listing=listing, record=record, form=form), (
         400 if form.errors or form.form_errors else 200)
@@ -182,7 +187,7 @@ def confirm_claim(token: str):
         listing = claiming.confirm_claim_link(token, current_user)
     except ClaimError as error:
         return render_template("sources/claim_failed.html", message=str(error)), 400
-    flash(f"“{listing.name}” is yours now.", "success")
+    flash(gettext("“%(name)s” is yours now.", name=listing.name), "success")
     return redirect(url_for("owner.dashboard"))
 
 
@@ -197,7 +202,7 @@ def following(slug: str):
     form = FollowingForm(following=record.following)
     if form.validate_on_submit():
         claiming.set_following(listing, current_user, form.following.data)
-        effect = "keep updating" if form.following.data else "leave alone"
-        flash(f"Saved: syncs {effect} this listing.", "success")
+        flash(gettext("Saved: syncs keep updating this listing.") if form.following.data
+              else gettext("Saved: syncs leave this listing alone."), "success")
         return redirect(url_for("listings.detail", slug=slug))
     return render_template("sources/following.html", listing=listing, record=record, form=form)
