@@ -13,6 +13,7 @@ from sqlalchemy import select
 from directory.accounts.models import User
 from directory.extensions import db
 from directory.moderation import services as moderation
+from tests.factories import make_topic
 
 from .test_contact import post_message
 from .test_outbox import smtp  # noqa: F401 - the fixture: an aiosmtpd server on 127.0.0.1
@@ -282,3 +283,101 @@ def test_the_check_in_is_in_the_language_the_visitor_wrote_in(app, client, runne
     assert_mail(mail_to(smtp, "joe@example.com"), "en", "Did Círculo answer you?",
                 ["Hello,", "days ago you wrote to", "Did they answer you?", "Not yet"],
                 ["¿Te respondieron?", "Todavía no"])
+
+
+# --- the organiser's side --------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def organiser(app, make_user):
+    make_topic("grief", "Grief and loss")
+    client = app.test_client(user=make_user("org@example.org", display_name="Organizador", language="es"))
+    return client
+
+
+def test_the_dashboard_and_the_kind_choice_read_in_spanish(organiser, make_listing):
+    owner = db.session.scalar(select(User).where(User.email == "org@example.org"))
+    make_listing(name="Hermanos del Martes", owner=owner, status="draft")
+    page = spanish(organiser, "/my/listings")
+    assert title(page).startswith("Mis anuncios")
+    assert_spanish(page, ["Mis anuncios", "Ofrécete como mentor", "Hermanos del Martes", "Borrador",
+                          "Solo tú puedes verlo. Envíalo a revisión cuando esté listo.", "Editar",
+                          "Enviar a revisión", "Vista previa", "Borrar", "Último cambio:"],
+                   ["List yourself as a mentor", "Only you can see it", "Submit for review", "Preview",
+                    "Last changed", "Draft"])
+
+    page = spanish(organiser, "/my/listings/new")
+    assert_spanish(page, ["¿Qué quieres anunciar?", "Un grupo", "A ti mismo como mentor"],
+                   ["What would you like to list", "A group", "Yourself as a mentor"])
+
+
+def test_the_group_form_reads_in_spanish(organiser):
+    page = spanish(organiser, "/my/listings/new?kind=group")
+    assert title(page).startswith("Anunciar un grupo")
+    assert_spanish(page, ["Anunciar un grupo", "Sobre el grupo", "Nombre del grupo", "Resumen breve",
+                          "Cómo participa la gente", "En persona", "En línea", "Ambos: en persona y en línea",
+                          "Reunión 1", "Elige un día", "Martes", "Cada semana", "Duración en minutos",
+                          "Para quién es, temas y costo", "Gratis", "Idiomas", "Español",
+                          "Correo de contacto",
+                          "Cancelar y volver a mis anuncios"],
+                   ["List a group", "About the group", "Short summary", "How people take part",
+                    "Both: in person and online", "Choose a day", "Tuesday", "Every week",
+                    "Length in minutes", "Save draft", "Submit for review", "Cancel and go back"])
+    assert 'aria-label="Secciones de este formulario"' in page
+    assert 'value="Guardar borrador"' in page and 'value="Enviar a revisión"' in page
+    # A new listing starts in the language its owner reads the site in.
+    checked = re.findall(r'name="languages" value="(\w+)" checked', page)
+    assert checked == ["es"]
+
+
+def group_form(**overrides) -> dict:
+    """A group listing, online so no gazetteer is needed, with one meeting."""
+    data = {
+        "name": "Padres de Dayton", "summary": "Un grupo pequeño para padres que se separan.",
+        "description": "Nos reunimos, escuchamos, nadie tiene que hablar.", "cost": "free",
+        "topics": ["grief"], "languages": ["es"], "format": "online", "time_zone": "America/New_York",
+        "online_url": "https://meet.example.org/padres", "contact_email": "org@example.org",
+        "contact_enabled": "y",
+        "meetings-0-weekday": "1", "meetings-0-start_time": "19:00", "meetings-0-duration_minutes": "90",
+        "meetings-0-recurrence": "weekly",
+    }
+    data.update(overrides)
+    return data
+
+
+def field_text(page: str, field_id: str) -> str:
+    """The text of the field's block (label, input, help and error) from the form macro."""
+    start = page.index(f'id="{field_id}"')
+    opening = max(page.rfind('<div class="field', 0, start),
+                  page.rfind('<fieldset class="meeting-row', 0, start))
+    closing = page.find("</div>\n", start)
+    return visible(page[opening:closing if closing > 0 else start + 2000])
+
+
+def test_the_group_form_with_errors_comes_back_in_spanish_with_what_was_typed(organiser):
+    response = organiser.post("/my/listings/new?kind=group&lang=es", data=group_form(
+        summary="", website="javascript:alert(1)", phone="llámame", contact_email="no-es-correo",
+        **{"meetings-0-duration_minutes": "5", "meetings-0-recurrence": "biweekly",
+           "meetings-0-anchor_date": "2026-12-09"},  # a Wednesday, for a Tuesday meeting
+        submit_review="Enviar a revisión"))
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert title(page).startswith("Error:")
+    # What was typed comes back.
+    assert 'value="Padres de Dayton"' in page and 'value="llámame"' in page
+    assert 'value="javascript:alert(1)"' in page and 'value="19:00"' in page
+    # Each message, in Spanish, in its field's block.
+    expected = {
+        "website": "Escribe la dirección completa, empezando por https:// (o http://).",
+        "phone": "Usa solo números, espacios y + ( ) -, por ejemplo +1 937 555 0100.",
+        "contact_email": "Escribe un correo como nombre@ejemplo.org.",
+        "meetings-0-duration_minutes": "Escribe una duración de entre 15 y 600 minutos.",
+        "meetings-0-anchor_date": "Esa fecha no cae en martes. Elige un martes en que se reúnan.",
+    }
+    for field_id, message in expected.items():
+        assert message in field_text(page, field_id), field_id
+    summary = "Escribe una o dos frases que cuenten a la gente de qué se trata."
+    assert summary in field_text(page, "summary")
+    assert_spanish(page, [*expected.values(), summary],
+                   ["Enter the full address", "Use digits", "Enter an e-mail address", "Enter a length",
+                    "That date is not", "Write a sentence or two"])

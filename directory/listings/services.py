@@ -12,6 +12,7 @@ from sqlalchemy import or_, select, update
 from ..database import commit
 from ..extensions import db
 from ..geo.names import place_label
+from ..i18n import gettext
 from .models import (
     FORMAT_ONLINE,
     FORMATS,
@@ -122,40 +123,42 @@ def listings_owned_by(user: Any) -> list[Listing]:
 
 
 def missing_for_review(kind: str, data: dict[str, Any]) -> dict[str, str]:
-    """What must be filled in before a listing can go to review: {field name: message for the owner}.
+    """What must be filled in before a listing can go to review: {field name: message for the owner, in the
+    page's language}.
 
     A draft may be saved with any of these missing; submitting asks for all of them.
     """
     problems: dict[str, str] = {}
     if not (data.get("name") or "").strip():
-        problems["name"] = "Enter a name."
+        problems["name"] = gettext("Enter a name.")
     if not (data.get("summary") or "").strip():
-        problems["summary"] = "Write a sentence or two that tells people what this is."
+        problems["summary"] = gettext("Write a sentence or two that tells people what this is.")
     if not (data.get("description") or "").strip():
-        problems["description"] = "Describe what happens and what people can expect."
+        problems["description"] = gettext("Describe what happens and what people can expect.")
     if not data.get("topics"):
-        problems["topics"] = "Choose at least one topic."
+        problems["topics"] = gettext("Choose at least one topic.")
     if not data.get("languages"):
-        problems["languages"] = "Choose at least one language."
+        problems["languages"] = gettext("Choose at least one language.")
     if data.get("cost") == "paid" and not (data.get("cost_details") or "").strip():
-        problems["cost_details"] = "Say what it costs."
+        problems["cost_details"] = gettext("Say what it costs.")
     listing_format = data.get("format")
     if listing_format not in FORMATS:
-        problems["format"] = "Choose in person, online or both."
+        problems["format"] = gettext("Choose in person, online or both.")
     elif listing_format == FORMAT_ONLINE:
         if not data.get("time_zone"):
-            problems["time_zone"] = "Choose the time zone you go by, so people see times in their own."
+            problems["time_zone"] = gettext(
+                "Choose the time zone you go by, so people see times in their own.")
     elif data.get("latitude") is None or data.get("longitude") is None:
-        problems["location"] = "Enter the town or ZIP/postcode where you meet."
+        problems["location"] = gettext("Enter the town or ZIP/postcode where you meet.")
     if data.get("contact_enabled") and not (data.get("contact_email") or "").strip():
-        problems["contact_email"] = "Enter the e-mail address messages should go to."
+        problems["contact_email"] = gettext("Enter the e-mail address messages should go to.")
     if data.get("online_url_private") and not (data.get("online_url") or "").strip():
-        problems["online_url"] = "Enter the join link, or untick “keep the join link private”."
+        problems["online_url"] = gettext("Enter the join link, or untick “keep the join link private”.")
     if kind == KIND_GROUP and not data.get("meetings"):
-        problems["meetings"] = "Add at least one meeting: the day and time the group meets."
+        problems["meetings"] = gettext("Add at least one meeting: the day and time the group meets.")
     meets = ("meets_in_person", "meets_phone", "meets_video")
     if kind == KIND_MENTOR and not any(data.get(way) for way in meets):
-        problems["meets"] = "Choose at least one way you meet: in person, by phone or by video."
+        problems["meets"] = gettext("Choose at least one way you meet: in person, by phone or by video.")
     return problems
 
 

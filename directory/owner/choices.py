@@ -5,10 +5,12 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime
 from functools import cache
+from typing import Any
 from zoneinfo import ZoneInfo, available_timezones
 
 from wtforms import SelectChoice
 
+from ..i18n import gettext, lazy_gettext
 from ..listings.models import (
     FORMAT_HYBRID,
     FORMAT_IN_PERSON,
@@ -19,91 +21,96 @@ from ..listings.models import (
 )
 
 # ISO 639-1 codes with their names in English, the most common in the areas served first.
-LANGUAGES: tuple[tuple[str, str], ...] = (
-    ("en", "English"),
-    ("es", "Spanish"),
-    ("fr", "French"),
-    ("pt", "Portuguese"),
-    ("de", "German"),
-    ("it", "Italian"),
-    ("nl", "Dutch"),
-    ("pl", "Polish"),
-    ("ru", "Russian"),
-    ("uk", "Ukrainian"),
-    ("ro", "Romanian"),
-    ("el", "Greek"),
-    ("tr", "Turkish"),
-    ("ar", "Arabic"),
-    ("fa", "Persian (Farsi)"),
-    ("he", "Hebrew"),
-    ("hi", "Hindi"),
-    ("ur", "Urdu"),
-    ("pa", "Punjabi"),
-    ("bn", "Bengali"),
-    ("ta", "Tamil"),
-    ("gu", "Gujarati"),
-    ("zh", "Chinese"),
-    ("ja", "Japanese"),
-    ("ko", "Korean"),
-    ("vi", "Vietnamese"),
-    ("tl", "Tagalog (Filipino)"),
-    ("th", "Thai"),
-    ("so", "Somali"),
-    ("am", "Amharic"),
-    ("sw", "Swahili"),
-    ("ht", "Haitian Creole"),
-    ("ga", "Irish"),
-    ("cy", "Welsh"),
-    ("gd", "Scottish Gaelic"),
-    ("mi", "Māori"),
+LANGUAGES: tuple[tuple[str, Any], ...] = (
+    ("en", lazy_gettext("English")),
+    ("es", lazy_gettext("Spanish")),
+    ("fr", lazy_gettext("French")),
+    ("pt", lazy_gettext("Portuguese")),
+    ("de", lazy_gettext("German")),
+    ("it", lazy_gettext("Italian")),
+    ("nl", lazy_gettext("Dutch")),
+    ("pl", lazy_gettext("Polish")),
+    ("ru", lazy_gettext("Russian")),
+    ("uk", lazy_gettext("Ukrainian")),
+    ("ro", lazy_gettext("Romanian")),
+    ("el", lazy_gettext("Greek")),
+    ("tr", lazy_gettext("Turkish")),
+    ("ar", lazy_gettext("Arabic")),
+    ("fa", lazy_gettext("Persian (Farsi)")),
+    ("he", lazy_gettext("Hebrew")),
+    ("hi", lazy_gettext("Hindi")),
+    ("ur", lazy_gettext("Urdu")),
+    ("pa", lazy_gettext("Punjabi")),
+    ("bn", lazy_gettext("Bengali")),
+    ("ta", lazy_gettext("Tamil")),
+    ("gu", lazy_gettext("Gujarati")),
+    ("zh", lazy_gettext("Chinese")),
+    ("ja", lazy_gettext("Japanese")),
+    ("ko", lazy_gettext("Korean")),
+    ("vi", lazy_gettext("Vietnamese")),
+    ("tl", lazy_gettext("Tagalog (Filipino)")),
+    ("th", lazy_gettext("Thai")),
+    ("so", lazy_gettext("Somali")),
+    ("am", lazy_gettext("Amharic")),
+    ("sw", lazy_gettext("Swahili")),
+    ("ht", lazy_gettext("Haitian Creole")),
+    ("ga", lazy_gettext("Irish")),
+    ("cy", lazy_gettext("Welsh")),
+    ("gd", lazy_gettext("Scottish Gaelic")),
+    ("mi", lazy_gettext("Māori")),
 )
 LANGUAGE_NAMES = dict(LANGUAGES)
 
 # Zones most owners need, by the areas the gazetteer covers; every other IANA zone follows.
-COMMON_TIME_ZONES: tuple[tuple[str, str], ...] = (
-    ("America/New_York", "US Eastern (New York)"),
-    ("America/Chicago", "US Central (Chicago)"),
-    ("America/Denver", "US Mountain (Denver)"),
-    ("America/Phoenix", "US Arizona (Phoenix)"),
-    ("America/Los_Angeles", "US Pacific (Los Angeles)"),
-    ("America/Anchorage", "US Alaska (Anchorage)"),
-    ("Pacific/Honolulu", "US Hawaii (Honolulu)"),
-    ("America/Halifax", "Canada Atlantic (Halifax)"),
-    ("America/St_Johns", "Canada Newfoundland (St. John's)"),
-    ("America/Toronto", "Canada Eastern (Toronto)"),
-    ("America/Winnipeg", "Canada Central (Winnipeg)"),
-    ("America/Edmonton", "Canada Mountain (Edmonton)"),
-    ("America/Vancouver", "Canada Pacific (Vancouver)"),
-    ("Europe/London", "United Kingdom (London)"),
-    ("Europe/Dublin", "Ireland (Dublin)"),
-    ("Australia/Sydney", "Australia Eastern (Sydney, Melbourne)"),
-    ("Australia/Brisbane", "Australia Queensland (Brisbane)"),
-    ("Australia/Adelaide", "Australia Central (Adelaide)"),
-    ("Australia/Perth", "Australia Western (Perth)"),
-    ("Pacific/Auckland", "New Zealand (Auckland)"),
+COMMON_TIME_ZONES: tuple[tuple[str, Any], ...] = (
+    ("America/New_York", lazy_gettext("US Eastern (New York)")),
+    ("America/Chicago", lazy_gettext("US Central (Chicago)")),
+    ("America/Denver", lazy_gettext("US Mountain (Denver)")),
+    ("America/Phoenix", lazy_gettext("US Arizona (Phoenix)")),
+    ("America/Los_Angeles", lazy_gettext("US Pacific (Los Angeles)")),
+    ("America/Anchorage", lazy_gettext("US Alaska (Anchorage)")),
+    ("Pacific/Honolulu", lazy_gettext("US Hawaii (Honolulu)")),
+    ("America/Halifax", lazy_gettext("Canada Atlantic (Halifax)")),
+    ("America/St_Johns", lazy_gettext("Canada Newfoundland (St. John's)")),
+    ("America/Toronto", lazy_gettext("Canada Eastern (Toronto)")),
+    ("America/Winnipeg", lazy_gettext("Canada Central (Winnipeg)")),
+    ("America/Edmonton", lazy_gettext("Canada Mountain (Edmonton)")),
+    ("America/Vancouver", lazy_gettext("Canada Pacific (Vancouver)")),
+    ("Europe/London", lazy_gettext("United Kingdom (London)")),
+    ("Europe/Dublin", lazy_gettext("Ireland (Dublin)")),
+    ("Australia/Sydney", lazy_gettext("Australia Eastern (Sydney, Melbourne)")),
+    ("Australia/Brisbane", lazy_gettext("Australia Queensland (Brisbane)")),
+    ("Australia/Adelaide", lazy_gettext("Australia Central (Adelaide)")),
+    ("Australia/Perth", lazy_gettext("Australia Western (Perth)")),
+    ("Pacific/Auckland", lazy_gettext("New Zealand (Auckland)")),
 )
 ZONE_AREAS = ("Africa", "America", "Antarctica", "Asia", "Atlantic", "Australia", "Europe", "Indian",
               "Pacific")
 
-DAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
-WEEKDAY_CHOICES = [("", "Choose a day")] + [(str(number), name) for number, name in enumerate(DAY_NAMES)]
+DAY_NAMES = (lazy_gettext("Monday"), lazy_gettext("Tuesday"), lazy_gettext("Wednesday"),
+             lazy_gettext("Thursday"), lazy_gettext("Friday"), lazy_gettext("Saturday"),
+             lazy_gettext("Sunday"))
+WEEKDAY_CHOICES = [("", lazy_gettext("Choose a day"))] + [
+    (str(number), name) for number, name in enumerate(DAY_NAMES)]
 RECURRENCE_CHOICES = [
-    (RECURRENCE_WEEKLY, "Every week"),
-    (RECURRENCE_BIWEEKLY, "Every other week"),
-    (RECURRENCE_MONTHLY, "Once a month"),
+    (RECURRENCE_WEEKLY, lazy_gettext("Every week")),
+    (RECURRENCE_BIWEEKLY, lazy_gettext("Every other week")),
+    (RECURRENCE_MONTHLY, lazy_gettext("Once a month")),
 ]
-WEEK_OF_MONTH_CHOICES = [("", "Choose (monthly only)"), ("1", "First"), ("2", "Second"), ("3", "Third"),
-                         ("4", "Fourth"), ("-1", "Last")]
+WEEK_OF_MONTH_CHOICES = [("", lazy_gettext("Choose (monthly only)")), ("1", lazy_gettext("First")),
+                         ("2", lazy_gettext("Second")), ("3", lazy_gettext("Third")),
+                         ("4", lazy_gettext("Fourth")), ("-1", lazy_gettext("Last"))]
 WEEKDAY_VALUES = frozenset(value for value, _ in WEEKDAY_CHOICES if value)
 WEEK_OF_MONTH_VALUES = frozenset(value for value, _ in WEEK_OF_MONTH_CHOICES if value)
 FORMAT_CHOICES = [
-    (FORMAT_IN_PERSON, "In person"),
-    (FORMAT_ONLINE, "Online"),
-    (FORMAT_HYBRID, "Both: in person and online"),
+    (FORMAT_IN_PERSON, lazy_gettext("In person")),
+    (FORMAT_ONLINE, lazy_gettext("Online")),
+    (FORMAT_HYBRID, lazy_gettext("Both: in person and online")),
 ]
-COST_CHOICES = [("free", "Free"), ("donation", "Donation, pay what you can"), ("paid", "Paid")]
+COST_CHOICES = [("free", lazy_gettext("Free")), ("donation", lazy_gettext("Donation, pay what you can")),
+                ("paid", lazy_gettext("Paid"))]
 
-def options(pairs: Iterable[tuple[str, str]], group: str | None = None) -> list[SelectChoice]:
+def options(pairs: Iterable[tuple[str, Any]], group: Any = None) -> list[SelectChoice]:
     """(value, label) pairs as WTForms choices, optionally inside one <optgroup>."""
     return [SelectChoice(value, label, optgroup=group) for value, label in pairs]
 
@@ -137,10 +144,13 @@ def is_time_zone(name: str) -> bool:
 
 # What people call the zones by their usual abbreviation; other zones are named after their city.
 ZONE_NAMES = {
-    "EST": "Eastern time", "CST": "Central time", "MST": "Mountain time", "PST": "Pacific time",
-    "AKST": "Alaska time", "HST": "Hawaii time", "AST": "Atlantic time", "NST": "Newfoundland time",
-    "GMT": "UK time", "AEST": "Australian Eastern time", "ACST": "Australian Central time",
-    "AWST": "Australian Western time", "NZST": "New Zealand time",
+    "EST": lazy_gettext("Eastern time"), "CST": lazy_gettext("Central time"),
+    "MST": lazy_gettext("Mountain time"), "PST": lazy_gettext("Pacific time"),
+    "AKST": lazy_gettext("Alaska time"), "HST": lazy_gettext("Hawaii time"),
+    "AST": lazy_gettext("Atlantic time"), "NST": lazy_gettext("Newfoundland time"),
+    "GMT": lazy_gettext("UK time"), "AEST": lazy_gettext("Australian Eastern time"),
+    "ACST": lazy_gettext("Australian Central time"), "AWST": lazy_gettext("Australian Western time"),
+    "NZST": lazy_gettext("New Zealand time"),
 }
 
 
@@ -152,5 +162,7 @@ def zone_name(zone: str) -> str:
     names = [datetime(2025, month, 15, tzinfo=ZoneInfo(zone)) for month in (1, 7)]
     standard = next((moment.tzname() for moment in names if not moment.dst()), names[0].tzname()) or ""
     if zone == "Europe/Dublin":
-        return "Irish time"
-    return ZONE_NAMES.get(standard, zone.rsplit("/", 1)[-1].replace("_", " ") + " time")
+        return gettext("Irish time")
+    if standard in ZONE_NAMES:
+        return str(ZONE_NAMES[standard])
+    return gettext("%(city)s time", city=zone.rsplit("/", 1)[-1].replace("_", " "))

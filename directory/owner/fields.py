@@ -7,9 +7,11 @@ import re
 from datetime import date, datetime, time
 from urllib.parse import urlsplit
 
+from flask_babel import format_number
 from wtforms import SelectMultipleField, StringField
 from wtforms.validators import ValidationError
 
+from ..i18n import gettext
 from ..validators import CONTROL_CHARACTERS, PlainText, SingleLine
 
 _PHONE = re.compile(r"^\+?[0-9 ()./-]+(?:\s*(?:ext\.?|x)\s*[0-9]{1,6})?$", re.IGNORECASE)
@@ -30,9 +32,9 @@ class MaxLength:
     def __call__(self, form, field) -> None:
         value = field.data or ""
         if isinstance(value, str) and len(value) > self.limit:
-            raise ValidationError(
-                f"Please shorten this to {self.limit:,} characters or fewer (it has {len(value):,})."
-            )
+            raise ValidationError(gettext(
+                "Please shorten this to %(limit)s characters or fewer (it has %(length)s).",
+                limit=format_number(self.limit), length=format_number(len(value))))
 
 
 
@@ -47,17 +49,17 @@ def web_address(form, field) -> None:
     if not value:
         return
     if any(char.isspace() for char in value) or CONTROL_CHARACTERS.search(value):
-        raise ValidationError("A web address can't contain spaces.")
+        raise ValidationError(gettext("A web address can't contain spaces."))
     try:
         parts = urlsplit(value)
         port = parts.port  # raises on a malformed port
     except ValueError as error:
-        raise ValidationError("That doesn't look like a web address.") from error
+        raise ValidationError(gettext("That doesn't look like a web address.")) from error
     if parts.scheme.lower() not in ("http", "https"):
-        raise ValidationError("Enter the full address, starting with https:// (or http://).")
+        raise ValidationError(gettext("Enter the full address, starting with https:// (or http://)."))
     host = parts.hostname or ""
     if not host or ("." not in host and host != "localhost") or host.startswith(".") or port == 0:
-        raise ValidationError("Enter the full address, starting with https:// (or http://).")
+        raise ValidationError(gettext("Enter the full address, starting with https:// (or http://)."))
 
 
 def phone_number(form, field) -> None:
@@ -66,7 +68,7 @@ def phone_number(form, field) -> None:
     if not value:
         return
     if not _PHONE.match(value) or sum(char.isdigit() for char in value) < 5:
-        raise ValidationError("Use digits, spaces and + ( ) - only, for example +1 937 555 0100.")
+        raise ValidationError(gettext("Use digits, spaces and + ( ) - only, for example +1 937 555 0100."))
 
 
 # --------------------------------------------------------------------------------------------- fields
@@ -97,7 +99,7 @@ class ClockField(StringField):
                 return
             except ValueError:
                 continue
-        raise ValueError("Enter a time like 19:00 or 7:30 pm.")
+        raise ValueError(gettext("Enter a time like 19:00 or 7:30 pm."))
 
 
 class DayField(StringField):
@@ -120,7 +122,7 @@ class DayField(StringField):
         try:
             self.data = date.fromisoformat(text)
         except ValueError as error:
-            raise ValueError("Enter a date like 2025-03-04.") from error
+            raise ValueError(gettext("Enter a date like 2025-03-04.")) from error
 
 
 class WholeNumberField(StringField):
@@ -142,7 +144,7 @@ class WholeNumberField(StringField):
         if not text:
             return
         if not re.fullmatch(r"[0-9]{1,5}", text):
-            raise ValueError("Enter a whole number of minutes, like 90.")
+            raise ValueError(gettext("Enter a whole number of minutes, like 90."))
         self.data = int(text)
 
 
@@ -173,13 +175,14 @@ class CoordinateField(StringField):
         if not text:
             return
         if len(text) > 20:
-            raise ValueError("Enter a number like 39.7589.")
+            raise ValueError(gettext("Enter a number like 39.7589."))
         try:
             number = float(text.replace(",", "."))
         except ValueError as error:
-            raise ValueError("Enter a number like 39.7589.") from error
+            raise ValueError(gettext("Enter a number like 39.7589.")) from error
         if not (-self.limit <= number <= self.limit) or number != number:
-            raise ValueError(f"Enter a number between -{self.limit:g} and {self.limit:g}.")
+            raise ValueError(gettext("Enter a number between -%(limit)s and %(limit)s.",
+                                     limit=f"{self.limit:g}"))
         self.data = round(number, 6)
 
 
@@ -189,4 +192,4 @@ class ChoicesField(SelectMultipleField):
     def pre_validate(self, form) -> None:
         valid = {str(choice.value) for choice in self.choices or []}
         if any(value not in valid for value in self.data or []):
-            raise ValidationError("One of those choices is not on the list. Please choose again.")
+            raise ValidationError(gettext("One of those choices is not on the list. Please choose again."))

@@ -26,6 +26,8 @@ from wtforms.validators import DataRequired, Email, Optional, StopValidation, Va
 
 from ..geo.names import place_label
 from ..geo.services import locate
+from ..i18n import gettext
+from ..i18n import lazy_gettext as _l
 from ..listings import services
 from ..listings.models import FORMAT_IN_PERSON, FORMAT_ONLINE, KIND_GROUP, KIND_MENTOR, Audience, Topic
 from ..listings.vocabularies import vocabulary_pairs
@@ -59,74 +61,76 @@ class ListingForm(FlaskForm):
 
     # About
     # DataRequired, not InputRequired: a name of spaces only is no name (and the services refuse it).
-    name = StringField("Name", validators=[DataRequired("Enter a name, even for a draft."), MaxLength(120),
-                                           single_line])
-    summary = TextAreaField("Short summary", validators=[MaxLength(300), plain_text],
-                            description="One or two sentences, shown in search results "
-                                        "(up to 300 characters).")
-    description = TextAreaField("Description", validators=[MaxLength(DESCRIPTION_MAX), plain_text],
-                                description="What happens, what to expect the first time, anything people "
-                                            "should know before they come.")
+    name = StringField(_l("Name"), validators=[DataRequired(_l("Enter a name, even for a draft.")),
+                                               MaxLength(120), single_line])
+    summary = TextAreaField(_l("Short summary"), validators=[MaxLength(300), plain_text],
+                            description=_l("One or two sentences, shown in search results "
+                                           "(up to 300 characters)."))
+    description = TextAreaField(_l("Description"), validators=[MaxLength(DESCRIPTION_MAX), plain_text],
+                                description=_l("What happens, what to expect the first time, anything people "
+                                               "should know before they come."))
     # Mentors
-    experience = TextAreaField("Your experience", validators=[MaxLength(EXPERIENCE_MAX), plain_text],
-                               description="What you have been through or trained in that helps you "
-                                           "help others.")
-    meets_in_person = BooleanField("In person")
-    meets_phone = BooleanField("By phone")
-    meets_video = BooleanField("By video call")
-    accepting_mentees = BooleanField("I'm taking on new mentees", default=True)
-    availability = StringField("When you are available", validators=[MaxLength(200), single_line],
-                               description="For example “weekday evenings and Saturday mornings”.")
+    experience = TextAreaField(_l("Your experience"), validators=[MaxLength(EXPERIENCE_MAX), plain_text],
+                               description=_l("What you have been through or trained in that helps you "
+                                              "help others."))
+    meets_in_person = BooleanField(_l("In person"))
+    meets_phone = BooleanField(_l("By phone"))
+    meets_video = BooleanField(_l("By video call"))
+    accepting_mentees = BooleanField(_l("I'm taking on new mentees"), default=True)
+    availability = StringField(_l("When you are available"), validators=[MaxLength(200), single_line],
+                               description=_l("For example “weekday evenings and Saturday mornings”."))
 
     # Who it is for and topics
-    topics = ChoicesField("Topics")
-    audiences = ChoicesField("Who it is for", description="Leave all unticked if everyone is welcome.")
-    format = RadioField("How people take part", choices=options(FORMAT_CHOICES), default=FORMAT_IN_PERSON,
-                        validate_choice=False)
-    cost = RadioField("Cost", choices=options(COST_CHOICES), default="free", validate_choice=False)
-    cost_details = StringField("Cost details", validators=[MaxLength(200), single_line],
-                               description="For example “$10 a session, nobody turned away”.")
-    languages = ChoicesField("Languages", choices=options(LANGUAGES), default=["en"])
+    topics = ChoicesField(_l("Topics"))
+    audiences = ChoicesField(_l("Who it is for"),
+                             description=_l("Leave all unticked if everyone is welcome."))
+    format = RadioField(_l("How people take part"), choices=options(FORMAT_CHOICES),
+                        default=FORMAT_IN_PERSON, validate_choice=False)
+    cost = RadioField(_l("Cost"), choices=options(COST_CHOICES), default="free", validate_choice=False)
+    cost_details = StringField(_l("Cost details"), validators=[MaxLength(200), single_line],
+                               description=_l("For example “$10 a session, nobody turned away”."))
+    languages = ChoicesField(_l("Languages"), choices=options(LANGUAGES), default=["en"])
 
     # Where
-    address_line = StringField("Street address", validators=[MaxLength(200), single_line],
-                               description="Optional. Only shown if you tick “show the exact address” below.")
-    location = StringField("Town, city or ZIP/postcode", validators=[MaxLength(100), single_line],
-                           description="For example 45402, Dayton, OH or Leeds.")
-    location_exact = BooleanField("Show the exact address publicly",
-                                  description="Otherwise people see only the area, and you can tell them the "
-                                              "address when they get in touch.")
-    latitude = CoordinateField("Latitude", 90)
-    longitude = CoordinateField("Longitude", 180)
-    time_zone = SelectField("Time zone", validate_choice=False,
-                            description="Meeting times are in this zone. For in-person listings it is set "
-                                        "from the place; change it only if that is wrong.")
+    address_line = StringField(_l("Street address"), validators=[MaxLength(200), single_line],
+                               description=_l("Optional. Only shown if you tick “show the exact address” "
+                                              "below."))
+    location = StringField(_l("Town, city or ZIP/postcode"), validators=[MaxLength(100), single_line],
+                           description=_l("For example 45402, Dayton, OH or Leeds."))
+    location_exact = BooleanField(_l("Show the exact address publicly"),
+                                  description=_l("Otherwise people see only the area, and you can tell them "
+                                                 "the address when they get in touch."))
+    latitude = CoordinateField(_l("Latitude"), 90)
+    longitude = CoordinateField(_l("Longitude"), 180)
+    time_zone = SelectField(_l("Time zone"), validate_choice=False,
+                            description=_l("Meeting times are in this zone. For in-person listings it is set "
+                                           "from the place; change it only if that is wrong."))
     geocoded_for = HiddenField()
     geocoded_time_zone = HiddenField()
 
     # When (groups)
-    meetings = FieldList(FormField(MeetingForm), label="Meetings")
+    meetings = FieldList(FormField(MeetingForm), label=_l("Meetings"))
 
     # How to get in touch
-    website = StringField("Website", validators=[MaxLength(500), single_line, web_address],
-                          description="Starts with https://")
-    phone = StringField("Phone", validators=[MaxLength(40), single_line, phone_number])
-    phone_public = BooleanField("Show my phone number publicly")
+    website = StringField(_l("Website"), validators=[MaxLength(500), single_line, web_address],
+                          description=_l("Starts with https://"))
+    phone = StringField(_l("Phone"), validators=[MaxLength(40), single_line, phone_number])
+    phone_public = BooleanField(_l("Show my phone number publicly"))
     contact_email = StringField(
-        "Contact e-mail",
+        _l("Contact e-mail"),
         validators=[Optional(), MaxLength(254), single_line,
-                    Email("Enter an e-mail address like name@example.org.")],
-        description="Messages from people reach you here. Never shown publicly.",
+                    Email(_l("Enter an e-mail address like name@example.org."))],
+        description=_l("Messages from people reach you here. Never shown publicly."),
     )
-    contact_enabled = BooleanField("Let people send me a message through the site", default=True)
-    online_url = StringField("Online join link", validators=[MaxLength(500), single_line, web_address],
-                             description="The Zoom, Meet or Teams link. Starts with https://")
-    online_url_private = BooleanField("Keep the join link private",
-                                      description="It is not shown; we send it in the automatic reply to "
-                                                  "people who get in touch.")
+    contact_enabled = BooleanField(_l("Let people send me a message through the site"), default=True)
+    online_url = StringField(_l("Online join link"), validators=[MaxLength(500), single_line, web_address],
+                             description=_l("The Zoom, Meet or Teams link. Starts with https://"))
+    online_url_private = BooleanField(_l("Keep the join link private"),
+                                      description=_l("It is not shown; we send it in the automatic reply to "
+                                                     "people who get in touch."))
 
-    save_draft = SubmitField("Save draft")
-    submit_review = SubmitField("Submit for review")
+    save_draft = SubmitField(_l("Save draft"))
+    submit_review = SubmitField(_l("Submit for review"))
 
     def __init__(self, *args, kind: str = KIND_GROUP, stored: dict[str, Any] | None = None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -143,9 +147,9 @@ class ListingForm(FlaskForm):
         if current and current not in {zone for zone, _ in (*COMMON_TIME_ZONES, *zones)}:
             zones.insert(0, (current, current))
         self.time_zone.choices = [
-            SelectChoice("", "Choose a time zone"),
-            *options(COMMON_TIME_ZONES, "Common time zones"),
-            *options(zones, "All time zones"),
+            SelectChoice("", gettext("Choose a time zone")),
+            *options(COMMON_TIME_ZONES, gettext("Common time zones")),
+            *options(zones, gettext("All time zones")),
         ]
         if kind != KIND_GROUP:
             del self.meetings
@@ -181,7 +185,7 @@ class ListingForm(FlaskForm):
 
     def validate_time_zone(self, field) -> None:
         if field.data and not is_time_zone(field.data):
-            raise ValidationError("Choose a time zone from the list.")
+            raise ValidationError(gettext("Choose a time zone from the list."))
 
     def validate_location(self, field) -> None:
         """Find the place: the stored one if the text is unchanged, else the gazetteer's answer."""
@@ -197,19 +201,21 @@ class ListingForm(FlaskForm):
         result = locate(text)
         if result.location is None:
             ideas = [place.label for place in result.suggestions[:5]]
-            hint = (f" Did you mean {_or_list(ideas)}?" if ideas
-                    else " Try a ZIP/postcode, or the town and state.")
-            raise StopValidation(f"We couldn't find “{text}”.{hint}")
+            if ideas:
+                raise StopValidation(gettext("We couldn't find “%(text)s”. Did you mean %(ideas)s?",
+                                             text=text, ideas=_or_list(ideas)))
+            raise StopValidation(gettext("We couldn't find “%(text)s”. Try a ZIP/postcode, or the town and "
+                                         "state.", text=text))
         self.place = services.place_fields(result.location)
         self.alternatives = [place.label for place in result.alternatives[:5]]
 
     def validate(self, extra_validators=None) -> bool:
         valid = super().validate(extra_validators)
         if self.format.data not in {value for value, _ in FORMAT_CHOICES}:
-            self.format.errors.append("Choose in person, online or both.")
+            self.format.errors.append(gettext("Choose in person, online or both."))
             valid = False
         if self.cost.data not in {value for value, _ in COST_CHOICES}:
-            self.cost.errors.append("Choose free, donation or paid.")
+            self.cost.errors.append(gettext("Choose free, donation or paid."))
             valid = False
         self._settle_place()
         return valid
@@ -252,7 +258,7 @@ class ListingForm(FlaskForm):
             if not field.errors:
                 if not isinstance(field.errors, list):
                     field.errors = list(field.errors)
-                field.errors.append(message)
+                field.errors.append(str(message))
         return not problems
 
     # --- output -------------------------------------------------------------------------------------
@@ -330,9 +336,10 @@ def _text(value: Any) -> str:
 
 
 def _or_list(items: list[str]) -> str:
+    """'A, B or C', with the page's word for "or"."""
     if len(items) <= 1:
         return "".join(items)
-    return ", ".join(items[:-1]) + " or " + items[-1]
+    return gettext("%(first)s or %(last)s", first=", ".join(items[:-1]), last=items[-1])
 
 
 def _zone_line(city: str, country: str, region: str, zone: str) -> str:

@@ -5,8 +5,10 @@ from __future__ import annotations
 from datetime import date, time
 from typing import Any
 
+from babel.dates import get_day_names
 from wtforms import BooleanField, Form, SelectField, StringField
 
+from ..i18n import current_locale, gettext, lazy_gettext
 from ..listings.models import RECURRENCE_BIWEEKLY, RECURRENCE_MONTHLY, RECURRENCE_WEEKLY
 from .choices import (
     RECURRENCE_CHOICES,
@@ -24,17 +26,17 @@ MIN_DURATION, MAX_DURATION = 15, 600
 class MeetingForm(Form):
     """One row of 'When': blank rows and rows marked for removal are ignored."""
 
-    weekday = SelectField("Day", choices=options(WEEKDAY_CHOICES), validate_choice=False)
-    start_time = ClockField("Starts at")
-    duration_minutes = WholeNumberField("Length in minutes", default=90)
-    recurrence = SelectField("How often", choices=options(RECURRENCE_CHOICES), default=RECURRENCE_WEEKLY,
-                             validate_choice=False)
-    week_of_month = SelectField("Which week of the month", choices=options(WEEK_OF_MONTH_CHOICES),
-                                validate_choice=False)
-    anchor_date = DayField("One date it meets (every other week)")
-    notes = StringField("Note (optional)", validators=[MaxLength(200), single_line],
-                        description="For example “first-timers arrive 15 minutes early”.")
-    remove = BooleanField("Remove this meeting")
+    weekday = SelectField(lazy_gettext("Day"), choices=options(WEEKDAY_CHOICES), validate_choice=False)
+    start_time = ClockField(lazy_gettext("Starts at"))
+    duration_minutes = WholeNumberField(lazy_gettext("Length in minutes"), default=90)
+    recurrence = SelectField(lazy_gettext("How often"), choices=options(RECURRENCE_CHOICES),
+                             default=RECURRENCE_WEEKLY, validate_choice=False)
+    week_of_month = SelectField(lazy_gettext("Which week of the month"),
+                                choices=options(WEEK_OF_MONTH_CHOICES), validate_choice=False)
+    anchor_date = DayField(lazy_gettext("One date it meets (every other week)"))
+    notes = StringField(lazy_gettext("Note (optional)"), validators=[MaxLength(200), single_line],
+                        description=lazy_gettext("For example “first-timers arrive 15 minutes early”."))
+    remove = BooleanField(lazy_gettext("Remove this meeting"))
 
     @property
     def is_blank(self) -> bool:
@@ -50,35 +52,39 @@ class MeetingForm(Form):
             return True
         valid = super().validate(extra_validators)
         if self.weekday.data not in {value for value, _ in WEEKDAY_CHOICES if value}:
-            self.weekday.errors.append("Choose the day of the week.")
+            self.weekday.errors.append(gettext("Choose the day of the week."))
             valid = False
         if self.start_time.data is None and not self.start_time.errors:
-            self.start_time.errors.append("Enter the time it starts, like 19:00.")
+            self.start_time.errors.append(gettext("Enter the time it starts, like 19:00."))
             valid = False
         duration = self.duration_minutes.data
         if not self.duration_minutes.errors:
             if duration is None:
-                self.duration_minutes.errors.append("Enter how long it lasts, in minutes.")
+                self.duration_minutes.errors.append(gettext("Enter how long it lasts, in minutes."))
                 valid = False
             elif not MIN_DURATION <= duration <= MAX_DURATION:
                 self.duration_minutes.errors.append(
-                    f"Enter a length between {MIN_DURATION} and {MAX_DURATION} minutes."
+                    gettext("Enter a length between %(low)s and %(high)s minutes.", low=MIN_DURATION,
+                            high=MAX_DURATION)
                 )
                 valid = False
         recurrence = self.recurrence.data
         if recurrence not in {value for value, _ in RECURRENCE_CHOICES}:
-            self.recurrence.errors.append("Choose how often it meets.")
+            self.recurrence.errors.append(gettext("Choose how often it meets."))
             valid = False
         elif recurrence == RECURRENCE_MONTHLY and self.week_of_month.data not in {"1", "2", "3", "4", "-1"}:
-            self.week_of_month.errors.append("Choose which week of the month (first, second... or last).")
+            self.week_of_month.errors.append(
+                gettext("Choose which week of the month (first, second... or last)."))
             valid = False
         elif recurrence == RECURRENCE_BIWEEKLY and not self.anchor_date.errors:
             if self.anchor_date.data is None:
-                self.anchor_date.errors.append("Give one date it meets, so people know which weeks.")
+                self.anchor_date.errors.append(gettext("Give one date it meets, so people know which weeks."))
                 valid = False
             elif self.weekday.data and str(self.anchor_date.data.weekday()) != self.weekday.data:
-                day = dict(WEEKDAY_CHOICES)[self.weekday.data]
-                self.anchor_date.errors.append(f"That date is not a {day}. Choose a {day} it meets on.")
+                # The day as a sentence says it, in the page's language ('Tuesday', 'martes').
+                day = get_day_names("wide", locale=current_locale())[int(self.weekday.data)]
+                self.anchor_date.errors.append(
+                    gettext("That date is not a %(day)s. Choose a %(day)s it meets on.", day=day))
                 valid = False
         return valid
 

@@ -14,6 +14,7 @@ from flask_login import current_user, login_required
 
 from ..extensions import db
 from ..followups import services as followups
+from ..i18n import N_, current_locale, gettext
 from ..listings import services
 from ..listings.models import KIND_GROUP, KIND_MENTOR, KINDS, STATUS_PUBLISHED, Listing
 from ..listings.services import ListingError
@@ -28,7 +29,7 @@ logger = logging.getLogger(__name__)
 
 blueprint = Blueprint("owner", __name__, url_prefix="/my")
 
-REVISION_NOTICE = "Your changes will be visible after review; the current version stays public meanwhile."
+REVISION_NOTICE = N_("Your changes will be visible after review; the current version stays public meanwhile.")
 
 
 @blueprint.before_request
@@ -83,7 +84,8 @@ def create():
                 _flash_other_places(form)
                 if form.wants_review:
                     return _submit_after_save(listing)
-                flash("Draft saved. It is not public; submit it for review when it is ready.", "success")
+                flash(gettext("Draft saved. It is not public; submit it for review when it is ready."),
+                      "success")
                 return redirect(url_for("owner.edit", listing_id=listing.id))
         form.add_blank_meetings()
     else:
@@ -109,7 +111,7 @@ def edit(listing_id: int):
     listing = _owned_listing(listing_id)
     mode = services.edit_mode(listing)
     if mode is None:
-        flash("A withdrawn listing can't be edited.", "warning")
+        flash(gettext("A withdrawn listing can't be edited."), "warning")
         return _back_to_dashboard(listing)
     revision = revisions.pending_revision(listing) if mode == "revision" else None
     stored = revision.data if revision is not None else snapshot(listing)
@@ -144,18 +146,18 @@ def _save_changes(listing: Listing, mode: str, form: ListingForm):
     try:
         if mode == "revision":
             revisions.propose_revision(listing, current_user, data)
-            flash(f"Thank you. {REVISION_NOTICE}", "success")
+            flash(gettext("Thank you. %(notice)s", notice=gettext(REVISION_NOTICE)), "success")
             return _back_to_dashboard(listing)
         services.update_listing(listing, data)
     except NothingToReview:
-        flash("You didn't change anything, so there is nothing to review.", "info")
+        flash(gettext("You didn't change anything, so there is nothing to review."), "info")
         return _back_to_dashboard(listing)
     except (ModerationError, ListingError) as error:
         form.form_errors.append(str(error))
         return None
     if form.wants_review and listing.status in services.SUBMITTABLE_STATUSES:
         return _submit_after_save(listing)
-    flash("Changes saved." if listing.status == "pending" else "Draft saved.", "success")
+    flash(gettext("Changes saved.") if listing.status == "pending" else gettext("Draft saved."), "success")
     return redirect(url_for("owner.edit", listing_id=listing.id))
 
 
@@ -163,21 +165,22 @@ def _flash_other_places(form: ListingForm) -> None:
     """A place name several towns share: say which one we took, so the owner can correct it."""
     if form.alternatives and form.place:
         shown = services.public_place({**form.to_data(), "location_precision": "approximate"})
-        flash(f"We placed it {shown}. If you meant another one ({'; '.join(form.alternatives)}), "
-              "add the state or the ZIP/postcode to the town.", "info")
+        flash(gettext("We placed it %(place)s. If you meant another one (%(others)s), add the state or the "
+                      "ZIP/postcode to the town.", place=shown, others="; ".join(form.alternatives)), "info")
 
 
 def _submit_after_save(listing: Listing):
     """The form's 'Submit for review' button: the listing is saved; now ask for review."""
     if not current_user.is_confirmed:
-        flash("Your draft is saved. Confirm your e-mail address, then submit it for review.", "warning")
+        flash(gettext("Your draft is saved. Confirm your e-mail address, then submit it for review."),
+              "warning")
         return redirect(url_for("owner.edit", listing_id=listing.id))
     try:
         moderation.submit(listing, current_user)
     except ModerationError as error:
-        flash(f"Your draft is saved, but it could not be submitted: {error}", "error")
+        flash(gettext("Your draft is saved, but it could not be submitted: %(why)s", why=str(error)), "error")
         return redirect(url_for("owner.edit", listing_id=listing.id))
-    flash("Sent for review. We'll e-mail you when an admin has looked at it.", "success")
+    flash(gettext("Sent for review. We'll e-mail you when an admin has looked at it."), "success")
     return _back_to_dashboard(listing)
 
 
@@ -185,13 +188,15 @@ def _submit_after_save(listing: Listing):
 def submit(listing_id: int):
     listing = _owned_listing(listing_id)
     if listing.status not in services.SUBMITTABLE_STATUSES:
-        flash("This listing can't be submitted for review in its current state.", "warning")
+        flash(gettext("This listing can't be submitted for review in its current state."), "warning")
         return _back_to_dashboard(listing)
     if not current_user.is_confirmed:
-        flash("Please confirm your e-mail address before submitting a listing for review.", "warning")
+        flash(gettext("Please confirm your e-mail address before submitting a listing for review."),
+              "warning")
         return _back_to_dashboard(listing)
     if services.missing_for_review(listing.kind, snapshot(listing)):
-        flash("A few things are still missing before it can be reviewed. They are marked below.", "warning")
+        flash(gettext("A few things are still missing before it can be reviewed. They are marked below."),
+              "warning")
         return redirect(url_for("owner.edit", listing_id=listing.id, check=1))
     return _submit_after_save(listing)
 
@@ -204,26 +209,26 @@ def _moderation_action(listing_id: int, action, done: str):
     except ModerationError as error:
         flash(str(error), "error")
     else:
-        flash(done.format(name=listing.name), "success")
+        flash(gettext(done, name=listing.name), "success")
     return _back_to_dashboard(listing)
 
 
 @blueprint.post("/listings/<int:listing_id>/pause")
 def pause(listing_id: int):
     return _moderation_action(listing_id, moderation.pause,
-                              "“{name}” is paused: it is hidden from search until you resume it.")
+                              N_("“%(name)s” is paused: it is hidden from search until you resume it."))
 
 
 @blueprint.post("/listings/<int:listing_id>/resume")
 def resume(listing_id: int):
-    return _moderation_action(listing_id, moderation.resume, "“{name}” is public again.")
+    return _moderation_action(listing_id, moderation.resume, N_("“%(name)s” is public again."))
 
 
 @blueprint.post("/listings/<int:listing_id>/reconfirm")
 def reconfirm(listing_id: int):
     return _moderation_action(
         listing_id, lambda listing, actor: moderation.reconfirm(listing, actor, via="dashboard"),
-        "Thank you for confirming “{name}” is up to date.",
+        N_("Thank you for confirming “%(name)s” is up to date."),
     )
 
 
@@ -231,7 +236,7 @@ def reconfirm(listing_id: int):
 def withdraw(listing_id: int):
     listing = _owned_listing(listing_id)
     if listing.status == "withdrawn":
-        flash("This listing is already withdrawn.", "info")
+        flash(gettext("This listing is already withdrawn."), "info")
         return _back_to_dashboard(listing)
     if request.method == "GET":
         waiting = listing.id in revisions.pending_revision_ids([listing.id])
@@ -241,7 +246,7 @@ def withdraw(listing_id: int):
     except ModerationError as error:
         flash(str(error), "error")
     else:
-        flash(f"“{listing.name}” is withdrawn. It is no longer public.", "success")
+        flash(gettext("“%(name)s” is withdrawn. It is no longer public.", name=listing.name), "success")
     return _back_to_dashboard(listing)
 
 
@@ -249,7 +254,7 @@ def withdraw(listing_id: int):
 def delete(listing_id: int):
     listing = _owned_listing(listing_id)
     if listing.status not in services.DELETABLE_STATUSES:
-        flash("Only drafts and withdrawn listings can be deleted. Withdraw it first.", "warning")
+        flash(gettext("Only drafts and withdrawn listings can be deleted. Withdraw it first."), "warning")
         return _back_to_dashboard(listing)
     if request.method == "GET":
         return render_template("owner/confirm.html", listing=listing, action="delete")
@@ -259,7 +264,7 @@ def delete(listing_id: int):
     except ListingError as error:
         flash(str(error), "error")
         return _back_to_dashboard(listing)
-    flash(f"“{name}” is deleted.", "success")
+    flash(gettext("“%(name)s” is deleted.", name=name), "success")
     return _back_to_dashboard()
 
 
@@ -268,11 +273,31 @@ def _new_listing_defaults() -> dict[str, Any]:
         "contact_email": current_user.email,
         "contact_enabled": True,
         "accepting_mentees": True,
-        "languages": ["en"],
+        # A listing is most likely held in the language its owner reads the site in.
+        "languages": [current_locale()],
         "format": "in_person",
         "cost": "free",
         "meetings": [],
     }
+
+
+# (label, badge tone, one plain sentence) per status, as the dashboard says it.
+OWNER_STATUS_WORDS = {
+    "draft": (N_("Draft"), "neutral", N_("Only you can see it. Submit it for review when it is ready.")),
+    "pending": (N_("Waiting for review"), "info", N_("An admin will look at it soon. We'll e-mail you.")),
+    STATUS_PUBLISHED: (N_("Published"), "success", N_("People can find it in the search.")),
+    "changes_requested": (N_("Changes requested"), "warning",
+                          N_("An admin asked for changes before it can be published.")),
+    "rejected": (N_("Rejected"), "danger",
+                 N_("An admin did not approve it. You can change it and submit again.")),
+    "paused": (N_("Paused"), "neutral", N_("Hidden from search until you resume it.")),
+    "expired": (N_("Expired"), "warning",
+                N_("Hidden from search because it wasn't confirmed in a long while. "
+                   "Confirm it is still right to bring it back.")),
+    "withdrawn": (N_("Withdrawn"), "neutral", N_("No longer public. You can delete it.")),
+    "unpublished": (N_("Unpublished by an admin"), "danger",
+                    N_("It is no longer public. You can change it and send it for review again.")),
+}
 
 
 @blueprint.app_template_global()
@@ -280,24 +305,10 @@ def owner_status(listing: Listing) -> dict[str, str]:
     """The status as the dashboard says it: a short label, a tone for its badge and one plain sentence."""
     status = listing.status
     note = listing.moderation_note or ""
-    words = {
-        "draft": ("Draft", "neutral", "Only you can see it. Submit it for review when it is ready."),
-        "pending": ("Waiting for review", "info", "An admin will look at it soon. We'll e-mail you."),
-        STATUS_PUBLISHED: ("Published", "success", "People can find it in the search."),
-        "changes_requested": ("Changes requested", "warning",
-                              "An admin asked for changes before it can be published."),
-        "rejected": ("Rejected", "danger",
-                     "An admin did not approve it. You can change it and submit again."),
-        "paused": ("Paused", "neutral", "Hidden from search until you resume it."),
-        "expired": ("Expired", "warning",
-                    "Hidden from search because it wasn't confirmed in a long while. "
-                    "Confirm it is still right to bring it back."),
-        "withdrawn": ("Withdrawn", "neutral", "No longer public. You can delete it."),
-        "unpublished": ("Unpublished by an admin", "danger",
-                        "It is no longer public. You can change it and send it for review again."),
-    }
-    label, tone, sentence = words.get(status, (status.replace("_", " ").capitalize(), "neutral", ""))
-    return {"label": label, "tone": tone, "sentence": sentence, "note": note}
+    if status in OWNER_STATUS_WORDS:
+        label, tone, sentence = OWNER_STATUS_WORDS[status]
+        return {"label": gettext(label), "tone": tone, "sentence": gettext(sentence), "note": note}
+    return {"label": status.replace("_", " ").capitalize(), "tone": "neutral", "sentence": "", "note": note}
 
 
 @blueprint.app_template_global()
@@ -308,4 +319,4 @@ def owner_place(listing: Listing) -> str:
 
 @blueprint.app_template_global()
 def owner_kind_label(kind: str) -> str:
-    return {KIND_GROUP: "Group", KIND_MENTOR: "Mentor"}.get(kind, kind)
+    return {KIND_GROUP: gettext("Group"), KIND_MENTOR: gettext("Mentor")}.get(kind, kind)

@@ -8,6 +8,21 @@
     return;
   }
 
+  /* The words the script writes come from the page, in its language: data-text-NAME on the form, with
+     %(key)s placeholders; the English here is only for a page that lacks one. */
+  var ENGLISH = {
+    "meeting": "Meeting %(number)s", "remove": "Remove this meeting", "removed": "Meeting removed.",
+    "add": "Add another meeting", "added": "Meeting added.", "left": "%(num)s characters left",
+    "over": "%(num)s characters too many", "found": "Found:",
+    "not-found": "We can't find \u201c%(text)s\u201d yet: try the ZIP/postcode, or the town and state."
+  };
+  function say(name, values) {
+    var text = form.getAttribute("data-text-" + name) || ENGLISH[name];
+    return text.replace(/%\((\w+)\)s/g, function (whole, key) {
+      return values && key in values ? String(values[key]) : whole;
+    });
+  }
+
   function checkedValue(name) {
     var input = form.querySelector('input[name="' + name + '"]:checked');
     return input ? input.value : "";
@@ -64,7 +79,7 @@
     Array.prototype.forEach.call(rows.querySelectorAll("[data-meeting-row]"), function (row) {
       if (!row.hidden) {
         number += 1;
-        row.querySelector("legend").textContent = "Meeting " + number;
+        row.querySelector("legend").textContent = say("meeting", {number: number});
       }
     });
   }
@@ -86,7 +101,7 @@
     var button = document.createElement("button");
     button.type = "button";
     button.className = "secondary outline remove-meeting";
-    button.textContent = "Remove this meeting";
+    button.textContent = say("remove");
     button.addEventListener("click", function () {
       if (isBlank(row)) {
         row.parentNode.removeChild(row);
@@ -95,7 +110,7 @@
         row.hidden = true;
       }
       renumber();
-      announce("Meeting removed.");
+      announce(say("removed"));
       if (addButton) {
         addButton.focus();
       }
@@ -134,7 +149,7 @@
     addButton = document.createElement("button");
     addButton.type = "button";
     addButton.className = "secondary add-meeting";
-    addButton.textContent = "Add another meeting";
+    addButton.textContent = say("add");
     addButton.addEventListener("click", function () {
       var index = String(nextIndex());
       var html = template.innerHTML.replace(/__index__/g, index).replace(/__number__/g, index);
@@ -148,7 +163,7 @@
       if (first) {
         first.focus();
       }
-      announce("Meeting added.");
+      announce(say("added"));
     });
     rows.parentNode.insertBefore(addButton, rows.nextSibling);
     Array.prototype.forEach.call(rows.querySelectorAll("[data-meeting-row]"), enhanceRow);
@@ -166,7 +181,7 @@
     input.parentNode.insertBefore(counter, input.nextSibling);
     function update() {
       var left = limit - input.value.length;
-      counter.textContent = left >= 0 ? left + " characters left" : -left + " characters too many";
+      counter.textContent = left >= 0 ? say("left", {num: left}) : say("over", {num: -left});
       counter.classList.toggle("char-count-over", left < 0);
     }
     input.addEventListener("input", update);
@@ -207,13 +222,13 @@
           return;  /* typed on meanwhile */
         }
         if (!answer.found) {
-          preview.textContent = "We can't find “" + text + "” yet: try the ZIP/postcode, or the town and state.";
+          preview.textContent = say("not-found", {text: text});
           preview.hidden = false;
           return;
         }
         preview.innerHTML = "";
         var label = document.createElement("strong");
-        label.textContent = "Found:";
+        label.textContent = say("found");
         preview.appendChild(label);
         preview.appendChild(document.createTextNode(" " + answer.line));
         preview.hidden = false;

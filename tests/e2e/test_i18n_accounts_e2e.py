@@ -11,6 +11,9 @@ from sqlalchemy import select
 
 from directory.accounts.models import User
 from directory.extensions import db
+from directory.listings.models import Listing
+from tests.clients import commit_test_session
+from tests.factories import DEFAULT_PASSWORD, make_topic, make_user
 
 from .test_accounts_e2e import both_widths, latest_link
 
@@ -58,3 +61,47 @@ def test_a_man_registers_in_spanish_and_his_mail_is_in_spanish(live_server, page
     page.goto(latest_link(sent_mail, EMAIL, "/account/confirm/"))
     page.get_by_role("button", name="Confirmar mi correo").click()
     page.get_by_text("Gracias: tu correo está confirmado.").wait_for()
+
+
+def test_the_group_form_in_spanish_explains_its_errors_in_spanish(app, live_server, page, screenshot, axe,
+                                                                    console_log):
+    make_topic("grief", "Grief and loss")
+    make_user("organizador@example.org", display_name="Ramón", language="es")
+    commit_test_session()
+    # Signing in carries the account's language: no ?lang= needed after this.
+    page.goto(f"{live_server}/account/sign-in?lang=es&next=/my/listings")
+    page.get_by_label("Correo electrónico").fill("organizador@example.org")
+    page.get_by_label("Contraseña").fill(DEFAULT_PASSWORD)
+    page.get_by_role("button", name="Iniciar sesión").click()
+    page.get_by_role("heading", name="Mis anuncios").wait_for()
+    both_widths(page, screenshot, axe, "panel")
+    page.get_by_role("button", name="Publica tu grupo").click()
+    page.get_by_role("heading", name="Anunciar un grupo").wait_for()
+    # The script's words are Spanish too.
+    assert page.get_by_role("button", name="Agregar otra reunión").is_visible()
+    assert page.get_by_text("Quedan 300 caracteres").is_visible()
+
+    page.get_by_label("Nombre del grupo").fill("Círculo de la tarde")
+    page.get_by_label("Sitio web").fill("javascript:alert(1)")
+    page.get_by_label("En línea", exact=True).check()
+    row = page.locator("[data-meeting-row]").nth(0)
+    row.get_by_label("Día").select_option(label="Lunes")
+    row.get_by_label("Empieza a las").fill("19:00")
+    row.get_by_label("Duración en minutos").fill("5")
+    page.get_by_role("button", name="Enviar a revisión").click()
+
+    page.locator(".error-summary").wait_for()
+    assert page.title().startswith("Error:")
+    assert page.get_by_label("Nombre del grupo").input_value() == "Círculo de la tarde"
+    assert page.get_by_label("Sitio web").input_value() == "javascript:alert(1)"
+    website = page.locator(".field", has=page.locator("#website"))
+    assert "Escribe la dirección completa, empezando por https://" in website.inner_text()
+    zone = page.locator(".field", has=page.locator("#time_zone"))
+    assert "Elige la zona horaria que usas" in zone.inner_text()
+    duration = page.locator(".field", has=page.locator("#meetings-0-duration_minutes"))
+    assert "Escribe una duración de entre 15 y 600 minutos." in duration.inner_text()
+    commit_test_session()
+    assert db.session.scalars(select(Listing)).all() == []
+    page.evaluate("window.scrollTo(0, 0)")
+    both_widths(page, screenshot, axe, "formulario-errores")
+    assert console_log.errors == []
