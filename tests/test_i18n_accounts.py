@@ -316,7 +316,7 @@ def test_the_group_form_reads_in_spanish(organiser):
     assert title(page).startswith("Anunciar un grupo")
     assert_spanish(page, ["Anunciar un grupo", "Sobre el grupo", "Nombre del grupo", "Resumen breve",
                           "Cómo participa la gente", "En persona", "En línea", "Ambos: en persona y en línea",
-                          "Reunión 1", "Elige un día", "Martes", "Cada semana", "Duración en minutos",
+                          "Reunión 1", "Elige un día", "martes", "Cada semana", "Duración en minutos",
                           "Para quién es, temas y costo", "Gratis", "Idiomas", "Español",
                           "Correo de contacto",
                           "Cancelar y volver a mis anuncios"],

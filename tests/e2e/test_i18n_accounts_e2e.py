@@ -85,7 +85,7 @@ def test_the_group_form_in_spanish_explains_its_errors_in_spanish(app, live_serv
     page.get_by_label("Sitio web").fill("javascript:alert(1)")
     page.get_by_label("En línea", exact=True).check()
     row = page.locator("[data-meeting-row]").nth(0)
-    row.get_by_label("Día").select_option(label="Lunes")
+    row.get_by_label("Día").select_option(label="lunes")
     row.get_by_label("Empieza a las").fill("19:00")
     row.get_by_label("Duración en minutos").fill("5")
     page.get_by_role("button", name="Enviar a revisión").click()
