@@ -381,3 +381,14 @@ def test_the_group_form_with_errors_comes_back_in_spanish_with_what_was_typed(or
     assert_spanish(page, [*expected.values(), summary],
                    ["Enter the full address", "Use digits", "Enter an e-mail address", "Enter a length",
                     "That date is not", "Write a sentence or two"])
+
+
+def test_a_device_is_named_in_the_pages_language(app):
+    from directory.accounts.devices import describe_device, device_label
+
+    android = "Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 Chrome/126.0 Mobile Safari/537.36"
+    with app.test_request_context("/?lang=es"):
+        assert device_label(describe_device(android)) == "Chrome en Android"
+        assert device_label(describe_device("curl/8")) == "Un navegador"
+    with app.test_request_context("/"):
+        assert device_label(describe_device(android)) == "Chrome on Android"

@@ -19,6 +19,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from ..database import commit, rows_matched
 from ..extensions import db
+from ..i18n import N_, gettext
 from ..timeutil import utcnow
 from .models import DeviceSession, User
 
@@ -40,12 +41,23 @@ SYSTEMS = (
 )
 
 
+ANY_BROWSER = N_("A browser")
+
+
 def describe_device(user_agent: str | None) -> str:
-    """A coarse name such as "Chrome on Android": enough to recognise one's own device, nothing more."""
+    """A coarse name such as "Chrome on Android": enough to recognise one's own device, nothing more.
+    Stored in English; `device_label` says it in the page's language."""
     text = user_agent or ""
-    browser = next((name for pattern, name in BROWSERS if re.search(pattern, text)), "A browser")
+    browser = next((name for pattern, name in BROWSERS if re.search(pattern, text)), ANY_BROWSER)
     system = next((name for pattern, name in SYSTEMS if re.search(pattern, text)), None)
     return f"{browser} on {system}" if system else browser
+
+
+def device_label(stored: str) -> str:
+    """A stored device name as the page's language says it: "Chrome on Android", "Chrome en Android"."""
+    browser, on, system = stored.partition(" on ")
+    browser = gettext(ANY_BROWSER) if browser == ANY_BROWSER else browser
+    return gettext("%(browser)s on %(system)s", browser=browser, system=system) if on else browser
 
 
 def _digest(key: str) -> str:

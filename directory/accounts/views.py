@@ -290,6 +290,11 @@ def language():
     return redirect(url_for(".account", **{LANG_PARAM: me.language}), code=303)
 
 
+@blueprint.app_template_filter("device_label")
+def _device_label(stored: str) -> str:
+    return devices.device_label(stored)
+
+
 def _remember_days() -> int:
     duration = current_app.config["REMEMBER_COOKIE_DURATION"]
     seconds = duration.total_seconds() if hasattr(duration, "total_seconds") else duration
