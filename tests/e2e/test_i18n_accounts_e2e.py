@@ -62,6 +62,16 @@ def test_a_man_registers_in_spanish_and_his_mail_is_in_spanish(live_server, page
     page.get_by_role("button", name="Confirmar mi correo").click()
     page.get_by_text("Gracias: tu correo está confirmado.").wait_for()
 
+    # His account page, in his language without asking, and the switch to English kept for his mail.
+    page.goto(f"{live_server}/account")
+    page.get_by_role("heading", name="Tu cuenta").wait_for()
+    both_widths(page, screenshot, axe, "cuenta")
+    page.get_by_label("El idioma del sitio y de los correos que te enviamos").select_option("en")
+    page.get_by_role("button", name="Guardar el idioma").click()
+    page.get_by_role("heading", name="Your account").wait_for()
+    commit_test_session()
+    assert db.session.scalar(select(User.language).where(User.email == EMAIL)) == "en"
+
 
 def test_the_group_form_in_spanish_explains_its_errors_in_spanish(app, live_server, page, screenshot, axe,
                                                                     console_log):
