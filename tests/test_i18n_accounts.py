@@ -392,3 +392,30 @@ def test_a_device_is_named_in_the_pages_language(app):
         assert device_label(describe_device("curl/8")) == "Un navegador"
     with app.test_request_context("/"):
         assert device_label(describe_device(android)) == "Chrome on Android"
+
+
+def test_the_still_meeting_reminder_and_a_suspension_reach_the_owner_in_spanish(app, runner, smtp,  # noqa: F811
+                                                                                make_user, make_listing):
+    from directory.moderation.users import suspend_user
+
+    start = datetime(2025, 3, 3, 9, 0, tzinfo=UTC)
+    with time_machine.travel(start, tick=False) as clock:
+        owner = make_user("pablo@example.org", display_name="Pablo", language="es")
+        make_listing(owner=owner, name="Los Martes", published_at=start.replace(tzinfo=None),
+                     last_confirmed_at=start.replace(tzinfo=None))
+        smtp.start()
+        clock.move_to(start + timedelta(days=61))
+        result = runner.invoke(args=["send-reminders"])
+        assert result.exit_code == 0, result.output
+    assert_mail(mail_to(smtp, "pablo@example.org"), "es", "¿Tu grupo sigue reuniéndose?",
+                ["Hola, Pablo:", "¿Sigue reuniéndose «Los Martes»?", "Se confirmó por última vez el 3 de marzo de 2025.",
+                 "Sí, no cambió nada", "Dejamos de reunirnos", "durante 30 días, sin iniciar sesión"],
+                ["Is “Los Martes” still meeting", "Last confirmed", "Yes, nothing changed", "days"])
+
+    smtp.handler.received.clear()
+    with app.test_request_context("/"):
+        suspend_user(owner, make_user(admin=True), "Spam in the description.")
+    assert_mail(mail_to(smtp, "pablo@example.org"), "es", "Tu cuenta está suspendida",
+                ["Hola, Pablo:", "Un administrador suspendió tu cuenta.", "El motivo:",
+                 "Spam in the description."],  # what the admin wrote stays as written
+                ["An admin suspended", "The reason given"])
