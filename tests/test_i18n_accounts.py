@@ -394,8 +394,8 @@ def test_a_device_is_named_in_the_pages_language(app):
         assert device_label(describe_device(android)) == "Chrome on Android"
 
 
-def test_the_still_meeting_reminder_and_a_suspension_reach_the_owner_in_spanish(app, runner, smtp,  # noqa: F811
-                                                                                make_user, make_listing):
+def test_a_reminder_and_a_suspension_reach_the_owner_in_spanish(app, runner, smtp,  # noqa: F811
+                                                                 make_user, make_listing):
     from directory.moderation.users import suspend_user
 
     start = datetime(2025, 3, 3, 9, 0, tzinfo=UTC)
@@ -408,7 +408,8 @@ def test_the_still_meeting_reminder_and_a_suspension_reach_the_owner_in_spanish(
         result = runner.invoke(args=["send-reminders"])
         assert result.exit_code == 0, result.output
     assert_mail(mail_to(smtp, "pablo@example.org"), "es", "¿Tu grupo sigue reuniéndose?",
-                ["Hola, Pablo:", "¿Sigue reuniéndose «Los Martes»?", "Se confirmó por última vez el 3 de marzo de 2025.",
+                ["Hola, Pablo:", "¿Sigue reuniéndose «Los Martes»?",
+                 "Se confirmó por última vez el 3 de marzo de 2025.",
                  "Sí, no cambió nada", "Dejamos de reunirnos", "durante 30 días, sin iniciar sesión"],
                 ["Is “Los Martes” still meeting", "Last confirmed", "Yes, nothing changed", "days"])
 
