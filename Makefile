@@ -47,6 +47,8 @@ TRANSLATIONS = directory/translations
 PYBABEL      = $(BIN)/pybabel
 CATALOGUES   = $(wildcard $(TRANSLATIONS)/*/LC_MESSAGES/messages.po)
 COMPILED     = $(CATALOGUES:.po=.mo)
+# pybabel skips folders whose name starts with "_" when it walks a tree: the macros are named one by one.
+MACRO_TEMPLATES = $(wildcard templates/_macros/*.html)
 # Python calls marked beyond pybabel's defaults (_, gettext, ngettext, pgettext...).
 BABEL_KEYWORDS = -k lazy_gettext -k _l -k lazy_ngettext:1,2 -k lazy_pgettext:1c,2
 
@@ -57,7 +59,8 @@ translations: $(COMPILED)
 
 extract: install
 	$(PYBABEL) extract -F babel.cfg $(BABEL_KEYWORDS) --no-location --sort-output --width 110 \
-	  --project directory --copyright-holder "the directory's authors" -o $(TRANSLATIONS)/messages.pot .
+	  --project directory --copyright-holder "the directory's authors" -o $(TRANSLATIONS)/messages.pot \
+	  . $(MACRO_TEMPLATES)
 
 update-translations: extract
 	$(PYBABEL) update --width 110 --ignore-obsolete -i $(TRANSLATIONS)/messages.pot -d $(TRANSLATIONS)

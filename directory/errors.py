@@ -11,23 +11,27 @@ from sqlalchemy.exc import TimeoutError as PoolTimeout
 from werkzeug.exceptions import HTTPException, MethodNotAllowed
 
 from .extensions import db
+from .i18n import N_, current_locale, gettext, ngettext
 
 logger = logging.getLogger(__name__)
 
+# Marked here, said in the visitor's language when the page is made.
 MESSAGES = {
-    400: ("Something in that request was not right", "Please go back and try again."),
-    403: ("You can't open this page", "Your account does not have access to it."),
-    404: ("We couldn't find that page", "It may have moved, or the listing may no longer be published."),
-    405: ("That didn't work",
-          "This page can't be used that way. Please go back and use the form on the page."),
-    413: ("That was too much to send", "Please shorten what you wrote, then send it again."),
-    429: ("Please slow down", "Too many attempts in a short time. Please wait a little and try again."),
-    500: ("Something went wrong on our side", "It's not you. Please try again in a moment."),
-    503: ("The site is having trouble right now", "Please try again in a minute or two."),
+    400: (N_("Something in that request was not right"), N_("Please go back and try again.")),
+    403: (N_("You can't open this page"), N_("Your account does not have access to it.")),
+    404: (N_("We couldn't find that page"),
+          N_("It may have moved, or the listing may no longer be published.")),
+    405: (N_("That didn't work"),
+          N_("This page can't be used that way. Please go back and use the form on the page.")),
+    413: (N_("That was too much to send"), N_("Please shorten what you wrote, then send it again.")),
+    429: (N_("Please slow down"),
+          N_("Too many attempts in a short time. Please wait a little and try again.")),
+    500: (N_("Something went wrong on our side"), N_("It's not you. Please try again in a moment.")),
+    503: (N_("The site is having trouble right now"), N_("Please try again in a minute or two.")),
 }
 RETRY_AFTER_SECONDS = 30
 FALLBACK_PAGE = (
-    '<!doctype html><html lang="en"><head><meta charset="utf-8"><title>{title}</title></head>'
+    '<!doctype html><html lang="{lang}"><head><meta charset="utf-8"><title>{title}</title></head>'
     "<body><main><h1>{title}</h1><p>{message}</p></main></body></html>"
 )
 
@@ -37,7 +41,7 @@ def wants_json() -> bool:
 
 
 def render_error(code: int, description: str | None = None, retry_after: int | None = None):
-    title, message = MESSAGES.get(code, MESSAGES[500])
+    title, message = (gettext(text) for text in MESSAGES.get(code, MESSAGES[500]))
     if wants_json():
         response = jsonify({"error": {"status": code, "title": title, "message": description or message}})
     else:
@@ -46,7 +50,7 @@ def render_error(code: int, description: str | None = None, retry_after: int | N
                                    detail=description)
         except Exception:  # noqa: BLE001 - the layout itself failed; still never show a traceback
             logger.exception("error page could not be rendered")
-            page = FALLBACK_PAGE.format(title=title, message=message)
+            page = FALLBACK_PAGE.format(title=title, message=message, lang=current_locale())
         response = make_response(page)
     response.status_code = code
     if retry_after:
@@ -61,7 +65,7 @@ def register_errorhandlers(app: Flask) -> None:
         detail = None
         if code == 429:
             wait = _retry_after(error)
-            detail = f"You can try again {_in_words(wait)}." if wait else None
+            detail = _in_words(wait) if wait else None
             return render_error(429, detail, retry_after=wait)
         if code in (400, 404) and wants_json() and error.description:
             detail = error.description
@@ -114,14 +118,17 @@ def _retry_after(error: HTTPException) -> int | None:
 
 
 def _in_words(seconds: int) -> str:
-    """'in about 40 seconds', 'in about 3 minutes', 'in about 2 hours'."""
+    """'You can try again in about 40 seconds', '... in about 3 minutes', '... in about 2 hours'."""
     if seconds < 90:
-        return f"in about {seconds} second{'s' if seconds != 1 else ''}"
+        return ngettext("You can try again in about %(num)d second.",
+                        "You can try again in about %(num)d seconds.", seconds)
     if seconds < 90 * 60:
         minutes = round(seconds / 60)
-        return f"in about {minutes} minutes"
+        return ngettext("You can try again in about %(num)d minute.",
+                        "You can try again in about %(num)d minutes.", minutes)
     hours = round(seconds / 3600)
-    return f"in about {hours} hour{'s' if hours != 1 else ''}"
+    return ngettext("You can try again in about %(num)d hour.",
+                    "You can try again in about %(num)d hours.", hours)
 
 
 def _safe_rollback() -> None:

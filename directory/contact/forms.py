@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import re
 
+from babel.numbers import format_decimal
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, HiddenField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Email, Optional, ValidationError
 
+from ..i18n import current_locale, gettext
 from ..i18n import lazy_gettext as _l
 from ..validators import MaxLength, SingleLine
 
@@ -39,42 +41,44 @@ class ContactForm(FlaskForm):
     """No account needed. The trap field and the timestamp are checked by the view, not shown as errors."""
 
     name = StringField(
-        "Your first name",
-        description="A first name is enough.",
+        _l("Your first name"),
+        description=_l("A first name is enough."),
         filters=[strip_value],
         validators=[
-            DataRequired("Please tell them what to call you. A first name is enough."),
-            MaxLength(NAME_MAX, message=f"Please keep your name under {NAME_MAX} characters."),
-            SingleLine("Please use letters, numbers and punctuation only."),
+            DataRequired(_l("Please tell them what to call you. A first name is enough.")),
+            MaxLength(NAME_MAX, message=_l("Please keep your name under %(num)s characters.", num=NAME_MAX)),
+            SingleLine(_l("Please use letters, numbers and punctuation only.")),
         ],
     )
     email = EmailField(
-        "Your e-mail address",
-        description="They will answer you at this address. We don't show it on the site.",
+        _l("Your e-mail address"),
+        description=_l("They will answer you at this address. We don't show it on the site."),
         filters=[strip_value],
         validators=[
-            DataRequired("Please give an e-mail address, so they can answer you."),
-            MaxLength(EMAIL_MAX, message="That e-mail address is too long."),
-            SingleLine("Please enter an e-mail address like name@example.com."),
-            Email("Please enter an e-mail address like name@example.com."),
+            DataRequired(_l("Please give an e-mail address, so they can answer you.")),
+            MaxLength(EMAIL_MAX, message=_l("That e-mail address is too long.")),
+            SingleLine(_l("Please enter an e-mail address like name@example.com.")),
+            Email(_l("Please enter an e-mail address like name@example.com.")),
         ],
     )
     message = TextAreaField(
-        "Your message",
-        description=f"Say as much or as little as you like (up to {MESSAGE_MAX:,} characters).",
+        _l("Your message"),
+        description=_l("Say as much or as little as you like (up to %(num)s characters).",
+                       num=f"{MESSAGE_MAX:,}"),
         filters=[clean_message],
         validators=[
-            DataRequired("Please write a message."),
+            DataRequired(_l("Please write a message.")),
         ],
     )
     how_to_reach = StringField(
-        "How should they reach you? (optional)",
-        description="For example: e-mail only, or a phone number and good times to call.",
+        _l("How should they reach you? (optional)"),
+        description=_l("For example: e-mail only, or a phone number and good times to call."),
         filters=[strip_value],
         validators=[
             Optional(),
-            MaxLength(HOW_TO_REACH_MAX, message=f"Please keep this under {HOW_TO_REACH_MAX} characters."),
-            SingleLine("Please use letters, numbers and punctuation only."),
+            MaxLength(HOW_TO_REACH_MAX,
+                      message=_l("Please keep this under %(num)s characters.", num=HOW_TO_REACH_MAX)),
+            SingleLine(_l("Please use letters, numbers and punctuation only.")),
         ],
     )
     check_in = BooleanField(
@@ -84,7 +88,7 @@ class ContactForm(FlaskForm):
     )
     # The trap: hidden from sighted visitors by CSS, labelled for screen readers, skipped by the keyboard.
     # People leave it empty; scripts that fill in every field do not.
-    homepage = StringField("Leave this empty")
+    homepage = StringField(_l("Leave this empty"))
     # When the form was shown, signed: a reply faster than a person can type is a script.
     started = HiddenField()
 
@@ -92,7 +96,7 @@ class ContactForm(FlaskForm):
         # Not Length(): that would add maxlength to the box and silently cut a pasted message short.
         # This says how long it is, next to the field, and keeps what was written.
         if field.data and len(field.data) > MESSAGE_MAX:
-            raise ValidationError(
-                f"Your message is {len(field.data):,} characters; "
-                f"please shorten it to {MESSAGE_MAX:,} or fewer."
-            )
+            raise ValidationError(gettext(
+                "Your message is %(length)s characters; please shorten it to %(most)s or fewer.",
+                length=format_decimal(len(field.data), locale=current_locale()),
+                most=format_decimal(MESSAGE_MAX, locale=current_locale())))

@@ -18,7 +18,7 @@ from ..database import commit, count_by, rows_matched
 from ..extensions import db
 from ..followups.services import purge_before as purge_check_ins
 from ..followups.services import schedule as schedule_check_in
-from ..i18n import lazy_gettext
+from ..i18n import N_, gettext, lazy_gettext
 from ..listings.models import FORMAT_IN_PERSON, Listing
 from ..listings.visibility import is_public, public_clause
 from ..moderation.audit import record as record_event
@@ -33,8 +33,8 @@ logger = logging.getLogger(__name__)
 FORM_CLOCK_SALT = "contact-form-started"
 # A form left open longer than this is sent again with a fresh timestamp rather than trusted.
 FORM_MAX_AGE = 24 * 3600
-STALE_MESSAGE = "This form was open for a long time. Please check your message and send it again."
-BROKEN_MESSAGE = "Something went wrong with the form. Please check your message and send it again."
+STALE_MESSAGE = N_("This form was open for a long time. Please check your message and send it again.")
+BROKEN_MESSAGE = N_("Something went wrong with the form. Please check your message and send it again.")
 
 
 class ContactError(Exception):
@@ -95,18 +95,18 @@ def check_form_token(token: str | None, slug: str, now: datetime | None = None) 
             token or "", max_age=FORM_MAX_AGE, return_timestamp=True
         )
     except SignatureExpired as error:
-        raise FormStale(STALE_MESSAGE) from error
+        raise FormStale(gettext(STALE_MESSAGE)) from error
     except BadSignature as error:
-        raise FormStale(BROKEN_MESSAGE) from error
+        raise FormStale(gettext(BROKEN_MESSAGE)) from error
     if signed_slug != slug:
-        raise FormStale(BROKEN_MESSAGE)
+        raise FormStale(gettext(BROKEN_MESSAGE))
     minimum = float(current_app.config["CONTACT_MIN_SECONDS"])
     elapsed = ((now or utcnow()) - signed_at.replace(tzinfo=None)).total_seconds()
     if elapsed < minimum:
-        raise FormTooFast(
+        raise FormTooFast(gettext(
             "That was sent faster than we expected from a person, so we held it back to keep out "
             "automated spam. Please wait a few seconds, then press Send again."
-        )
+        ))
 
 
 # Mail programs turn anything that looks like a web address into a link, in plain text as well as in

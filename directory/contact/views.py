@@ -11,6 +11,7 @@ from flask_limiter.util import get_remote_address
 from flask_login import current_user
 
 from ..extensions import db, limiter
+from ..i18n import gettext, ngettext
 from ..listings.models import Listing
 from ..moderation.access import admin_required
 from . import services
@@ -212,7 +213,7 @@ def delete_message(listing_id: int):
         abort(404)
     if not deleted:
         abort(404)
-    flash("The message was deleted.", "success")
+    flash(gettext("The message was deleted."), "success")
     return redirect(url_for("contact.admin_messages", listing_id=listing.id), code=303)
 
 
@@ -226,12 +227,13 @@ def _seconds_until_allowed() -> int | None:
 def _wait_text(seconds: int | None) -> str:
     """'in about 7 minutes', 'in about 3 hours', 'tomorrow': a person's sense of time, not a timestamp."""
     if seconds is None:
-        return "in a little while"
+        return gettext("in a little while")
     if seconds < 90:
-        return "in a minute or so"
+        return gettext("in a minute or so")
     if seconds < 90 * 60:
-        return f"in about {round(seconds / 60)} minutes"
+        minutes = round(seconds / 60)
+        return ngettext("in about %(num)d minute", "in about %(num)d minutes", minutes)
     if seconds < 20 * 3600:
         hours = round(seconds / 3600)
-        return f"in about {hours} hour{'s' if hours != 1 else ''}"
-    return "tomorrow"
+        return ngettext("in about %(num)d hour", "in about %(num)d hours", hours)
+    return gettext("tomorrow")

@@ -6,11 +6,15 @@ from collections.abc import Iterable, Iterator
 from datetime import date, datetime
 from typing import Any
 
+from babel.dates import format_date
+from babel.lists import format_list
+from babel.numbers import format_decimal
 from flask import Flask, current_app, request, url_for
 from flask_babel.speaklater import LazyString
+from markupsafe import Markup, escape
 from werkzeug.datastructures import MultiDict
 
-from ..i18n import N_, current_locale, gettext
+from ..i18n import N_, current_locale, gettext, ngettext
 from ..timeutil import utcnow
 from ..urls import external_url
 
@@ -20,7 +24,7 @@ US_CRISIS_TEL = "988"
 # is shown as written). 988 answers in Spanish too: how to reach that service, on pages in Spanish.
 DEFAULT_CRISIS_LINE = N_("In crisis? In the US call or text 988.")
 US_CRISIS_SPANISH = N_("For Spanish, press 2 when you call 988, or text AYUDA to 988.")
-CSRF_MESSAGE = "This form had expired or was sent from somewhere else. Please check it and send it again."
+CSRF_MESSAGE = N_("This form had expired or was sent from somewhere else. Please check it and send it again.")
 
 
 def url_with_args(endpoint: str | None = None, **overrides: Any) -> str:
@@ -59,7 +63,7 @@ def form_error_list(form) -> list[dict[str, Any]]:
         found.append({"id": None, "label": None, "message": message})
     for field in form:
         if field.type == "CSRFTokenField" and field.errors:
-            found.append({"id": None, "label": None, "message": CSRF_MESSAGE})
+            found.append({"id": None, "label": None, "message": gettext(CSRF_MESSAGE)})
             continue
         for message in _messages(field.errors):
             hidden = field.type == "HiddenField"
@@ -116,27 +120,28 @@ def checkbox_choices(field) -> list[tuple[Any, str, bool]]:
 
 
 def timeago(value: datetime | date | None, now: datetime | None = None) -> str:
-    """'today', 'yesterday', '12 days ago', '3 months ago', '2 years ago'; naive UTC in, as stored."""
+    """'today', 'yesterday', '12 days ago', '3 months ago', '2 years ago'; naive UTC in, as stored; in the
+    page's language."""
     if value is None:
-        return "never"
+        return gettext("never")
     now = now or utcnow()
     if isinstance(value, datetime):
         days = (now.date() - value.date()).days
     else:
         days = (now.date() - value).days
     if days < 0:
-        return "in the future"
+        return gettext("in the future")
     if days == 0:
-        return "today"
+        return gettext("today")
     if days == 1:
-        return "yesterday"
+        return gettext("yesterday")
     if days < 45:
-        return f"{days} days ago"
+        return ngettext("%(num)d day ago", "%(num)d days ago", days)
     if days < 365:
         months = max(1, round(days / 30.44))
-        return f"{months} month{'s' if months != 1 else ''} ago"
+        return ngettext("%(num)d month ago", "%(num)d months ago", months)
     years = days // 365
-    return f"{years} year{'s' if years != 1 else ''} ago"
+    return ngettext("%(num)d year ago", "%(num)d years ago", years)
 
 
 def miles(value: float | int | None) -> str:
@@ -152,10 +157,11 @@ def miles(value: float | int | None) -> str:
 
 
 def human_date(value: datetime | date | None) -> str:
-    """'3 March 2025': no leading zero, month in words, so nobody confuses US and UK order."""
+    """'3 March 2025' ('3 de marzo de 2025'): no leading zero, month in words, so nobody confuses US and UK
+    order. The pattern (Unicode LDML) is the catalogue's."""
     if value is None:
         return ""
-    return f"{value.day} {value.strftime('%B %Y')}"
+    return format_date(value, gettext("d MMMM y"), locale=current_locale())
 
 
 def pluralize(count: int, singular: str, plural: str | None = None, more: bool = False) -> str:
@@ -165,12 +171,53 @@ def pluralize(count: int, singular: str, plural: str | None = None, more: bool =
     return f"{count:,} {singular if count == 1 else (plural or singular + 's')}"
 
 
+def number(value: int | float) -> str:
+    """A count as the page's language writes it: '1,124' / '1.124'."""
+    return format_decimal(value, locale=current_locale())
+
+
+def list_or(items: Iterable[Any]) -> Markup:
+    """'A, B or C' in the page's language ('A, B o C'); the items are escaped, already-safe ones kept."""
+    joined = format_list([str(escape(item)) for item in items], style="or", locale=current_locale())
+    # Every item is escaped; the rest is the language's own words.
+    return Markup(joined)  # noqa: S704 # nosec B704
+
+
 def crisis_tel(line: str) -> str | None:
     """The number to dial from the crisis line: CRISIS_TEL if set, else 988 when the line mentions it."""
     configured = current_app.config["CRISIS_TEL"]
     if configured:
         return str(configured)
     return US_CRISIS_TEL if US_CRISIS_TEL in line else None
+
+
+def script_text(script: str) -> dict[str, str]:
+    """What one of static/js's scripts says to a visitor, in the page's language. Its <script> tag carries
+    it as JSON in `data-text`, so no script holds English of its own: `<script src="...map.js"
+    data-text='{{ script_text("map")|tojson }}' defer>`. "{time}" marks a value the script fills in."""
+    if script == "site":
+        return {
+            "useMyLocation": gettext("Use my location"),
+            "myLocation": gettext("My location"),
+            "findingLocation": gettext("Finding your location…"),
+            "usingLocation": gettext("Using your location…"),
+            "locationFailed": gettext("We couldn't get your location. Please type a ZIP code, postcode or "
+                                      "town instead."),
+        }
+    if script == "map":
+        return {
+            "showMap": gettext("Show map"),
+            "hideMap": gettext("Hide map"),
+            "map": gettext("Map"),
+            "mapImages": gettext("Images from OpenStreetMap."),
+            "mapLoading": gettext("Loading the map…"),
+            "mapFailed": gettext("The map could not be loaded. Everything it shows is in the list."),
+            "yourSearch": gettext("Your search"),
+            "generalArea": gettext("General area, not the exact place"),
+        }
+    if script == "localtime":
+        return {"locale": current_locale(), "yourTime": gettext("(%(time)s your time)", time="{time}")}
+    raise LookupError(f"no text for the script {script!r}")
 
 
 def register_template_helpers(app: Flask) -> None:
@@ -192,10 +239,13 @@ def register_template_helpers(app: Flask) -> None:
         form_error_list=form_error_list,
         field_kind=field_kind,
         checkbox_choices=checkbox_choices,
+        script_text=script_text,
     )
     app.jinja_env.filters.update(
         timeago=timeago,
         miles=miles,
         human_date=human_date,
         pluralize=pluralize,
+        number=number,
+        list_or=list_or,
     )

@@ -10,12 +10,15 @@ from __future__ import annotations
 
 from flask import Blueprint, current_app, g, render_template, request, url_for
 from markupsafe import escape
+from werkzeug.datastructures import MultiDict
 
 from ..extensions import login_manager
+from ..i18n import LANG_PARAM, gettext
 from ..listings.presentation import FORMAT_NAMES
 from ..listings.schedule import format_occurrence
 from ..listings.search import RADII, SearchParams, radius_label, resolve_vocabulary
 from ..listings.search import search as run_search
+from ..listings.terms import translated
 from ..urls import external_url
 from .forms import DEFAULT_HEIGHT, SnippetForm
 
@@ -46,7 +49,7 @@ def finder():
     results = run_search(params)
     page = render_template(
         "interop/embed.html", params=params, results=results, radii=RADII, radius_label=radius_label,
-        format_names=FORMAT_NAMES, format_occurrence=format_occurrence,
+        format_names=translated(FORMAT_NAMES), format_occurrence=format_occurrence,
         more_url=external_url("listings.search", **params.to_args()),
     )
     headers = {"Content-Security-Policy": embed_policy(), "Cache-Control": "public, max-age=60"}
@@ -55,10 +58,12 @@ def finder():
 
 @blueprint.get("/put-this-on-your-site")
 def snippet():
-    form = SnippetForm(request.args if request.args else None)
+    # The language the page is read in (`?lang=`) is no choice of the form's.
+    choices = MultiDict([(key, value) for key, value in request.args.items(multi=True) if key != LANG_PARAM])
+    form = SnippetForm(choices if choices else None)
     # The first visit shows the snippet for the defaults; a choice that cannot be used shows its error
     # next to it, keeps what was typed, and no snippet until it is fixed.
-    valid = form.validate() if request.args else True
+    valid = form.validate() if choices else True
     args = form.embed_args() if valid else {}
     height = form.height.data if valid else str(DEFAULT_HEIGHT)
     code = snippet_code(external_url("embed.finder", **args), height)
@@ -69,7 +74,7 @@ def snippet():
 def snippet_code(url: str, height: str) -> str:
     """The HTML another site pastes: an iframe of the finder (escaped here; the page escapes it again to
     show it as text)."""
-    title = f"Find a mentor or a men's support group ({current_app.config['SITE_NAME']})"
+    title = gettext("Find a mentor or a men's support group (%(site)s)", site=current_app.config["SITE_NAME"])
     return (f'<iframe src="{attribute(url)}" title="{attribute(title)}" width="100%" '
             f'height="{attribute(height)}" loading="lazy"></iframe>')
 

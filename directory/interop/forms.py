@@ -7,6 +7,8 @@ from wtforms import SelectField, StringField
 from wtforms.validators import ValidationError
 
 from ..geo.services import locate
+from ..i18n import gettext
+from ..i18n import lazy_gettext as _l
 from ..listings.forms import options
 from ..listings.models import Audience, Topic
 from ..listings.search import DEFAULT_RADIUS, MAX_NEAR_CHARS, RADII, radius_label
@@ -24,25 +26,27 @@ class SnippetForm(FlaskForm):
     class Meta:
         csrf = False
 
-    near = StringField("Place", description="A ZIP code, postcode or town your visitors live near. "
-                       "Leave it empty to let them type their own.",
+    near = StringField(_l("Place"), description=_l("A ZIP code, postcode or town your visitors live near. "
+                                                   "Leave it empty to let them type their own."),
                        validators=[MaxLength(MAX_NEAR_CHARS), SingleLine()])
-    radius = SelectField("Within", choices=options(*((str(r), radius_label(r)) for r in RADII)),
-                         default=str(DEFAULT_RADIUS))
-    topic = SelectField("Topic", description="Show only listings about this.")
-    audience = SelectField("Who it's for", description="Show only listings meant for these men.")
-    height = SelectField("Height of the box", choices=options(*((str(h), f"{h} pixels") for h in HEIGHTS)),
+    radius = SelectField(_l("Within"), default=str(DEFAULT_RADIUS))
+    topic = SelectField(_l("Topic"), description=_l("Show only listings about this."))
+    audience = SelectField(_l("Who it's for"), description=_l("Show only listings meant for these men."))
+    height = SelectField(_l("Height of the box"),
+                         choices=options(*((str(h), _l("%(num)s pixels", num=h)) for h in HEIGHTS)),
                          default=str(DEFAULT_HEIGHT))
 
     def __init__(self, formdata) -> None:
         super().__init__(formdata=formdata)
-        self.topic.choices = options(("", "Any topic"), *vocabulary_pairs(Topic))
-        self.audience.choices = options(("", "Anyone"), *vocabulary_pairs(Audience))
+        self.radius.choices = options(*((str(r), radius_label(r)) for r in RADII))
+        self.topic.choices = options(("", gettext("Any topic")), *vocabulary_pairs(Topic))
+        self.audience.choices = options(("", gettext("Anyone")), *vocabulary_pairs(Audience))
 
     def validate_near(self, field) -> None:
         text = (field.data or "").strip()
         if text and len(text) <= MAX_NEAR_CHARS and locate(text).location is None:
-            raise ValidationError("We could not find that place. Try a ZIP code, a postcode or a town.")
+            raise ValidationError(
+                gettext("We could not find that place. Try a ZIP code, a postcode or a town."))
 
     def embed_args(self) -> dict[str, str]:
         """The query string of the /embed address this form describes (empty values left out)."""

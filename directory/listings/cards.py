@@ -66,8 +66,9 @@ def _statements() -> dict[str, Select[*tuple[Any, ...]]]:
 
 
 def load_cards(ids: list[int], *, complete: bool = False) -> dict[int, ListingCard]:
-    """Cards for these listing ids (those that exist), by id: topics, meetings and audiences (a card
-    says "New members welcome" from them) always; languages when `complete`, otherwise an empty list."""
+    """Cards for these listing ids (those that exist), by id, with their topics, meetings, audiences (a card
+    says "New members welcome" from them) and languages (a card says which it meets in). `complete` is
+    kept for callers that ask for everything; a card has everything."""
     if not ids:
         return {}
     statements = _statements()
@@ -77,7 +78,7 @@ def load_cards(ids: list[int], *, complete: bool = False) -> dict[int, ListingCa
     # Rows are fetched at once (`all()`): iterating a result fetches them one by one, which costs more.
     for columns in connection.execute(statements["listings"], values).mappings().all():
         cards[columns["id"]] = ListingCard(**columns, topics=[], meetings=[], audiences=[], language_rows=[])
-    related: list[str] = ["topics", "meetings", "audiences"] + (["language_rows"] if complete else [])
+    related: list[str] = ["topics", "meetings", "audiences", "language_rows"]
     for name in related:
         terms: dict[int, SimpleNamespace] = {}  # a topic or audience shared by several cards is built once
         for row in connection.execute(statements[name], values).all():

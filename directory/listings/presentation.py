@@ -8,11 +8,14 @@ import unicodedata
 
 from ..geo.names import place_label
 from ..geo.regions import REGION_NAMES
+from ..i18n import N_, gettext
 from ..urls import external_url
 from .models import KIND_GROUP, Listing
+from .terms import term_name
 
-FORMAT_NAMES = {"in_person": "In person", "online": "Online", "hybrid": "In person and online"}
-COST_NAMES = {"free": "Free", "donation": "By donation", "paid": "Paid"}
+# Marked here, said in the page's language where they are shown (`terms.translated`).
+FORMAT_NAMES = {"in_person": N_("In person"), "online": N_("Online"), "hybrid": N_("In person and online")}
+COST_NAMES = {"free": N_("Free"), "donation": N_("By donation"), "paid": N_("Paid")}
 
 
 
@@ -40,7 +43,7 @@ def where_text(listing: Listing) -> str:
     """Where it happens, as much as the organiser chose to publish."""
     town = town_text(listing)
     if listing.format == "online":
-        return "Online"
+        return gettext("Online")
     if listing.location_precision == "exact" and listing.address_line:
         parts = [listing.address_line, town]
         if listing.postal_code:
@@ -61,40 +64,48 @@ def nearby_query(listing: Listing) -> str:
 def calendar_location(listing: Listing) -> str:
     where = where_text(listing)
     if listing.format == "online":
-        return "Online"
+        return gettext("Online")
     if listing.location_precision != "exact":
-        where = f"{where} (the exact place is shared when you get in touch)" if where else "Shared on request"
+        where = (gettext("%(place)s (the exact place is shared when you get in touch)", place=where) if where
+                 else gettext("Shared on request"))
     if listing.format == "hybrid":
-        where = f"{where}, or online"
+        where = gettext("%(place)s, or online", place=where)
     return where
 
 
 def kind_phrase(listing: Listing) -> str:
     if listing.kind == KIND_GROUP:
-        return "online men's support group" if listing.format == "online" else "men's support group"
-    return "online mentor" if listing.format == "online" else "mentor"
+        if listing.format == "online":
+            return gettext("online men's support group")
+        return gettext("men's support group")
+    return gettext("online mentor") if listing.format == "online" else gettext("mentor")
 
 
 def title_phrase(listing: Listing) -> str:
     """"men's support group in Dayton, OH", "online mentor"."""
     town = town_text(listing)
-    phrase = kind_phrase(listing)
-    return f"{phrase} in {town}" if town and listing.format != "online" else phrase
+    if not town or listing.format == "online":
+        return kind_phrase(listing)
+    if listing.kind == KIND_GROUP:
+        return gettext("men's support group in %(place)s", place=town)
+    return gettext("mentor in %(place)s", place=town)
 
 
 def page_title(listing: Listing, where: str) -> str:
     """"Demo: Fathers' circle — men's support group in Dayton, OH"."""
-    prefix = "Demo: " if listing.is_demo and not listing.name.lower().startswith("demo") else ""
-    return f"{prefix}{listing.name} — {title_phrase(listing)}"
+    title = gettext("%(name)s — %(what)s", name=listing.name, what=title_phrase(listing))
+    if listing.is_demo and not listing.name.lower().startswith("demo"):
+        return gettext("Demo: %(title)s", title=title)
+    return title
 
 
 def meta_description(listing: Listing, where: str) -> str:
     summary = (listing.summary or listing.description or "").strip()
-    topics = ", ".join(topic.name for topic in listing.topics[:4])
+    topics = ", ".join(term_name(topic) for topic in listing.topics[:4])
     phrase = title_phrase(listing)
     parts = [phrase[:1].upper() + phrase[1:] + "."]
     if topics:
-        parts.append(f"Topics: {topics}.")
+        parts.append(gettext("Topics: %(topics)s.", topics=topics))
     if summary:
         parts.append(summary)
     text = " ".join(parts)

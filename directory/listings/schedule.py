@@ -15,14 +15,50 @@ from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from typing import Protocol
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from babel.dates import format_datetime, format_time
+
+from ..i18n import N_, current_locale, gettext
 from .cards import ListingCard
 from .models import RECURRENCE_BIWEEKLY, RECURRENCE_MONTHLY, Listing, Meeting
 
 logger = logging.getLogger(__name__)
 
-DAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
-DAY_PLURALS = tuple(name + "s" for name in DAY_NAMES)
+# English as data (exports); pages say them in their own language (`gettext`, or the sentences below).
+DAY_NAMES = (N_("Monday"), N_("Tuesday"), N_("Wednesday"), N_("Thursday"), N_("Friday"), N_("Saturday"),
+             N_("Sunday"))
 ORDINALS = {1: "first", 2: "second", 3: "third", 4: "fourth", 5: "fifth", -1: "last"}
+# Whole sentences, so each language can put the day where it goes (and make it plural: "Todos los sábados").
+EVERY = (N_("Every Monday"), N_("Every Tuesday"), N_("Every Wednesday"), N_("Every Thursday"),
+         N_("Every Friday"), N_("Every Saturday"), N_("Every Sunday"))
+EVERY_OTHER = (N_("Every other Monday"), N_("Every other Tuesday"), N_("Every other Wednesday"),
+               N_("Every other Thursday"), N_("Every other Friday"), N_("Every other Saturday"),
+               N_("Every other Sunday"))
+MONTHLY = {
+    1: (N_("The first Monday of each month"), N_("The first Tuesday of each month"),
+        N_("The first Wednesday of each month"), N_("The first Thursday of each month"),
+        N_("The first Friday of each month"), N_("The first Saturday of each month"),
+        N_("The first Sunday of each month")),
+    2: (N_("The second Monday of each month"), N_("The second Tuesday of each month"),
+        N_("The second Wednesday of each month"), N_("The second Thursday of each month"),
+        N_("The second Friday of each month"), N_("The second Saturday of each month"),
+        N_("The second Sunday of each month")),
+    3: (N_("The third Monday of each month"), N_("The third Tuesday of each month"),
+        N_("The third Wednesday of each month"), N_("The third Thursday of each month"),
+        N_("The third Friday of each month"), N_("The third Saturday of each month"),
+        N_("The third Sunday of each month")),
+    4: (N_("The fourth Monday of each month"), N_("The fourth Tuesday of each month"),
+        N_("The fourth Wednesday of each month"), N_("The fourth Thursday of each month"),
+        N_("The fourth Friday of each month"), N_("The fourth Saturday of each month"),
+        N_("The fourth Sunday of each month")),
+    5: (N_("The fifth Monday of each month"), N_("The fifth Tuesday of each month"),
+        N_("The fifth Wednesday of each month"), N_("The fifth Thursday of each month"),
+        N_("The fifth Friday of each month"), N_("The fifth Saturday of each month"),
+        N_("The fifth Sunday of each month")),
+    -1: (N_("The last Monday of each month"), N_("The last Tuesday of each month"),
+         N_("The last Wednesday of each month"), N_("The last Thursday of each month"),
+         N_("The last Friday of each month"), N_("The last Saturday of each month"),
+         N_("The last Sunday of each month")),
+}
 # Weeks of an "every other week" meeting that has no anchor are counted from this Monday.
 BIWEEKLY_EPOCH = date(2001, 1, 1)
 # Enough weeks to find any valid monthly pattern (a fifth weekday occurs at least every few months).
@@ -146,9 +182,16 @@ def first_occurrence_on_or_after(meeting: Meeting, zone: ZoneInfo, day: date) ->
 
 
 def format_clock(moment: datetime | time) -> str:
-    """7:00 PM, without a leading zero (portable: no %-I)."""
+    """7:00 PM, without a leading zero (portable: no %-I). English, as exports say it."""
     hour = moment.hour % 12 or 12
     return f"{hour}:{moment.minute:02d} {'AM' if moment.hour < 12 else 'PM'}"
+
+
+def clock_text(moment: datetime | time) -> str:
+    """A time of day as the page's language says it: '7:00 PM', '19:00'."""
+    plain = moment.replace(tzinfo=None) if isinstance(moment, datetime | time) else moment
+    # The pattern is the catalogue's (Unicode LDML), so each language picks its own clock.
+    return format_time(plain, gettext("h:mm a"), locale=current_locale())
 
 
 def zone_abbreviation(moment: datetime) -> str:
@@ -157,8 +200,9 @@ def zone_abbreviation(moment: datetime) -> str:
 
 
 def format_occurrence(moment: datetime, *, with_zone: bool = True) -> str:
-    """'Tue 3 Dec 2024, 7:00 PM EST' in the moment's own zone."""
-    text = f"{moment.strftime('%a')} {moment.day} {moment.strftime('%b %Y')}, {format_clock(moment)}"
+    """'Tue 3 Dec 2024, 7:00 PM EST' ('mar 3 dic 2024, 19:00 EST') in the moment's own zone."""
+    pattern = gettext("EEE d MMM y, h:mm a")  # the catalogue's pattern (Unicode LDML)
+    text = format_datetime(moment.replace(tzinfo=None), pattern, locale=current_locale())
     return f"{text} {zone_abbreviation(moment)}" if with_zone else text
 
 
@@ -182,15 +226,28 @@ def describe_rule(meeting: Recurring) -> str:
     return f"Every {DAY_NAMES[meeting.weekday]}"
 
 
+def rule_text(meeting: Recurring) -> str:
+    """`describe_rule` in the page's language."""
+    day = meeting.weekday
+    if not 0 <= day <= 6:
+        return str(gettext("Schedule to be confirmed"))
+    if meeting.recurrence == RECURRENCE_BIWEEKLY:
+        return str(gettext(EVERY_OTHER[day]))
+    if meeting.recurrence == RECURRENCE_MONTHLY:
+        return str(gettext(MONTHLY.get(meeting.week_of_month or 1, MONTHLY[1])[day]))
+    return str(gettext(EVERY[day]))
+
+
 def describe_meeting(meeting: Meeting, zone: ZoneInfo, after: datetime | None = None) -> str:
-    """'Every Tuesday, 7:00 PM – 8:30 PM EST': local time with the zone of the next occurrence."""
+    """'Every Tuesday, 7:00 PM – 8:30 PM EST': local time with the zone of the next occurrence, in the
+    page's language ('Todos los martes, 19:00 – 20:30 EST')."""
     upcoming = occurrences(meeting, zone, as_aware(after), 1)
-    rule = describe_rule(meeting)
+    rule = rule_text(meeting)
     if not upcoming:
-        return f"{rule}, {format_clock(meeting.start_time)}"
+        return f"{rule}, {clock_text(meeting.start_time)}"
     occurrence = upcoming[0]
-    end = f" – {format_clock(occurrence.end)}" if occurrence.end > occurrence.start else ""
-    return f"{rule}, {format_clock(occurrence.start)}{end} {zone_abbreviation(occurrence.start)}"
+    end = f" – {clock_text(occurrence.end)}" if occurrence.end > occurrence.start else ""
+    return f"{rule}, {clock_text(occurrence.start)}{end} {zone_abbreviation(occurrence.start)}"
 
 
 @dataclass(frozen=True)

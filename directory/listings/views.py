@@ -15,11 +15,12 @@ from ..geo.names import place_label, place_query
 from ..geo.regions import COUNTRY_NAMES
 from ..geo.services import places_in_region
 from ..http_cache import note_for_replay, public_page, public_page_replaying
+from ..i18n import gettext
 from ..urls import external_url, safe_url
 from . import services
 from .areas import area_countries, area_listings, city_names, region_cities
 from .choices_html import checkbox_group
-from .forms import SearchForm, language_name
+from .forms import SearchForm
 from .freshness import freshness
 from .models import STATUS_PUBLISHED, WEEKDAYS, Listing
 from .nearby import nearest_current, similar_mentors
@@ -56,6 +57,7 @@ from .search import (
     resolve_vocabulary,
 )
 from .search import search as run_search
+from .terms import language_label, meets_in, term_name, translated
 from .visibility import is_public
 
 logger = logging.getLogger(__name__)
@@ -69,7 +71,13 @@ REGION_ALERT_RADIUS = 25  # miles: an alert offered on a region page watches aro
 @blueprint.context_processor
 def listing_helpers():
     return {"public_point": public_point, "format_occurrence": format_occurrence,
-            "checkbox_group": checkbox_group}
+            "checkbox_group": checkbox_group, "meets_in": meets_in}
+
+
+@blueprint.app_template_filter("term_name")
+def term_name_filter(term) -> str:
+    """`{{ topic|term_name }}`: a topic's or audience's name in the page's language."""
+    return term_name(term)
 
 
 @blueprint.get("/search")
@@ -88,7 +96,7 @@ def search():
     viewer_zone = zone_or_none(request.args.get("tz"))
     form = SearchForm(request.args, errors=params.errors, units=params.units)
     if results.origin is not None and results.origin.kind == "point":
-        form.near.data = MY_LOCATION  # the position goes back in a hidden field beside it (`at`)
+        form.near.data = gettext(MY_LOCATION)  # the position goes back in a hidden field beside it (`at`)
     page = render_template(
         "listings/search.html",
         form=form,
@@ -100,8 +108,8 @@ def search():
         radius_short=radius_short,
         default_radius=DEFAULT_RADIUS,
         quick_days=quick_days(results.origin.time_zone if results.origin else None),
-        format_names=FORMAT_NAMES,
-        cost_names=COST_NAMES,
+        format_names=translated(FORMAT_NAMES),
+        cost_names=translated(COST_NAMES),
         alert_place=alert_place(results.origin),
     )
     # Bad values were left out of the search and explained on the page; the status says so too.
@@ -160,7 +168,7 @@ def load_visible(slug: str) -> tuple[Listing, bool]:
         abort(make_response(render_template(
             "listings/gone.html", listing=listing, alternatives=nearest_current(listing),
             nearby=nearby_query(listing),
-            format_names=FORMAT_NAMES, cost_names=COST_NAMES), 410))
+            format_names=translated(FORMAT_NAMES), cost_names=translated(COST_NAMES)), 410))
     abort(404)
 
 
@@ -197,9 +205,9 @@ def detail(slug: str):
         title=page_title(listing, where),
         description=meta_description(listing, where),
         structured_data=structured_data(listing, where, upcoming),
-        languages=[language_name(code) for code in listing.languages],
-        format_names=FORMAT_NAMES,
-        cost_names=COST_NAMES,
+        languages=[language_label(code) for code in listing.languages],
+        format_names=translated(FORMAT_NAMES),
+        cost_names=translated(COST_NAMES),
     ))
     if preview:
         response.headers["Cache-Control"] = "no-store"
@@ -279,7 +287,7 @@ def _render_area(country: str, region: str, *, city: str | None = None, **contex
         region_name=region_name(country, region),
         country_name=COUNTRY_NAMES.get(country, country),
         city=city,
-        format_names=FORMAT_NAMES,
+        format_names=translated(FORMAT_NAMES),
         **context,
     )
 

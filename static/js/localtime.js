@@ -6,6 +6,19 @@
 (function () {
   "use strict";
 
+  /* What this script says to a visitor, in the page's language: JSON in its own tag's data-text. */
+  var text = (function () {
+    var element = document.currentScript;
+    try {
+      return JSON.parse((element && element.getAttribute("data-text")) || "{}");
+    } catch (error) {
+      return {};
+    }
+  })();
+  function say(key) {
+    return text[key] || "";
+  }
+
   if (!window.Intl || !Intl.DateTimeFormat) {
     return;
   }
@@ -19,24 +32,40 @@
     return;
   }
 
-  /* "Tue 1 Dec 2026, 4:00 PM PST": the same shape as the times the server writes. */
+  /* "Tue 1 Dec 2026, 4:00 PM PST" ("mar 1 dic 2026, 16:00 PST"): the same shape as the times the server
+     writes, in the page's language; a 24-hour clock where the language uses one. */
+  var locale = say("locale") || "en";
+  var english = locale === "en";
   function format(date, zone) {
     var parts = {};
-    new Intl.DateTimeFormat("en-US", {
+    new Intl.DateTimeFormat(english ? "en-US" : locale, {
       weekday: "short",
       day: "numeric",
       month: "short",
       year: "numeric",
       hour: "numeric",
       minute: "2-digit",
-      hour12: true,
+      hour12: english,
       timeZone: zone,
       timeZoneName: "short"
     }).formatToParts(date).forEach(function (part) {
       parts[part.type] = part.value;
     });
-    return parts.weekday + " " + parts.day + " " + parts.month + " " + parts.year + ", " + parts.hour + ":" +
-      parts.minute + " " + (parts.dayPeriod || "").toUpperCase() + " " + parts.timeZoneName;
+    var clock = parts.hour + ":" + parts.minute + (parts.dayPeriod ? " " + parts.dayPeriod.toUpperCase() : "");
+    return [parts.weekday, parts.day, parts.month, parts.year].join(" ").replace(/\./g, "") + ", " + clock +
+      " " + (english ? parts.timeZoneName : zoneAbbreviation(date, zone));
+  }
+
+  /* "PST", as the server writes a zone in every language (other languages' short names are "GMT-8"). */
+  function zoneAbbreviation(date, zone) {
+    var name = "";
+    new Intl.DateTimeFormat("en-US", {timeZone: zone, timeZoneName: "short"}).formatToParts(date)
+      .forEach(function (part) {
+        if (part.type === "timeZoneName") {
+          name = part.value;
+        }
+      });
+    return name;
   }
 
   function start() {
@@ -62,7 +91,7 @@
       }
       var span = document.createElement("span");
       span.className = "viewer-time";
-      span.textContent = " (" + viewerText + " your time)";
+      span.textContent = " " + say("yourTime").replace("{time}", viewerText);
       element.parentNode.insertBefore(span, element.nextSibling);
     });
   }

@@ -8,6 +8,19 @@
 (function () {
   "use strict";
 
+  /* What this script says to a visitor, in the page's language: JSON in its own tag's data-text. */
+  var text = (function () {
+    var element = document.currentScript;
+    try {
+      return JSON.parse((element && element.getAttribute("data-text")) || "{}");
+    } catch (error) {
+      return {};
+    }
+  })();
+  function say(key) {
+    return text[key] || "";
+  }
+
   var script = document.currentScript;
   var base = script ? script.src.replace(/js\/map\.js(\?.*)?$/, "vendor/leaflet/") : "/static/vendor/leaflet/";
   var loading = null;
@@ -93,7 +106,7 @@
     }
     if (marker.approximate) {
       box.appendChild(document.createElement("br"));
-      box.appendChild(document.createTextNode("General area, not the exact place"));
+      box.appendChild(document.createTextNode(say("generalArea")));
     }
     return box;
   }
@@ -112,7 +125,7 @@
     if (originLat !== null && originLon !== null) {
       L.circleMarker([originLat, originLon], { radius: 7, weight: 3, className: "map-origin" })
         .addTo(map)
-        .bindTooltip(container.getAttribute("data-origin-name") || "Your search");
+        .bindTooltip(container.getAttribute("data-origin-name") || say("yourSearch"));
       points.push([originLat, originLon]);
     }
     markers.forEach(function (marker) {
@@ -139,17 +152,17 @@
   }
 
   function enhance(container) {
-    var label = container.getAttribute("data-map-label") || "Map";
+    var label = container.getAttribute("data-map-label") || say("map");
     var intro = document.createElement("p");
     intro.className = "map-intro";
     var button = document.createElement("button");
     button.type = "button";
     button.className = "secondary outline map-toggle";
-    button.textContent = "Show map";
+    button.textContent = say("showMap");
     button.setAttribute("aria-expanded", "false");
     var note = document.createElement("small");
     note.className = "map-note";
-    note.textContent = " Images from OpenStreetMap.";
+    note.textContent = " " + say("mapImages");
     intro.appendChild(button);
     intro.appendChild(note);
 
@@ -170,19 +183,19 @@
     button.addEventListener("click", function () {
       if (!canvas.hidden) {
         canvas.hidden = true;
-        button.textContent = "Show map";
+        button.textContent = say("showMap");
         button.setAttribute("aria-expanded", "false");
         return;
       }
       canvas.hidden = false;
-      button.textContent = "Hide map";
+      button.textContent = say("hideMap");
       button.setAttribute("aria-expanded", "true");
       if (map) {
         map.invalidateSize();
         return;
       }
       button.disabled = true;
-      status.textContent = "Loading the map\u2026";
+      status.textContent = say("mapLoading");
       loadLeaflet().then(function (L) {
         map = draw(L, container, canvas);
         status.textContent = "";
@@ -190,9 +203,9 @@
       }, function () {
         canvas.hidden = true;
         button.disabled = false;
-        button.textContent = "Show map";
+        button.textContent = say("showMap");
         button.setAttribute("aria-expanded", "false");
-        status.textContent = "The map could not be loaded. Everything it shows is in the list.";
+        status.textContent = say("mapFailed");
       });
     });
   }

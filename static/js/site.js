@@ -2,6 +2,19 @@
 (function () {
   "use strict";
 
+  /* What this script says to a visitor, in the page's language: JSON in its own tag's data-text. */
+  var text = (function () {
+    var element = document.currentScript;
+    try {
+      return JSON.parse((element && element.getAttribute("data-text")) || "{}");
+    } catch (error) {
+      return {};
+    }
+  })();
+  function say(key) {
+    return text[key] || "";
+  }
+
   /* Move focus to an error summary (data-focus) so keyboard and screen-reader users land on it. */
   function focusErrorSummary() {
     var summary = document.querySelector("[data-focus]");
@@ -28,7 +41,7 @@
       var button = document.createElement("button");
       button.type = "button";
       button.className = "secondary outline";
-      button.textContent = "Use my location";
+      button.textContent = say("useMyLocation");
       var status = document.createElement("p");
       status.className = "geolocate-status";
       status.setAttribute("role", "status");
@@ -38,7 +51,7 @@
       button.addEventListener("click", function () {
         button.disabled = true;
         button.setAttribute("aria-busy", "true");
-        status.textContent = "Finding your location\u2026";
+        status.textContent = say("findingLocation");
         navigator.geolocation.getCurrentPosition(
           function (position) {
             var lat = position.coords.latitude.toFixed(3);
@@ -51,8 +64,8 @@
               form.appendChild(at);
             }
             at.value = lat + "," + lng;
-            near.value = "My location";
-            status.textContent = "Using your location\u2026";
+            near.value = say("myLocation");
+            status.textContent = say("usingLocation");
             if (form.requestSubmit) {
               form.requestSubmit();
             } else {
@@ -62,7 +75,7 @@
           function () {
             button.disabled = false;
             button.removeAttribute("aria-busy");
-            status.textContent = "We couldn't get your location. Please type a ZIP code, postcode or town instead.";
+            status.textContent = say("locationFailed");
           },
           { enableHighAccuracy: false, timeout: 15000, maximumAge: 600000 }
         );

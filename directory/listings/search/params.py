@@ -15,6 +15,7 @@ from flask import current_app
 from werkzeug.datastructures import MultiDict
 
 from ...config import DEFAULTS
+from ...i18n import N_, gettext
 from ...validators import CONTROL_CHARACTERS
 from ..models import COSTS, FORMAT_IN_PERSON, FORMAT_ONLINE, FORMATS, KINDS, WEEKDAYS
 from .fulltext import MAX_QUERY_CHARS
@@ -49,7 +50,7 @@ LABELS = {
 }
 # What the search box shows for the visitor's own position ("Use my location"); the position itself
 # travels beside it in `at` ("40.748,-73.997"), so the box never shows raw coordinates.
-MY_LOCATION = "My location"
+MY_LOCATION = N_("My location")
 # `show=online`: the page lists every online option. A way of looking at the results the page links
 # to, not a filter the visitor chose (format=online is that).
 SHOW = ("online",)
@@ -109,24 +110,30 @@ class SearchParams:
         args = args if isinstance(args, MultiDict) else MultiDict(args)
         read = _Reader(args, {"per_page": per_page or _config_per_page()})
         read.text("near", MAX_NEAR_CHARS,
-                  f"Please enter a shorter place name (at most {MAX_NEAR_CHARS} characters).")
-        if read.values.get("near", "").casefold() == MY_LOCATION.casefold():
+                  gettext("Please enter a shorter place name (at most %(num)s characters).",
+                          num=MAX_NEAR_CHARS))
+        mine = {MY_LOCATION.casefold(), gettext(MY_LOCATION).casefold()}
+        if read.values.get("near", "").casefold() in mine:
             read.values["near"] = _one(args, "at")[:MAX_NEAR_CHARS]
-        read.number("radius", RADII, f"Choose a distance of {_choices_text([str(r) for r in RADII])} miles.")
-        read.choice("units", UNITS, "Choose miles (mi) or kilometres (km).")
-        read.choice("kind", KINDS, "Choose mentor or group.")
-        read.choice("format", FORMATS, "Choose in person, online or hybrid.")
-        read.choice("cost", COSTS, "Choose free, donation or paid.")
+        read.number("radius", RADII, gettext("Choose a distance of %(choices)s miles.",
+                                             choices=_choices_text([str(r) for r in RADII])))
+        read.choice("units", UNITS, gettext("Choose miles (mi) or kilometres (km)."))
+        read.choice("kind", KINDS, gettext("Choose mentor or group."))
+        read.choice("format", FORMATS, gettext("Choose in person, online or hybrid."))
+        read.choice("cost", COSTS, gettext("Choose free, donation or paid."))
         read.slugs("topic")
         read.slugs("audience")
         read.days()
-        read.choice("language", LANGUAGE, "Choose a language by its two-letter code, such as en or es.")
-        read.text("q", MAX_QUERY_CHARS, f"Please use fewer keywords (at most {MAX_QUERY_CHARS} characters).")
-        read.choice("show", SHOW, "Leave out “show”, or use show=online to see every online option.")
-        read.number("page", range(1, MAX_PAGE + 1), f"Pages are numbered from 1 to {MAX_PAGE}.")
+        read.choice("language", LANGUAGE,
+                    gettext("Choose a language by its two-letter code, such as en or es."))
+        read.text("q", MAX_QUERY_CHARS,
+                  gettext("Please use fewer keywords (at most %(num)s characters).", num=MAX_QUERY_CHARS))
+        read.choice("show", SHOW, gettext("Leave out “show”, or use show=online to see every online option."))
+        read.number("page", range(1, MAX_PAGE + 1),
+                    gettext("Pages are numbered from 1 to %(num)s.", num=MAX_PAGE))
         if allow_per_page:
             read.number("per_page", range(1, MAX_PER_PAGE + 1),
-                        f"Ask for between 1 and {MAX_PER_PAGE} results per page.")
+                        gettext("Ask for between 1 and %(num)s results per page.", num=MAX_PER_PAGE))
         return cls(**read.values, errors=read.errors)
 
     @classmethod
@@ -237,14 +244,15 @@ class _Reader:
     def slugs(self, name: str) -> None:
         slugs = _many(self.args, name)
         if len(slugs) > MAX_REPEATED or any(not SLUG.match(slug) for slug in slugs):
-            self.errors[name] = f"That {LABELS[name].lower()} is not one we know."
+            self.errors[name] = (gettext("That topic is not one we know.") if name == "topic"
+                                 else gettext("That who it's for is not one we know."))
         else:
             self.values[VOCABULARIES[name]] = tuple(slugs)
 
     def days(self) -> None:
         days = [day.lower()[:3] for day in _many(self.args, "day")]
         if any(day not in WEEKDAYS for day in days):
-            self.errors["day"] = "Choose days as mon, tue, wed, thu, fri, sat or sun."
+            self.errors["day"] = gettext("Choose days as mon, tue, wed, thu, fri, sat or sun.")
         else:
             self.values["days"] = tuple(sorted(set(days), key=WEEKDAYS.index))
 

@@ -8,10 +8,12 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 
+from babel.numbers import format_decimal
+
 from ...extensions import db
 from ...geo import services as geo
 from ...geo.distance import KM_PER_MILE
-from ...i18n import current_locale, languages
+from ...i18n import current_locale, gettext, languages, ngettext
 from ...timeutil import utcnow
 from ..cards import ListingCard, load_cards
 from ..models import KIND_GROUP
@@ -271,21 +273,25 @@ def _hit(listing: ListingCard, miles: float | None, units: str, now: datetime,
 
 
 def format_distance(miles: float | None, units: str = "mi") -> str:
-    """'2.4 mi' / '3.9 km': one decimal under ten, whole numbers above."""
+    """'2.4 mi' / '3.9 km' ('2,4 mi' in Spanish): one decimal under ten, whole numbers above."""
     if miles is None:
         return ""
     value = miles * KM_PER_MILE if units == "km" else miles
+    locale = current_locale()
     if value < 0.1:
-        return f"under 0.1 {units}"
+        least = format_decimal(0.1, "0.0", locale=locale)
+        return str(gettext("under %(distance)s", distance=f"{least} {units}"))
     if value < 10:
-        return f"{value:.1f} {units}"
-    return f"{round(value):,} {units}"
+        return f"{format_decimal(value, '0.0', locale=locale)} {units}"
+    return f"{format_decimal(round(value), '#,##0', locale=locale)} {units}"
 
 
 def radius_label(radius: int, units: str = "mi") -> str:
-    """'25 miles' or, for visitors who read kilometres, '25 miles (40 km)'."""
-    text = f"{radius} mile{'s' if radius != 1 else ''}"
-    return f"{text} ({round(radius * KM_PER_MILE)} km)" if units == "km" else text
+    """'25 miles' or, for visitors who read kilometres, '25 miles (40 km)' ('25 millas (40 km)')."""
+    text = str(ngettext("%(num)s mile", "%(num)s miles", radius))
+    if units != "km":
+        return text
+    return str(gettext("%(miles)s (%(km)s km)", miles=text, km=round(radius * KM_PER_MILE)))
 
 
 def radius_short(radius: int, units: str = "mi") -> str:

@@ -11,9 +11,10 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, or_, select
 
+from ...i18n import gettext
 from ..models import Audience, Topic
 from . import topic_bits
-from .params import LABELS, VOCABULARIES, SearchParams, Vocabulary
+from .params import VOCABULARIES, SearchParams, Vocabulary
 from .statements import run
 
 
@@ -49,7 +50,8 @@ def read(topics: tuple[str, ...], audiences: tuple[str, ...]) -> tuple[Vocabular
         known = {row.slug for row in rows}
         unknown = [slug for slug in slugs if slug not in known]
         if unknown:
-            errors[name] = f"We don't know the {LABELS[name].lower()} “{unknown[0]}”."
+            errors[name] = (gettext("We don't know the topic “%(slug)s”.", slug=unknown[0]) if name == "topic"
+                            else gettext("We don't know the who it's for “%(slug)s”.", slug=unknown[0]))
         ids[VOCABULARIES[name]] = tuple(row.id for row in rows if row.slug in slugs) or (-1,)
         if model is Topic:
             unique = topic_bits.unique(row.id for row in rows)

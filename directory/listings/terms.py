@@ -1,0 +1,84 @@
+"""The names a visitor reads for stored vocabularies, in the page's language.
+
+Topics and audiences are rows in the database (an admin may add one); the seeded ones are named here by
+slug and marked for the catalogue, so each language names them its own way without touching stored data.
+A term this table does not know shows its stored name. Languages are named by Babel, in the page's own
+language ("Spanish" on an English page, "español" on a Spanish one).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from babel import Locale
+from babel.lists import format_list
+
+from ..i18n import N_, current_locale, gettext
+
+TOPIC_NAMES = {
+    "divorce-and-separation": N_("Divorce and separation"),
+    "infidelity-and-trust": N_("Infidelity and trust"),
+    "fatherhood": N_("Fatherhood"),
+    "addiction-recovery": N_("Addiction recovery"),
+    "mental-health": N_("Mental health"),
+    "trauma": N_("Trauma"),
+    "grief-and-loss": N_("Grief and loss"),
+    "money-and-work-stress": N_("Money and work stress"),
+    "relationships-and-communication": N_("Relationships and communication"),
+    "emotional-expression": N_("Emotional expression"),
+    "anger": N_("Anger"),
+    "life-transitions": N_("Life transitions"),
+}
+AUDIENCE_NAMES = {
+    "new-fathers": N_("New fathers"),
+    "separated-fathers": N_("Separated fathers"),
+    "veterans": N_("Veterans"),
+    "young-men": N_("Young men (18–25)"),
+    "men-over-50": N_("Men over 50"),
+    "gay-and-bi-men": N_("Gay and bi men"),
+    "faith-based": N_("Faith-based"),
+    "secular": N_("Secular"),
+    "first-timers": N_("First-timers"),
+    "first-responders": N_("First responders"),
+    "caregivers": N_("Caregivers"),
+}
+_NAMES = {**TOPIC_NAMES, **AUDIENCE_NAMES}
+
+
+def term_label(slug: str, stored: str) -> str:
+    """A topic's or audience's name in the page's language; the stored name for one not listed here
+    (or one whose stored name an admin changed from the seeded one)."""
+    known = _NAMES.get(slug)
+    return gettext(known) if known is not None and known == stored else stored
+
+
+def term_name(term: Any) -> str:
+    """The template filter: `{{ topic|term_name }}` for anything with a slug and a name."""
+    return term_label(term.slug, term.name)
+
+
+def translated(names: Mapping[str, str]) -> dict[str, str]:
+    """A table of marked names (format, cost...) in the page's language."""
+    return {key: gettext(value) for key, value in names.items()}
+
+
+def language_label(code: str, *, capital: bool = True) -> str:
+    """A language's name in the page's language: 'Spanish' / 'español'; its code for one Babel lacks.
+    `capital` for a name standing alone (a choice in a list); a sentence keeps the language's own case."""
+    name = Locale.parse(current_locale()).languages.get(code)
+    if not name:
+        return code.upper()
+    return name[:1].upper() + name[1:] if capital else name
+
+
+def meets_in(codes: Iterable[str], kind: str = "group") -> str:
+    """'Meets in Spanish' / 'Se reúne en inglés y español' (a mentor 'Speaks ...') when a listing's
+    languages are not just the page's own; '' otherwise, or when it names none."""
+    codes = list(dict.fromkeys(codes))
+    if not codes or codes == [current_locale()]:
+        return ""
+    names = format_list([language_label(code, capital=False) for code in codes], locale=current_locale())
+    if kind == "mentor":
+        return gettext("Speaks %(languages)s", languages=names)
+    return gettext("Meets in %(languages)s", languages=names)
