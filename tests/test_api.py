@@ -320,7 +320,8 @@ def test_error_messages_speak_the_requests_language_and_their_codes_do_not(clien
     error = response.get_json()["error"]
     assert error["message"] == "Estos parámetros no son válidos: radius."
     assert error["status"] == 400 and list(error["fields"]) == ["radius"]  # what programs read stays
-    assert error["title"] and error["fields"]["radius"]
+    # The title and each parameter's message are written for people too.
+    assert error["title"] != english["title"] and error["fields"]["radius"] != english["fields"]["radius"]
     missing = client.get(f"/api/v1/listings/no-such-listing?{query}", headers=headers)
     assert missing.status_code == 404 and "Set-Cookie" not in missing.headers
     assert missing.get_json()["error"]["message"] == "No hay ningún anuncio publicado con ese slug."

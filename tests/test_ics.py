@@ -91,3 +91,17 @@ def test_no_feed_for_unpublished_listings_or_listings_without_meetings(client, m
     assert client.get(f"/listings/{make_listing(status='pending').slug}.ics").status_code == 404
     assert client.get(f"/listings/{make_listing(kind='mentor').slug}.ics").status_code == 404
     assert client.get("/listings/no-such-listing.ics").status_code == 404
+
+
+def test_the_feed_speaks_the_language_it_is_fetched_in(client, make_listing):
+    hybrid = make_listing(format="hybrid", location_precision="approximate", city="Dayton", region="OH")
+    online = make_listing(format="online")
+
+    def location(listing, language: str) -> str:
+        response = client.get(f"/listings/{listing.slug}.ics", headers={"Accept-Language": language})
+        assert "Accept-Language" in response.vary  # a cache keeps one copy per language
+        return str(icalendar.Calendar.from_ical(response.data).walk("VEVENT")[0]["LOCATION"])
+
+    assert location(hybrid, "en") == "Dayton, OH (the exact place is shared when you get in touch), or online"
+    assert location(hybrid, "es") == "Dayton, OH (el lugar exacto te lo dicen cuando escribes), o en línea"
+    assert (location(online, "en"), location(online, "es")) == ("Online", "En línea")
