@@ -62,7 +62,10 @@ def extracted() -> dict[tuple[str, str | None], Extracted]:
     with (PROJECT_ROOT / "babel.cfg").open(encoding="utf-8") as config:
         method_map, options_map = parse_mapping_cfg(config)
     found: dict[tuple[str, str | None], Extracted] = {}
-    messages = extract_from_dir(str(PROJECT_ROOT), method_map, options_map, keywords=makefile_keywords())
+    # Directories are skipped as pybabel's command skips them (its --ignore-dirs '.* ._'), not as the
+    # function would by default (which also skips templates/_macros).
+    messages = extract_from_dir(str(PROJECT_ROOT), method_map, options_map, keywords=makefile_keywords(),
+                                directory_filter=lambda path: not Path(path).name.startswith("."))
     for filename, _lineno, message, _comments, context in messages:
         key = (message if isinstance(message, str) else message[0], context)
         files = found[key].files if key in found else frozenset()
@@ -111,6 +114,7 @@ def test_every_marked_message_is_translated_and_the_catalogue_holds_no_other(pat
 def test_the_extraction_sees_python_templates_plurals_and_lazy_text(extracted):
     """The check above is only as good as the extraction: it must find each kind of marking."""
     assert "templates/moderation/queue.html" in extracted[("Review queue", None)].files  # a template's _()
+    assert "templates/_macros/pagination.html" in extracted[("Next page", None)].files  # a macro's
     assert ("Please choose a decision.", None) in extracted  # Python's gettext
     assert ("Approve and open the next one", None) in extracted  # lazy_gettext as _l, in a form
     plural = extracted[("%(num)s open report:", None)].message

@@ -10,9 +10,9 @@ from typing import Any
 from flask import Blueprint, has_request_context
 from flask_login import current_user
 
-from ..listings.forms import language_name
 from ..listings.freshness import freshness
 from ..listings.models import Listing
+from ..listings.terms import language_label
 from . import review_queue
 from .audit import ACTION_LABELS
 from .presentation import admin_term
@@ -30,7 +30,7 @@ def moderation_context() -> dict[str, Any]:
     return {"moderation_counts": None, "admin_waiting": "", "admin_endpoint": "moderation.queue"}
 
 
-blueprint.add_app_template_global(language_name)
+blueprint.add_app_template_global(language_label)
 blueprint.add_app_template_global(admin_term)
 
 

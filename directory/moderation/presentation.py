@@ -12,8 +12,8 @@ from typing import Any
 
 from ..i18n import gettext
 from ..i18n import lazy_gettext as _l
-from ..listings.forms import language_name
 from ..listings.models import Listing
+from ..listings.terms import language_label
 
 FIELD_LABELS = {
     "name": _l("Name"),
@@ -104,7 +104,7 @@ def show_value(field: str, value: Any) -> str:
     if field == "meetings":
         return "\n".join(_meeting_text(item) for item in value)
     if field == "languages":
-        return ", ".join(language_name(str(code)) for code in value)
+        return ", ".join(language_label(str(code)) for code in value)
     if isinstance(value, list):
         return ", ".join(str(item) for item in value)
     return str(value)
