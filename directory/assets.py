@@ -63,14 +63,22 @@ def fingerprint(folder: str | None, filename: str) -> str | None:
     """The first 12 hex digits of a static file's SHA-256 (None when there is no such file)."""
     if not folder or not filename:
         return None
-    path = os.path.realpath(os.path.join(folder, filename))
-    if not path.startswith(os.path.realpath(folder) + os.sep):
+    path = _inside(folder, filename)
+    if path is None:
         return None
     try:
         stat = os.stat(path)
     except OSError:
         return None
     return _digest(path, stat.st_mtime_ns, stat.st_size)
+
+
+@lru_cache(maxsize=1024)
+def _inside(folder: str, filename: str) -> str | None:
+    """The file's real path when it lies inside the folder, else None. Resolving links asks the disk at
+    every step, and a page names its static files a dozen times: each name is resolved once."""
+    path = os.path.realpath(os.path.join(folder, filename))
+    return path if path.startswith(os.path.realpath(folder) + os.sep) else None
 
 
 @lru_cache(maxsize=256)

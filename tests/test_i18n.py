@@ -101,6 +101,25 @@ def test_translation_calls_work_in_python_and_templates(app):
             assert current_locale() == "en"
 
 
+def test_template_translations_behave_as_jinjas_and_follow_a_forced_language(app):
+    """Pages get gettext functions bound once per render; they must read exactly as Flask-Babel's own."""
+    source = ("{{ _('Search') }}|{{ _('%(num)s miles', num=5) }}|{{ _('<b>%(name)s</b>', name='<i>') }}|"
+              "{{ ngettext('%(num)d search found nothing near', '%(num)d searches found nothing near', 3) }}|"
+              "{{ _('100%% sure') }}|{% trans n=2 %}{{ n }} things{% endtrans %}|"
+              "{{ ngettext('%(num)s mile', '%(num)s miles', 2, num='two') }}")
+    with app.test_request_context("/?lang=es"):
+        bound = render_template_string(source)
+        # The same template through Flask-Babel's functions (the environment's globals).
+        plain = app.jinja_env.from_string(source).render()
+        assert bound == plain
+        assert bound.startswith("Buscar|5 millas|")
+        assert "&lt;i&gt;" in bound and "100% sure" in bound and "|2 things|two millas" in bound
+        # Mail rendered for an English-speaking recipient in the middle of a Spanish request.
+        with using_language("en"):
+            assert render_template_string("{{ _('Search') }}").strip() == "Search"
+        assert render_template_string("{{ _('Search') }}").strip() == "Buscar"
+
+
 def test_registering_keeps_the_language_the_site_was_read_in(client, app):
     from sqlalchemy import select
 

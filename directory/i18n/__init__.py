@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
+from functools import lru_cache
 
 from babel import Locale
 from flask import Flask, current_app, g, has_app_context, has_request_context, request
@@ -70,6 +71,7 @@ def current_locale() -> str:
     return locale.language if locale is not None else DEFAULT_LANGUAGE
 
 
+@lru_cache(maxsize=32)
 def language_name(code: str) -> str:
     """A language's own name for itself, capitalised as a link reads: 'English', 'Español'."""
     name = Locale.parse(code).get_display_name(code) or code
