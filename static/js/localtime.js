@@ -6,18 +6,8 @@
 (function () {
   "use strict";
 
-  /* What this script says to a visitor, in the page's language: JSON in its own tag's data-text. */
-  var text = (function () {
-    var element = document.currentScript;
-    try {
-      return JSON.parse((element && element.getAttribute("data-text")) || "{}");
-    } catch (error) {
-      return {};
-    }
-  })();
-  function say(key) {
-    return text[key] || "";
-  }
+  /* Its words, in the page's language, from its own tag (site.js reads them). */
+  var say = window.scriptText ? window.scriptText(document.currentScript) : function () { return ""; };
 
   if (!window.Intl || !Intl.DateTimeFormat) {
     return;

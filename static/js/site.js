@@ -2,18 +2,22 @@
 (function () {
   "use strict";
 
-  /* What this script says to a visitor, in the page's language: JSON in its own tag's data-text. */
-  var text = (function () {
-    var element = document.currentScript;
+  /* What a script says to a visitor, in the page's language: JSON in its own <script> tag's data-text.
+     scriptText(document.currentScript) gives say(key) for that text; the other scripts, deferred after
+     this one, use it too. */
+  function scriptText(element) {
+    var text = {};
     try {
-      return JSON.parse((element && element.getAttribute("data-text")) || "{}");
+      text = JSON.parse((element && element.getAttribute("data-text")) || "{}");
     } catch (error) {
-      return {};
+      text = {};
     }
-  })();
-  function say(key) {
-    return text[key] || "";
+    return function say(key) {
+      return text[key] || "";
+    };
   }
+  window.scriptText = scriptText;
+  var say = scriptText(document.currentScript);
 
   /* Move focus to an error summary (data-focus) so keyboard and screen-reader users land on it. */
   function focusErrorSummary() {
