@@ -11,12 +11,16 @@ the same for everyone: a 200 that sets no cookie, shows no flashed message and c
 else it answers is `private, no-store`. Signed-in visitors are never given an ETag or public caching
 (security.py sends them no-store, as for every signed-in page); forms with a CSRF token live on pages
 that are not marked.
+
+Each process also keeps the last KEPT_PAGES public answers by their ETag and gives them again without running
+the view: what a shared cache in front would do, but never stale, since the ETag names the data's version.
 """
 
 from __future__ import annotations
 
 import hashlib
 import os
+import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable
@@ -40,6 +44,7 @@ _NOTE = "_public_page_note"
 # A kept answer larger than this is made again each time.
 KEPT_PAGE_BYTES = 256 * 1024
 _FLASHES = "_flashes"
+_KEEPING = threading.Lock()  # gunicorn's threaded workers share a process's kept answers
 
 View = TypeVar("View", bound=Callable[..., Any])
 
@@ -111,12 +116,14 @@ def _keep(tag: str, response: Response) -> None:
     body = response.get_data()
     if len(body) > KEPT_PAGE_BYTES:
         return
+    entry = (body, [(name, value) for name, value in response.headers.items()
+                    if name not in ("Set-Cookie", "Content-Length")], g.pop(_NOTE, None))
     store = _kept()
-    store[tag] = (body, [(name, value) for name, value in response.headers.items()
-                         if name not in ("Set-Cookie", "Content-Length")], g.pop(_NOTE, None))
-    store.move_to_end(tag)
-    while len(store) > int(current_app.config["KEPT_PAGES"]):
-        store.popitem(last=False)
+    with _KEEPING:
+        store[tag] = entry
+        store.move_to_end(tag)
+        while len(store) > int(current_app.config["KEPT_PAGES"]):
+            store.popitem(last=False)
 
 
 def page_tag(reads_data: bool = True) -> str:
