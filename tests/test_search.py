@@ -703,7 +703,7 @@ def test_reading_the_parameters_asks_nothing_of_the_database(geo):
     assert len(lookups) == 2, lookups  # one for the topics, one for the audiences
     assert resolved.vocabulary is not None and resolved.vocabulary.topics == (grief.id,)
     # An unknown slug is refused as a badly formed one is: explained, and its filter left out.
-    assert resolved.errors == {"audience": "We don't know the who it's for “nobody”."}
+    assert resolved.errors == {"audience": "We don't know the audience “nobody”."}
     assert resolved.audiences == () and resolved.vocabulary.audiences == ()
 
 

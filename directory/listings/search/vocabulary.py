@@ -51,7 +51,7 @@ def read(topics: tuple[str, ...], audiences: tuple[str, ...]) -> tuple[Vocabular
         unknown = [slug for slug in slugs if slug not in known]
         if unknown:
             errors[name] = (gettext("We don't know the topic “%(slug)s”.", slug=unknown[0]) if name == "topic"
-                            else gettext("We don't know the who it's for “%(slug)s”.", slug=unknown[0]))
+                            else gettext("We don't know the audience “%(slug)s”.", slug=unknown[0]))
         ids[VOCABULARIES[name]] = tuple(row.id for row in rows if row.slug in slugs) or (-1,)
         if model is Topic:
             unique = topic_bits.unique(row.id for row in rows)
