@@ -7,7 +7,7 @@ import re
 import pytest
 from flask import render_template_string
 
-from directory.i18n import LANG_COOKIE, current_locale, force_locale, gettext, using_language
+from directory.i18n import LANG_COOKIE, current_locale, force_locale, gettext, ngettext, using_language
 
 
 def html_lang(response) -> str:
@@ -89,10 +89,13 @@ def test_translation_calls_work_in_python_and_templates(app):
     with app.test_request_context("/?lang=es"):
         assert current_locale() == "es"
         assert gettext("Search") == "Buscar"
+        assert ngettext("%(num)s mile", "%(num)s miles", 2) == "2 millas"
+        assert gettext("%(num)s miles", num=3) == "3 millas"
         assert render_template_string("{{ _('Search') }} {{ gettext('Privacy') }}") == "Buscar Privacidad"
         assert render_template_string("{% trans %}Sign in{% endtrans %}") == "Iniciar sesión"
         with force_locale("en"):
             assert current_locale() == "en" and gettext("Search") == "Search"
+        assert gettext("Search") == "Buscar"  # back in the request's language
     with app.app_context():
         assert current_locale() == "en"  # a command, no request
         with using_language("es") as language:

@@ -7,6 +7,7 @@ import math
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime
+from functools import lru_cache
 
 from babel.numbers import format_decimal
 
@@ -279,11 +280,17 @@ def format_distance(miles: float | None, units: str = "mi") -> str:
     value = miles * KM_PER_MILE if units == "km" else miles
     locale = current_locale()
     if value < 0.1:
-        least = format_decimal(0.1, "0.0", locale=locale)
+        least = _decimal(0.1, "0.0", locale)
         return str(gettext("under %(distance)s", distance=f"{least} {units}"))
     if value < 10:
-        return f"{format_decimal(value, '0.0', locale=locale)} {units}"
-    return f"{format_decimal(round(value), '#,##0', locale=locale)} {units}"
+        return f"{_decimal(round(value, 1), '0.0', locale)} {units}"
+    return f"{_decimal(round(value), '#,##0', locale)} {units}"
+
+
+@lru_cache(maxsize=4096)
+def _decimal(value: float, pattern: str, locale: str) -> str:
+    """Babel's number for a rounded distance: a page shows dozens, out of a few hundred there are."""
+    return format_decimal(value, pattern, locale=locale)
 
 
 def radius_label(radius: int, units: str = "mi") -> str:
