@@ -67,7 +67,8 @@ def translation_callables() -> dict[str, Callable[..., str]]:
     def finish(context: Context, text: str, variables: dict[str, Any]) -> str:
         if context.eval_ctx.autoescape:
             text = Markup(text)  # noqa: S704  # nosec B704 - catalogue text, as Jinja's gettext marks it
-        return text % variables
+        # Formatting text without a % sign gives it back unchanged; most of a page's strings have none.
+        return text % variables if variables or "%" in text else text
 
     @pass_context
     def gettext(context: Context, string: str, /, **variables: Any) -> str:
