@@ -14,7 +14,7 @@ WORKERS ?= auto
 help:
 	@echo "make run   - install, migrate, load places and demo data, serve on http://127.0.0.1:$(PORT)"
 	@echo "make test  - install and run the whole test suite, in parallel"
-	@echo "make test-fast - the same without the browser tests and the bad-input corpus sweeps"
+	@echo "make test-fast - the same without the browser tests, the bad-input corpus sweeps and the benchmarks' runs"
 	@echo "make lint  - ruff, bandit, mypy and the import layers"
 	@echo "make bench - benchmarks (prints figures)"
 	@echo "make extract / update-translations - gather marked text into the template, merge it into each catalogue"
@@ -87,7 +87,7 @@ test: install-test translations
 	$(PYTEST) $(PYTEST_ARGS)
 
 test-fast: install-test translations
-	$(PYTEST) -m "not e2e and not corpus" $(PYTEST_ARGS)
+	$(PYTEST) -m "not e2e and not corpus and not bench" $(PYTEST_ARGS)
 
 lint: install-test
 	$(BIN)/ruff check directory tests bench

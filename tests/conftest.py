@@ -10,13 +10,16 @@ own (tests/clients.py); a test whose own code reads or writes the database asks 
 `make_user` and `make_listing` bring) or opens `with app.app_context():` itself.
 
 Tests without a `config` or `own_app` marker share one app per process, built once, so its templates are
-compiled once too. A test that changes the app's config gets the next test a new one.
+compiled once too; tests with the same `config` overrides share one too (the last few such apps are kept, a
+module marked with one config reuses its app). A test that changes an app's config gets the next test a new
+one; `own_app` always builds afresh.
 """
 
 from __future__ import annotations
 
 import os
 import shutil
+from collections import OrderedDict
 
 import flask_migrate
 import pytest
@@ -142,15 +145,16 @@ def geo(app, app_context, gazetteer):
 class SharedApp:
     """The process's app for every test without a `config` or `own_app` marker."""
 
-    def __init__(self, database_url: str, instance_path: str) -> None:
+    def __init__(self, database_url: str, instance_path: str, overrides: dict | None = None) -> None:
         self.database_url = database_url
         self.instance_path = instance_path
+        self.overrides = overrides or {}
         self.app = None
         self.state: tuple = ()
 
     def lend(self):
         if self.app is None:
-            self.app = build_app(self.database_url, self.instance_path)
+            self.app = build_app(self.database_url, self.instance_path, **self.overrides)
             self.state = self.state_of(self.app)
         # The one Limiter object takes `enabled` from the app it was last bound to, maybe another test's.
         limiter.init_app(self.app)
@@ -182,6 +186,32 @@ class SharedApp:
         self.app = None
 
 
+class ConfiguredApps:
+    """The apps built for `config` markers, by their overrides: the last few are kept (each holds a pool of
+    database connections), so the tests of a module marked with one config build one app between them."""
+
+    KEPT = 4
+
+    def __init__(self, database_url: str, tmp_path_factory) -> None:
+        self.database_url = database_url
+        self.tmp_path_factory = tmp_path_factory
+        self.apps: OrderedDict[str, SharedApp] = OrderedDict()
+
+    def get(self, overrides: dict) -> SharedApp:
+        key = repr(sorted(overrides.items()))
+        shared = self.apps.pop(key, None)
+        if shared is None:
+            shared = SharedApp(self.database_url, str(self.tmp_path_factory.mktemp("instance")), overrides)
+        self.apps[key] = shared
+        while len(self.apps) > self.KEPT:
+            self.apps.popitem(last=False)[1].dispose()
+        return shared
+
+    def dispose(self) -> None:
+        for shared in self.apps.values():
+            shared.dispose()
+
+
 @pytest.fixture(scope="session")
 def shared_app(database_url, tmp_path_factory):
     shared = SharedApp(database_url, str(tmp_path_factory.mktemp("instance")))
@@ -189,23 +219,32 @@ def shared_app(database_url, tmp_path_factory):
     shared.dispose()
 
 
+@pytest.fixture(scope="session")
+def configured_apps(database_url, tmp_path_factory):
+    apps = ConfiguredApps(database_url, tmp_path_factory)
+    yield apps
+    apps.dispose()
+
+
 @pytest.fixture
-def app(database_url, shared_app, request):
+def app(database_url, shared_app, configured_apps, request):
     """The app under test; no context pushed (see the module's docstring)."""
     marker = request.node.get_closest_marker("config")
-    own = marker is not None or request.node.get_closest_marker("own_app") is not None
+    own = request.node.get_closest_marker("own_app") is not None
     if own:
         instance = request.getfixturevalue("tmp_path") / "instance"
         application = build_app(database_url, str(instance), **(marker.kwargs if marker else {}))
+        lent = None
     else:
-        application = shared_app.lend()
+        lent = configured_apps.get(marker.kwargs) if marker is not None else shared_app
+        application = lent.lend()
     yield application
     with application.app_context():
         _empty_tables()
         if own:
             db.engine.dispose()
-    if not own:
-        shared_app.give_back()
+    if lent is not None:
+        lent.give_back()
 
 
 def _empty_tables() -> None:

@@ -6,7 +6,11 @@ import os
 import subprocess
 import sys
 
+import pytest
+
 from tests.support import PROJECT_ROOT
+
+pytestmark = pytest.mark.bench
 
 
 def test_the_search_benchmark_runs_on_a_small_scratch_database():

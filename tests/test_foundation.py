@@ -142,6 +142,7 @@ def test_wrong_method_is_405_with_allow(client):
 
 
 @pytest.mark.config(MAX_CONTENT_LENGTH=1024)
+@pytest.mark.own_app  # adds a route
 def test_oversized_body_is_413(app):
     @app.post("/echo-for-test")
     def echo():

@@ -78,6 +78,7 @@ def test_the_api_takes_no_state_changing_method_and_nothing_is_exempt(app):
 
 
 @pytest.mark.config(WTF_CSRF_ENABLED=True)
+@pytest.mark.own_app  # csrf_refusals adds an error handler
 def test_every_state_changing_route_refuses_a_missing_wrong_or_foreign_token(app, world, csrf_refusals):
     browsers = {role: RoleClient(app, world, role) for role in ("anonymous", "member", "owner", "admin")}
     # Tokens of other sessions of the same people (another browser, or a page an attacker fetched).
@@ -116,6 +117,7 @@ def test_every_state_changing_route_refuses_a_missing_wrong_or_foreign_token(app
 
 
 @pytest.mark.config(WTF_CSRF_ENABLED=True)
+@pytest.mark.own_app  # csrf_refusals adds an error handler
 def test_a_token_in_a_header_is_checked_the_same_way(app, world, csrf_refusals):
     """Flask-WTF also reads X-CSRFToken: a foreign one there is refused too."""
     owner = RoleClient(app, world, "owner")

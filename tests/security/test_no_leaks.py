@@ -31,7 +31,9 @@ SHOWN_IN_ANY_CASE = ("sqlalchemy", "psycopg", "sqlite3", "jinja2", "werkzeug", "
 EVERY_KIND_ON = (("GET", "/"), ("POST", "/account/sign-in"), ("GET", "/api/v1/listings"),
                  ("GET", "/favicon.ico"))
 
-pytestmark = pytest.mark.config(SECRET_KEY=SECRET, TESTING=False, PROPAGATE_EXCEPTIONS=False, DEBUG=False)
+# Each test adds routes and error handlers of its own: an app apiece.
+pytestmark = [pytest.mark.config(SECRET_KEY=SECRET, TESTING=False, PROPAGATE_EXCEPTIONS=False, DEBUG=False),
+              pytest.mark.own_app]
 
 
 class DriverError(Exception):
