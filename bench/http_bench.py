@@ -40,6 +40,7 @@ from contextlib import closing  # noqa: E402
 from dataclasses import dataclass  # noqa: E402
 from urllib.parse import urlencode  # noqa: E402
 
+from search import host_speed  # noqa: E402 - bench/search.py's measure of the host, beside its figures
 from sqlalchemy import create_engine, text  # noqa: E402
 
 from directory.config import normalise_database_url  # noqa: E402
@@ -262,18 +263,6 @@ def percentile(values: list[float], fraction: float) -> float:
     if not values:
         return 0.0
     return values[min(len(values) - 1, int(round(fraction * (len(values) - 1))))]
-
-
-def host_speed() -> float:
-    """bench/search.py's measure of the host: ms a fixed piece of pure Python takes (best of three)."""
-    best = float("inf")
-    for _ in range(3):
-        started = time.perf_counter()
-        total = 0
-        for number in range(2_000_000):
-            total += number
-        best = min(best, time.perf_counter() - started)
-    return best * 1000
 
 
 def load_average() -> str:

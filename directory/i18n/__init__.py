@@ -32,7 +32,8 @@ LANG_COOKIE_MAX_AGE = 365 * 24 * 3600
 babel = Babel()
 
 __all__ = [
-    "DEFAULT_LANGUAGE", "LANG_COOKIE", "LANG_PARAM", "N_", "current_locale", "force_locale", "gettext",
+    "DEFAULT_LANGUAGE", "LANG_COOKIE", "LANG_PARAM", "N_", "current_locale", "current_translations",
+    "force_locale", "gettext",
     "language_name", "languages", "lazy_gettext", "lazy_ngettext", "ngettext", "normalise_language",
     "register_i18n", "using_language",
 ]
@@ -43,7 +44,7 @@ def N_(message: str) -> str:
     return message
 
 
-def _catalogue() -> NullTranslations:
+def current_translations() -> NullTranslations:
     """The translations of the language being served, fetched once per request and language.
 
     Flask-Babel's own gettext finds them again for every string (its context, the domain, the locale's
@@ -63,14 +64,14 @@ def _catalogue() -> NullTranslations:
 
 def gettext(string: str, **variables: Any) -> str:
     """Flask-Babel's gettext (the text in this request's language, filled with `variables`), faster."""
-    text: str = _catalogue().ugettext(string)
+    text: str = current_translations().ugettext(string)
     return text % variables if variables else text
 
 
 def ngettext(singular: str, plural: str, num: int, **variables: Any) -> str:
     """Flask-Babel's ngettext: the form for `num`, filled with `variables` and `num`."""
     variables.setdefault("num", num)
-    text: str = _catalogue().ungettext(singular, plural, num)
+    text: str = current_translations().ungettext(singular, plural, num)
     return text % variables
 
 

@@ -7,13 +7,12 @@ from typing import Any
 from urllib.parse import urlencode
 
 from flask import Flask, current_app, has_request_context, request
-from flask_babel import get_translations
 from jinja2 import pass_context
 from jinja2.runtime import Context
 from markupsafe import Markup
 from werkzeug.datastructures import MultiDict
 
-from . import LANG_PARAM, current_locale, language_name, languages
+from . import LANG_PARAM, current_locale, current_translations, language_name, languages
 
 
 def language_url(code: str | None, absolute: bool = False) -> str:
@@ -62,7 +61,7 @@ def translation_callables() -> dict[str, Callable[..., str]]:
     safe where the template autoescapes. A macro imported without context still
     uses Flask-Babel's functions, with the same result.
     """
-    translations = get_translations()
+    translations = current_translations()
 
     def finish(context: Context, text: str, variables: dict[str, Any]) -> str:
         if context.eval_ctx.autoescape:
