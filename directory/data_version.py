@@ -11,10 +11,14 @@ version next time, never an old page under a new version.
 
 from __future__ import annotations
 
+import contextlib
+import os
+import threading
 import time
+from typing import Any
 
 from flask import g, has_request_context
-from sqlalchemy import BigInteger, String, text
+from sqlalchemy import BigInteger, Engine, String, event, text
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from .extensions import Model, db
@@ -51,9 +55,98 @@ def current() -> int:
     """The version now (0 before any change); read once per request."""
     if has_request_context() and _CACHED in g:
         return int(g.get(_CACHED))
-    # Asked on every public page, often alone (an answer kept in memory): plain SQL, no ORM statement.
-    value = db.session.connection().exec_driver_sql(_READ).scalar()
-    version = int(value or 0)
+    version = _read()
     if has_request_context():
         setattr(g, _CACHED, version)
     return version
+
+
+def _read() -> int:
+    """Inside a transaction, the transaction's own view (it may have bumped the version itself). Otherwise
+    this thread's reading connection: a page answered from memory then never opens a session at all."""
+    if not (db.session.registry.has() and db.session().in_transaction()):
+        try:
+            reader = _reader(db.engine)
+            if reader is not None:
+                return reader.read()
+        except Exception:  # noqa: BLE001 - the server went away or the file was replaced
+            reader = _READERS.__dict__.pop("reader", None)
+            if reader is not None:
+                _forget(reader)
+    # Through the session: should the database be down, its error is the one answered with a 503.
+    return int(db.session.connection().exec_driver_sql(_READ).scalar() or 0)
+
+
+class _Reader:
+    """A connection that only reads the version, in autocommit: each read sees the latest commit and holds
+    no transaction open between requests. Taken out of the engine's pool (its connect hooks ran), so the
+    pool keeps its full size for sessions."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self.process = os.getpid()
+        pooled = engine.raw_connection()
+        try:
+            if engine.dialect.name == "postgresql":
+                pooled.driver_connection.autocommit = True  # type: ignore[union-attr]
+            # SQLite's connect hook already hands transactions to the caller: a lone SELECT commits itself.
+            pooled.detach()
+        except Exception:
+            pooled.invalidate()
+            raise
+        self.connection: Any = pooled
+        self.closed = False
+
+    def read(self) -> int:
+        cursor = self.connection.cursor()
+        try:
+            cursor.execute(_READ)
+            rows = cursor.fetchall()  # to the end: SQLite holds a read open until a statement is done
+        finally:
+            cursor.close()
+        return int(rows[0][0]) if rows and rows[0][0] is not None else 0
+
+    def close(self) -> None:
+        self.closed = True
+        with contextlib.suppress(Exception):  # a connection that is already broken
+            self.connection.close()
+
+
+_READERS = threading.local()
+# Every thread's reader by engine, so an engine's disposal (a new app, the end of a test run) closes them.
+_OPEN: dict[int, set[_Reader]] = {}
+_OPEN_LOCK = threading.Lock()
+
+
+def _reader(engine: Engine) -> _Reader | None:
+    """This thread's reader for `engine`: made again after a fork (a connection is never shared between
+    processes) or for another app's engine. None for an in-memory SQLite database, which only the
+    session's own connection can see."""
+    if engine.dialect.name == "sqlite" and engine.url.database in (None, "", ":memory:"):
+        return None
+    reader: _Reader | None = getattr(_READERS, "reader", None)
+    if reader is not None and not reader.closed and reader.engine is engine and reader.process == os.getpid():
+        return reader
+    if reader is not None and reader.process == os.getpid():
+        _forget(reader)
+    reader = _Reader(engine)
+    _READERS.reader = reader
+    with _OPEN_LOCK:
+        if not event.contains(engine, "engine_disposed", _close_readers):
+            event.listen(engine, "engine_disposed", _close_readers)
+        _OPEN.setdefault(id(engine), set()).add(reader)
+    return reader
+
+
+def _forget(reader: _Reader) -> None:
+    with _OPEN_LOCK:
+        _OPEN.get(id(reader.engine), set()).discard(reader)
+    reader.close()
+
+
+def _close_readers(engine: Engine) -> None:
+    with _OPEN_LOCK:
+        readers = _OPEN.pop(id(engine), set())
+    for reader in readers:
+        if reader.process == os.getpid():
+            reader.close()

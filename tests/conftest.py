@@ -176,6 +176,7 @@ class SharedApp:
         """Empty the instance folder (mail); an app a test changed is not lent again."""
         shutil.rmtree(self.instance_path, ignore_errors=True)
         os.makedirs(self.instance_path)
+        forget_answers(self.app)
         if self.state_of(self.app) != self.state:
             self.dispose()
 
@@ -184,6 +185,15 @@ class SharedApp:
             with self.app.app_context():
                 db.engine.dispose()
         self.app = None
+
+
+def forget_answers(application) -> None:
+    """Drop the pages and search results an app kept: they were made from the last test's data, and an
+    emptied database starts its data version again, so they could be taken for the next test's."""
+    application.extensions.pop("kept_pages", None)
+    store = application.extensions.pop("search_cache", None)
+    if store is not None:
+        store.clear()
 
 
 class ConfiguredApps:

@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import datetime
 
 import pytest
+from sqlalchemy import event
+from sqlalchemy.orm import Session
 
 from directory import data_version
 from directory.extensions import db
@@ -173,3 +175,41 @@ def test_a_kept_search_page_is_still_counted_for_where_groups_are_needed(app, ge
     again = browser.get(SEARCH, headers=BROWSER)
     assert [row.searches for row in counts()] == [1]  # once per browser, cell and day, as before
     assert again.headers["Cache-Control"] == PUBLIC
+
+
+def test_the_version_read_between_transactions_sees_another_connections_commit(app_context):
+    db.session.commit()
+    before = data_version.current()
+    with db.engine.begin() as elsewhere:  # another worker's change
+        data_version.bump(Session(bind=elsewhere))
+    assert data_version.current() > before
+
+
+def test_a_transaction_reads_back_the_version_it_moved_itself(app_context):
+    db.session.commit()
+    before = data_version.current()
+    data_version.bump()
+    moved = data_version.current()
+    assert moved > before
+    db.session.rollback()
+    assert data_version.current() == before
+
+
+@pytest.mark.config(KEPT_PAGES=10)
+def test_a_kept_page_is_given_again_without_taking_a_database_connection(app, client):
+    checkouts = []
+
+    def count(*_):
+        checkouts.append(1)
+
+    with app.app_context():
+        engine = db.engine
+    event.listen(engine, "checkout", count)
+    try:
+        assert client.get("/").status_code == 200
+        made = len(checkouts)
+        again = client.get("/")
+    finally:
+        event.remove(engine, "checkout", count)
+    assert again.status_code == 200 and again.headers["Cache-Control"] == PUBLIC
+    assert made >= 1 and len(checkouts) == made
