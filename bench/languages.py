@@ -9,13 +9,21 @@ time) with the caches that would hide the rendering turned off (kept pages, sear
 page's median milliseconds per side and language, and each one's ratio to the first side's English. The
 machine may be shared: compare ratios taken in one run, never two runs' milliseconds.
 
+With `--instructions` each page is measured in instructions executed instead (valgrind's callgrind,
+which counts them whatever else the machine does): a worker under callgrind asks every page a few times,
+and once more for each page with that page asked `--requests` times more; the difference, divided, is the
+page's instructions. Slower (a run under callgrind takes a minute or two; they run one per core), but the
+same figure twice on a busy machine.
+
     python bench/languages.py                      # this checkout, English and Spanish
     python bench/languages.py --against 0fe34a5    # beside that commit (English only: it has no catalogue)
+    python bench/languages.py --against 0fe34a5 --instructions --requests 20
 """
 
 from __future__ import annotations
 
 import argparse
+import concurrent.futures
 import json
 import os
 import re
@@ -93,20 +101,54 @@ def prepare(source: Path, folder: Path) -> None:
 
 
 def measure(source: Path, folder: Path, language: str, requests: int) -> dict[str, float]:
+    finished = _work(source, folder, ["--language", language, "--requests", str(requests)])
+    result: dict[str, float] = json.loads(finished.stdout.strip().splitlines()[-1])
+    return result
+
+
+def _work(source: Path, folder: Path, arguments: list[str], prefix: tuple[str, ...] = ()) \
+        -> subprocess.CompletedProcess[str]:
+    environment = side_environment(source, folder)
+    environment["PYTHONHASHSEED"] = "0"  # the same dictionaries, the same instructions, run after run
     finished = subprocess.run(  # noqa: S603 - this script, fixed arguments
-        [sys.executable, __file__, "--worker", "--language", language, "--requests", str(requests)],
-        cwd=source, env=side_environment(source, folder), capture_output=True, text=True, check=False,
+        [*prefix, sys.executable, __file__, "--worker", *arguments],
+        cwd=source, env=environment, capture_output=True, text=True, check=False,
     )
     if finished.returncode != 0:
         raise SystemExit(f"the worker failed:\n{finished.stderr[-3000:]}")
-    result: dict[str, float] = json.loads(finished.stdout.strip().splitlines()[-1])
-    return result
+    return finished
+
+
+CALLGRIND = ("valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null")
+# Requests of every page in every run (besides the warm-up): what the runs have in common cancels out.
+BASE_REQUESTS = 3
+
+
+def count_instructions(source: Path, folder: Path, language: str, requests: int,
+                       pool: concurrent.futures.Executor) -> dict[str, float]:
+    """Thousands of instructions per request for each page: runs under callgrind that differ only in how
+    often one page is asked."""
+    def run(extra_page: str | None) -> int:
+        arguments = ["--language", language, "--requests", str(BASE_REQUESTS), "--count-only"]
+        if extra_page is not None:
+            arguments += ["--more", extra_page, "--more-requests", str(requests)]
+        finished = _work(source, folder, arguments, prefix=CALLGRIND)
+        found = re.search(r"Collected : (\d+)", finished.stderr)
+        if not found:
+            raise SystemExit(f"callgrind printed no count:\n{finished.stderr[-2000:]}")
+        return int(found.group(1))
+
+    names = [None, *PAGES]
+    totals = dict(zip(names, pool.map(run, names), strict=True))
+    base = totals[None]
+    return {page: (totals[page] - base) / requests / 1000 for page in PAGES if totals[page] != base}
 
 
 # The worker: one process, one side, one language ------------------------------------------------------
 
 
-def worker(language: str, requests: int) -> None:
+def worker(language: str, requests: int, count_only: bool = False, more: str = "",
+           more_requests: int = 0) -> None:
     from directory import create_app
 
     app = create_app(dict(UNCACHED))
@@ -136,6 +178,10 @@ def worker(language: str, requests: int) -> None:
             continue
         for _ in range(3):
             get(url)
+        if count_only:  # instructions are counted from outside: only ask
+            for _ in range(requests + (more_requests if name == more else 0)):
+                get(url)
+            continue
         timings = []
         for _ in range(requests):
             # Processor time, not wall time: another process on a shared machine does not count.
@@ -163,11 +209,18 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--requests", type=int, default=60, help="timed requests per page per round")
     parser.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--instructions", action="store_true",
+                        help="count instructions under callgrind instead of timing")
     parser.add_argument("--language", default="en", help=argparse.SUPPRESS)
+    parser.add_argument("--count-only", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--more", default="", help=argparse.SUPPRESS)
+    parser.add_argument("--more-requests", type=int, default=0, help=argparse.SUPPRESS)
     options = parser.parse_args(argv)
     if options.worker:
-        worker(options.language, options.requests)
+        worker(options.language, options.requests, options.count_only, options.more, options.more_requests)
         return 0
+    if options.instructions and not shutil.which("valgrind"):
+        raise SystemExit("--instructions needs valgrind (Debian's package valgrind)")
 
     scratch = Path(tempfile.mkdtemp(prefix="bench-languages-"))
     try:
@@ -177,6 +230,15 @@ def main(argv: list[str] | None = None) -> int:
             log(f"preparing {name}: migrations, gazetteer, demo data")
             prepare(source, scratch / f"db-{index}")
         runs: dict[tuple[str, str], list[dict[str, float]]] = {}
+        if options.instructions:
+            with concurrent.futures.ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
+                for index, (name, source) in enumerate(sides):
+                    for language in languages_of(source):
+                        runs[(name, language)] = [count_instructions(
+                            source, scratch / f"db-{index}", language, options.requests, pool)]
+                        log(f"counted {name} [{language}]")
+            report(runs, unit="thousand instructions per page")
+            return 0
         for round_number in range(1, options.rounds + 1):
             for index, (name, source) in enumerate(sides):
                 for language in languages_of(source):
@@ -189,11 +251,12 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
-def report(runs: dict[tuple[str, str], list[dict[str, float]]]) -> None:
+def report(runs: dict[tuple[str, str], list[dict[str, float]]],
+           unit: str = "median ms per page (median of the rounds)") -> None:
     columns = list(runs)
     reference = columns[0]
     log("")
-    log("median ms per page (median of the rounds), and the ratio to " + f"{reference[0]} [{reference[1]}]")
+    log(f"{unit}, and the ratio to {reference[0]} [{reference[1]}]")
     log("| page | " + " | ".join(f"{name} [{language}]" for name, language in columns) + " |")
     log("|---|" + "---|" * len(columns))
     worst = 0.0
@@ -205,13 +268,17 @@ def report(runs: dict[tuple[str, str], list[dict[str, float]]]) -> None:
             if value is None:
                 cells.append("-")
             elif base is None or column == reference:
-                cells.append(f"{value:.2f}")
+                cells.append(_figure(value))
             else:
                 ratio = value / base
                 worst = max(worst, ratio)
-                cells.append(f"{value:.2f} ({ratio:.2f})")
+                cells.append(f"{_figure(value)} ({ratio:.2f})")
         log(f"| {page} | " + " | ".join(cells) + " |")
     log(f"slowest ratio to {reference[0]} [{reference[1]}]: {worst:.2f}")
+
+
+def _figure(value: float) -> str:
+    return f"{value:.0f}" if value >= 100 else f"{value:.2f}"
 
 
 def _median(results: list[dict[str, float]], page: str) -> float | None:
