@@ -13,6 +13,7 @@ import re
 from datetime import datetime
 
 import pytest
+from sqlalchemy import select
 from werkzeug.datastructures import MultiDict
 
 from directory.listings.search import SearchParams, resolve_vocabulary
@@ -67,6 +68,7 @@ def test_search_page_and_api_treat_every_payload_as_text(visitor, corpus_listing
     as the API's keywords beside a place that is found: exactly what the search service finds for the
     same text handed over as data (the page and the API read their parameters with the same code)."""
     public, canaries = corpus_listings
+    never_shown = slugs_of(canaries)
     before = row_counts()
     failures = []
     requests = 0
@@ -95,7 +97,7 @@ def test_search_page_and_api_treat_every_payload_as_text(visitor, corpus_listing
                 continue
             body = json.loads(response.get_data(as_text=True))
             slugs = {hit["slug"] for hit in [*body["results"], *(body["online"] or {}).get("results", [])]}
-            if slugs & canary_slugs(canaries) or (args is keywords and slugs != slugs_of(expected)):
+            if slugs & never_shown or (args is keywords and slugs != slugs_of(expected)):
                 failures.append((payload, f"API showed {sorted(slugs)}, the service finds {expected}"))
     after = row_counts()
     tally("SQL injection: /search and /api/v1/listings", record_property, payloads=len(sql_injection()),
@@ -105,18 +107,13 @@ def test_search_page_and_api_treat_every_payload_as_text(visitor, corpus_listing
 
 
 def slugs_of(ids) -> set[str]:
-    return {listing.slug for listing in _listings_by_id(ids)}
-
-
-def canary_slugs(ids) -> set[str]:
-    return slugs_of(sorted(ids))
-
-
-def _listings_by_id(ids):
+    """The slugs of these listings, read as one column (loading each listing whole took half the test)."""
     from directory.extensions import db
     from directory.listings.models import Listing
 
-    return [db.session.get(Listing, listing_id) for listing_id in ids or []]
+    if not ids:
+        return set()
+    return set(db.session.scalars(select(Listing.slug).where(Listing.id.in_(ids))))
 
 
 def test_sign_in_with_auth_bypass_payloads(app, record_property):
