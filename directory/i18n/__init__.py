@@ -18,7 +18,8 @@ from babel import Locale
 from babel.support import NullTranslations
 from flask import Flask, current_app, g, has_app_context, has_request_context, request
 from flask.wrappers import Response
-from flask_babel import Babel, force_locale, get_locale, get_translations, lazy_gettext, lazy_ngettext
+from flask_babel import Babel, force_locale, get_locale, get_translations
+from flask_babel.speaklater import LazyString
 
 logger = logging.getLogger(__name__)
 
@@ -44,6 +45,15 @@ def N_(message: str) -> str:
     return message
 
 
+def _served_locale() -> Locale | None:
+    """Flask-Babel's locale for this context, taken from where it keeps it once chosen (`get_locale()`
+    looks for that place three times a call, and a results page asks a few hundred times); the first call
+    of a request, or one outside Flask-Babel's context, goes through `get_locale()`."""
+    state = g.get("_flask_babel")
+    locale: Locale | None = getattr(state, "babel_locale", None)
+    return locale if locale is not None else get_locale()
+
+
 def current_translations() -> NullTranslations:
     """The translations of the language being served, fetched once per request and language.
 
@@ -53,7 +63,7 @@ def current_translations() -> NullTranslations:
     """
     if not has_app_context():
         return get_translations()
-    locale = get_locale()
+    locale = _served_locale()
     held = g.get("_i18n_catalogue")
     if held is None or held[0] is not locale:
         held = (locale, get_translations())
@@ -75,6 +85,15 @@ def ngettext(singular: str, plural: str, num: int, **variables: Any) -> str:
     return text % variables
 
 
+def lazy_gettext(string: str, **variables: Any) -> LazyString:
+    """Text translated when it is shown (a form's label, a message defined at import), by `gettext`."""
+    return LazyString(gettext, string, **variables)
+
+
+def lazy_ngettext(singular: str, plural: str, num: int, **variables: Any) -> LazyString:
+    return LazyString(ngettext, singular, plural, num, **variables)
+
+
 def languages() -> tuple[str, ...]:
     """The languages the site is offered in, the default first."""
     return tuple(current_app.config["LANGUAGES"])
@@ -94,7 +113,7 @@ def current_locale() -> str:
     Cheap after the first call in a request; part of any cache key for a rendered page.
     """
     if has_request_context():
-        locale = get_locale()
+        locale = _served_locale()
     else:
         # A command (mail sent from the outbox) has no request: only a `using_language` block sets one.
         if not has_app_context():

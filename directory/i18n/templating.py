@@ -6,11 +6,10 @@ from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlencode
 
-from flask import Flask, current_app, has_request_context, request
+from flask import Flask, current_app, g, has_request_context, request
 from jinja2 import pass_context
 from jinja2.runtime import Context
 from markupsafe import Markup
-from werkzeug.datastructures import MultiDict
 
 from . import LANG_PARAM, current_locale, current_translations, language_name, languages
 
@@ -18,15 +17,21 @@ from . import LANG_PARAM, current_locale, current_translations, language_name, l
 def language_url(code: str | None, absolute: bool = False) -> str:
     """This page's address in language `code`, keeping its path and every other query parameter;
     None drops the choice (the address that follows the browser's language: hreflang x-default)."""
-    args = MultiDict(request.args)
-    args.poplist(LANG_PARAM)
-    if code is not None:
-        args.add(LANG_PARAM, code)
-    query = urlencode(list(args.items(multi=True)))
-    path = request.script_root + request.path
-    if absolute:
-        path = current_app.config["SITE_URL"] + request.path
-    return f"{path}?{query}" if query else path
+    path, others = _this_address()
+    query = urlencode([*others, (LANG_PARAM, code)] if code is not None else others)
+    prefix = current_app.config["SITE_URL"] if absolute else request.script_root
+    return f"{prefix}{path}?{query}" if query else prefix + path
+
+
+def _this_address() -> tuple[str, list[tuple[str, str]]]:
+    """The request's path and its query without the language, worked out once for the page's five
+    language addresses (the switch and the hreflang alternates)."""
+    held: tuple[str, list[tuple[str, str]]] | None = g.get("_i18n_address")
+    if held is None:
+        others = [(name, value) for name, value in request.args.items(multi=True) if name != LANG_PARAM]
+        held = (request.path, others)
+        g._i18n_address = held
+    return held
 
 
 def language_context() -> dict[str, Any]:
