@@ -14,7 +14,7 @@ from flask_babel.speaklater import LazyString
 from markupsafe import Markup, escape
 from werkzeug.datastructures import MultiDict
 
-from ..i18n import N_, current_locale, gettext, ngettext
+from ..i18n import N_, babel_locale, current_locale, gettext, ngettext
 from ..timeutil import utcnow
 from ..urls import external_url
 
@@ -161,7 +161,7 @@ def human_date(value: datetime | date | None) -> str:
     order. The pattern (Unicode LDML) is the catalogue's."""
     if value is None:
         return ""
-    return format_date(value, gettext("d MMMM y"), locale=current_locale())
+    return format_date(value, gettext("d MMMM y"), locale=babel_locale())
 
 
 def pluralize(count: int, singular: str, plural: str | None = None, more: bool = False) -> str:
@@ -173,12 +173,12 @@ def pluralize(count: int, singular: str, plural: str | None = None, more: bool =
 
 def number(value: int | float) -> str:
     """A count as the page's language writes it: '1,124' / '1.124'."""
-    return format_decimal(value, locale=current_locale())
+    return format_decimal(value, locale=babel_locale())
 
 
 def list_or(items: Iterable[Any]) -> Markup:
     """'A, B or C' in the page's language ('A, B o C'); the items are escaped, already-safe ones kept."""
-    joined = format_list([str(escape(item)) for item in items], style="or", locale=current_locale())
+    joined = format_list([str(escape(item)) for item in items], style="or", locale=babel_locale())
     # Every item is escaped; the rest is the language's own words.
     return Markup(joined)  # noqa: S704 # nosec B704
 

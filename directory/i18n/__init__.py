@@ -16,7 +16,8 @@ from typing import Any
 
 from babel import Locale
 from babel.support import NullTranslations
-from flask import Flask, current_app, g, has_app_context, has_request_context, request
+from flask import Flask, current_app, has_app_context, has_request_context, request
+from flask.globals import _cv_app
 from flask.wrappers import Response
 from flask_babel import Babel, force_locale, get_locale, get_translations
 from flask_babel.speaklater import LazyString
@@ -33,8 +34,8 @@ LANG_COOKIE_MAX_AGE = 365 * 24 * 3600
 babel = Babel()
 
 __all__ = [
-    "DEFAULT_LANGUAGE", "LANG_COOKIE", "LANG_PARAM", "N_", "current_locale", "current_translations",
-    "force_locale", "gettext",
+    "DEFAULT_LANGUAGE", "LANG_COOKIE", "LANG_PARAM", "N_", "babel_locale", "current_locale",
+    "current_translations", "force_locale", "gettext",
     "language_name", "languages", "lazy_gettext", "lazy_ngettext", "ngettext", "normalise_language",
     "register_i18n", "using_language",
 ]
@@ -49,7 +50,8 @@ def _served_locale() -> Locale | None:
     """Flask-Babel's locale for this context, taken from where it keeps it once chosen (`get_locale()`
     looks for that place three times a call, and a results page asks a few hundred times); the first call
     of a request, or one outside Flask-Babel's context, goes through `get_locale()`."""
-    state = g.get("_flask_babel")
+    context = _cv_app.get(None)
+    state = getattr(context.g, "_flask_babel", None) if context is not None else None
     locale: Locale | None = getattr(state, "babel_locale", None)
     return locale if locale is not None else get_locale()
 
@@ -58,16 +60,18 @@ def current_translations() -> NullTranslations:
     """The translations of the language being served, fetched once per request and language.
 
     Flask-Babel's own gettext finds them again for every string (its context, the domain, the locale's
-    name as a key), and a results page asks for a few hundred strings. A `force_locale` block (mail in its
-    recipient's language) sets another locale object, so the identity check fetches that one's.
+    name as a key), and a page's topic names and form labels are read one by one. A `force_locale` block
+    (mail in its recipient's language) sets another locale object, so the identity check fetches that
+    one's. The app context is read directly, not through `g`'s proxy, which costs as much as the rest.
     """
-    if not has_app_context():
+    context = _cv_app.get(None)
+    if context is None:
         return get_translations()
     locale = _served_locale()
-    held = g.get("_i18n_catalogue")
+    held = getattr(context.g, "_i18n_catalogue", None)
     if held is None or held[0] is not locale:
         held = (locale, get_translations())
-        g._i18n_catalogue = held
+        context.g._i18n_catalogue = held
     translations: NullTranslations = held[1]
     return translations
 
@@ -110,18 +114,25 @@ def normalise_language(value: str | None) -> str | None:
 def current_locale() -> str:
     """The language this request (or this `using_language` block) is served in: 'en', 'es'.
 
-    Cheap after the first call in a request; part of any cache key for a rendered page.
+    Cheap after the first call in a request; part of any cache key for a rendered page and of the
+    compiled templates' (a command rendering mail has no request: the selector gives the default, and a
+    `using_language` block its language).
     """
-    if has_request_context():
-        locale = _served_locale()
-    else:
-        # A command (mail sent from the outbox) has no request: only a `using_language` block sets one.
-        if not has_app_context():
-            return DEFAULT_LANGUAGE
-        locale = getattr(g.get("_flask_babel"), "babel_locale", None)
-        if locale is None:
-            return languages()[0]
+    if not has_app_context():
+        return DEFAULT_LANGUAGE
+    locale = _served_locale()
     return locale.language if locale is not None else DEFAULT_LANGUAGE
+
+
+def babel_locale() -> Locale:
+    """The language being served as Babel's Locale, for dates, times, numbers and lists: Babel parses a
+    code given as text again on every call, and a listing page formats a dozen dates."""
+    return _parsed_locale(current_locale())
+
+
+@lru_cache(maxsize=32)
+def _parsed_locale(code: str) -> Locale:
+    return Locale.parse(code)
 
 
 @lru_cache(maxsize=32)

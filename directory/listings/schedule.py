@@ -12,12 +12,14 @@ import logging
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
+from functools import lru_cache
 from typing import Protocol
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from babel import Locale
 from babel.dates import format_datetime, format_time
 
-from ..i18n import N_, current_locale, gettext
+from ..i18n import N_, babel_locale, gettext
 from .cards import ListingCard
 from .models import RECURRENCE_BIWEEKLY, RECURRENCE_MONTHLY, Listing, Meeting
 
@@ -191,7 +193,7 @@ def clock_text(moment: datetime | time) -> str:
     """A time of day as the page's language says it: '7:00 PM', '19:00'."""
     plain = moment.replace(tzinfo=None) if isinstance(moment, datetime | time) else moment
     # The pattern is the catalogue's (Unicode LDML), so each language picks its own clock.
-    return format_time(plain, gettext("h:mm a"), locale=current_locale())
+    return _formatted_time(plain, gettext("h:mm a"), babel_locale())
 
 
 def zone_abbreviation(moment: datetime) -> str:
@@ -202,8 +204,20 @@ def zone_abbreviation(moment: datetime) -> str:
 def format_occurrence(moment: datetime, *, with_zone: bool = True) -> str:
     """'Tue 3 Dec 2024, 7:00 PM EST' ('mar 3 dic 2024, 19:00 EST') in the moment's own zone."""
     pattern = gettext("EEE d MMM y, h:mm a")  # the catalogue's pattern (Unicode LDML)
-    text = format_datetime(moment.replace(tzinfo=None), pattern, locale=current_locale())
+    text = _formatted_moment(moment.replace(tzinfo=None), pattern, babel_locale())
     return f"{text} {zone_abbreviation(moment)}" if with_zone else text
+
+
+# Babel's formatting, kept per process: the same meetings' times are shown page after page, and each one
+# costs Babel some fifty calls.
+@lru_cache(maxsize=4096)
+def _formatted_moment(moment: datetime, pattern: str, locale: Locale) -> str:
+    return format_datetime(moment, pattern, locale=locale)
+
+
+@lru_cache(maxsize=1024)
+def _formatted_time(moment: datetime | time, pattern: str, locale: Locale) -> str:
+    return format_time(moment, pattern, locale=locale)
 
 
 class Recurring(Protocol):

@@ -11,10 +11,9 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from babel import Locale
 from babel.lists import format_list
 
-from ..i18n import N_, current_locale, gettext
+from ..i18n import N_, babel_locale, current_locale, gettext
 
 TOPIC_NAMES = {
     "divorce-and-separation": N_("Divorce and separation"),
@@ -66,7 +65,7 @@ def translated(names: Mapping[str, str]) -> dict[str, str]:
 def language_label(code: str, *, capital: bool = True) -> str:
     """A language's name in the page's language: 'Spanish' / 'español'; its code for one Babel lacks.
     `capital` for a name standing alone (a choice in a list); a sentence keeps the language's own case."""
-    name = Locale.parse(current_locale()).languages.get(code)
+    name = babel_locale().languages.get(code)
     if not name:
         return code.upper()
     return name[:1].upper() + name[1:] if capital else name
@@ -78,7 +77,7 @@ def meets_in(codes: Iterable[str], kind: str = "group") -> str:
     codes = list(dict.fromkeys(codes))
     if not codes or codes == [current_locale()]:
         return ""
-    names = format_list([language_label(code, capital=False) for code in codes], locale=current_locale())
+    names = format_list([language_label(code, capital=False) for code in codes], locale=babel_locale())
     if kind == "mentor":
         return gettext("Speaks %(languages)s", languages=names)
     return gettext("Meets in %(languages)s", languages=names)

@@ -8,7 +8,7 @@ from typing import Any
 from babel.dates import get_day_names
 from wtforms import BooleanField, Form, SelectField, StringField
 
-from ..i18n import current_locale, gettext, lazy_gettext
+from ..i18n import babel_locale, gettext, lazy_gettext
 from ..listings.models import RECURRENCE_BIWEEKLY, RECURRENCE_MONTHLY, RECURRENCE_WEEKLY
 from .choices import (
     RECURRENCE_CHOICES,
@@ -82,7 +82,7 @@ class MeetingForm(Form):
                 valid = False
             elif self.weekday.data and str(self.anchor_date.data.weekday()) != self.weekday.data:
                 # The day as a sentence says it, in the page's language ('Tuesday', 'martes').
-                day = get_day_names("wide", locale=current_locale())[int(self.weekday.data)]
+                day = get_day_names("wide", locale=babel_locale())[int(self.weekday.data)]
                 self.anchor_date.errors.append(
                     gettext("That date is not a %(day)s. Choose a %(day)s it meets on.", day=day))
                 valid = False
