@@ -10,6 +10,7 @@ from flask import Flask
 
 from . import config as site_config
 from .extensions import csrf, db, limiter, login_manager, migrate
+from .i18n.compiling import TranslatedEnvironment
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
@@ -26,6 +27,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         instance_path=site_config.instance_path(config),
         instance_relative_config=True,
     )
+    app.jinja_environment = TranslatedEnvironment  # before anything builds app.jinja_env
     site_config.load(app, config)
     register_logging(app)
     register_extensions(app)
