@@ -18,6 +18,7 @@ same figure twice on a busy machine.
     python bench/languages.py                      # this checkout, English and Spanish
     python bench/languages.py --against 0fe34a5    # beside that commit (English only: it has no catalogue)
     python bench/languages.py --against 0fe34a5 --instructions --requests 20
+    python bench/languages.py --against 0fe34a5 --instructions --page home --page listing --in en
 """
 
 from __future__ import annotations
@@ -100,8 +101,9 @@ def prepare(source: Path, folder: Path) -> None:
                        cwd=source, env=environment, check=True, capture_output=True)
 
 
-def measure(source: Path, folder: Path, language: str, requests: int) -> dict[str, float]:
-    finished = _work(source, folder, ["--language", language, "--requests", str(requests)])
+def measure(source: Path, folder: Path, language: str, requests: int, pages: list[str]) -> dict[str, float]:
+    finished = _work(source, folder, ["--language", language, "--requests", str(requests),
+                                      *_page_arguments(pages)])
     result: dict[str, float] = json.loads(finished.stdout.strip().splitlines()[-1])
     return result
 
@@ -124,12 +126,17 @@ CALLGRIND = ("valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null")
 BASE_REQUESTS = 3
 
 
-def count_instructions(source: Path, folder: Path, language: str, requests: int,
+def _page_arguments(pages: list[str]) -> list[str]:
+    return [argument for page in pages for argument in ("--page", page)]
+
+
+def count_instructions(source: Path, folder: Path, language: str, requests: int, pages: list[str],
                        pool: concurrent.futures.Executor) -> dict[str, float]:
     """Thousands of instructions per request for each page: runs under callgrind that differ only in how
     often one page is asked."""
     def run(extra_page: str | None) -> int:
-        arguments = ["--language", language, "--requests", str(BASE_REQUESTS), "--count-only"]
+        arguments = ["--language", language, "--requests", str(BASE_REQUESTS), "--count-only",
+                     *_page_arguments(pages)]
         if extra_page is not None:
             arguments += ["--more", extra_page, "--more-requests", str(requests)]
         finished = _work(source, folder, arguments, prefix=CALLGRIND)
@@ -138,16 +145,16 @@ def count_instructions(source: Path, folder: Path, language: str, requests: int,
             raise SystemExit(f"callgrind printed no count:\n{finished.stderr[-2000:]}")
         return int(found.group(1))
 
-    names = [None, *PAGES]
+    names = [None, *pages]
     totals = dict(zip(names, pool.map(run, names), strict=True))
     base = totals[None]
-    return {page: (totals[page] - base) / requests / 1000 for page in PAGES if totals[page] != base}
+    return {page: (totals[page] - base) / requests / 1000 for page in pages if totals[page] != base}
 
 
 # The worker: one process, one side, one language ------------------------------------------------------
 
 
-def worker(language: str, requests: int, count_only: bool = False, more: str = "",
+def worker(language: str, requests: int, only: list[str], count_only: bool = False, more: str = "",
            more_requests: int = 0) -> None:
     from directory import create_app
 
@@ -171,7 +178,7 @@ def worker(language: str, requests: int, count_only: bool = False, more: str = "
 
     figures: dict[str, float] = {}
     for name, url in pages.items():
-        if not url:
+        if not url or name not in only:
             continue
         first = get(url)
         if first.status_code != 200:
@@ -206,6 +213,10 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--against", action="append", default=[], metavar="REF",
                         help="an earlier commit to measure beside this checkout (repeatable)")
+    parser.add_argument("--page", action="append", choices=list(PAGES), metavar="PAGE",
+                        help=f"measure only this page (repeatable): {', '.join(PAGES)}")
+    parser.add_argument("--in", dest="languages", action="append", metavar="LANG",
+                        help="measure only this language (repeatable; e.g. en)")
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--requests", type=int, default=60, help="timed requests per page per round")
     parser.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
@@ -217,8 +228,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--more-requests", type=int, default=0, help=argparse.SUPPRESS)
     options = parser.parse_args(argv)
     if options.worker:
-        worker(options.language, options.requests, options.count_only, options.more, options.more_requests)
+        worker(options.language, options.requests, options.page or list(PAGES), options.count_only,
+               options.more, options.more_requests)
         return 0
+    pages = options.page or list(PAGES)
+
+    def measured_languages(source: Path) -> list[str]:
+        return [code for code in languages_of(source) if not options.languages or code in options.languages]
+
     if options.instructions and not shutil.which("valgrind"):
         raise SystemExit("--instructions needs valgrind (Debian's package valgrind)")
 
@@ -233,17 +250,17 @@ def main(argv: list[str] | None = None) -> int:
         if options.instructions:
             with concurrent.futures.ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
                 for index, (name, source) in enumerate(sides):
-                    for language in languages_of(source):
+                    for language in measured_languages(source):
                         runs[(name, language)] = [count_instructions(
-                            source, scratch / f"db-{index}", language, options.requests, pool)]
+                            source, scratch / f"db-{index}", language, options.requests, pages, pool)]
                         log(f"counted {name} [{language}]")
             report(runs, unit="thousand instructions per page")
             return 0
         for round_number in range(1, options.rounds + 1):
             for index, (name, source) in enumerate(sides):
-                for language in languages_of(source):
+                for language in measured_languages(source):
                     runs.setdefault((name, language), []).append(
-                        measure(source, scratch / f"db-{index}", language, options.requests))
+                        measure(source, scratch / f"db-{index}", language, options.requests, pages))
             log(f"round {round_number} of {options.rounds} done (load average {os.getloadavg()[0]:.1f})")
         report(runs)
     finally:
@@ -261,6 +278,8 @@ def report(runs: dict[tuple[str, str], list[dict[str, float]]],
     log("|---|" + "---|" * len(columns))
     worst = 0.0
     for page in PAGES:
+        if all(_median(runs[column], page) is None for column in columns):  # not measured
+            continue
         cells = []
         base = _median(runs[reference], page)
         for column in columns:

@@ -53,6 +53,24 @@ def test_the_export_benchmark_runs_on_a_small_scratch_database():
     assert "[sqlite] feed: " in output and "[sqlite] services: " in output
 
 
+def test_the_language_benchmark_measures_the_pages_and_languages_asked_for():
+    if os.environ.get("TEST_DATABASE_URL"):
+        pytest.skip("runs in the SQLite pass: the benchmark makes SQLite databases of its own")
+    environment = {key: value for key, value in os.environ.items()
+                   if key not in ("DATABASE_URL", "DIRECTORY_INSTANCE_PATH")}
+    finished = subprocess.run(  # noqa: S603 - our own script, fixed arguments
+        [sys.executable, "bench/languages.py", "--page", "home", "--page", "listing", "--in", "es",
+         "--rounds", "1", "--requests", "2"],
+        cwd=PROJECT_ROOT, env=environment, capture_output=True, text=True, timeout=180, check=False,
+    )
+    assert finished.returncode == 0, finished.stderr[-2000:]
+    table = [line for line in finished.stdout.splitlines() if line.startswith("| ")]
+    assert table[0] == "| page | this checkout [es] |"
+    rows = {line.split(" | ")[0][2:]: line.split(" | ")[1].rstrip(" |") for line in table[1:]}
+    assert set(rows) == {"home", "listing"}  # only the pages asked for, each measured
+    assert all(float(figure) > 0 for figure in rows.values()), rows
+
+
 def test_the_http_benchmark_builds_serves_and_compares_with_the_constant_page(tmp_path):
     environment = {key: value for key, value in os.environ.items() if key != "DATABASE_URL"}
     database = tmp_path / "bench.sqlite3"
