@@ -30,7 +30,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
-from werkzeug.serving import make_server
+from werkzeug.serving import WSGIRequestHandler, make_server
 
 from ..clients import device_identity
 from ..support import CHROMIUM_ARGS, PROJECT_ROOT, chromium_path, missing
@@ -81,10 +81,39 @@ class ConsoleLog:
         self.errors.append(f"uncaught: {error}")
 
 
+# Where each request's responses are noted in its WSGI environ, so a dropped connection can close them.
+RESPONSES = "tests.responses"
+
+
+def noting_responses(app):
+    def noted(environ, start_response):
+        response = app(environ, start_response)
+        environ.setdefault(RESPONSES, []).append(response)
+        return response
+    return noted
+
+
+class ClosingRequestHandler(WSGIRequestHandler):
+    """werkzeug's handler, closing the response when the browser drops the connection.
+
+    A test that ends while its page still loads (a stylesheet, a script) drops connections mid-answer; when
+    the drop surfaces while werkzeug drains the request, it never closes the response, and the static
+    file it holds is reported unclosed in whichever test the collector next runs in.
+    """
+
+    def connection_dropped(self, error: BaseException, environ=None) -> None:
+        for response in (environ or {}).get(RESPONSES, ()):
+            close = getattr(response, "close", None)
+            if close is not None:
+                close()
+        super().connection_dropped(error, environ)
+
+
 @pytest.fixture
 def live_server(app) -> Iterator[str]:
     """Serve the test app on a free local port for one test; yields the base URL."""
-    server = make_server("127.0.0.1", 0, app, threaded=True)
+    server = make_server("127.0.0.1", 0, noting_responses(app), threaded=True,
+                         request_handler=ClosingRequestHandler)
     app.config["SITE_URL"] = f"http://127.0.0.1:{server.server_port}"  # links in mail lead back here
     thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
     thread.start()
