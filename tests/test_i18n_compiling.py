@@ -4,6 +4,7 @@ language's copy kept apart, and the page the same as one translated while it ren
 from __future__ import annotations
 
 import pytest
+from flask import render_template
 from jinja2 import DictLoader
 
 from directory.i18n import gettext, using_language
@@ -77,8 +78,6 @@ def test_each_language_keeps_its_own_copy(app, bytecode):
 
 def test_mail_in_two_languages_from_one_request(app):
     """A page in one language sends mail in another: each message is compiled in its own."""
-    from flask import render_template
-
     with app.test_request_context("/?lang=es"):
         for language, button in (("es", "Elige una contraseña nueva"), ("en", "Choose a new password"),
                                  ("es", "Elige una contraseña nueva")):

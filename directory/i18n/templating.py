@@ -58,13 +58,14 @@ def translation_callables() -> dict[str, Callable[..., str]]:
     """`_`, `gettext`, `ngettext`, `pgettext` and `npgettext` bound to the translations of the language
     being rendered, for one render_template call.
 
+    Constant text is translated when the template is compiled (`compiling.py`, which must give what
+    these would); these translate the rest: text with values, plurals, a results page's few dozen.
     Flask-Babel's own template functions look the catalogue up again for every string (the context, the
-    domain, the locale's name), about 12 microseconds each; a translated page calls them a hundred times
-    or more. Bound once per render they cost what the dictionary lookup costs. They behave as Jinja's
-    "newstyle" gettext: the text is a format string (`%%` is a percent sign) filled with the keyword
-    arguments (which may be named `num` or `context`: the parameters are positional only), and marked
-    safe where the template autoescapes. A macro imported without context still
-    uses Flask-Babel's functions, with the same result.
+    domain, the locale's name), about 12 microseconds each; bound once per render these cost what the
+    dictionary lookup costs. They behave as Jinja's "newstyle" gettext: the text is a format string (`%%`
+    is a percent sign) filled with the keyword arguments (which may be named `num` or `context`: the
+    parameters are positional only), and marked safe where the template autoescapes. A macro imported
+    without context still uses Flask-Babel's functions, with the same result.
     """
     translations = current_translations()
 
