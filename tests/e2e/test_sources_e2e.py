@@ -37,6 +37,8 @@ def test_an_admin_adds_a_source_and_imports_it(request, app, gazetteer, live_ser
         page.get_by_label("Address (URL)").fill(feeds.url("/feed.json"))
         page.get_by_role("button", name="Add source").click()
         page.get_by_role("button", name="Dry run").click()
+        # The dry run reads the feed before it answers: wait for its page, not just for its address.
+        page.get_by_role("heading", name="Dry run of Dayton Intergroup").wait_for()
         assert page.get_by_text("Nothing was changed.").is_visible()
         assert page.get_by_text("2 new, 0 changed, 0 gone, 1 refused").is_visible()
         assert page.get_by_role("cell", name="bad time '7pm': HH:MM, 24-hour").is_visible()
@@ -48,6 +50,7 @@ def test_an_admin_adds_a_source_and_imports_it(request, app, gazetteer, live_ser
         assert db.session.scalars(select(Listing)).all() == []
         commit_test_session()
         page.get_by_role("button", name="Import now").click()
+        page.get_by_role("heading", name="Dayton Intergroup", exact=True).wait_for()
         assert page.get_by_text("Dayton Intergroup: 2 new, 0 changed, 0 gone, 1 refused.").is_visible()
         screenshot(page, "imported")
         assert axe(page) == []
