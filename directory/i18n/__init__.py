@@ -9,10 +9,10 @@ directory/translations/ and its code to LANGUAGES (see README).
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from functools import lru_cache
-from typing import Any
+from typing import Any, TypeVar
 
 from babel import Locale
 from babel.support import NullTranslations
@@ -23,6 +23,7 @@ from flask_babel import Babel, force_locale, get_locale, get_translations
 from flask_babel.speaklater import LazyString
 
 logger = logging.getLogger(__name__)
+T = TypeVar("T")
 
 # The language the text is written in (every msgid); the site's default is LANGUAGES' first.
 DEFAULT_LANGUAGE = "en"
@@ -30,6 +31,10 @@ DEFAULT_LANGUAGE = "en"
 LANG_PARAM = "lang"
 LANG_COOKIE = "lang"
 LANG_COOKIE_MAX_AGE = 365 * 24 * 3600
+# Where the request keeps the language its URL names.
+_URL_LANGUAGE = "directory.url_language"
+# Where the app keeps each locale's catalogue.
+_CATALOGUES = "i18n_catalogues"
 
 babel = Babel()
 
@@ -37,6 +42,7 @@ __all__ = [
     "DEFAULT_LANGUAGE", "LANG_COOKIE", "LANG_PARAM", "N_", "babel_locale", "current_locale",
     "current_translations", "force_locale", "gettext",
     "language_name", "languages", "lazy_gettext", "lazy_ngettext", "ngettext", "normalise_language",
+    "per_catalogue",
     "register_i18n", "using_language",
 ]
 
@@ -70,10 +76,37 @@ def current_translations() -> NullTranslations:
     locale = _served_locale()
     held = getattr(context.g, "_i18n_catalogue", None)
     if held is None or held[0] is not locale:
-        held = (locale, get_translations())
+        # Flask-Babel finds a language's catalogue through its context and the locale's name each time;
+        # a catalogue never changes while the app runs, so the app keeps one per locale.
+        catalogues: dict[Locale | None, NullTranslations] = context.app.extensions[_CATALOGUES]
+        catalogue = catalogues.get(locale)
+        if catalogue is None:
+            catalogue = catalogues[locale] = get_translations()
+        held = (locale, catalogue)
         context.g._i18n_catalogue = held
     translations: NullTranslations = held[1]
     return translations
+
+
+def per_catalogue(build: Callable[[NullTranslations], T]) -> Callable[[], T]:
+    """A function giving what `build` makes of the current catalogue, made once per catalogue (per
+    language and process): the template functions bound to it, the vocabulary's names in it."""
+    made: dict[int, tuple[NullTranslations, T]] = {}
+
+    def current() -> T:
+        translations = current_translations()
+        # By identity; the catalogue is held with what was made of it, so its identity is not reused.
+        held = made.get(id(translations))
+        if held is None or held[0] is not translations:
+            if len(made) >= _CATALOGUES_HELD:  # many apps in one process (tests): start again
+                made.clear()
+            held = made[id(translations)] = (translations, build(translations))
+        return held[1]
+
+    return current
+
+
+_CATALOGUES_HELD = 32
 
 
 def gettext(string: str, **variables: Any) -> str:
@@ -152,12 +185,22 @@ def using_language(code: str | None) -> Iterator[str]:
 
 
 def url_language() -> str | None:
-    """The language named in this request's URL, if any."""
-    return normalise_language(request.args.get(LANG_PARAM))
+    """The language named in this request's URL, if any (asked for by the locale selector, the cookie
+    and the caching headers: read once, kept with the request)."""
+    environ = request.environ
+    if _URL_LANGUAGE not in environ:
+        environ[_URL_LANGUAGE] = normalise_language(request.args.get(LANG_PARAM))
+    code: str | None = environ[_URL_LANGUAGE]
+    return code
 
 
-def select_locale() -> str:
-    """Flask-Babel's locale selector: URL > cookie > account > Accept-Language > English."""
+def select_locale() -> Locale:
+    """Flask-Babel's locale selector: URL > cookie > account > Accept-Language > English. A parsed
+    Locale, kept per language (Flask-Babel would parse the code again for every request)."""
+    return _parsed_locale(_selected_language())
+
+
+def _selected_language() -> str:
     if not has_request_context():  # a command rendering mail outside `using_language`
         return languages()[0]
     chosen = url_language() or normalise_language(request.cookies.get(LANG_COOKIE))
@@ -202,6 +245,7 @@ def register_i18n(app: Flask) -> None:
     from .templating import register_template_helpers
 
     app.config["BABEL_DEFAULT_LOCALE"] = app.config["LANGUAGES"][0]
+    app.extensions[_CATALOGUES] = {}
     babel.init_app(app, locale_selector=select_locale, default_domain="messages")
     # {% trans %} blocks are read with their whitespace folded, so a reflowed template keeps its msgid.
     app.jinja_env.policies["ext.i18n.trimmed"] = True

@@ -3,55 +3,65 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from functools import lru_cache
+from typing import Any, NamedTuple
 from urllib.parse import urlencode
 
-from flask import Flask, current_app, g, has_request_context, request
+from babel.support import NullTranslations
+from flask import Flask, current_app, has_request_context, request
 from jinja2 import pass_context
 from jinja2.runtime import Context
 from markupsafe import Markup
 
-from . import LANG_PARAM, current_locale, current_translations, language_name, languages
+from . import LANG_PARAM, current_locale, language_name, languages, per_catalogue
 
 
-def language_url(code: str | None, absolute: bool = False) -> str:
-    """This page's address in language `code`, keeping its path and every other query parameter;
-    None drops the choice (the address that follows the browser's language: hreflang x-default)."""
-    path, others = _this_address()
-    query = urlencode([*others, (LANG_PARAM, code)] if code is not None else others)
-    prefix = current_app.config["SITE_URL"] if absolute else request.script_root
-    return f"{prefix}{path}?{query}" if query else prefix + path
+class LanguageLink(NamedTuple):
+    """One language in the switch: a tuple, so the template reads its fields as attributes directly."""
+
+    code: str
+    name: str
+    url: str
+    current: bool
 
 
-def _this_address() -> tuple[str, list[tuple[str, str]]]:
-    """The request's path and its query without the language, worked out once for the page's five
-    language addresses (the switch and the hreflang alternates)."""
-    held: tuple[str, list[tuple[str, str]]] | None = g.get("_i18n_address")
-    if held is None:
-        others = [(name, value) for name, value in request.args.items(multi=True) if name != LANG_PARAM]
-        held = (request.path, others)
-        g._i18n_address = held
-    return held
+class Alternate(NamedTuple):
+    """<link rel="alternate" hreflang> for one language, or x-default for the address without a choice."""
+
+    hreflang: str
+    href: str
 
 
 def language_context() -> dict[str, Any]:
+    """`lang`, the switch's links (`language_links`) and the hreflang alternates (`hreflang_links`)."""
     current = current_locale()
     if not has_request_context():  # an e-mail rendered by a command: no page to switch
-        return {"lang": current, "language_links": []}
-    return {
-        "lang": current,
-        "language_links": [
-            {"code": code, "name": language_name(code), "url": language_url(code), "current": code == current}
-            for code in languages()
-        ],
-    }
+        return {"lang": current, "language_links": (), "hreflang_links": ()}
+    asked = request._get_current_object()  # type: ignore[attr-defined]
+    links, alternates = _language_addresses(
+        asked.script_root, current_app.config["SITE_URL"], asked.path, asked.query_string, current,
+        languages())
+    return {"lang": current, "language_links": links, "hreflang_links": alternates}
 
 
-def hreflang_alternates() -> list[dict[str, str]]:
-    """<link rel="alternate" hreflang> for each language, and x-default for the address without a choice."""
-    links = [{"hreflang": code, "href": language_url(code, absolute=True)} for code in languages()]
-    links.append({"hreflang": "x-default", "href": language_url(None, absolute=True)})
-    return links
+@lru_cache(maxsize=1024)
+def _language_addresses(root: str, site: str, path: str, query: bytes, current: str,
+                        codes: tuple[str, ...]) -> tuple[tuple[LanguageLink, ...], tuple[Alternate, ...]]:
+    """A page's addresses in each language, kept per address: the switch and the hreflang alternates,
+    each keeping the path and every other query parameter. The arguments are all the answer depends on;
+    the query is read as the request reads it (`request.args`) when an address is new."""
+    others = [(name, value) for name, value in request.args.items(multi=True) if name != LANG_PARAM]
+
+    def address(prefix: str, code: str | None) -> str:
+        """`code` None drops the choice: the address that follows the browser's language (x-default)."""
+        encoded = urlencode([*others, (LANG_PARAM, code)] if code is not None else others)
+        return f"{prefix}{path}?{encoded}" if encoded else prefix + path
+
+    links = tuple(LanguageLink(code, language_name(code), address(root, code), code == current)
+                  for code in codes)
+    alternates = (*(Alternate(code, address(site, code)) for code in codes), Alternate("x-default",
+                                                                                       address(site, None)))
+    return links, alternates
 
 
 def translation_callables() -> dict[str, Callable[..., str]]:
@@ -67,8 +77,10 @@ def translation_callables() -> dict[str, Callable[..., str]]:
     parameters are positional only), and marked safe where the template autoescapes. A macro imported
     without context still uses Flask-Babel's functions, with the same result.
     """
-    translations = current_translations()
+    return _bound_to_catalogue()
 
+
+def _bound_to(translations: NullTranslations) -> dict[str, Callable[..., str]]:
     def finish(context: Context, text: str, variables: dict[str, Any]) -> str:
         if context.eval_ctx.autoescape:
             text = Markup(text)  # noqa: S704  # nosec B704 - catalogue text, as Jinja's gettext marks it
@@ -100,7 +112,9 @@ def translation_callables() -> dict[str, Callable[..., str]]:
             "npgettext": npgettext}
 
 
+_bound_to_catalogue = per_catalogue(_bound_to)
+
+
 def register_template_helpers(app: Flask) -> None:
     app.context_processor(language_context)
     app.context_processor(translation_callables)
-    app.jinja_env.globals.update(hreflang_alternates=hreflang_alternates, language_url=language_url)
