@@ -110,6 +110,28 @@ def test_the_page_frame_and_its_scripts_text_are_in_spanish(client, group):
         assert not [s for s in strings if re.search(r"[A-Z][a-z]+ [a-z]+", s)], (name, strings)
 
 
+def test_what_is_made_once_per_language_stays_that_languages_in_turn(client, group):
+    """Names, scripts' text, format names and the language links are made once per language (or address)
+    and kept: pages asked in turn, in one process, each get their own language's and their own address's."""
+    es_words = ("Paternidad", "Usar mi ubicación", "En persona")
+    en_words = ("Fatherhood", "Use my location", "In person")
+    for language, words, others in (("es", es_words, en_words), ("en", en_words, es_words),
+                                    ("es", es_words, en_words)):
+        listing = client.get(f"/listings/{group.slug}?lang={language}")
+        home = client.get(f"/?lang={language}")
+        scripts = re.findall(r'data-text=\'([^\']*)\'', listing.get_data(as_text=True))
+        said = " ".join(json.loads(html.unescape(text)).get("useMyLocation", "") for text in scripts)
+        everything = f"{text_of(listing)} {text_of(home)} {said}"
+        assert not [word for word in words if word not in everything], language
+        assert not [word for word in others if word in everything], language
+    for query in ("near=Austin", "near=Denver&radius=5"):
+        page = client.get(f"/search?{query}&lang=es").get_data(as_text=True)
+        english = html.unescape(re.search(r'<a href="([^"]+)" hreflang="en"', page).group(1))
+        assert english == f"/search?{query}&lang=en"
+        alternates = dict(re.findall(r'<link rel="alternate" hreflang="([a-zA-Z-]+)" href="([^"]+)"', page))
+        assert html.unescape(alternates["x-default"]) == f"http://localhost/search?{query}"
+
+
 # Search -------------------------------------------------------------------------------------------------
 
 

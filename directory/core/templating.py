@@ -9,12 +9,13 @@ from typing import Any
 from babel.dates import format_date
 from babel.lists import format_list
 from babel.numbers import format_decimal
+from babel.support import NullTranslations
 from flask import Flask, current_app, request, url_for
 from flask_babel.speaklater import LazyString
 from markupsafe import Markup, escape
 from werkzeug.datastructures import MultiDict
 
-from ..i18n import N_, babel_locale, current_locale, gettext, ngettext
+from ..i18n import N_, babel_locale, current_locale, gettext, ngettext, per_catalogue
 from ..timeutil import utcnow
 from ..urls import external_url
 
@@ -194,7 +195,24 @@ def crisis_tel(line: str) -> str | None:
 def script_text(script: str) -> dict[str, str]:
     """What one of static/js's scripts says to a visitor, in the page's language. Its <script> tag carries
     it as JSON in `data-text`, so no script holds English of its own: `<script src="...map.js"
-    data-text='{{ script_text("map")|tojson }}' defer>`. "{time}" marks a value the script fills in."""
+    data-text='{{ script_text("map")|tojson }}' defer>`. "{time}" marks a value the script fills in.
+    Every page carries one: made once per language."""
+    made = _script_texts()
+    text = made.get(script)
+    if text is None:
+        text = made[script] = _script_text(script)
+    return text
+
+
+def _no_texts_yet(translations: NullTranslations) -> dict[str, dict[str, str]]:
+    return {}
+
+
+# Each script's text, by script, per catalogue (a catalogue is one language's).
+_script_texts = per_catalogue(_no_texts_yet)
+
+
+def _script_text(script: str) -> dict[str, str]:
     if script == "site":
         return {
             "useMyLocation": gettext("Use my location"),

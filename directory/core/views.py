@@ -6,8 +6,9 @@ from flask import Blueprint, current_app, jsonify, render_template, send_from_di
 
 from .. import database
 from ..http_cache import public_page, text_page
-from ..listings import services as listing_services
+from ..listings.models import Topic
 from ..listings.search import RADII
+from ..listings.vocabularies import vocabulary_pairs
 
 blueprint = Blueprint("core", __name__)
 
@@ -18,7 +19,7 @@ DEFAULT_RADIUS = 10
 @blueprint.get("/")
 @public_page
 def home():
-    return render_template("core/home.html", topics=listing_services.topics(), radius_choices=RADII,
+    return render_template("core/home.html", topics=vocabulary_pairs(Topic), radius_choices=RADII,
                            default_radius=DEFAULT_RADIUS)
 
 

@@ -12,8 +12,9 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from babel.lists import format_list
+from babel.support import NullTranslations
 
-from ..i18n import N_, babel_locale, current_locale, gettext
+from ..i18n import N_, babel_locale, current_locale, gettext, per_catalogue
 
 TOPIC_NAMES = {
     "divorce-and-separation": N_("Divorce and separation"),
@@ -49,7 +50,21 @@ def term_label(slug: str, stored: str) -> str:
     """A topic's or audience's name in the page's language; the stored name for one not listed here
     (or one whose stored name an admin changed from the seeded one)."""
     known = _NAMES.get(slug)
-    return gettext(known) if known is not None and known == stored else stored
+    return _names_in_catalogue()[slug] if known is not None and known == stored else stored
+
+
+def term_labels(pairs: Iterable[tuple[str, str]]) -> list[tuple[str, str]]:
+    """(slug, name in the page's language) for each (slug, stored name): `term_label` for a list."""
+    names = _names_in_catalogue()
+    return [(slug, names[slug] if _NAMES.get(slug) == stored else stored) for slug, stored in pairs]
+
+
+def _names(translations: NullTranslations) -> dict[str, str]:
+    return {slug: translations.ugettext(name) for slug, name in _NAMES.items()}
+
+
+# The names are read one by one, a dozen a page: translated once per language.
+_names_in_catalogue = per_catalogue(_names)
 
 
 def term_name(term: Any) -> str:
@@ -57,9 +72,24 @@ def term_name(term: Any) -> str:
     return term_label(term.slug, term.name)
 
 
-def translated(names: Mapping[str, str]) -> dict[str, str]:
-    """A table of marked names (format, cost...) in the page's language."""
-    return {key: gettext(value) for key, value in names.items()}
+def translated(names: Mapping[str, str]) -> Mapping[str, str]:
+    """A table of marked names (format, cost...) in the page's language; a module's constant table is
+    translated once per language (and the answer is shared: read it, don't change it)."""
+    made = _tables_in_catalogue()
+    held = made.get(id(names))
+    if held is None or held[0] is not names:  # the table is held too: its identity is not reused
+        if len(made) >= _TABLES_HELD:  # tables made on the fly: keep memory bounded
+            made.clear()
+        held = made[id(names)] = (names, {key: gettext(value) for key, value in names.items()})
+    return held[1]
+
+
+def _no_tables_yet(translations: NullTranslations) -> dict[int, tuple[Mapping[str, str], dict[str, str]]]:
+    return {}
+
+
+_tables_in_catalogue = per_catalogue(_no_tables_yet)
+_TABLES_HELD = 16
 
 
 def language_label(code: str, *, capital: bool = True) -> str:

@@ -9,14 +9,14 @@ from sqlalchemy import Select, func, select
 
 from ..extensions import db
 from .models import STATUS_PUBLISHED, Audience, Listing, ListingLanguage, Topic
-from .terms import term_label
+from .terms import term_labels
 
 
 def vocabulary_pairs(model: type[Topic] | type[Audience]) -> list[tuple[str, str]]:
     """(slug, name) of every topic or every audience, in the order they are set to show; the names in the
     page's language."""
     rows = db.session.execute(select(model.slug, model.name).order_by(model.position, model.name))
-    return [(slug, term_label(slug, name)) for slug, name in rows]
+    return term_labels((slug, name) for slug, name in rows)
 
 
 def languages_in_use() -> list[str]:
