@@ -29,7 +29,8 @@ from pathlib import Path
 from typing import Any, TypeVar, cast
 
 from flask import Flask, current_app, g, request, session
-from flask.wrappers import Response
+from flask.wrappers import Request, Response
+from flask_login import current_user
 
 from . import data_version
 from .i18n import LANG_COOKIE, current_locale, url_language
@@ -44,6 +45,7 @@ _NOTE = "_public_page_note"
 # A kept answer larger than this is made again each time.
 KEPT_PAGE_BYTES = 256 * 1024
 _FLASHES = "_flashes"
+_BUILD = "build_tag"  # the app's: its files' digest
 _KEEPING = threading.Lock()  # gunicorn's threaded workers share a process's kept answers
 
 View = TypeVar("View", bound=Callable[..., Any])
@@ -79,23 +81,27 @@ def text_page(view: View) -> View:
 def _marked(view: View, *, reads_data: bool, replay: Replay | None = None) -> View:
     @wraps(view)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
-        if request.method not in ("GET", "HEAD") or _signed_in():
+        # Every public page passes here: the request, g and the app are looked up once, not per use.
+        asked: Request = request._get_current_object()  # type: ignore[attr-defined]
+        app: Flask = current_app._get_current_object()  # type: ignore[attr-defined]
+        held = g._get_current_object()
+        if asked.method not in ("GET", "HEAD") or _signed_in():
             return view(*args, **kwargs)
         if _FLASHES in session:  # a message shown once: this answer is this browser's alone
-            setattr(g, _TAG, "")
+            setattr(held, _TAG, "")
             return view(*args, **kwargs)
         tag = page_tag(reads_data)
-        setattr(g, _TAG, tag)
-        if request.if_none_match.contains_weak(tag):
-            return current_app.response_class(status=304)
-        kept = _kept().get(tag)
+        setattr(held, _TAG, tag)
+        if "HTTP_IF_NONE_MATCH" in asked.environ and asked.if_none_match.contains_weak(tag):
+            return app.response_class(status=304)
+        kept = _kept(app).get(tag)
         if kept is not None:
             body, headers, note = kept
-            response = current_app.response_class(body, 200, headers)
+            response = app.response_class(body, 200, headers)
             if replay is not None:
                 replay(note, response)
             return response
-        setattr(g, _KEEP, True)
+        setattr(held, _KEEP, True)
         return view(*args, **kwargs)
 
     return cast(View, wrapper)
@@ -104,9 +110,9 @@ def _marked(view: View, *, reads_data: bool, replay: Replay | None = None) -> Vi
 Kept = tuple[bytes, list[tuple[str, str]], Any]
 
 
-def _kept() -> OrderedDict[str, Kept]:
+def _kept(app: Flask) -> OrderedDict[str, Kept]:
     """This process's answers, by ETag: the latest KEPT_PAGES."""
-    store: OrderedDict[str, Kept] = current_app.extensions.setdefault("kept_pages", OrderedDict())
+    store: OrderedDict[str, Kept] = app.extensions.setdefault("kept_pages", OrderedDict())
     return store
 
 
@@ -118,7 +124,7 @@ def _keep(tag: str, response: Response) -> None:
         return
     entry = (body, [(name, value) for name, value in response.headers.items()
                     if name not in ("Set-Cookie", "Content-Length")], g.pop(_NOTE, None))
-    store = _kept()
+    store = _kept(current_app._get_current_object())  # type: ignore[attr-defined]
     with _KEEPING:
         store[tag] = entry
         store.move_to_end(tag)
@@ -128,15 +134,23 @@ def _keep(tag: str, response: Response) -> None:
 
 def page_tag(reads_data: bool = True) -> str:
     """This request's page version. The data version is read first, before the view reads the data."""
+    app: Flask = current_app._get_current_object()  # type: ignore[attr-defined]
+    asked: Request = request._get_current_object()  # type: ignore[attr-defined]
     parts = (
-        build_tag(current_app.root_path, str(current_app.template_folder), str(current_app.static_folder)),
+        app.extensions.get(_BUILD) or _build_tag_of(app),
         str(data_version.current()) if reads_data else "-",
         current_locale(),
-        request.path,
-        request.query_string.decode("latin-1"),
+        asked.path,
+        asked.query_string.decode("latin-1"),
         str(int(time.time() // CLOCK_SECONDS)),
     )
     return hashlib.blake2b("\x1f".join(parts).encode(), digest_size=12).hexdigest()
+
+
+def _build_tag_of(app: Flask) -> str:
+    tag: str = app.extensions.setdefault(
+        _BUILD, build_tag(app.root_path, str(app.template_folder), str(app.static_folder)))
+    return tag
 
 
 @lru_cache(maxsize=4)
@@ -161,38 +175,39 @@ def register_http_cache(app: Flask) -> None:
 
     @app.after_request
     def public_or_private(response: Response) -> Response:
-        tag = g.pop(_TAG, None)
+        held = g._get_current_object()
+        tag = held.pop(_TAG, None)
         if tag is None:
             return response
-        if tag and (response.status_code == 304 or _same_for_everyone(response)):
-            if g.pop(_KEEP, False) and current_app.config["KEPT_PAGES"]:
+        chosen = url_language()
+        if tag and (response.status_code == 304 or _same_for_everyone(response, chosen)):
+            if held.pop(_KEEP, False) and app.config["KEPT_PAGES"]:
                 _keep(tag, response)  # before the headers every answer gets (they are added again)
             response.set_etag(tag, weak=True)
             response.headers["Cache-Control"] = PUBLIC
-            # A signed-in visitor's cookie gets another page at the same address.
-            response.vary.add("Cookie")
-            if not url_language():
-                response.vary.add("Accept-Language")
+            # A signed-in visitor's cookie gets another page at the same address, and without a language
+            # in the URL another browser's language may too.
+            response.vary.update(("Cookie",) if chosen else ("Cookie", "Accept-Language"))
         else:
             response.headers["Cache-Control"] = UNCACHED
         return response
 
 
-def _same_for_everyone(response: Response) -> bool:
-    if response.status_code != 200 or "Set-Cookie" in response.headers or _signed_in():
+def _same_for_everyone(response: Response, chosen: str | None) -> bool:
+    """`chosen`: the language the URL names, if any."""
+    # The visitor was not signed in when the view began (the wrapper checked); signing in or out in the
+    # view changes the session, checked below.
+    if response.status_code != 200 or "Set-Cookie" in response.headers:
         return False
     if "no-store" in response.headers.get("Cache-Control", ""):
         return False
     if session.modified or _FLASHES in session:
         return False
     # A language chosen in the URL is remembered in a cookie (i18n.remember_choice) when it is new.
-    chosen = url_language()
     return not (chosen and request.cookies.get(LANG_COOKIE) != chosen)
 
 
 def _signed_in() -> bool:
-    from flask_login import current_user
-
     try:
         return bool(current_user and current_user.is_authenticated)
     except Exception:  # noqa: BLE001 - no user can be loaded (the database is down): not signed in
