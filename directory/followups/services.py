@@ -10,10 +10,11 @@ import logging
 import secrets
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from functools import lru_cache
 
 from flask import current_app
 from itsdangerous import BadSignature, URLSafeSerializer
-from sqlalchemy import delete, func, select
+from sqlalchemy import Select, bindparam, delete, func, select
 
 from .. import data_version
 from ..accounts.models import User
@@ -228,9 +229,15 @@ def summaries(listing_ids: list[int], now: datetime | None = None) -> dict[int, 
 def usually_answering(now: datetime | None = None) -> set[int]:
     """The listings with YES_THRESHOLD "Yes" in the last YES_WINDOW: one small grouped query."""
     now = now or utcnow()
-    return set(db.session.scalars(
-        select(Answer.listing_id).where(Answer.answer == YES, Answer.answered_at > now - YES_WINDOW)
-        .group_by(Answer.listing_id).having(func.count(Answer.id) >= YES_THRESHOLD)))
+    return set(db.session.scalars(_usually_answering_statement(), {"since": now - YES_WINDOW}))
+
+
+@lru_cache(maxsize=1)
+def _usually_answering_statement() -> Select[int]:
+    """Built once: every listing page asks, and building the statement cost more than running it."""
+    since = bindparam("since", type_=Answer.answered_at.type)
+    return (select(Answer.listing_id).where(Answer.answer == YES, Answer.answered_at > since)
+            .group_by(Answer.listing_id).having(func.count(Answer.id) >= YES_THRESHOLD))
 
 
 @dataclass

@@ -6,11 +6,12 @@ import io
 import logging
 import zipfile
 from datetime import datetime, timedelta
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import func, select
+from sqlalchemy import Select, bindparam, func, select
 
 from ...accounts.models import User
 from ...database import commit
@@ -147,7 +148,13 @@ def source_for(location: str, kind: str, *, name: str | None, all_types: bool, p
 
 
 def record_of(listing_id: int) -> SourceRecord | None:
-    return db.session.scalar(select(SourceRecord).where(SourceRecord.listing_id == listing_id))
+    return db.session.scalar(_record_of_statement(), {"listing_id": listing_id})
+
+
+@lru_cache(maxsize=1)
+def _record_of_statement() -> Select[SourceRecord]:
+    """Built once: every listing page asks whether its listing came from a source."""
+    return select(SourceRecord).where(SourceRecord.listing_id == bindparam("listing_id"))
 
 
 def differences(listing: Listing, record: SourceRecord) -> list[tuple[str, Any, Any]]:
