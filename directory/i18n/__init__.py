@@ -73,7 +73,8 @@ def current_translations() -> NullTranslations:
     context = _cv_app.get(None)
     if context is None:
         return get_translations()
-    locale = _served_locale()
+    # _served_locale(), inlined: this runs for every text a page translates while it renders.
+    locale = getattr(getattr(context.g, "_flask_babel", None), "babel_locale", None) or get_locale()
     held = getattr(context.g, "_i18n_catalogue", None)
     if held is None or held[0] is not locale:
         # Flask-Babel finds a language's catalogue through its context and the locale's name each time;

@@ -74,10 +74,8 @@ def listing_helpers():
             "checkbox_group": checkbox_group, "meets_in": meets_in}
 
 
-@blueprint.app_template_filter("term_name")
-def term_name_filter(term) -> str:
-    """`{{ topic|term_name }}`: a topic's or audience's name in the page's language."""
-    return term_name(term)
+# `{{ topic|term_name }}`: a topic's or audience's name in the page's language.
+blueprint.add_app_template_filter(term_name, "term_name")
 
 
 @blueprint.get("/search")
