@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 from flask import render_template
-from jinja2 import DictLoader
+from jinja2 import DictLoader, Environment
 
 from directory.i18n import gettext, using_language
 from directory.i18n.compiling import TranslatedEnvironment
@@ -85,3 +85,17 @@ def test_mail_in_two_languages_from_one_request(app):
                 html = render_template("emails/accounts/reset.html", reset_url="https://example.org/r",
                                        valid_for="1 hour", site_name="Site", name="Ana")
             assert button in html, language
+
+
+def test_an_imported_template_sees_what_jinja_would_show_it(app):
+    """A macro imported without context sees the globals its importing page has and it lacks (a new
+    module), and otherwise Jinja's shared module: the same output as Jinja's own Template."""
+    sources = {"macros.html": "{% macro show() %}{{ extra|default('none') }}{% endmacro %}",
+               "page.html": '{% from "macros.html" import show %}[{{ show() }}]'}
+    ours = TranslatedEnvironment(app, loader=DictLoader(sources), autoescape=True)
+    jinjas = Environment(loader=DictLoader(sources), autoescape=True)
+    for jinja in (ours, jinjas):
+        assert jinja.get_template("page.html").render() == "[none]"
+        assert jinja.get_template("page.html", globals={"extra": "mine"}).render() == "[mine]"
+        assert jinja.get_template("page.html").render() == "[mine]"  # a page's globals stay with it
+        assert jinja.get_template("macros.html").module.show() == "none"

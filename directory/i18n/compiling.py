@@ -18,7 +18,9 @@ from contextvars import ContextVar
 from typing import Any
 
 from flask.templating import Environment
-from jinja2 import BaseLoader, nodes
+from jinja2 import BaseLoader, Template, nodes
+from jinja2.environment import TemplateModule
+from jinja2.runtime import Context
 from jinja2.visitor import NodeTransformer
 
 from . import current_locale, current_translations
@@ -27,8 +29,23 @@ from . import current_locale, current_translations
 _compiling: ContextVar[Any] = ContextVar("compiling_catalogue", default=None)
 
 
+class ImportedTemplate(Template):
+    """Jinja's Template, quicker to import (`{% from "_macros/..." import ... %}`, once per page or more).
+
+    Jinja checks at every import whether the importing page has globals the imported template lacks,
+    through a set difference that tests each of some fifty names against a ChainMap in Python (about two
+    hundred calls); the same difference, taken in C, gives the same answer."""
+
+    def _get_default_module(self, ctx: Context | None = None) -> TemplateModule:
+        if ctx is not None and not ctx.globals_keys.difference(self.globals):
+            ctx = None  # nothing to add: Jinja's shared module, as it would have found
+        return super()._get_default_module(ctx)
+
+
 class TranslatedEnvironment(Environment):
     """Flask's Jinja environment, keeping one compiled copy of each template per language."""
+
+    template_class = ImportedTemplate
 
     def _load_template(self, name: str, globals: MutableMapping[str, Any] | None) -> Any:
         cache: MutableMapping[Any, Any] | None = self.cache
