@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -18,9 +19,35 @@ MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 LOG_HANDLER = "directory"
 
 
+class Site(Flask):
+    """Flask, asking once per handler whether it is a coroutine.
+
+    Flask asks it of every before- and after-request function, context processor and view on every
+    request (`inspect.iscoroutinefunction`, several calls each, twenty-odd handlers a page); a function's
+    answer never changes. Flask documents `ensure_sync` as the method to override."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._synchronous: dict[Callable[..., Any], Callable[..., Any]] = {}
+
+    def ensure_sync(self, func: Callable[..., Any]) -> Callable[..., Any]:
+        try:
+            return self._synchronous[func]
+        except KeyError:
+            synchronous = self._synchronous[func] = super().ensure_sync(func)
+            if len(self._synchronous) > _HANDLERS_HELD:  # not a registered handler: don't hold them all
+                self._synchronous.clear()
+            return synchronous
+        except TypeError:  # unhashable
+            return super().ensure_sync(func)
+
+
+_HANDLERS_HELD = 1024
+
+
 def create_app(config: dict[str, Any] | None = None) -> Flask:
     """Build the site. Reads configuration; never touches the schema (that is `flask db upgrade`)."""
-    app = Flask(
+    app = Site(
         __name__,
         template_folder=str(PROJECT_ROOT / "templates"),
         static_folder=str(PROJECT_ROOT / "static"),

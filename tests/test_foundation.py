@@ -195,3 +195,29 @@ def test_security_headers_on_every_page(client):
 def test_database_is_empty_between_tests(app_context):
     """Each test starts with no listings, whatever the previous test left."""
     assert db.session.scalar(text("SELECT COUNT(*) FROM listings")) == 0
+
+
+def test_the_app_asks_once_whether_a_handler_is_a_coroutine(app, monkeypatch):
+    import flask.app
+
+    asked = []
+
+    def counting(func):
+        asked.append(func)
+        return real(func)
+
+    real = flask.app.iscoroutinefunction
+    monkeypatch.setattr(flask.app, "iscoroutinefunction", counting)
+
+    def handler():
+        return "done"
+
+    async def coroutine():
+        return "done"
+
+    assert app.ensure_sync(handler) is handler and app.ensure_sync(handler) is handler
+    assert asked == [handler]
+    # A coroutine still goes to Flask's own conversion (which needs the async extra, not installed here).
+    with pytest.raises(RuntimeError, match="async"):
+        app.ensure_sync(coroutine)
+    assert app.ensure_sync(lambda: "x")() == "x"
