@@ -137,7 +137,7 @@ def structured_data(listing: Listing, where: str, upcoming) -> dict:
     if listing.format != "online" and listing.city:
         data["address" if listing.kind == KIND_GROUP else "areaServed"] = address
     if listing.topics:
-        data["keywords"] = ", ".join(topic.name for topic in listing.topics)
+        data["keywords"] = ", ".join(term_name(topic) for topic in listing.topics)
     if upcoming:
         mode = {
             "online": "https://schema.org/OnlineEventAttendanceMode",
