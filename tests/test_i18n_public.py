@@ -229,8 +229,8 @@ def test_a_listing_page_is_in_spanish_with_spanish_dates(client, group):
     assert title.startswith("Círculo de padres — grupo de apoyo para hombres en New York")
     assert "Temas: Paternidad, Divorcio y separación, Duelo y pérdida." in description
     # What a search engine reads of the page is in its language too.
-    structured = re.search(r'<script type="application/ld\+json">(.*?)</script>', response.get_data(as_text=True),
-                           re.S).group(1)
+    page = response.get_data(as_text=True)
+    structured = re.search(r'<script type="application/ld\+json">(.*?)</script>', page, re.S).group(1)
     assert json.loads(structured)["keywords"] == "Paternidad, Divorcio y separación, Duelo y pérdida"
 
 
