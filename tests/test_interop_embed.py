@@ -41,10 +41,21 @@ def test_the_finder_shows_nearby_and_online_results_in_new_tabs(client, listings
     assert len(results) == 2
     for anchor in anchors:
         assert 'target="_blank"' in anchor and 'rel="noopener"' in anchor, anchor
-        assert re.search(r'href="http://localhost/', anchor), anchor
+        assert re.search(r'href="(http://localhost/|tel:)', anchor), anchor  # the site's pages, or a call
     # The chosen topic stays with every search made inside the box.
     assert '<input type="hidden" name="topic" value="fatherhood">' in page
     assert 'action="/embed"' in page
+
+
+def test_the_finder_carries_the_crisis_line_with_a_number_to_call(client, listings):
+    """A man may find the box on a church's or a veterans' site in a bad moment: the line the site shows on
+    every page is there too, with its call link, and in Spanish with the Spanish service."""
+    english = client.get("/embed?near=10001").get_data(as_text=True)
+    crisis = re.search(r'<p class="embed-crisis">(.*?)</p>', english, re.S).group(1)
+    assert "988" in crisis and '<a href="tel:988" target="_blank" rel="noopener">Call 988</a>' in crisis
+    spanish = client.get("/embed?near=10001&lang=es").get_data(as_text=True)
+    crisis = unescape(re.search(r'<p class="embed-crisis">(.*?)</p>', spanish, re.S).group(1))
+    assert '<a href="tel:988" target="_blank" rel="noopener">Llama al 988</a>' in crisis and "AYUDA" in crisis
 
 
 def test_the_finder_loads_only_its_own_files(client, listings):
