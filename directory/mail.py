@@ -15,6 +15,8 @@ from typing import Any
 
 from flask import current_app, render_template
 
+from .i18n import gettext
+
 logger = logging.getLogger(__name__)
 
 
@@ -68,7 +70,7 @@ def transmit(recipient: str, raw: bytes) -> None:
                 smtp.sendmail(sender, [recipient], raw)
         except (OSError, smtplib.SMTPException) as error:
             logger.error("mail to a recipient failed: %s", error.__class__.__name__)
-            raise MailError("The message could not be sent.") from error
+            raise MailError(gettext("The message could not be sent.")) from error
         return
     folder = mail_folder()
     folder.mkdir(parents=True, exist_ok=True)

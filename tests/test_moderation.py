@@ -10,7 +10,9 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from directory.extensions import db
+from directory.listings import services as listing_services
 from directory.listings.models import Listing
+from directory.listings.services import ListingError
 from directory.listings.snapshots import snapshot
 from directory.moderation import audit, revisions, services, users
 from directory.moderation.models import ModerationEvent, Revision
@@ -224,6 +226,34 @@ def test_a_new_revision_supersedes_the_pending_one(make_listing, owner):
     db.session.refresh(first)
     assert first.status == "superseded" and second.status == "pending"
     assert revisions.pending_revision(listing).id == second.id
+
+
+def test_the_rules_refuse_in_the_language_of_the_page(app, make_listing, owner, admin, pending):
+    """An owner or admin reading the site in Spanish is refused in Spanish: each rule's message is text
+    from the catalogue, not English built in the code."""
+    listing = make_listing(owner)
+    # Each with an app context of its own, as each request has (the language is kept in its `g`).
+    with app.app_context(), app.test_request_context("/?lang=es"):
+        with pytest.raises(NothingToReview, match="Ese cambio no modifica nada"):
+            revisions.propose_revision(listing, owner, {"name": listing.name})
+        with pytest.raises(ModerationError, match="Campos desconocidos: status"):
+            revisions.propose_revision(listing, owner, {"status": "published"})
+        with pytest.raises(ModerationError, match="^Indica un motivo; la persona responsable lo verá"):
+            services.reject(pending, admin, "  ")
+        with pytest.raises(ModerationError, match="^Escribe una nota que diga qué hay que cambiar"):
+            services.request_changes(pending, admin, "")
+        with pytest.raises(ModerationError, match="^Escríbelo en menos de 2000 caracteres"):
+            services.reject(pending, admin, "x" * 2001)
+        with pytest.raises(AlreadyDecided, match="Esta cuenta no está suspendida"):
+            users.unsuspend_user(owner, admin)
+        assert str(AlreadyDecided()).startswith("Otra persona del equipo ya lo decidió")
+        with pytest.raises(ListingError, match="^Elige si es un grupo o un mentor"):
+            listing_services.create_listing(owner, "club", {"name": "Un club"})
+        with pytest.raises(ListingError, match="^Este anuncio ya fue aprobado"):
+            listing_services.update_listing(listing, {})  # published: edits go to review
+    with app.app_context(), app.test_request_context("/?lang=en"):
+        with pytest.raises(ModerationError, match="^Please give a reason; the owner will see it"):
+            services.reject(pending, admin, "")
 
 
 def test_an_edit_that_changes_nothing_is_refused(make_listing, owner):

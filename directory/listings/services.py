@@ -165,10 +165,10 @@ def missing_for_review(kind: str, data: dict[str, Any]) -> dict[str, str]:
 def create_listing(owner: Any, kind: str, data: dict[str, Any]) -> Listing:
     """A new draft owned by `owner`, filled from snapshot-shaped data."""
     if kind not in KINDS:
-        raise ListingError("Choose whether this is a group or a mentor.")
+        raise ListingError(gettext("Choose whether this is a group or a mentor."))
     name = (data.get("name") or "").strip()
     if not name:
-        raise ListingError("A listing needs a name, even as a draft.")
+        raise ListingError(gettext("A listing needs a name, even as a draft."))
     listing = Listing(kind=kind, status=STATUS_DRAFT, owner_id=owner.id, slug=unique_slug(name), name=name,
                       contact_email=owner.email)
     db.session.add(listing)
@@ -181,10 +181,10 @@ def create_listing(owner: Any, kind: str, data: dict[str, Any]) -> Listing:
 def update_listing(listing: Listing, data: dict[str, Any]) -> None:
     """Edit a listing nobody sees yet, in place. The slug follows the name until it was first published."""
     if edit_mode(listing) != "in_place":
-        raise ListingError("This listing was approved, so changes to it go to review first.")
+        raise ListingError(gettext("This listing was approved, so changes to it go to review first."))
     name = (data.get("name", listing.name) or "").strip()
     if not name:
-        raise ListingError("A listing needs a name, even as a draft.")
+        raise ListingError(gettext("A listing needs a name, even as a draft."))
     if listing.published_at is None and name != listing.name:
         listing.slug = unique_slug(name, exclude_id=listing.id)
     _apply(listing, data)
@@ -201,7 +201,7 @@ def _apply(listing: Listing, data: dict[str, Any]) -> None:
 def delete_listing(listing: Listing, actor: Any) -> None:
     """Remove a draft or a withdrawn listing for good."""
     if listing.status not in DELETABLE_STATUSES:
-        raise ListingError("Only drafts and withdrawn listings can be deleted. Withdraw it first.")
+        raise ListingError(gettext("Only drafts and withdrawn listings can be deleted. Withdraw it first."))
     logger.info("listing %s (%s) deleted by user %s", listing.id, listing.status, getattr(actor, "id", None))
     db.session.delete(listing)
     commit()

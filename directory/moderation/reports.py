@@ -80,7 +80,7 @@ def dismiss_report(report: Report, admin: User, reason: str = "") -> ModerationE
 
 def report_request_edit(report: Report, admin: User, note: str) -> ModerationEvent:
     """Ask the owner to fix their listing; it stays published. Closes every open report on it."""
-    note = require_reason(note, "a note saying what to change")
+    note = require_reason(note, note=True)
     listing = report.listing
     if listing.status not in APPROVED_STATUSES:
         raise ModerationError(gettext("This listing is no longer public; dismiss the report instead."))

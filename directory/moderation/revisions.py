@@ -70,14 +70,12 @@ def propose_revision(listing: Listing, actor: User, data: dict[str, Any]) -> Rev
     if not actor.is_confirmed:
         raise ModerationError(gettext("Please confirm your e-mail address before editing a listing."))
     if listing.status not in APPROVED_STATUSES:
-        raise ModerationError(
-            f"A listing that is {listing.status.replace('_', ' ')} is edited directly, not through a review."
-        )
+        raise ModerationError(gettext("This listing is edited directly, not through a review."))
     current = snapshots.snapshot(listing)
     allowed = {*snapshots.EDITABLE_FIELDS, "topics", "audiences", "languages", "meetings"}
     unknown = set(data) - allowed
     if unknown:
-        raise ModerationError(f"Unknown fields: {', '.join(sorted(unknown))}.")
+        raise ModerationError(gettext("Unknown fields: %(fields)s.", fields=", ".join(sorted(unknown))))
     proposed = {**current, **data}
     if not snapshots.diff(current, proposed):
         raise NothingToReview()
@@ -130,8 +128,7 @@ def _decide_revision(revision: Revision, admin: User, *, target: str, action: st
     session = session_of(revision)
     if revision.status != REVISION_PENDING:
         raise AlreadyDecided() if revision.status != REVISION_SUPERSEDED else ModerationError(
-            "The owner replaced this edit with a newer one. Please review that one."
-        )
+            gettext("The owner replaced this edit with a newer one. Please review that one."))
     result = session.execute(
         update(Revision)
         .where(Revision.id == revision.id, Revision.status == REVISION_PENDING)
@@ -170,7 +167,7 @@ def reject_revision(revision: Revision, admin: User, reason: str) -> ModerationE
 
 
 def request_revision_changes(revision: Revision, admin: User, note: str) -> ModerationEvent:
-    note = require_reason(note, "a note saying what to change")
+    note = require_reason(note, note=True)
     return _decide_revision(revision, admin, target=REVISION_CHANGES_REQUESTED,
                             action=ACTION_REQUEST_REVISION_CHANGES, note=note)
 

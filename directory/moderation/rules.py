@@ -45,15 +45,16 @@ class ModerationError(Exception):
 class NothingToReview(ModerationError):
     """A proposed edit changes nothing, so there is nothing for an admin to look at."""
 
-    def __init__(self, message: str = "That edit changes nothing."):
-        super().__init__(message)
+    def __init__(self, message: str | None = None):
+        super().__init__(message or gettext("That edit changes nothing."))
 
 
 class AlreadyDecided(ModerationError):
     """Someone else decided this item between loading it and acting on it."""
 
-    def __init__(self, message: str = "This was already decided by another admin. Please reload the page."):
-        super().__init__(message)
+    def __init__(self, message: str | None = None):
+        super().__init__(message or gettext(
+            "This was already decided by another admin. Please reload the page."))
 
 
 def session_of(obj: Any) -> Session:
@@ -78,12 +79,15 @@ def require_owner_or_admin(listing: Listing, actor: User | None) -> None:
     raise ModerationError(gettext("Only the listing's owner can do that."))
 
 
-def require_reason(reason: str | None, what: str = "a reason") -> str:
+def require_reason(reason: str | None, *, note: bool = False) -> str:
+    """The reason (or, with `note`, the note saying what to change) an admin gave, which the owner reads."""
     text = (reason or "").strip()
     if not text:
-        raise ModerationError(f"Please give {what}; the owner will see it.")
+        raise ModerationError(
+            gettext("Please give a note saying what to change; the owner will see it.") if note
+            else gettext("Please give a reason; the owner will see it."))
     if len(text) > MAX_REASON_LENGTH:
-        raise ModerationError(f"Please keep it under {MAX_REASON_LENGTH} characters.")
+        raise ModerationError(gettext("Please keep it under %(limit)s characters.", limit=MAX_REASON_LENGTH))
     return text
 
 

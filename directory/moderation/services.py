@@ -180,7 +180,7 @@ def reject(listing: Listing, admin: User, reason: str) -> ModerationEvent:
 
 def request_changes(listing: Listing, admin: User, note: str) -> ModerationEvent:
     require_admin(admin)
-    note = require_reason(note, "a note saying what to change")
+    note = require_reason(note, note=True)
     return _review(listing, admin, target=STATUS_CHANGES_REQUESTED, action=ACTION_REQUEST_CHANGES, note=note,
                    values={"moderation_note": note})
 

@@ -41,7 +41,7 @@ def suspend_user(user: User, admin: User, reason: str) -> ModerationEvent:
     )
     if rows_matched(result) != 1:
         session.rollback()
-        raise AlreadyDecided("This account is already suspended.")
+        raise AlreadyDecided(gettext("This account is already suspended."))
     event = record(ACTION_SUSPEND, admin, session=session, target_user=user, reason=reason)
     mail = queue_mail(user.email, lazy_gettext("Your account is suspended"), "moderation_suspended",
                       session=session, language=user.language, user=user, reason=reason)
@@ -64,7 +64,7 @@ def unsuspend_user(user: User, admin: User, reason: str = "") -> ModerationEvent
     )
     if rows_matched(result) != 1:
         session.rollback()
-        raise AlreadyDecided("This account is not suspended.")
+        raise AlreadyDecided(gettext("This account is not suspended."))
     event = record(ACTION_UNSUSPEND, admin, session=session, target_user=user, reason=(reason or "").strip())
     data_version.bump(session)
     commit(session)

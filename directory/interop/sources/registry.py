@@ -16,6 +16,7 @@ from sqlalchemy import Select, bindparam, func, select
 from ...accounts.models import User
 from ...database import commit
 from ...extensions import db
+from ...i18n import gettext
 from ...listings import snapshots
 from ...listings.models import Listing
 from ...timeutil import utcnow
@@ -120,10 +121,11 @@ def source_for(location: str, kind: str, *, name: str | None, all_types: bool, p
             upload = _zip_folder(path)
         elif path.is_file():
             if path.stat().st_size > int(current_app.config["SOURCES_MAX_BYTES"]):
-                raise SourceError(f"{path.name} is larger than the limit.")
+                raise SourceError(gettext("%(file)s is larger than the limit.", file=path.name))
             upload = path.read_bytes()
         else:
-            raise SourceError(f"{location} is neither an http(s) address nor a file.")
+            raise SourceError(gettext("%(location)s is neither an http(s) address nor a file.",
+                                      location=location))
     if kind == "meeting-guide":
         format_ = FORMAT_MEETING_GUIDE
     elif (upload is not None and upload.startswith(readers.ZIP_MAGIC)) or location.lower().endswith(".zip"):
