@@ -145,7 +145,7 @@ def send_contact_message(
     `check_in` he asked for one "Did they answer you?" mail in a few days (followups), stored with it.
     """
     if not is_contactable(listing):
-        raise ContactUnavailable("This listing does not take messages through the site.")
+        raise ContactUnavailable(gettext("This listing does not take messages through the site."))
     record = ContactMessage(
         listing_id=listing.id,
         sender_name=name,
