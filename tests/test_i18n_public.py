@@ -300,6 +300,9 @@ def test_the_contact_form_and_its_errors_are_in_spanish_next_to_the_field_with_t
     form = text_of(spanish(client, f"/listings/{group.slug}/contact"))
     assert "Contacta con Círculo de padres" in form and "Tu nombre" in form and "Enviar mensaje" in form
     assert "(obligatorio)" in form and "Pregúntenme en unos días" in form
+    # The limit is written as the page's language writes numbers.
+    assert "(hasta 5.000 caracteres)" in form
+    assert "(up to 5,000 characters)" in text_of(client.get(f"/listings/{group.slug}/contact?lang=en"))
     assert_no_english(form, "Get in touch with", "Your first name", "Send message", "(required)",
                       "No account needed", "Check on me")
 

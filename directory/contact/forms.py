@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 from babel.numbers import format_decimal
+from flask_babel.speaklater import LazyString
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, HiddenField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Email, Optional, ValidationError
@@ -64,7 +65,7 @@ class ContactForm(FlaskForm):
     message = TextAreaField(
         _l("Your message"),
         description=_l("Say as much or as little as you like (up to %(num)s characters).",
-                       num=f"{MESSAGE_MAX:,}"),
+                       num=LazyString(lambda: format_decimal(MESSAGE_MAX, locale=current_locale()))),
         filters=[clean_message],
         validators=[
             DataRequired(_l("Please write a message.")),
