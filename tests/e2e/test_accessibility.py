@@ -13,6 +13,7 @@ from collections.abc import Callable
 from datetime import time
 
 import pytest
+from playwright.sync_api import expect
 
 from directory.listings.snapshots import snapshot
 from directory.moderation import reports, revisions
@@ -134,11 +135,11 @@ def test_public_pages(app, live_server, page, sweep, public_directory):
     assert page.locator(".leaflet-marker-icon").count() >= 2
     sweep.goto("search without a place", f"{base}/search")
     sweep.goto("empty search", f"{base}/search?near=10001&q=zebracrossing")
-    assert page.locator(".empty-crisis").is_visible()
+    expect(page.locator(".empty-crisis")).to_be_visible()
     sweep.goto("unknown place", f"{base}/search?near=Qwzxyville")
-    assert page.get_by_text("We couldn't find").is_visible()
+    expect(page.get_by_text("We couldn't find")).to_be_visible()
     sweep.goto("ambiguous place", f"{base}/search?near=Springfield")
-    assert page.get_by_text("Did you mean").is_visible()
+    expect(page.get_by_text("Did you mean")).to_be_visible()
     sweep.goto("search with a refused choice", f"{base}/search?near=10001&radius=7&day=funday", status=400)
     sweep.goto("group listing", f"{base}/listings/{group}")
     assert page.locator(".next-meetings li").count() >= 1
@@ -173,7 +174,7 @@ def test_public_pages(app, live_server, page, sweep, public_directory):
         return submit(page, "Send report")
 
     sweep.check("report form with errors", report_with_errors, status=REFUSED)
-    assert page.get_by_text("Please choose what is wrong.").first.is_visible()
+    expect(page.get_by_text("Please choose what is wrong.").first).to_be_visible()
 
     def report_sent():
         page.goto(f"{base}/listings/{group}/report")
@@ -230,7 +231,7 @@ def test_the_429_page(app, live_server, page, sweep):
         return None  # already refused: this page is the 429
 
     sweep.check("429", slow_down, status=429)
-    assert page.get_by_role("heading", name="Please slow down").is_visible()
+    expect(page.get_by_role("heading", name="Please slow down")).to_be_visible()
     sweep.assert_clean()
 
 
@@ -251,7 +252,7 @@ def test_member_pages(app, live_server, page, sweep, gazetteer, sign_in_browser)
     sweep.goto("account: change password", f"{base}/account/password")
     sweep.goto("account: delete", f"{base}/account/delete")
     sweep.goto("owner dashboard", f"{base}/my/listings")
-    assert page.get_by_role("heading", name="My listings").is_visible()
+    expect(page.get_by_role("heading", name="My listings")).to_be_visible()
     sweep.goto("owner: choose a kind", f"{base}/my/listings/new")
     sweep.goto("owner: group form", f"{base}/my/listings/new?kind=group")
 
@@ -299,7 +300,7 @@ def test_admin_pages(app, live_server, page, sweep, sign_in_browser):
     sweep.goto("admin revision diff", f"{base}/admin/revisions/{ids['revision']}")
     assert page.locator("table.diff").count() == 1
     sweep.goto("admin reports", f"{base}/admin/reports")
-    assert page.get_by_text("The hall was locked two weeks running.").is_visible()
+    expect(page.get_by_text("The hall was locked two weeks running.")).to_be_visible()
     sweep.goto("admin audit log", f"{base}/admin/audit")
     assert page.locator("table.audit tbody tr").count() >= 3
     sweep.goto("admin users", f"{base}/admin/users")

@@ -12,6 +12,7 @@ import re
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect
 from sqlalchemy import select
 
 from directory.accounts.models import User
@@ -68,7 +69,7 @@ def test_a_mentor_registers_confirms_resets_downloads_and_deletes(
     page.locator("#confirm").fill("password123")
     page.get_by_role("button", name="Create account").click()
     page.get_by_role("heading", name="There is a problem").wait_for()
-    assert page.get_by_text("too easy to guess").first.is_visible()
+    expect(page.get_by_text("too easy to guess").first).to_be_visible()
     assert page.get_by_label("Your name").input_value() == "Marcus"
     assert page.locator("#password").input_value() == ""  # never sent back
     both_widths(page, screenshot, axe, "register-errors")
@@ -101,7 +102,7 @@ def test_a_mentor_registers_confirms_resets_downloads_and_deletes(
     page.get_by_label("Keep me signed in").check()
     page.get_by_role("button", name="Sign in").click()
     page.get_by_role("heading", name="Your account").wait_for()
-    assert page.get_by_text("confirmed", exact=True).is_visible()
+    expect(page.get_by_text("confirmed", exact=True)).to_be_visible()
     both_widths(page, screenshot, axe, "account")
 
     # Sign out, forget the password, reset it from the mail.
@@ -118,7 +119,7 @@ def test_a_mentor_registers_confirms_resets_downloads_and_deletes(
     page.locator("#confirm").fill(SECOND_PHRASE)
     page.get_by_role("button", name="Save the new password").click()
     page.get_by_role("heading", name="Your account").wait_for()
-    assert page.get_by_text("Your password is changed").is_visible()
+    expect(page.get_by_text("Your password is changed")).to_be_visible()
 
     # Download my data.
     with page.expect_download() as download_info:

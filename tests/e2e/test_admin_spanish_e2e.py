@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import time
 
 import pytest
+from playwright.sync_api import expect
 
 from directory.extensions import db
 from directory.listings.models import Listing
@@ -31,16 +32,16 @@ def test_an_admin_approves_a_listing_in_spanish(live_server, page, screenshot, a
     sign_in_browser(page, admin)  # the account's language: Spanish, with no ?lang= and an English browser
     page.goto(f"{live_server}/admin/")
     assert page.locator("html").get_attribute("lang") == "es"
-    assert page.get_by_role("heading", name="Cola de revisión").is_visible()
-    assert page.get_by_role("heading", name="Anuncios nuevos").is_visible()
-    assert page.get_by_role("navigation", name="Administración").is_visible()
+    expect(page.get_by_role("heading", name="Cola de revisión")).to_be_visible()
+    expect(page.get_by_role("heading", name="Anuncios nuevos")).to_be_visible()
+    expect(page.get_by_role("navigation", name="Administración")).to_be_visible()
     screenshot(page, "cola")
     assert axe(page) == []
 
     page.get_by_role("link", name="Círculo de padres de Chelsea").click()
     page.get_by_role("heading", name="Decisión").wait_for()
-    assert page.get_by_text("Pendiente", exact=True).first.is_visible()
-    assert page.get_by_role("button", name="Pedir cambios").is_visible()
+    expect(page.get_by_text("Pendiente", exact=True).first).to_be_visible()
+    expect(page.get_by_role("button", name="Pedir cambios")).to_be_visible()
     screenshot(page, "revision")
     assert axe(page) == []
 
@@ -58,5 +59,5 @@ def test_an_admin_approves_a_listing_in_spanish(live_server, page, screenshot, a
     assert db.session.get(Listing, listing_id).status == "published"
 
     page.goto(f"{live_server}/admin/audit")
-    assert page.get_by_role("cell", name="Aprobado", exact=True).first.is_visible()
+    expect(page.get_by_role("cell", name="Aprobado", exact=True).first).to_be_visible()
     assert axe(page) == []

@@ -4,6 +4,7 @@ kind by kind, and leads to the page where it waits (a report alone opens the rep
 from __future__ import annotations
 
 import pytest
+from playwright.sync_api import expect
 
 from directory.extensions import db
 from directory.moderation.models import Report
@@ -29,7 +30,7 @@ def test_admin_waiting_leads_to_the_reports_when_only_a_report_waits(app, live_s
     page.goto(f"{live_server}/")
     page.get_by_role("link", name="Admin (1 report waiting)").click()
     page.wait_for_url(f"{live_server}/admin/reports")
-    assert page.get_by_text("Reported Circle").first.is_visible()
+    expect(page.get_by_text("Reported Circle").first).to_be_visible()
     screenshot(page, f"reports-{size}", full_page=False)
     assert axe(page, tags=WCAG_22_AA) == []
 
@@ -38,7 +39,7 @@ def test_admin_waiting_leads_to_the_reports_when_only_a_report_waits(app, live_s
     page.goto(f"{live_server}/")
     page.get_by_role("link", name="Admin (1 listing, 1 report waiting)").click()
     page.wait_for_url(f"{live_server}/admin/")
-    assert page.get_by_text("New Circle").first.is_visible()
+    expect(page.get_by_text("New Circle").first).to_be_visible()
 
 
 @pytest.mark.parametrize("size", SIZES)

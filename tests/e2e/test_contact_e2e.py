@@ -6,6 +6,7 @@ import email
 from email import policy
 
 import pytest
+from playwright.sync_api import expect
 
 from directory.extensions import db
 from directory.mail import mail_folder
@@ -63,8 +64,8 @@ def test_a_visitor_writes_to_a_group_and_a_rapid_second_message_is_refused(
     page.wait_for_url(f"{live_server}/listings/{listing.slug}/contact/sent")
     assert page.get_by_role("heading", level=1).inner_text() == "Thank you. Your message is sent"
     # His copy is on the page (and to download), never mailed to an address nobody confirmed.
-    assert page.get_by_text("Can I just come and listen on Tuesday?").is_visible()
-    assert page.get_by_role("link", name="Download your message (text file)").is_visible()
+    expect(page.get_by_text("Can I just come and listen on Tuesday?")).to_be_visible()
+    expect(page.get_by_role("link", name="Download your message (text file)")).to_be_visible()
     assert axe(page) == []
     screenshot(page, "sent")
 
@@ -144,7 +145,7 @@ def test_the_form_on_a_phone_and_a_desktop(app, live_server, page, make_listing,
         use_phone(page)
     page.goto(f"{live_server}/listings/{listing.slug}/contact")
     assert "meet.example.net" not in page.content()
-    assert page.get_by_text("it will be on that page").is_visible()
+    expect(page.get_by_text("it will be on that page")).to_be_visible()
     if size == "phone":
         assert page.evaluate("document.documentElement.scrollWidth") <= 375
     screenshot(page, f"form-{size}")

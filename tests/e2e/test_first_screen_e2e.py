@@ -10,6 +10,7 @@ from datetime import time as clock
 from datetime import timedelta
 
 import pytest
+from playwright.sync_api import expect
 
 from directory.extensions import db
 from directory.timeutil import utcnow
@@ -97,11 +98,11 @@ def test_the_first_result_is_on_the_first_screen(browser, live_server, world, si
         summary = page.locator(".search-refine > summary")
         if size == "phone":
             assert summary.inner_text().split() == ["10001", "·", "25", "mi", "·", "Change"]
-            assert not page.locator("#near").is_visible()
+            expect(page.locator("#near")).to_be_hidden()
             summary.click()
-            assert page.locator("#near").is_visible()
+            expect(page.locator("#near")).to_be_visible()
         else:  # wide screens open the form beside the results
-            assert page.locator("#near").is_visible()
+            expect(page.locator("#near")).to_be_visible()
         assert axe(page, tags=WCAG_22_AA) == []
 
 
@@ -128,10 +129,10 @@ def test_a_mentor_taking_nobody_new_comes_last_and_points_to_others(browser, liv
         assert online.index("Open Mentor") < online.index("Full Mentor")
         page.get_by_role("link", name="Full Mentor").click()
         assert page.get_by_role("button", name="Get in touch").count() == 0
-        assert page.get_by_text("Not taking new mentees right now.").is_visible()
+        expect(page.get_by_text("Not taking new mentees right now.")).to_be_visible()
         page.locator(".instead-list").get_by_role("link", name="Open Mentor").click()
         assert page.locator("h1").inner_text() == "Open Mentor"
-        assert page.get_by_role("button", name="Get in touch").first.is_visible()
+        expect(page.get_by_role("button", name="Get in touch").first).to_be_visible()
         assert axe(page, tags=WCAG_22_AA) == []
 
 
@@ -143,7 +144,7 @@ def test_a_visitor_writes_to_four_groups_in_a_row(app, browser, live_server, siz
     with sized(browser, size) as page:
         for group in groups:
             page.goto(f"{live_server}/listings/{group.slug}/contact")
-            assert page.locator(".contact-crisis").is_visible()
+            expect(page.locator(".contact-crisis")).to_be_visible()
             page.get_by_label("Your first name").fill("Sam")
             page.get_by_label("Your e-mail address").fill("sam@example.com")
             page.get_by_label("Your message").fill("Hello, may I come along next week? I am new to this.")
@@ -160,7 +161,7 @@ def test_filters_on_a_phone_are_thumb_sized_and_apply_stays_in_reach(browser, li
         page.locator(".filters-more > summary").click()
         groups = page.locator(".filter-group > summary")
         assert groups.count() == 3
-        assert not page.locator("#topic-0").is_visible()  # folded until asked for
+        expect(page.locator("#topic-0")).to_be_hidden()  # folded until asked for
         groups.first.click()
         for label in page.locator(".filter-group[open] fieldset label").all():
             assert label.bounding_box()["height"] >= TARGET
@@ -197,7 +198,8 @@ def test_a_listing_that_left_says_so_and_offers_current_ones(browser, live_serve
         screenshot(page, f"gone-{size}", full_page=False)
         assert axe(page, tags=WCAG_22_AA) == []
         page.locator(".results .result h3 a").first.click()
-        assert page.locator("h1").is_visible() and "/listings/" in page.url
+        expect(page.locator("h1")).to_be_visible()
+        assert "/listings/" in page.url
 
 
 @pytest.mark.parametrize("size", SIZES)

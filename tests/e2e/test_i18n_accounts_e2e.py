@@ -7,6 +7,7 @@ Screenshots (test-artifacts/screenshots/) show each page and each form with its 
 from __future__ import annotations
 
 import pytest
+from playwright.sync_api import expect
 from sqlalchemy import select
 
 from directory.accounts.models import User
@@ -37,7 +38,7 @@ def test_a_man_registers_in_spanish_and_his_mail_is_in_spanish(live_server, page
     page.locator("#confirm").fill("otra cosa")
     page.get_by_role("button", name="Crear la cuenta").click()
     page.get_by_text("Escribe un correo como nombre@ejemplo.org.").first.wait_for()
-    assert page.get_by_text("Las dos contraseñas no coinciden.").first.is_visible()
+    expect(page.get_by_text("Las dos contraseñas no coinciden.").first).to_be_visible()
     assert page.get_by_label("Tu nombre").input_value() == "Héctor"
     both_widths(page, screenshot, axe, "registro-errores")
 
@@ -88,8 +89,8 @@ def test_the_group_form_in_spanish_explains_its_errors_in_spanish(app, live_serv
     page.get_by_role("button", name="Publica tu grupo").click()
     page.get_by_role("heading", name="Anunciar un grupo").wait_for()
     # The script's words are Spanish too.
-    assert page.get_by_role("button", name="Agregar otra reunión").is_visible()
-    assert page.get_by_text("Quedan 300 caracteres").is_visible()
+    expect(page.get_by_role("button", name="Agregar otra reunión")).to_be_visible()
+    expect(page.get_by_text("Quedan 300 caracteres")).to_be_visible()
 
     page.get_by_label("Nombre del grupo").fill("Círculo de la tarde")
     page.get_by_label("Sitio web").fill("javascript:alert(1)")

@@ -11,6 +11,7 @@ import re
 from datetime import time
 
 import pytest
+from playwright.sync_api import expect
 
 from directory.extensions import db
 from directory.listings.snapshots import snapshot
@@ -125,7 +126,7 @@ def test_search_a_listing_and_the_contact_form_by_keyboard(live_server, page, gr
     # The skip link is the first Tab stop, visible when focused, and moves focus to <main>.
     keys.starts_at_the_skip_link()
     skip = page.get_by_role("link", name="Skip to main content")
-    assert skip.is_visible()
+    expect(skip).to_be_visible()
     box = skip.bounding_box()
     assert box["y"] >= 0 and box["height"] >= 24
     page.keyboard.press("Enter")

@@ -11,6 +11,7 @@ from datetime import time, timedelta
 from email import policy
 
 import pytest
+from playwright.sync_api import expect
 from sqlalchemy import select
 
 from directory.extensions import db
@@ -52,12 +53,12 @@ def test_a_listing_through_moderation(app, request, live_server, page, browser, 
     # The admin sees it in the queue, opens it and approves it.
     sign_in_browser(page, admin)
     page.goto(f"{live_server}/admin/")
-    assert page.get_by_role("heading", name="Review queue").is_visible()
+    expect(page.get_by_role("heading", name="Review queue")).to_be_visible()
     screenshot(page, "queue")
     assert axe(page) == []
     page.get_by_role("link", name="Chelsea Fathers Circle").click()
     page.get_by_role("heading", name="Chelsea Fathers Circle").wait_for()
-    assert page.get_by_text(listing.contact_email).is_visible()
+    expect(page.get_by_text(listing.contact_email)).to_be_visible()
     screenshot(page, "review")
     assert axe(page) == []
     page.get_by_role("button", name="Approve", exact=True).click()
@@ -73,9 +74,9 @@ def test_a_listing_through_moderation(app, request, live_server, page, browser, 
         visitor_page.on("console", console_log.on_console)
         if search_ready:
             visitor_page.goto(f"{live_server}/search?near=10001")
-            assert visitor_page.get_by_text("Chelsea Fathers Circle").first.is_visible()
+            expect(visitor_page.get_by_text("Chelsea Fathers Circle").first).to_be_visible()
         visitor_page.goto(f"{live_server}/listings/{slug}")
-        assert visitor_page.get_by_role("heading", name="Chelsea Fathers Circle").is_visible()
+        expect(visitor_page.get_by_role("heading", name="Chelsea Fathers Circle")).to_be_visible()
 
         # The owner moves the meeting to 18:30; the admin reviews the diff and approves it.
         commit_test_session()
@@ -155,20 +156,20 @@ def test_report_form_and_reminder_link_without_javascript(app, live_server, brow
         screenshot(page, "report-form")
         assert axe(page) == []
         page.get_by_role("button", name="Send report").click()
-        assert page.get_by_text("Please choose what is wrong.").first.is_visible()
+        expect(page.get_by_text("Please choose what is wrong.").first).to_be_visible()
         screenshot(page, "report-form-error")
         page.get_by_label("Wrong time or place").check()
         page.get_by_role("button", name="Send report").click()
         page.get_by_role("heading", name="Thank you").wait_for()
 
         page.goto(f"{live_server}{path}")
-        assert page.get_by_role("heading", name="Still meeting?").is_visible()
+        expect(page.get_by_role("heading", name="Still meeting?")).to_be_visible()
         screenshot(page, "still-meeting")
         assert axe(page) == []
         page.get_by_role("button", name="Yes, nothing changed").click()
         page.get_by_text("is confirmed as current").wait_for()
         page.goto(f"{live_server}{path}")
-        assert page.get_by_text("already used").is_visible()
+        expect(page.get_by_text("already used")).to_be_visible()
     finally:
         context.close()
     commit_test_session()

@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 
 import pytest
+from playwright.sync_api import expect
 from sqlalchemy import select
 
 from directory.accounts import services as accounts
@@ -51,7 +52,7 @@ def test_confirming_lands_the_organiser_on_his_listings_signed_in(app, live_serv
     page.goto(confirm_link(sent_mail, user.email))
     page.get_by_role("button", name="Confirm my address").click()
     page.wait_for_url(f"{live_server}/my/listings")
-    assert page.get_by_text("your e-mail address is confirmed").is_visible()
+    expect(page.get_by_text("your e-mail address is confirmed")).to_be_visible()
     first = page.locator("main a[role=button]").first
     assert first.inner_text() == "List your group"
     assert first.bounding_box()["y"] + first.bounding_box()["height"] <= SIZES[size]["height"]
@@ -70,7 +71,7 @@ def test_an_admin_confirming_lands_on_the_review_queue(app, live_server, page, s
     page.goto(confirm_link(sent_mail, admin.email))
     page.get_by_role("button", name="Confirm my address").click()
     page.wait_for_url(f"{live_server}/admin/")
-    assert page.locator("h1").first.is_visible()
+    expect(page.locator("h1").first).to_be_visible()
 
 
 @pytest.mark.parametrize("size", SIZES)
@@ -93,9 +94,9 @@ def test_the_group_form_marks_what_review_needs_and_names_the_time_zone(app, gaz
     # Five languages on show, the rest folded.
     languages = page.locator("#languages > label")
     assert languages.count() == 5 and languages.first.inner_text().strip() == "English"
-    assert not page.get_by_label("Swahili").is_visible()
+    expect(page.get_by_label("Swahili")).to_be_hidden()
     page.locator("#languages summary").click()
-    assert page.get_by_label("Swahili").is_visible()
+    expect(page.get_by_label("Swahili")).to_be_visible()
     page.locator("#languages summary").click()
 
     # The meetings start before the end of a phone's second screen (the page's own top counted).
@@ -162,7 +163,7 @@ def test_a_listing_sent_back_is_edited_and_sent_again_with_the_reason_in_view(ap
     sign_in_browser(page, owner)
     page.goto(f"{live_server}/my/listings")
     card = page.locator(f"#listing-{listing.id}")
-    assert card.get_by_text(reason).is_visible()
+    expect(card.get_by_text(reason)).to_be_visible()
     screenshot(page, f"card-{how}-{size}", full_page=False)
     assert axe(page, tags=WCAG_22_AA) == []
     card.get_by_role("button", name=re.compile("Edit and send for review again")).click()

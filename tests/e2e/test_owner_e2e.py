@@ -7,6 +7,7 @@ desktop width.
 from __future__ import annotations
 
 import pytest
+from playwright.sync_api import expect
 from sqlalchemy import select
 
 from directory.extensions import db
@@ -60,7 +61,7 @@ def test_an_organiser_lists_a_group_and_sends_it_for_review(app, gazetteer, orga
     first.get_by_label("Day").select_option(label="Tuesday")
     first.get_by_label("Starts at").fill("19:00")
     first.get_by_label("Length in minutes").fill("90")
-    assert not first.get_by_label("Which week of the month").is_visible()
+    expect(first.get_by_label("Which week of the month")).to_be_hidden()
     page.get_by_role("button", name="Add another meeting").click()
     assert rows.count() == 2
     second = rows.nth(1)
@@ -78,7 +79,7 @@ def test_an_organiser_lists_a_group_and_sends_it_for_review(app, gazetteer, orga
 
     page.get_by_role("button", name="Save draft").click()
     page.get_by_text("Draft saved.").wait_for()
-    assert page.get_by_text("Shown as: near Dayton, OH").is_visible()
+    expect(page.get_by_text("Shown as: near Dayton, OH")).to_be_visible()
     commit_test_session()
     listing = db.session.scalars(select(Listing)).one()
     assert (listing.status, listing.city, listing.time_zone) == ("draft", "Dayton", "America/New_York")
@@ -90,7 +91,7 @@ def test_an_organiser_lists_a_group_and_sends_it_for_review(app, gazetteer, orga
     page.wait_for_url(f"{live_server}/my/listings*")
     card = page.locator(f"#listing-{listing.id}")
     card.get_by_text("Waiting for review", exact=True).wait_for()
-    assert page.get_by_text("Sent for review").is_visible()
+    expect(page.get_by_text("Sent for review")).to_be_visible()
     commit_test_session()
     assert db.session.get(Listing, listing.id).status == "pending"
 
@@ -111,7 +112,7 @@ def test_the_form_shows_errors_next_to_fields_and_keeps_what_was_typed(app, orga
     page.get_by_label("Name of the group").fill("Evening circle")
     page.get_by_label("Website").fill("javascript:alert(1)")
     page.get_by_label("Online", exact=True).check()
-    assert not page.get_by_label("Town, city or ZIP/postcode").is_visible()
+    expect(page.get_by_label("Town, city or ZIP/postcode")).to_be_hidden()
     row = page.locator("[data-meeting-row]").nth(0)
     row.get_by_label("Day").select_option(label="Monday")
     row.get_by_label("Starts at").fill("19:00")

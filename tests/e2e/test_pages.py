@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 import pytest
+from playwright.sync_api import expect
 
 from directory.extensions import db
 from tests.factories import make_topic
@@ -29,7 +30,7 @@ def check_home(page, base_url: str) -> None:
         assert form.locator(f"[name={name}]").count() >= 1
     assert form.get_attribute("action") == "/search"
     assert page.locator("select[name=topic] option", has_text="Fatherhood").count() == 1
-    assert page.get_by_role("link", name="Call 988").first.is_visible()
+    expect(page.get_by_role("link", name="Call 988").first).to_be_visible()
     assert page.locator(".topic-links a", has_text="Grief and loss").get_attribute("href") == (
         "/search?topic=grief-and-loss"
     )
@@ -140,6 +141,6 @@ def test_skip_link_moves_focus_to_main(live_server, page):
     page.keyboard.press("Tab")
     skip = page.get_by_role("link", name="Skip to main content")
     assert skip.evaluate("el => el === document.activeElement")
-    assert skip.is_visible()
+    expect(skip).to_be_visible()
     page.keyboard.press("Enter")
     assert page.evaluate("document.activeElement.id") == "main"

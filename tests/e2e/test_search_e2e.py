@@ -8,6 +8,7 @@ from datetime import time
 
 import icalendar
 import pytest
+from playwright.sync_api import expect
 
 from directory.extensions import db
 from tests.factories import make_listing, make_topic
@@ -119,7 +120,7 @@ def test_listing_page_calendar_and_map(live_server, page, directory, requests_ma
     button.click()
     page.wait_for_selector("[data-map-ready='1']")
     assert page.locator(".leaflet-marker-icon").count() == 1
-    assert page.get_by_role("button", name="Hide map").is_visible()
+    expect(page.get_by_role("button", name="Hide map")).to_be_visible()
     assert all(TILE_HOST in url for url in requests_made.offsite())
     screenshot(page, "listing-with-map")
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 
 import pytest
+from playwright.sync_api import expect
 from sqlalchemy import select
 
 from directory.extensions import db
@@ -39,9 +40,9 @@ def test_an_admin_adds_a_source_and_imports_it(request, app, gazetteer, live_ser
         page.get_by_role("button", name="Dry run").click()
         # The dry run reads the feed before it answers: wait for its page, not just for its address.
         page.get_by_role("heading", name="Dry run of Dayton Intergroup").wait_for()
-        assert page.get_by_text("Nothing was changed.").is_visible()
-        assert page.get_by_text("2 new, 0 changed, 0 gone, 1 refused").is_visible()
-        assert page.get_by_role("cell", name="bad time '7pm': HH:MM, 24-hour").is_visible()
+        expect(page.get_by_text("Nothing was changed.")).to_be_visible()
+        expect(page.get_by_text("2 new, 0 changed, 0 gone, 1 refused")).to_be_visible()
+        expect(page.get_by_role("cell", name="bad time '7pm': HH:MM, 24-hour")).to_be_visible()
         # Nothing is wider than the screen: wide tables scroll in their own box.
         assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
         assert axe(page) == []
@@ -51,11 +52,11 @@ def test_an_admin_adds_a_source_and_imports_it(request, app, gazetteer, live_ser
         commit_test_session()
         page.get_by_role("button", name="Import now").click()
         page.get_by_role("heading", name="Dayton Intergroup", exact=True).wait_for()
-        assert page.get_by_text("Dayton Intergroup: 2 new, 0 changed, 0 gone, 1 refused.").is_visible()
+        expect(page.get_by_text("Dayton Intergroup: 2 new, 0 changed, 0 gone, 1 refused.")).to_be_visible()
         screenshot(page, "imported")
         assert axe(page) == []
         page.goto(live_server + "/admin/sources")
-        assert page.get_by_role("cell", name="2 new, 0 changed, 0 gone, 1 refused").is_visible()
+        expect(page.get_by_role("cell", name="2 new, 0 changed, 0 gone, 1 refused")).to_be_visible()
         assert axe(page) == []
     commit_test_session()
     assert {listing.status for listing in db.session.scalars(select(Listing))} == {"pending"}
