@@ -137,7 +137,7 @@ def page_tag(reads_data: bool = True) -> str:
     app: Flask = current_app._get_current_object()  # type: ignore[attr-defined]
     asked: Request = request._get_current_object()  # type: ignore[attr-defined]
     parts = (
-        app.extensions.get(_BUILD) or _build_tag_of(app),
+        _build_tag_of(app),
         str(data_version.current()) if reads_data else "-",
         current_locale(),
         asked.path,
@@ -148,8 +148,11 @@ def page_tag(reads_data: bool = True) -> str:
 
 
 def _build_tag_of(app: Flask) -> str:
-    tag: str = app.extensions.setdefault(
-        _BUILD, build_tag(app.root_path, str(app.template_folder), str(app.static_folder)))
+    """`build_tag` of this app's folders, kept by the app: every public page asks."""
+    tag: str | None = app.extensions.get(_BUILD)
+    if tag is None:
+        tag = build_tag(app.root_path, str(app.template_folder), str(app.static_folder))
+        app.extensions[_BUILD] = tag
     return tag
 
 

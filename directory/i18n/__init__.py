@@ -52,11 +52,10 @@ def N_(message: str) -> str:
     return message
 
 
-def _served_locale() -> Locale | None:
-    """Flask-Babel's locale for this context, taken from where it keeps it once chosen (`get_locale()`
-    looks for that place three times a call, and a results page asks a few hundred times); the first call
-    of a request, or one outside Flask-Babel's context, goes through `get_locale()`."""
-    context = _cv_app.get(None)
+def _served_locale(context: Any) -> Locale | None:
+    """Flask-Babel's locale for this app context (`_cv_app.get()`), taken from where it keeps it once
+    chosen (`get_locale()` looks for that place three times a call, and a results page asks a few hundred
+    times); the first call of a request, or one outside Flask-Babel's context, goes through `get_locale()`."""
     state = getattr(context.g, "_flask_babel", None) if context is not None else None
     locale: Locale | None = getattr(state, "babel_locale", None)
     return locale if locale is not None else get_locale()
@@ -73,8 +72,7 @@ def current_translations() -> NullTranslations:
     context = _cv_app.get(None)
     if context is None:
         return get_translations()
-    # _served_locale(), inlined: this runs for every text a page translates while it renders.
-    locale = getattr(getattr(context.g, "_flask_babel", None), "babel_locale", None) or get_locale()
+    locale = _served_locale(context)
     held = getattr(context.g, "_i18n_catalogue", None)
     if held is None or held[0] is not locale:
         # Flask-Babel finds a language's catalogue through its context and the locale's name each time;
@@ -154,7 +152,7 @@ def current_locale() -> str:
     """
     if not has_app_context():
         return DEFAULT_LANGUAGE
-    locale = _served_locale()
+    locale = _served_locale(_cv_app.get(None))
     return locale.language if locale is not None else DEFAULT_LANGUAGE
 
 

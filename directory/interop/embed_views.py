@@ -14,11 +14,10 @@ from werkzeug.datastructures import MultiDict
 
 from ..extensions import login_manager
 from ..i18n import LANG_PARAM, gettext
-from ..listings.presentation import FORMAT_NAMES
+from ..listings.presentation import format_names
 from ..listings.schedule import format_occurrence
 from ..listings.search import RADII, SearchParams, radius_label, resolve_vocabulary
 from ..listings.search import search as run_search
-from ..listings.terms import translated
 from ..urls import external_url
 from .forms import DEFAULT_HEIGHT, SnippetForm
 
@@ -49,7 +48,7 @@ def finder():
     results = run_search(params)
     page = render_template(
         "interop/embed.html", params=params, results=results, radii=RADII, radius_label=radius_label,
-        format_names=translated(FORMAT_NAMES), format_occurrence=format_occurrence,
+        format_names=format_names(), format_occurrence=format_occurrence,
         more_url=external_url("listings.search", **params.to_args()),
     )
     headers = {"Content-Security-Policy": embed_policy(), "Cache-Control": "public, max-age=60"}

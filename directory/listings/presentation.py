@@ -11,11 +11,13 @@ from ..geo.regions import REGION_NAMES
 from ..i18n import N_, gettext
 from ..urls import external_url
 from .models import KIND_GROUP, Listing
-from .terms import term_name
+from .terms import term_name, translated_table
 
-# Marked here, said in the page's language where they are shown (`terms.translated`).
+# Marked here, said in the page's language where they are shown (`format_names()`, `cost_names()`).
 FORMAT_NAMES = {"in_person": N_("In person"), "online": N_("Online"), "hybrid": N_("In person and online")}
 COST_NAMES = {"free": N_("Free"), "donation": N_("By donation"), "paid": N_("Paid")}
+format_names = translated_table(FORMAT_NAMES)
+cost_names = translated_table(COST_NAMES)
 
 
 

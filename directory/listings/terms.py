@@ -8,7 +8,7 @@ language ("Spanish" on an English page, "español" on a Spanish one).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from babel.lists import format_list
@@ -72,24 +72,13 @@ def term_name(term: Any) -> str:
     return term_label(term.slug, term.name)
 
 
-def translated(names: Mapping[str, str]) -> Mapping[str, str]:
-    """A table of marked names (format, cost...) in the page's language; a module's constant table is
-    translated once per language (and the answer is shared: read it, don't change it)."""
-    made = _tables_in_catalogue()
-    held = made.get(id(names))
-    if held is None or held[0] is not names:  # the table is held too: its identity is not reused
-        if len(made) >= _TABLES_HELD:  # tables made on the fly: keep memory bounded
-            made.clear()
-        held = made[id(names)] = (names, {key: gettext(value) for key, value in names.items()})
-    return held[1]
+def translated_table(names: Mapping[str, str]) -> Callable[[], Mapping[str, str]]:
+    """A function giving a table of marked names (format, cost...) in the page's language, translated once
+    per language (the answer is shared: read it, don't change it)."""
+    def build(translations: NullTranslations) -> Mapping[str, str]:
+        return {key: translations.ugettext(value) for key, value in names.items()}
 
-
-def _no_tables_yet(translations: NullTranslations) -> dict[int, tuple[Mapping[str, str], dict[str, str]]]:
-    return {}
-
-
-_tables_in_catalogue = per_catalogue(_no_tables_yet)
-_TABLES_HELD = 16
+    return per_catalogue(build)
 
 
 def language_label(code: str, *, capital: bool = True) -> str:

@@ -25,9 +25,9 @@ from .freshness import freshness
 from .models import STATUS_PUBLISHED, WEEKDAYS, Listing
 from .nearby import nearest_current, similar_mentors
 from .presentation import (
-    COST_NAMES,
-    FORMAT_NAMES,
     calendar_location,
+    cost_names,
+    format_names,
     meta_description,
     nearby_query,
     page_title,
@@ -57,7 +57,7 @@ from .search import (
     resolve_vocabulary,
 )
 from .search import search as run_search
-from .terms import language_label, meets_in, term_name, translated
+from .terms import language_label, meets_in, term_name
 from .visibility import is_public
 
 logger = logging.getLogger(__name__)
@@ -106,8 +106,8 @@ def search():
         radius_short=radius_short,
         default_radius=DEFAULT_RADIUS,
         quick_days=quick_days(results.origin.time_zone if results.origin else None),
-        format_names=translated(FORMAT_NAMES),
-        cost_names=translated(COST_NAMES),
+        format_names=format_names(),
+        cost_names=cost_names(),
         alert_place=alert_place(results.origin),
     )
     # Bad values were left out of the search and explained on the page; the status says so too.
@@ -166,7 +166,7 @@ def load_visible(slug: str) -> tuple[Listing, bool]:
         abort(make_response(render_template(
             "listings/gone.html", listing=listing, alternatives=nearest_current(listing),
             nearby=nearby_query(listing),
-            format_names=translated(FORMAT_NAMES), cost_names=translated(COST_NAMES)), 410))
+            format_names=format_names(), cost_names=cost_names()), 410))
     abort(404)
 
 
@@ -204,8 +204,8 @@ def detail(slug: str):
         description=meta_description(listing, where),
         structured_data=structured_data(listing, where, upcoming),
         languages=[language_label(code) for code in listing.languages],
-        format_names=translated(FORMAT_NAMES),
-        cost_names=translated(COST_NAMES),
+        format_names=format_names(),
+        cost_names=cost_names(),
     ))
     if preview:
         response.headers["Cache-Control"] = "no-store"
@@ -285,7 +285,7 @@ def _render_area(country: str, region: str, *, city: str | None = None, **contex
         region_name=region_name(country, region),
         country_name=COUNTRY_NAMES.get(country, country),
         city=city,
-        format_names=translated(FORMAT_NAMES),
+        format_names=format_names(),
         **context,
     )
 
