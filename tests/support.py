@@ -9,7 +9,11 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from socketserver import BaseServer
 
 import pytest
 
@@ -60,3 +64,31 @@ def chromium_path() -> str:
     if not (Path(CHROMIUM).exists() or shutil.which(CHROMIUM)):
         missing(f"Chromium not found at {CHROMIUM} (apt-get install chromium)")
     return CHROMIUM
+
+
+# How often a served test server looks for its stop: serve_forever's default of half a second made every
+# test that stops one wait for it.
+STOP_POLL_SECONDS = 0.02
+
+
+def serve_in_thread(server: BaseServer) -> threading.Thread:
+    """Start serving `server` in a daemon thread; `stop_serving` ends it."""
+    thread = threading.Thread(target=server.serve_forever, args=(STOP_POLL_SECONDS,), daemon=True)
+    thread.start()
+    return thread
+
+
+def stop_serving(server: BaseServer, thread: threading.Thread) -> None:
+    server.shutdown()
+    server.server_close()
+    thread.join(timeout=5)
+
+
+@contextmanager
+def serving(server: BaseServer) -> Iterator[BaseServer]:
+    """The server served in a thread while the block runs."""
+    thread = serve_in_thread(server)
+    try:
+        yield server
+    finally:
+        stop_serving(server, thread)

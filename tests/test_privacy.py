@@ -10,7 +10,6 @@ import signal
 import socket
 import subprocess
 import sys
-import threading
 import time
 import urllib.error
 import urllib.request
@@ -26,7 +25,7 @@ from directory.listings.privacy import public_coordinates, public_point, shows_e
 from directory.listings.search import SearchParams, search
 from directory.logging_privacy import QueryStringFilter, RateLimitKeyFilter, strip_query
 
-from .support import PROJECT_ROOT
+from .support import PROJECT_ROOT, serving
 
 PRIVATE_QUERY = "near=10001&q=addiction+recovery"
 
@@ -172,21 +171,15 @@ def test_the_development_server_logs_paths_without_query_strings(app, caplog, mo
     # Alembic's fileConfig (run by the migrations fixture) disables loggers that existed before it.
     monkeypatch.setattr(logging.getLogger("werkzeug"), "disabled", False)
     server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        with caplog.at_level(logging.INFO, logger="werkzeug"):
-            for path in (f"/about?{PRIVATE_QUERY}", f"/no-such-page?{PRIVATE_QUERY}"):
-                try:
-                    urllib.request.urlopen(f"http://127.0.0.1:{server.server_port}{path}", timeout=5)
-                except urllib.error.HTTPError:
-                    pass
-            deadline = time.monotonic() + 5
-            while sum(r.name == "werkzeug" for r in caplog.records) < 2 and time.monotonic() < deadline:
-                time.sleep(0.05)
-    finally:
-        server.shutdown()
-        server.server_close()
+    with serving(server), caplog.at_level(logging.INFO, logger="werkzeug"):
+        for path in (f"/about?{PRIVATE_QUERY}", f"/no-such-page?{PRIVATE_QUERY}"):
+            try:
+                urllib.request.urlopen(f"http://127.0.0.1:{server.server_port}{path}", timeout=5)
+            except urllib.error.HTTPError:
+                pass
+        deadline = time.monotonic() + 5
+        while sum(r.name == "werkzeug" for r in caplog.records) < 2 and time.monotonic() < deadline:
+            time.sleep(0.05)
     lines = [record.getMessage() for record in caplog.records if record.name == "werkzeug"]
     assert any('"GET /about HTTP/1.1" 200' in line for line in lines), lines
     assert any("/no-such-page HTTP/1.1" in line and " 404 " in line for line in lines), lines

@@ -22,7 +22,6 @@ a page, so the test thread holds no transaction open while the server writes and
 from __future__ import annotations
 
 import re
-import threading
 import time
 import warnings
 from collections.abc import Iterator
@@ -33,7 +32,7 @@ import pytest
 from werkzeug.serving import WSGIRequestHandler, make_server
 
 from ..clients import device_identity
-from ..support import CHROMIUM_ARGS, PROJECT_ROOT, chromium_path, missing
+from ..support import CHROMIUM_ARGS, PROJECT_ROOT, chromium_path, missing, serving
 
 ARTIFACTS = PROJECT_ROOT / "test-artifacts"
 DESKTOP = {"width": 1280, "height": 900}
@@ -115,14 +114,8 @@ def live_server(app) -> Iterator[str]:
     server = make_server("127.0.0.1", 0, noting_responses(app), threaded=True,
                          request_handler=ClosingRequestHandler)
     app.config["SITE_URL"] = f"http://127.0.0.1:{server.server_port}"  # links in mail lead back here
-    thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
-    thread.start()
-    try:
+    with serving(server):
         yield app.config["SITE_URL"]
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=5)
 
 
 @pytest.fixture

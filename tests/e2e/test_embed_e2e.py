@@ -3,13 +3,13 @@ results opened in a new tab; and the snippet page making the code and its previe
 
 from __future__ import annotations
 
-import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
 from directory.extensions import db
 
+from ..support import serve_in_thread, stop_serving
 from .conftest import WCAG_22_AA
 
 pytestmark = pytest.mark.e2e
@@ -54,14 +54,12 @@ def partner_site():
                 pass
 
         server = ThreadingHTTPServer(("127.0.0.1", 0), Partner)
-        threading.Thread(target=server.serve_forever, daemon=True).start()
-        servers.append(server)
+        servers.append((server, serve_in_thread(server)))
         return f"http://localhost:{server.server_port}/"
 
     yield start
-    for server in servers:
-        server.shutdown()
-        server.server_close()
+    for server, thread in servers:
+        stop_serving(server, thread)
 
 
 def test_the_finder_works_inside_another_sites_page(page, live_server, partner_site, listings, requests_made,

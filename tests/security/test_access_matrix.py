@@ -14,6 +14,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterator
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -384,16 +385,31 @@ KEPT_OUT = {"places", "alembic_version"}  # the gazetteer is large and read-only
 
 
 def database_fingerprint() -> dict[str, tuple[int, str]]:
-    """Rows and a checksum of their contents, per table: any insert, update or delete changes it."""
-    db.session.expire_all()
+    """Rows and a checksum of their contents, per table: any insert, update or delete changes it.
+
+    Read on a connection of its own (what it sees never hangs on the test session's transaction), through
+    the driver's cursor: the test takes some two thousand fingerprints of thirty-odd tables, and the ORM's
+    work per statement was a third of its time.
+    """
     found = {}
-    for table in db.metadata.sorted_tables:
-        if table.name in KEPT_OUT:
-            continue
-        rows = db.session.execute(select(table).order_by(*table.primary_key.columns)).all()
-        digest = hashlib.sha256(repr([tuple(row) for row in rows]).encode()).hexdigest()
-        found[table.name] = (len(rows), digest)
+    with db.engine.connect() as connection:
+        cursor = connection.connection.cursor()
+        try:
+            for name, statement in _fingerprint_statements(db.engine.dialect):
+                cursor.execute(statement)
+                rows = cursor.fetchall()
+                digest = hashlib.sha256(repr([tuple(row) for row in rows]).encode()).hexdigest()
+                found[name] = (len(rows), digest)
+        finally:
+            cursor.close()
     return found
+
+
+@lru_cache(maxsize=2)
+def _fingerprint_statements(dialect) -> list[tuple[str, str]]:
+    """Each table's `SELECT ... ORDER BY` its key, as the dialect writes it (no bound values)."""
+    return [(table.name, str(select(table).order_by(*table.primary_key.columns).compile(dialect=dialect)))
+            for table in db.metadata.sorted_tables if table.name not in KEPT_OUT]
 
 
 # A GET may write only this: an admin reading the messages kept for a reported listing is itself audited
