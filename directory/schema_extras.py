@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 @dataclass(frozen=True)
 class ExtraIndex:
     table: str
-    method: str  # PostgreSQL's access method: gin, gist
+    method: str  # PostgreSQL's access method (gin, gist, btree); "" on SQLite, which names none
     columns: tuple[str, ...]
     partial: bool = False
 
@@ -40,12 +40,17 @@ class Extras:
 
 
 _POINT_WORDS = ("search_point", "search_vector")
+# An area page asks for a region's listings by country and region in any case (listings/areas.py), and
+# groups or sorts them by town: without this index it read every published listing. An index on an
+# expression, which SQLAlchemy cannot reflect from SQLite.
+AREA_INDEX = "ix_listings_area"
 _WORDS_FACETS = ("search_vector", "search_facets")
 
 EXTRAS: Mapping[str, Extras] = {
     # FTS5's external-content table over listings (and the shadow tables FTS5 keeps for it), its triggers,
     # and the triggers that keep listings.topic_bits in step with listing_topics.
     "sqlite": Extras(
+        indexes={AREA_INDEX: ExtraIndex("listings", "", ("country", "upper(region)", "city"))},
         tables=frozenset({"listing_fts", "listing_fts_data", "listing_fts_idx", "listing_fts_docsize",
                           "listing_fts_config"}),
         triggers={
@@ -71,6 +76,7 @@ EXTRAS: Mapping[str, Extras] = {
             "ix_listings_in_person_point_words": ExtraIndex("listings", "gist", _POINT_WORDS, partial=True),
             "ix_listings_online_point_words": ExtraIndex("listings", "gist", _POINT_WORDS, partial=True),
             "ix_listings_online_words": ExtraIndex("listings", "gin", _WORDS_FACETS, partial=True),
+            AREA_INDEX: ExtraIndex("listings", "btree", ("country", "upper((region)::text)", "city")),
         },
         triggers={"listing_topics_bits": "listing_topics", "listing_languages_config": "listing_languages"},
         functions=frozenset({"listing_topics_refresh_bits", "listing_search_facets", "listing_search_point",

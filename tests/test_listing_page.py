@@ -8,6 +8,7 @@ import re
 from datetime import time, timedelta
 
 import pytest
+from sqlalchemy import event
 
 from directory.extensions import db
 from directory.timeutil import utcnow
@@ -231,6 +232,34 @@ def test_areas_link_only_places_with_public_listings(client, make_listing):
     assert client.get("/areas/us/tx/").status_code == 404
     assert client.get("/areas/us/oh/springfield/").status_code == 404
     assert client.get("/areas/US/OH/").status_code == 301
+
+
+def test_area_pages_read_a_region_from_its_index(client, make_listing):
+    """Every statement that picks a region's listings reads ix_listings_area, not every published listing
+    (SQLite, planning without statistics; PostgreSQL weighs a few test rows unlike a directory's)."""
+    if db.engine.dialect.name != "sqlite":
+        pytest.skip("SQLite's plan; PostgreSQL plans a few rows by other costs than a directory's")
+    make_listing(city="Dayton", region="OH", name="Dayton group")
+    make_listing(city="Kettering", region="oh", name="Kettering group")  # an imported region's case
+    captured = []
+
+    def capture(connection, cursor, statement, parameters, context, executemany):
+        if "upper(listings.region)" in statement:
+            captured.append((statement, parameters))
+
+    event.listen(db.engine, "before_cursor_execute", capture)
+    try:
+        region = client.get("/areas/us/oh/").get_data(as_text=True)
+        city = client.get("/areas/us/oh/kettering/").get_data(as_text=True)
+    finally:
+        event.remove(db.engine, "before_cursor_execute", capture)
+    assert "Dayton group" in region and "Kettering group" in region and "Kettering group" in city
+    assert len(captured) >= 4, captured  # the towns, the page and its count, a town's spellings
+    with db.engine.connect() as connection:
+        for statement, parameters in captured:
+            plan = " / ".join(row[-1] for row in connection.exec_driver_sql("EXPLAIN QUERY PLAN " + statement,
+                                                                             parameters))
+            assert "ix_listings_area" in plan, (statement, plan)
 
 
 def test_area_city_slugs_handle_punctuation(client, make_listing):
