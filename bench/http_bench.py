@@ -8,7 +8,8 @@ else a Python load generator), and each page's rate is printed as a share of the
   - home; a listing page; an area page (each the same URL again and again);
   - varied `/search` and varied `/api/v1/listings`: a different place, radius and filters every request, so
     nothing is answered from a cache;
-  - one popular search asked again and again (the search cache warm).
+  - one popular search asked again and again (the search cache warm);
+  - the listing page again, asked as a browser asks (Accept-Encoding), so compressed: informative, no target.
 
     python bench/http.py                                  # 100,000 listings on SQLite
     python bench/http.py --listings 20000 --seconds 5
@@ -48,6 +49,8 @@ from directory.config import normalise_database_url  # noqa: E402
 WORKERS = 2
 SITE_CONFIG = {"RATELIMIT_ENABLED": False}  # the limiter would refuse one client's load
 POPULAR = "/search?near=10001&radius=25"
+# The Accept-Encoding a current Chromium sends.
+BROWSER = {"Accept-Encoding": "gzip, deflate, br, zstd"}
 KEYWORDS = ["grief", "fathers", "recovery", "divorce", "anger", "trauma"]
 # Each page's share of the constant page's rate: what the issue asks for.
 TARGETS = {"home": 0.50, "listing page": 0.50, "area page": 0.50, "search, varied": 0.07,
@@ -190,9 +193,12 @@ class Figures:
 UNITS = {"us": 0.001, "ms": 1.0, "s": 1000.0}
 
 
-def with_wrk(port: int, paths: list[str], seconds: float, connections: int, folder: Path) -> Figures:
+def with_wrk(port: int, paths: list[str], seconds: float, connections: int, folder: Path,
+             headers: dict[str, str]) -> Figures:
     command = ["wrk", "--threads", "2", "--connections", str(connections), "--duration", f"{seconds:g}s",
                "--latency", "--timeout", "10s"]
+    for name, value in headers.items():
+        command += ["--header", f"{name}: {value}"]
     if len(paths) > 1:
         script = folder / "paths.lua"
         quoted = ",\n".join('"' + path.replace("\\", "\\\\").replace('"', '\\"') + '"' for path in paths)
@@ -202,7 +208,7 @@ def with_wrk(port: int, paths: list[str], seconds: float, connections: int, fold
                           "  thread:set(\"counter\", threads * math.floor(#paths / 2))\n"
                           "  threads = threads + 1\nend\n"
                           "request = function()\n  counter = counter + 1\n"
-                          "  return wrk.format(\"GET\", paths[(counter % #paths) + 1])\nend\n")
+                          "  return wrk.format(\"GET\", paths[(counter % #paths) + 1], wrk.headers)\nend\n")
         command += ["--script", str(script)]
     output = subprocess.run(  # noqa: S603 - fixed arguments
         [*command, f"http://127.0.0.1:{port}{paths[0]}"], capture_output=True, text=True, check=True).stdout
@@ -216,7 +222,8 @@ def with_wrk(port: int, paths: list[str], seconds: float, connections: int, fold
     return Figures(rate, latency.get("50", 0.0), latency.get("99", 0.0), count)
 
 
-def with_python(port: int, paths: list[str], seconds: float, connections: int) -> Figures:
+def with_python(port: int, paths: list[str], seconds: float, connections: int,
+                headers: dict[str, str]) -> Figures:
     """A plain load generator for machines without wrk: one thread per connection."""
     latencies: list[float] = []
     errors = [0]
@@ -231,7 +238,7 @@ def with_python(port: int, paths: list[str], seconds: float, connections: int) -
             index += 1
             started = time.perf_counter()
             try:
-                connection.request("GET", path)
+                connection.request("GET", path, headers=headers)
                 response = connection.getresponse()
                 response.read()
                 if response.status >= 400:
@@ -294,14 +301,16 @@ def main(argv: list[str] | None = None) -> int:
     wanted = int(options.rounds * options.seconds * 2000) + 1000
     asked = sample(url, min(wanted, 200_000), options.seed)
     varied = asked["varied"]
-    scenarios = {
-        "constant page": ("constant", ["/"]),
-        "home": ("site", ["/"]),
-        "listing page": ("site", [asked["listing"]]),
-        "area page": ("site", [asked["area"]]),
-        "search, varied": ("site", [f"/search?{query}" for query in varied]),
-        "API listings, varied": ("site", [f"/api/v1/listings?{query}" for query in varied]),
-        "search, popular (cache warm)": ("site", [POPULAR]),
+    scenarios: dict[str, tuple[str, list[str], dict[str, str]]] = {
+        "constant page": ("constant", ["/"], {}),
+        "home": ("site", ["/"], {}),
+        "listing page": ("site", [asked["listing"]], {}),
+        "area page": ("site", [asked["area"]], {}),
+        "search, varied": ("site", [f"/search?{query}" for query in varied], {}),
+        "API listings, varied": ("site", [f"/api/v1/listings?{query}" for query in varied], {}),
+        "search, popular (cache warm)": ("site", [POPULAR], {}),
+        # What a browser asks: the same page, compressed (the constant page is never compressed).
+        "listing page, compressed": ("site", [asked["listing"]], BROWSER),
     }
     results: dict[str, list[Figures]] = {name: [] for name in scenarios}
     with tempfile.TemporaryDirectory(prefix="http-bench-") as scratch:
@@ -322,14 +331,16 @@ def main(argv: list[str] | None = None) -> int:
                     raise SystemExit(f"{path} answered {status}")
             speed_before, load_before = host_speed(), load_average()
             for round_number in range(options.rounds):
-                for name, (server, paths) in scenarios.items():
+                for name, (server, paths, headers) in scenarios.items():
                     if len(paths) > 1:  # a fresh stretch of the varied list each round
                         share = len(paths) // options.rounds
                         paths = paths[round_number * share:(round_number + 1) * share]
                     if use_wrk:
-                        figures = with_wrk(ports[server], paths, options.seconds, options.connections, folder)
+                        figures = with_wrk(ports[server], paths, options.seconds, options.connections, folder,
+                                           headers)
                     else:
-                        figures = with_python(ports[server], paths, options.seconds, options.connections)
+                        figures = with_python(ports[server], paths, options.seconds, options.connections,
+                                              headers)
                     results[name].append(figures)
                 log(f"round {round_number + 1} of {options.rounds} done (load average {load_average()})")
             speed_after, load_after = host_speed(), load_average()

@@ -61,6 +61,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     register_i18n(app)
     register_blueprints(app)
     register_errorhandlers(app)
+    register_kept_encodings(app)  # before assets: its hook keeps the body the compression made
     register_assets(app)  # before security: its hook must see the headers security's hook sets
     register_http_cache(app)
     register_security(app)
@@ -151,6 +152,12 @@ def register_errorhandlers(app: Flask) -> None:
 
 def register_assets(app: Flask) -> None:
     from .assets import register_assets as register
+
+    register(app)
+
+
+def register_kept_encodings(app: Flask) -> None:
+    from .http_cache import register_kept_encodings as register
 
     register(app)
 

@@ -14,6 +14,8 @@ that are not marked.
 
 Each process also keeps the last KEPT_PAGES public answers by their ETag and gives them again without running
 the view: what a shared cache in front would do, but never stale, since the ETag names the data's version.
+A kept answer also keeps its compressed bodies, one per Accept-Encoding a browser sent (a few browsers
+send a few strings), so a page is compressed once, not on every request.
 """
 
 from __future__ import annotations
@@ -42,6 +44,9 @@ CLOCK_SECONDS = 300
 _TAG = "_public_page_etag"
 _KEEP = "_public_page_keep"
 _NOTE = "_public_page_note"
+_ENCODE = "_public_page_encode"  # the kept answer this request's compressed body goes with
+# Compressed bodies kept per answer: one per Accept-Encoding string seen, at most this many.
+ENCODINGS_KEPT = 4
 # A kept answer larger than this is made again each time.
 KEPT_PAGE_BYTES = 256 * 1024
 _FLASHES = "_flashes"
@@ -96,10 +101,11 @@ def _marked(view: View, *, reads_data: bool, replay: Replay | None = None) -> Vi
             return app.response_class(status=304)
         kept = _kept(app).get(tag)
         if kept is not None:
-            body, headers, note = kept
-            response = app.response_class(body, 200, headers)
+            response = kept.response(app, asked.headers.get("Accept-Encoding", ""))
+            if "Content-Encoding" not in response.headers:  # compressed after: the body is kept with it
+                setattr(held, _ENCODE, kept)
             if replay is not None:
-                replay(note, response)
+                replay(kept.note, response)
             return response
         setattr(held, _KEEP, True)
         return view(*args, **kwargs)
@@ -107,7 +113,31 @@ def _marked(view: View, *, reads_data: bool, replay: Replay | None = None) -> Vi
     return cast(View, wrapper)
 
 
-Kept = tuple[bytes, list[tuple[str, str]], Any]
+class Kept:
+    """A public answer as the view made it, and its compressed bodies by the Accept-Encoding asked with."""
+
+    __slots__ = ("body", "headers", "note", "encoded")
+
+    def __init__(self, body: bytes, headers: list[tuple[str, str]], note: Any) -> None:
+        self.body, self.headers, self.note = body, headers, note
+        self.encoded: dict[str, tuple[str, bytes]] = {}  # Accept-Encoding -> (Content-Encoding, body)
+
+    def response(self, app: Flask, accepted: str) -> Response:
+        encoded = self.encoded.get(accepted)
+        if encoded is None:
+            return app.response_class(self.body, 200, self.headers)
+        # Already compressed: the compression hook leaves an answer with a Content-Encoding alone.
+        response = app.response_class(encoded[1], 200, self.headers)
+        response.headers["Content-Encoding"] = encoded[0]
+        return response
+
+    def note_encoded(self, accepted: str, response: Response) -> None:
+        encoding = response.headers.get("Content-Encoding")
+        if not encoding or response.is_streamed or response.status_code != 200:
+            return
+        with _KEEPING:
+            if len(self.encoded) < ENCODINGS_KEPT:
+                self.encoded[accepted] = (encoding, response.get_data())
 
 
 def _kept(app: Flask) -> OrderedDict[str, Kept]:
@@ -116,20 +146,21 @@ def _kept(app: Flask) -> OrderedDict[str, Kept]:
     return store
 
 
-def _keep(tag: str, response: Response) -> None:
+def _keep(tag: str, response: Response) -> Kept | None:
     if response.direct_passthrough or response.is_streamed:
-        return
+        return None
     body = response.get_data()
     if len(body) > KEPT_PAGE_BYTES:
-        return
-    entry = (body, [(name, value) for name, value in response.headers.items()
-                    if name not in ("Set-Cookie", "Content-Length")], g.pop(_NOTE, None))
+        return None
+    entry = Kept(body, [(name, value) for name, value in response.headers.items()
+                        if name not in ("Set-Cookie", "Content-Length")], g.pop(_NOTE, None))
     store = _kept(current_app._get_current_object())  # type: ignore[attr-defined]
     with _KEEPING:
         store[tag] = entry
         store.move_to_end(tag)
         while len(store) > int(current_app.config["KEPT_PAGES"]):
             store.popitem(last=False)
+    return entry
 
 
 def page_tag(reads_data: bool = True) -> str:
@@ -173,6 +204,18 @@ def build_tag(package: str, templates: str, static: str) -> str:
     return digest.hexdigest()
 
 
+def register_kept_encodings(app: Flask) -> None:
+    """Before assets: after-request hooks run last-registered first, and this one must see the body the
+    compression made."""
+
+    @app.after_request
+    def keep_compressed(response: Response) -> Response:
+        kept: Kept | None = g.pop(_ENCODE, None)
+        if kept is not None and response.headers.get("Cache-Control") == PUBLIC:
+            kept.note_encoded(request.headers.get("Accept-Encoding", ""), response)
+        return response
+
+
 def register_http_cache(app: Flask) -> None:
     """After assets (compression must see what this decides) and before nothing that sets Cache-Control."""
 
@@ -185,7 +228,10 @@ def register_http_cache(app: Flask) -> None:
         chosen = url_language()
         if tag and (response.status_code == 304 or _same_for_everyone(response, chosen)):
             if held.pop(_KEEP, False) and app.config["KEPT_PAGES"]:
-                _keep(tag, response)  # before the headers every answer gets (they are added again)
+                # Before the headers every answer gets (they are added again).
+                kept = _keep(tag, response)
+                if kept is not None:
+                    setattr(held, _ENCODE, kept)
             response.set_etag(tag, weak=True)
             response.headers["Cache-Control"] = PUBLIC
             # A signed-in visitor's cookie gets another page at the same address, and without a language

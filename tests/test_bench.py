@@ -83,7 +83,7 @@ def test_the_http_benchmark_builds_serves_and_compares_with_the_constant_page(tm
     assert finished.returncode == 0, (output + finished.stderr)[-3000:]
     assert database.exists()
     for page in ("constant page", "home", "listing page", "area page", "search, varied",
-                 "API listings, varied", "search, popular (cache warm)"):
+                 "API listings, varied", "search, popular (cache warm)", "listing page, compressed"):
         line = next(line for line in output.splitlines() if line.startswith(page + " "))
         assert "errors" not in line, line
     assert "host speed" in output and "load average" in output

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 from datetime import datetime
 
 import pytest
@@ -157,6 +158,42 @@ def test_a_kept_page_is_given_again_until_the_data_changes(app, client, make_use
     signed_in = app.test_client(user=admin)
     assert signed_in.get(f"/listings/{listing.slug}").status_code == 200  # the admin's preview, made
     assert b"Chelsea Fathers" in signed_in.get(f"/listings/{listing.slug}").data
+
+
+@pytest.mark.config(KEPT_PAGES=10)
+def test_a_kept_page_is_compressed_once_per_way_of_asking(client, make_user, make_listing, monkeypatch):
+    import flask_compress.flask_compress as library
+
+    listing = make_listing(name="Chelsea Fathers", owner=make_user("owner@example.org"))
+    db.session.commit()
+    compressed = []
+    real = library._compress_data
+
+    def counting(application, data, algorithm):
+        compressed.append(algorithm)
+        return real(application, data, algorithm)
+
+    monkeypatch.setattr(library, "_compress_data", counting)
+    page = f"/listings/{listing.slug}"
+    plain = client.get(page)
+    chrome, firefox = {"Accept-Encoding": "gzip, deflate, br, zstd"}, {"Accept-Encoding": "gzip, deflate"}
+    answers = [client.get(page, headers=chrome) for _ in range(3)] + [client.get(page, headers=firefox)
+                                                                       for _ in range(3)]
+    assert compressed == ["zstd", "gzip"]  # once for each way of asking, however often it is asked
+    assert [answer.headers["Content-Encoding"] for answer in answers] == ["zstd"] * 3 + ["gzip"] * 3
+    assert gzip.decompress(answers[-1].data) == plain.data and "Content-Encoding" not in plain.headers
+    assert all(answer.data == answers[0].data for answer in answers[:3])
+    for answer in answers:
+        assert answer.headers["Cache-Control"] == PUBLIC and answer.headers["ETag"] == plain.headers["ETag"]
+        assert "Accept-Encoding" in answer.headers["Vary"] and int(answer.headers["Content-Length"]) == len(
+            answer.data)
+
+    data_version.bump()  # another version of the data: the page is made and compressed again
+    db.session.commit()
+    assert gzip.decompress(client.get(page, headers=firefox).data) == plain.data
+    assert compressed == ["zstd", "gzip", "gzip"]
+    moderation.pause(listing, listing.owner)
+    assert client.get(page, headers=firefox).status_code == 410  # never the kept answer of before
 
 
 @pytest.mark.config(KEPT_PAGES=10)
