@@ -34,6 +34,18 @@ def imported(geo):
         yield db.session.scalars(select(Listing)).one(), publish
 
 
+def test_a_waiting_claim_is_in_the_admin_navigation_and_leads_to_the_claims(app, imported, make_user):
+    listing, _ = imported
+    admin = app.test_client(user=make_user(admin=True))
+    assert "waiting" not in admin.get("/").get_data(as_text=True)
+    claims.request_claim(listing, make_user(), "I am the group's secretary.")
+    db.session.commit()
+    assert 'href="/admin/claims">Admin (1 claim waiting)' in admin.get("/").get_data(as_text=True)
+    assert 'aria-label="1 claims waiting">1</span>' in admin.get("/admin/sources").get_data(as_text=True)
+    assert 'href="/admin/claims">Administración (1 reclamación en espera)' in admin.get(
+        "/?lang=es").get_data(as_text=True)
+
+
 def test_admin_approves_a_claim_and_syncs_stop_overwriting(imported, make_user):
     listing, publish = imported
     member, admin = make_user(), make_user(admin=True)

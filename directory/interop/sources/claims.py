@@ -7,14 +7,14 @@ import logging
 
 from flask import current_app
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 
 from ...accounts.models import User
 from ...database import commit
 from ...extensions import db
-from ...i18n import gettext, lazy_gettext
+from ...i18n import gettext, lazy_gettext, ngettext
 from ...listings.models import Listing
-from ...moderation import audit
+from ...moderation import audit, review_queue
 from ...outbox import send_mail
 from ...timeutil import utcnow
 from ...urls import external_url
@@ -34,6 +34,20 @@ class ClaimError(Exception):
 def pending_claims() -> list[Claim]:
     return list(db.session.scalars(select(Claim).where(Claim.status == CLAIM_PENDING)
                                    .order_by(Claim.created_at, Claim.id)))
+
+
+def pending_count() -> int:
+    waiting = select(func.count()).select_from(Claim).where(Claim.status == CLAIM_PENDING)
+    return db.session.scalar(waiting) or 0
+
+
+def _claim_words(number: int) -> str:
+    return ngettext("%(num)s claim", "%(num)s claims", number)
+
+
+# A claim waits for an admin as a new listing does: the admin navigation counts it and leads to it.
+review_queue.also_waiting(
+    review_queue.WaitingElsewhere("claims", pending_count, _claim_words, "sources.claims"))
 
 
 def claim_by_id(claim_id: int) -> Claim | None:
