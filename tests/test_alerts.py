@@ -15,6 +15,7 @@ from sqlalchemy import func, select
 from directory.alerts.models import Alert, AlertMatch
 from directory.extensions import db
 from directory.moderation import services as moderation
+from directory.moderation import users as moderation_users
 from tests.factories import make_topic
 
 ADDRESS = "dad@example.org"
@@ -118,6 +119,31 @@ def test_a_resumed_listing_matches_but_one_far_away_or_on_another_topic_does_not
         approve_new(make_listing, make_user, name="Grief Only", topics=("grief",))
         run(runner)
     assert not [m for m in sent_mail() if m["To"] == "other@example.org" and "Grief Only" in m["Subject"]]
+
+
+def test_a_listing_back_when_its_owner_is_reinstated_is_news_once(client, geo, runner, sent_mail,
+                                                                  make_listing, make_user):
+    owner, admin = make_user(), make_user(admin=True)
+    listing = make_listing(owner=owner, status="published", name="Reinstated Fathers")
+    with time_machine.travel(START, tick=False):
+        moderation_users.suspend_user(owner, admin, "Checking a complaint")
+        ask(client, topics=())
+        confirm_by_mail(client, sent_mail)
+        run(runner)
+        assert not [m for m in sent_mail() if m["To"] == ADDRESS and "Reinstated" in m.as_string()]
+        moderation_users.unsuspend_user(owner, admin, "Complaint unfounded")
+        run(runner)
+    news = [m for m in sent_mail() if m["To"] == ADDRESS][-1]
+    assert "Reinstated Fathers" in news.get_body(("plain",)).get_content()
+    assert db.session.scalar(select(func.count()).select_from(AlertMatch)
+                             .where(AlertMatch.listing_id == listing.id)) == 1
+
+    with time_machine.travel(START + timedelta(days=8), tick=False):  # suspended and reinstated again
+        moderation_users.suspend_user(owner, admin, "Another complaint")
+        moderation_users.unsuspend_user(owner, admin, "Unfounded too")
+        sent = len(sent_mail())
+        run(runner)
+    assert not [m for m in sent_mail()[sent:] if m["To"] == ADDRESS]  # told once, not again
 
 
 def test_at_most_one_mail_a_week_per_address(client, geo, runner, sent_mail, make_listing, make_user):

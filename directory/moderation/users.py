@@ -11,10 +11,11 @@ from .. import data_version
 from ..accounts.models import ROLE_ADMIN, ROLE_MEMBER, User
 from ..accounts.passwords import hash_password
 from ..accounts.signin import find_user
+from ..alerts.services import queue_matches
 from ..database import commit, count_by, rows_matched
 from ..extensions import db
 from ..i18n import gettext, lazy_gettext
-from ..listings.models import Listing
+from ..listings.models import STATUS_PUBLISHED, Listing
 from ..outbox import deliver, queue_mail
 from ..timeutil import utcnow
 from .access import matching_step
@@ -66,6 +67,11 @@ def unsuspend_user(user: User, admin: User, reason: str = "") -> ModerationEvent
         session.rollback()
         raise AlreadyDecided(gettext("This account is not suspended."))
     event = record(ACTION_UNSUSPEND, admin, session=session, target_user=user, reason=(reason or "").strip())
+    # Its published listings are public again: people waiting for a group near one hear of it, as when a
+    # listing is published or resumed (an alert told of it before the suspension is not told again).
+    for listing in session.scalars(select(Listing).where(Listing.owner_id == user.id,
+                                                         Listing.status == STATUS_PUBLISHED)):
+        queue_matches(session, listing)
     data_version.bump(session)
     commit(session)
     session.refresh(user)
