@@ -11,6 +11,7 @@ from directory.extensions import db
 from directory.listings.models import STATUS_PUBLISHED, STATUSES, Listing
 from directory.listings.search import SearchParams, search
 from directory.listings.visibility import is_public, public_clause
+from directory.listings.vocabularies import languages_in_use
 
 OWNERS = ("no owner", "active owner", "suspended owner")
 
@@ -64,3 +65,21 @@ def test_every_public_door_shows_exactly_the_listings_the_rule_allows(gazetteer,
                     f"/listings/{listing.slug}/contact"):
             assert client.get(url).status_code == wanted, (url, case)
         assert (listing.name in city_page) is (listing_id in public_ids), case
+
+
+CODES = ("ar", "bg", "cs", "da", "de", "el", "fa", "fi", "fr", "he", "hi", "hu", "id", "it", "ja", "ko", "nl",
+         "pl", "pt", "ro", "ru", "sk", "sv", "th", "tr", "uk", "vi", "zh")
+
+
+def test_the_search_offers_only_the_languages_of_public_listings(make_user, make_listing):
+    """The language filter's choices: one language per status and kind of owner, offered only where the
+    listing is public (a choice that finds nothing is a dead end)."""
+    owners = {"no owner": None, "active owner": make_user("active@example.org"),
+              "suspended owner": make_user("suspended@example.org", suspended_at=datetime(2024, 1, 1))}
+    cases = [(status, owner) for status in STATUSES for owner in OWNERS]
+    assert len(cases) <= len(CODES)
+    for code, (status, owner) in zip(CODES, cases, strict=False):
+        make_listing(owners[owner], status=status, languages=(code,))
+    db.session.commit()
+    wanted = {code for code, case in zip(CODES, cases, strict=False) if expected(*case)}
+    assert len(wanted) == 2 and set(languages_in_use()) == wanted

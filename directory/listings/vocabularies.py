@@ -8,8 +8,9 @@ from functools import lru_cache
 from sqlalchemy import Select, func, select
 
 from ..extensions import db
-from .models import STATUS_PUBLISHED, Audience, Listing, ListingLanguage, Topic
+from .models import Audience, Listing, ListingLanguage, Topic
 from .terms import term_labels
+from .visibility import public_clause
 
 
 def vocabulary_pairs(model: type[Topic] | type[Audience]) -> list[tuple[str, str]]:
@@ -20,13 +21,13 @@ def vocabulary_pairs(model: type[Topic] | type[Audience]) -> list[tuple[str, str
 
 
 def languages_in_use() -> list[str]:
-    """The codes of the languages at least one published listing uses."""
+    """The codes of the languages at least one public listing uses (a choice must find something)."""
     return list(db.session.scalars(_languages_in_use_statement()))
 
 
 @lru_cache(maxsize=1)
 def _languages_in_use_statement() -> Select[tuple[str]]:
-    """Each language code once, kept if a published listing uses it.
+    """Each language code once, kept if a public listing uses it.
 
     The codes come from their index one at a time, each the smallest above the last (a recursive
     query): a few index seeks, where DISTINCT would read every language row (tens of milliseconds per
@@ -38,11 +39,11 @@ def _languages_in_use_statement() -> Select[tuple[str]]:
     ).where(first.c.code.is_not(None))
     codes = first.union_all(following)
     # A scalar subquery with LIMIT 1, not EXISTS: PostgreSQL turns EXISTS into a join over every
-    # published listing; this way each code is one probe that stops at its first published listing.
+    # published listing; this way each code is one probe that stops at its first public listing.
     used = (
         select(ListingLanguage.listing_id)
         .join(Listing, Listing.id == ListingLanguage.listing_id)
-        .where(ListingLanguage.code == codes.c.code, Listing.status == STATUS_PUBLISHED)
+        .where(ListingLanguage.code == codes.c.code, public_clause())
         .limit(1)
         .scalar_subquery()
     )
