@@ -88,6 +88,7 @@ COMPILED_TEMPLATES = CompiledTemplates()
 
 
 def build_app(database_url: str, instance_path: str, **overrides):
+    limiter._key_prefix = ""  # see SharedApp.lend
     application = create_app({**base_config(database_url, instance_path), **overrides})
     application.test_client_class = Client
     application.test_cli_runner_class = CliRunner
@@ -163,7 +164,9 @@ class SharedApp:
         if self.app is None:
             self.app = build_app(self.database_url, self.instance_path, **self.overrides)
             self.state = self.state_of(self.app)
-        # The one Limiter object takes `enabled` from the app it was last bound to, maybe another test's.
+        # The one Limiter object takes `enabled` from the app it was last bound to, maybe another test's,
+        # and keeps the first key prefix it was given (`_key_prefix or config`): each app starts it again.
+        limiter._key_prefix = ""
         limiter.init_app(self.app)
         return self.app
 

@@ -50,10 +50,13 @@ def clear_sign_in_limits(email: str) -> None:
     """Forget one account's sign-in counter, so a successful password reset lets its owner straight in."""
     if not limiter.enabled or not current_app.config["RATELIMIT_ENABLED"]:
         return
-    key = account_key_for(email)
+    # The storage key as the limiter makes it: the site's prefix first, when it has one.
+    prefix = current_app.config.get("RATELIMIT_KEY_PREFIX") or ""
+    identifiers = (prefix, account_key_for(email), SIGN_IN_ENDPOINT) if prefix else (
+        account_key_for(email), SIGN_IN_ENDPOINT)
     try:
         for item in parse_many(configured("RATELIMIT_SIGN_IN_ACCOUNT")()):
-            limiter.limiter.clear(item, key, SIGN_IN_ENDPOINT)
+            limiter.limiter.clear(item, *identifiers)
     except Exception:  # noqa: BLE001 - a storage hiccup must not undo a password reset
         logger.warning("could not clear the sign-in rate limit of an account", exc_info=True)
 
