@@ -187,6 +187,16 @@ def send_queued(now: datetime | None = None, limit: int = 500) -> Run:
     return run
 
 
+def queue_again(row_id: int, now: datetime | None = None) -> bool:
+    """Put a given-up or interrupted message back in the queue, due now, in the caller's transaction (an
+    admin asked). It gets one attempt: written more than MAIL_GIVE_UP_HOURS ago, a failure gives it up
+    again. False when it is not waiting for a decision (sent, queued, or gone)."""
+    return rows_matched(db.session.execute(
+        update(OutboxMessage).where(OutboxMessage.id == row_id, OutboxMessage.status == FAILED)
+        .values(status=QUEUED, next_attempt_at=now or utcnow()).execution_options(synchronize_session=False)
+    )) == 1
+
+
 def waiting(limit: int = 200) -> list[OutboxMessage]:
     """Mail that has not left: queued, being sent, or failed; for the admin page, oldest first."""
     return list(db.session.scalars(

@@ -15,6 +15,7 @@ from directory.extensions import db
 from directory.interop.sources.models import Claim, Source
 from directory.moderation.access import TWO_FACTOR_SESSION_KEY
 from directory.moderation.models import ModerationEvent, Report, Revision
+from directory.outbox import FAILED, OutboxMessage
 
 METHODS = ("GET", "POST")
 
@@ -41,10 +42,12 @@ def world(make_user, make_listing):
     source = Source(name="Feed", url="http://127.0.0.1:9/feed.json", format="meeting-guide", last_error="",
                     last_summary="")
     claim = Claim(listing_id=listing.id, user_id=owner.id, message="Mine")
-    db.session.add_all([revision, report, source, claim])
+    mail = OutboxMessage(message_id="<given-up@example.org>", recipient="owner@example.org",
+                         template="accounts/deleted", raw=b"", status=FAILED, last_error="TimeoutError")
+    db.session.add_all([revision, report, source, claim, mail])
     db.session.commit()
     return {"listing_id": listing.id, "revision_id": revision.id, "report_id": report.id, "user_id": owner.id,
-            "source_id": source.id, "claim_id": claim.id}
+            "source_id": source.id, "claim_id": claim.id, "mail_id": mail.id}
 
 
 def fill(rule: str, values: dict[str, int]) -> str:

@@ -18,6 +18,7 @@ from sqlalchemy import select
 from directory import outbox
 from directory.datarights.services import delete_person
 from directory.extensions import db
+from directory.moderation.models import ModerationEvent
 from directory.outbox import FAILED, INTERRUPTED, QUEUED, SENDING, SENT, OutboxMessage
 from directory.timeutil import utcnow
 from tests.factories import DEFAULT_PASSWORD, make_user
@@ -236,6 +237,35 @@ def test_admins_see_waiting_and_failed_mail_with_the_recipient_masked(app, app_c
     assert "queued" in page
     member = app.test_client(user=make_user("member@example.org"))
     assert member.get("/admin/mail").status_code == 403
+
+
+def test_an_admin_sends_given_up_mail_again_once_and_the_log_says_so(app, app_context, smtp):
+    given_up = queue_one("someone.private@example.org")
+    interrupted = queue_one("other@example.org")
+    waiting = queue_one("third@example.org")
+    for row, error in ((given_up, "ConnectionRefusedError"), (interrupted, INTERRUPTED)):
+        row.status, row.last_error = FAILED, error
+    db.session.commit()
+    admin = app.test_client(user=make_user("admin@example.org", admin=True))
+    page = admin.get("/admin/mail").get_data(as_text=True)
+    assert page.count(">Send again</button>") == 1 and page.count(">Send again (may arrive twice)<") == 1
+    assert f'action="/admin/mail/{waiting.id}/send-again"' not in page  # queued: nothing to decide
+
+    answer = admin.post(f"/admin/mail/{given_up.id}/send-again", follow_redirects=True)
+    assert "The message is queued again" in answer.get_data(as_text=True)
+    assert [row.status for row in rows()] == [QUEUED, FAILED, QUEUED]
+    again = admin.post(f"/admin/mail/{given_up.id}/send-again", follow_redirects=True)  # a second click
+    assert "no longer waiting for a decision" in again.get_data(as_text=True)
+    events = db.session.scalars(select(ModerationEvent).order_by(ModerationEvent.id)).all()
+    assert [(event.action, event.reason) for event in events] == [("mail_queued_again", "accounts/deleted")]
+    assert "someone.private" not in admin.get("/admin/audit").get_data(as_text=True)
+
+    smtp.start()
+    run_cli(app.test_cli_runner())
+    assert {row.recipient: row.status for row in rows()} == {
+        "someone.private@example.org": SENT, "other@example.org": FAILED, "third@example.org": SENT}
+    member = app.test_client(user=make_user("member@example.org"))
+    assert member.post(f"/admin/mail/{interrupted.id}/send-again").status_code == 403
 
 
 def test_without_a_mail_server_mail_goes_to_the_folder_and_leaves_at_once(app, app_context, sent_mail):

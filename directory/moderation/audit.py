@@ -42,6 +42,7 @@ ACTION_ROLE_CHANGE = "role_change"
 ACTION_ADMIN_SIGN_IN = "admin_sign_in"  # on accounts' signed_in signal (see audit_admin_sign_in)
 ACTION_TWO_FACTOR_ENABLED = "two_factor_enabled"
 ACTION_ACCOUNT_DELETED = "account_deleted"  # by datarights; the row says nothing about whose
+ACTION_MAIL_QUEUED_AGAIN = "mail_queued_again"  # the reason names the message's kind, never its recipient
 # Imports from other directories (interop/sources): the reason names the source.
 ACTION_IMPORTED = "imported"
 ACTION_SOURCE_CHANGED = "source_changed"
@@ -75,6 +76,7 @@ ACTION_LABELS = {
     ACTION_ADMIN_SIGN_IN: _l("Admin signed in"),
     ACTION_TWO_FACTOR_ENABLED: _l("Two-step sign-in turned on"),
     ACTION_ACCOUNT_DELETED: _l("Account deleted"),
+    ACTION_MAIL_QUEUED_AGAIN: _l("Mail sent again"),
     ACTION_IMPORTED: _l("Imported"),
     ACTION_SOURCE_CHANGED: _l("Updated from its source"),
     ACTION_SOURCE_REVISION: _l("Edit from its source"),

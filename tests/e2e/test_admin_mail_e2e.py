@@ -1,5 +1,6 @@
 """The admin's outgoing-mail page in Chromium at a phone's and a desk's width: a message the mail server
-refused waits there with its error and next attempt, its recipient masked; axe finds nothing."""
+refused waits there with its error and next attempt, its recipient masked; given up, it can be sent again;
+axe finds nothing."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from flask import current_app
 from playwright.sync_api import expect
 
 from directory import outbox
+from directory.extensions import db
 from tests.clients import commit_test_session
 from tests.factories import make_user
 
@@ -43,3 +45,16 @@ def test_admins_see_waiting_mail_with_the_recipient_masked(app, live_server, pag
     assert axe(page, tags=WCAG_22_AA) == []
     if size == "phone":
         assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+
+    db.session.get(outbox.OutboxMessage, row.id).status = outbox.FAILED  # 48 hours later: given up
+    commit_test_session()
+    page.reload()
+    send_again = page.get_by_role("button", name="Send again")
+    expect(send_again).to_be_visible()
+    assert axe(page, tags=WCAG_22_AA) == []
+    send_again.click()
+    expect(page.get_by_text("The message is queued again")).to_be_visible()
+    expect(page.get_by_role("cell", name="queued")).to_be_visible()
+    expect(page.get_by_role("button", name="Send again")).to_have_count(0)
+    screenshot(page, f"mail-sent-again-{size}")
+

@@ -31,6 +31,7 @@ from directory.interop.ids import public_id
 from directory.interop.sources.models import Claim, Source
 from directory.listings.models import Listing
 from directory.moderation.models import ModerationEvent, Report, Revision
+from directory.outbox import FAILED, OutboxMessage
 from directory.timeutil import utcnow
 from tests.factories import make_listing, make_user
 
@@ -139,6 +140,7 @@ ACCESS: dict[str, str | dict[str, str]] = {
     "accounts.sign_out_device": SIGNED_IN,
     "accounts.language": SIGNED_IN,
     "moderation.mail": ADMIN,
+    "moderation.send_mail_again": ADMIN,
     "contact.sent_copy": HIDDEN,  # only the browser that sent the message gets its copy
     "accounts.account": SIGNED_IN,
     "accounts.password": SIGNED_IN,
@@ -211,6 +213,7 @@ class World:
     static_file: str
     source_id: int
     claim_id: int
+    mail_id: int
 
     def values(self, subject: str) -> dict[str, object]:
         """Every URL argument a rule may have, for the listing `subject` ('published', 'draft' or none)."""
@@ -234,6 +237,7 @@ class World:
             "term_id": public_id("taxonomy_term", "kind", "group"),
             "source_id": self.source_id,
             "claim_id": self.claim_id,
+            "mail_id": self.mail_id,
             "device_id": 1,  # someone's device session: only its own account can end it
         }
 
@@ -283,10 +287,13 @@ def build_world(app: Flask) -> World:
     source = Source(name="Feed", url="http://127.0.0.1:9/feed.json", format="meeting-guide", last_error="",
                     last_summary="")
     claim = Claim(listing_id=published.id, user_id=users["other"].id, message="Mine")
-    db.session.add_all([source, claim])
+    # Mail given up: an admin may send it again.
+    mail = OutboxMessage(message_id="<given-up@example.org>", recipient="owner@example.org",
+                         template="accounts/deleted", raw=b"", status=FAILED, last_error="TimeoutError")
+    db.session.add_all([source, claim, mail])
     db.session.commit()
     return World(users, published, draft, revision.id, report_id, message_id, static_file, source.id,
-                 claim.id)
+                 claim.id, mail.id)
 
 
 # ---------------------------------------------------------------------------------------------- clients
