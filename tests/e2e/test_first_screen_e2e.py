@@ -159,6 +159,13 @@ def test_filters_on_a_phone_are_thumb_sized_and_apply_stays_in_reach(browser, li
         page.goto(f"{live_server}/search?near=10001")
         page.locator(".search-refine > summary").click()
         page.locator(".filters-more > summary").click()
+        # Reached by the keyboard from the top, the keywords field stops above "Apply", its hint too.
+        page.evaluate("window.scrollTo(0, 0)")
+        page.locator("#kind").focus()
+        page.keyboard.press("Tab")
+        expect(page.locator("#q")).to_be_focused()
+        hint, bar = page.locator("#q-help").bounding_box(), page.locator(".filters-apply").bounding_box()
+        assert hint["y"] + hint["height"] <= bar["y"], (hint, bar)
         groups = page.locator(".filter-group > summary")
         assert groups.count() == 3
         expect(page.locator("#topic-0")).to_be_hidden()  # folded until asked for
