@@ -278,6 +278,7 @@ def two_workers(app, database_url, tmp_path):
                 [sys.executable, "-m", "gunicorn", "--config", str(settings), "--workers", "1",
                  "--bind", f"127.0.0.1:{port}", f"directory:create_app({config_literal(full)})"],
                 cwd=tmp_path, env=environment, stdout=handle, stderr=subprocess.STDOUT,
+                start_new_session=True,  # its own process group: the arbiter and its worker end together
             )
             processes.append((process, handle))
             bases.append((f"http://127.0.0.1:{port}", process, log))
@@ -286,14 +287,12 @@ def two_workers(app, database_url, tmp_path):
         return [base for base, _, _ in bases]
 
     yield start
+    # Killed, arbiter and worker at once: the test is over, and gunicorn's own quick shutdown took more
+    # than a second each.
     for process, _ in processes:
-        process.send_signal(signal.SIGQUIT)  # gunicorn's quick shutdown, both at once
+        os.killpg(process.pid, signal.SIGKILL)
     for process, handle in processes:
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        process.wait()
         handle.close()
 
 
