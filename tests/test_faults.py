@@ -207,7 +207,7 @@ def test_without_pre_ping_the_first_request_after_a_restart_fails(proxied_site, 
 # --- an exhausted pool --------------------------------------------------------------------------
 
 
-@pytest.mark.config(SQLALCHEMY_ENGINE_OPTIONS={"pool_size": 1, "max_overflow": 0, "pool_timeout": 1})
+@pytest.mark.config(SQLALCHEMY_ENGINE_OPTIONS={"pool_size": 1, "max_overflow": 0, "pool_timeout": 0.2})
 def test_an_exhausted_pool_answers_503_instead_of_hanging(app, make_listing):
     page = published_page(make_listing)
     db.session.remove()  # give this thread's connection back: the pool has exactly one
