@@ -53,6 +53,7 @@ DEFAULTS: dict[str, Any] = {
     "RATELIMIT_FORGOT_ACCOUNT": "3 per hour",  # ...and per e-mail address typed in
     "RATELIMIT_CONFIRM_RESEND": "3 per hour",
     "RATELIMIT_ACCOUNT_CHANGES": "10 per hour",  # password, e-mail and delete forms, per account
+    "RATELIMIT_KEY_PREFIX": "",  # Flask-Limiter's: tells apart the counters of sites sharing one Redis
     "SIGN_IN_FAILURES_BEFORE_DELAY": 5,
     "SIGN_IN_DELAY_SECONDS": 30,  # doubles with each further failure...
     "SIGN_IN_MAX_DELAY_SECONDS": 15 * 60,  # ...up to this

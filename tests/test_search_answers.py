@@ -73,7 +73,7 @@ def test_after_a_search_the_form_folds_to_one_line(geo, client, make_listing):
     summary = re.search(r'<details class="search-refine" data-open-wide>\s*<summary>(.*?)</summary>', body,
                         re.S)
     assert summary
-    assert text_of_html(summary.group(1)).split() == ["10001", "·", "25", "mi", "·", "Change"]
+    assert text_of_html(summary.group(1)).split() == ["10001", "·", "25", "mi", "Change"]
     # Without a place there is nothing to fold: the form is the page's first question.
     assert "search-refine" not in client.get("/search").get_data(as_text=True)
 

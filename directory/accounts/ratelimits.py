@@ -51,7 +51,7 @@ def clear_sign_in_limits(email: str) -> None:
     if not limiter.enabled or not current_app.config["RATELIMIT_ENABLED"]:
         return
     # The storage key as the limiter makes it: the site's prefix first, when it has one.
-    prefix = current_app.config.get("RATELIMIT_KEY_PREFIX") or ""
+    prefix = current_app.config["RATELIMIT_KEY_PREFIX"]
     identifiers = (prefix, account_key_for(email), SIGN_IN_ENDPOINT) if prefix else (
         account_key_for(email), SIGN_IN_ENDPOINT)
     try:
