@@ -14,8 +14,10 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from socketserver import BaseServer
+from typing import Any
 
 import pytest
+from sqlalchemy import event
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 CORPORA = PROJECT_ROOT.parent / "shared" / "corpora"
@@ -92,3 +94,21 @@ def serving(server: BaseServer) -> Iterator[BaseServer]:
         yield server
     finally:
         stop_serving(server, thread)
+
+
+@contextmanager
+def statements_run() -> Iterator[list[tuple[str, Any]]]:
+    """Every statement the app's engine runs inside the block, with its parameters, in order (an app
+    context is needed). The list fills as they run."""
+    from directory.extensions import db
+
+    engine, seen = db.engine, []
+
+    def note(_connection, _cursor, statement, parameters, _context, _many) -> None:
+        seen.append((statement, parameters))
+
+    event.listen(engine, "before_cursor_execute", note)
+    try:
+        yield seen
+    finally:
+        event.remove(engine, "before_cursor_execute", note)

@@ -8,7 +8,6 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 import pytest
-from sqlalchemy import event
 
 from directory.extensions import db
 from directory.interop import meeting_guide
@@ -25,6 +24,7 @@ from .standards import (
     spec_types,
     tsml_attendance,
 )
+from .support import statements_run
 
 FEED = "/api/meeting-guide.json"
 EMAIL = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}")
@@ -236,11 +236,6 @@ def test_the_mappings_use_only_the_spec_and_its_readers_values():
 
 def test_the_feed_reads_no_listing_as_an_object(client, cases):
     """A handful of statements whatever the size of the directory (the bench measures the time)."""
-    statements = []
-    listener = lambda *args: statements.append(args[2])  # noqa: E731
-    event.listen(db.engine, "before_cursor_execute", listener)
-    try:
+    with statements_run() as statements:
         fetch(client)
-    finally:
-        event.remove(db.engine, "before_cursor_execute", listener)
     assert len(statements) <= 12, statements

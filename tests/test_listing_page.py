@@ -8,11 +8,11 @@ import re
 from datetime import time, timedelta
 
 import pytest
-from sqlalchemy import event
 
 from directory.extensions import db
 from directory.timeutil import utcnow
 from tests.factories import make_audience
+from tests.support import statements_run
 
 
 def page_text(response) -> str:
@@ -241,18 +241,11 @@ def test_area_pages_read_a_region_from_its_index(client, make_listing):
         pytest.skip("SQLite's plan; PostgreSQL plans a few rows by other costs than a directory's")
     make_listing(city="Dayton", region="OH", name="Dayton group")
     make_listing(city="Kettering", region="oh", name="Kettering group")  # an imported region's case
-    captured = []
-
-    def capture(connection, cursor, statement, parameters, context, executemany):
-        if "upper(listings.region)" in statement:
-            captured.append((statement, parameters))
-
-    event.listen(db.engine, "before_cursor_execute", capture)
-    try:
+    with statements_run() as statements:
         region = client.get("/areas/us/oh/").get_data(as_text=True)
         city = client.get("/areas/us/oh/kettering/").get_data(as_text=True)
-    finally:
-        event.remove(db.engine, "before_cursor_execute", capture)
+    captured = [(statement, values) for statement, values in statements
+                if "upper(listings.region)" in statement]
     assert "Dayton group" in region and "Kettering group" in region and "Kettering group" in city
     assert len(captured) >= 4, captured  # the towns, the page and its count, a town's spellings
     with db.engine.connect() as connection:

@@ -11,7 +11,7 @@ from datetime import time, timedelta
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from sqlalchemy import event, select, text
+from sqlalchemy import select, text
 from werkzeug.datastructures import MultiDict
 
 from directory.extensions import db
@@ -31,6 +31,7 @@ from directory.listings.search import online as online_list
 from directory.listings.search.fulltext import fts5_query
 from directory.timeutil import utcnow
 from tests.factories import make_audience, make_topic
+from tests.support import statements_run
 
 EARTH_RADIUS_MILES = 3958.7613
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -662,14 +663,9 @@ def test_results_show_what_a_first_timer_needs(geo, client, origin, make_listing
 def test_results_load_in_a_fixed_number_of_queries(geo, origin, make_listing):
     """No N+1: topics, audiences, languages and meetings are loaded for the whole page at once."""
     def count_queries(**args) -> int:
-        statements = []
-        listener = lambda *_args: statements.append(1)  # noqa: E731
-        event.listen(db.engine, "before_cursor_execute", listener)
-        try:
+        with statements_run() as statements:
             db.session.expire_all()
             run(**args)
-        finally:
-            event.remove(db.engine, "before_cursor_execute", listener)
         return len(statements)
 
     for miles in range(1, 6):
@@ -686,20 +682,12 @@ def test_reading_the_parameters_asks_nothing_of_the_database(geo):
     """Reading checks each value's form only; whether a slug names a topic is the next step's question."""
     grief = make_topic("grief")
     make_audience("fathers", "Fathers")
-    statements: list[str] = []
-
-    def capture(_connection, _cursor, statement, *_args):
-        statements.append(statement)
-
     args = MultiDict({"near": "10001", "topic": "grief", "audience": ["fathers", "nobody"]})
-    event.listen(db.engine, "before_cursor_execute", capture)
-    try:
+    with statements_run() as statements:
         params = SearchParams.from_args(args)
         assert statements == [] and params.vocabulary is None and not params.errors
         resolved = resolve_vocabulary(params)
-    finally:
-        event.remove(db.engine, "before_cursor_execute", capture)
-    lookups = [statement for statement in statements if statement.startswith("SELECT")]
+    lookups = [statement for statement, _ in statements if statement.startswith("SELECT")]
     assert len(lookups) == 2, lookups  # one for the topics, one for the audiences
     assert resolved.vocabulary is not None and resolved.vocabulary.topics == (grief.id,)
     # An unknown slug is refused as a badly formed one is: explained, and its filter left out.
@@ -713,17 +701,10 @@ def test_topic_and_audience_slugs_are_looked_up_once(geo, origin, make_listing):
     listing = nearby(make_listing, origin, 1, topics=("grief",))
     listing.audiences = [fathers]
     db.session.commit()
-    lookups: list[str] = []
-
-    def capture(_connection, _cursor, statement, *_args):
-        if re.search(r"\bFROM (topics|audiences)\s+WHERE", statement):
-            lookups.append(statement)
-
-    event.listen(db.engine, "before_cursor_execute", capture)
-    try:
+    with statements_run() as statements:
         results = run(near="10001", topic="grief", audience="fathers")
-    finally:
-        event.remove(db.engine, "before_cursor_execute", capture)
+    lookups = [statement for statement, _ in statements
+               if re.search(r"\bFROM (topics|audiences)\s+WHERE", statement)]
     assert local_ids(results) == [listing.id]
     assert len(lookups) == 2, lookups  # one for the topics, one for the audiences
     # Parameters changed later are looked up again, not matched with the old ids.
@@ -754,20 +735,12 @@ def test_postgresql_reads_each_list_from_its_own_indexes(geo, origin, make_listi
     for miles in (1, 2, 3):
         nearby(make_listing, origin, miles, summary="grief circle", topics=("grief",))
         nearby(make_listing, origin, miles, format="online", summary="grief circle", topics=("grief",))
-    captured = []
-
-    def capture(_connection, _cursor, statement, parameters, _context, _many):
-        captured.append((statement, parameters))
-
-    event.listen(db.engine, "before_cursor_execute", capture)
-    try:
+    with statements_run() as captured:
         local = run(near="10001", radius="5", q="grief")
         online = search(SearchParams.parse(MultiDict({"near": "10001", "format": "online", "q": "grief",
                                                        "topic": "grief"}), per_page=2))
         plain_online = search(SearchParams.parse(MultiDict({"near": "10001", "format": "online"}),
                                                  per_page=2))
-    finally:
-        event.remove(db.engine, "before_cursor_execute", capture)
     assert len(local.local) == 3
     assert len(online.online) == 2 and not online.online_total_exact
     assert [hit.distance_miles for hit in plain_online.online] == [pytest.approx(1), pytest.approx(2)]
@@ -822,24 +795,17 @@ def test_the_online_list_is_never_read_through_the_confirmation_dates(geo, origi
         for _ in range(3):  # too few located listings for a page of five: the boxes give way to everything
             make_listing(format="online", latitude=None, longitude=None, summary="grief circle",
                          topics=("grief",))
-        online = []
-
-        def capture(_connection, _cursor, statement, parameters, _context, _many):
-            if "listings.format IN" in statement and "latitude_band IN" not in statement:
-                online.append((statement, parameters))
-
         searches = ({"near": "10001"}, {"format": "online"}, {"near": "10001", "q": "grief"},
                     {"format": "online", "topic": "grief", "q": "grief circle"})
-        event.listen(db.engine, "before_cursor_execute", capture)
-        try:
+        with statements_run() as statements:
             for count_limit in (online_list.ONLINE_COUNT_LIMIT, 1):  # the whole list, then its shortcuts
                 monkeypatch.setattr(online_list, "ONLINE_COUNT_LIMIT", count_limit)
                 monkeypatch.setattr(online_list, "PAGES_AHEAD", 0)
                 for args in searches:
                     found = search(SearchParams.parse(MultiDict(args), per_page=5), online_preview=5)
                     assert found.online_total >= 1
-        finally:
-            event.remove(db.engine, "before_cursor_execute", capture)
+        online = [(statement, values) for statement, values in statements
+                  if "listings.format IN" in statement and "latitude_band IN" not in statement]
         kinds = {("counted" if "LIMIT" in statement and "ORDER BY" not in statement else
                   "newest" if "ORDER BY" in statement else "everything" if "location_precision" in statement
                   else "other") for statement, _ in online}
@@ -883,19 +849,11 @@ def test_every_box_is_read_from_the_box_index_even_without_statistics(geo, origi
         db.session.commit()
     nearby(make_listing, origin, 2, topics=("grief",))
     nearby(make_listing, origin, 3, format="online", topics=("grief",))
-    boxes = []
-
-    def capture(_connection, _cursor, statement, parameters, _context, _many):
-        if "latitude_band IN" in statement:
-            boxes.append((statement, parameters))
-
-    event.listen(db.engine, "before_cursor_execute", capture)
-    try:
+    with statements_run() as statements:
         for args in ({"near": "10001"}, {"near": "10001", "topic": "grief", "radius": "50"},
                      {"near": "10001", "format": "online"}):
             run(**args)
-    finally:
-        event.remove(db.engine, "before_cursor_execute", capture)
+    boxes = [(statement, values) for statement, values in statements if "latitude_band IN" in statement]
     assert len(boxes) >= 3
     with db.engine.connect() as connection:
         for statement, parameters in boxes:

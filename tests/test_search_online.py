@@ -13,7 +13,7 @@ import pytest
 from flask import current_app
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from sqlalchemy import event, select
+from sqlalchemy import select
 from werkzeug.datastructures import MultiDict
 
 from directory.extensions import db
@@ -24,6 +24,7 @@ from directory.listings.search import SearchParams, fulltext, search
 from directory.listings.search import online as online_list
 from directory.listings.search.fulltext import keyword_clause, keyword_value, prepare_keyword_search
 from directory.timeutil import utcnow
+from tests.support import statements_run
 
 # Places near and very far from the searches below, so every reach (and the fallback) is needed.
 POINTS = [(40.7506, -73.9972), (40.7128, -74.0060), (40.80, -73.95), (41.3, -72.9), (42.36, -71.06),
@@ -184,13 +185,9 @@ def test_a_short_online_list_is_read_whole_without_boxes(app, gazetteer, make_li
     for tenths in range(4):
         make_listing(format="online", latitude=40.75 + tenths / 10, longitude=-73.99,
                      location_precision="exact")
-    statements = []
-    listener = lambda _conn, _cursor, statement, *_rest: statements.append(statement)  # noqa: E731
-    event.listen(db.engine, "before_cursor_execute", listener)
-    try:
+    with statements_run() as run_statements:
         results = search(SearchParams.parse(MultiDict({"near": "10001", "format": "online"})))
-    finally:
-        event.remove(db.engine, "before_cursor_execute", listener)
+    statements = [statement for statement, _ in run_statements]
     assert results.online_total == 4 and results.online_total_exact
     distances = [hit.distance_miles for hit in results.online]
     assert distances == sorted(distances) and len(distances) == 4
