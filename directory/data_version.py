@@ -65,16 +65,24 @@ def _read() -> int:
     """Inside a transaction, the transaction's own view (it may have bumped the version itself). Otherwise
     this thread's reading connection: a page answered from memory then never opens a session at all."""
     if not (db.session.registry.has() and db.session().in_transaction()):
-        try:
-            reader = _reader(db.engine)
-            if reader is not None:
-                return reader.read()
-        except Exception:  # noqa: BLE001 - the server went away or the file was replaced
-            reader = _READERS.__dict__.pop("reader", None)
-            if reader is not None:
-                _forget(reader)
+        version = read_from(db.engine)
+        if version is not None:
+            return version
     # Through the session: should the database be down, its error is the one answered with a 503.
     return int(db.session.connection().exec_driver_sql(_READ).scalar() or 0)
+
+
+def read_from(engine: Engine) -> int | None:
+    """The version now through this thread's reader, for code that runs before Flask (http_front); None
+    when it cannot be read (Flask then answers, with its 503 if the database is down)."""
+    try:
+        reader = _reader(engine)
+        return reader.read() if reader is not None else None
+    except Exception:  # noqa: BLE001 - the server went away or the file was replaced
+        reader = _READERS.__dict__.pop("reader", None)
+        if reader is not None:
+            _forget(reader)
+        return None
 
 
 class _Reader:

@@ -15,7 +15,8 @@ that are not marked.
 Each process also keeps the last KEPT_PAGES public answers by their ETag and gives them again without running
 the view: what a shared cache in front would do, but never stale, since the ETag names the data's version.
 A kept answer also keeps its compressed bodies, one per Accept-Encoding a browser sent (a few browsers
-send a few strings), so a page is compressed once, not on every request.
+send a few strings), so a page is compressed once, not on every request. A request without a cookie is
+answered earlier still, before Flask, by `http_front`, from the answers this module offers it.
 """
 
 from __future__ import annotations
@@ -34,7 +35,8 @@ from flask import Flask, current_app, g, request, session
 from flask.wrappers import Request, Response
 from flask_login import current_user
 
-from . import data_version
+from . import data_version, http_front
+from .extensions import db, limiter
 from .i18n import LANG_COOKIE, current_locale, url_language
 
 PUBLIC = "public, max-age=60, stale-while-revalidate=300"
@@ -45,6 +47,7 @@ _TAG = "_public_page_etag"
 _KEEP = "_public_page_keep"
 _NOTE = "_public_page_note"
 _ENCODE = "_public_page_encode"  # the kept answer this request's compressed body goes with
+_FRONT = "_public_page_front"  # a view that does nothing per request: its answer may be kept before Flask
 # Compressed bodies kept per answer: one per Accept-Encoding string seen, at most this many.
 ENCODINGS_KEPT = 4
 # A kept answer larger than this is made again each time.
@@ -97,6 +100,8 @@ def _marked(view: View, *, reads_data: bool, replay: Replay | None = None) -> Vi
             return view(*args, **kwargs)
         tag = page_tag(reads_data)
         setattr(held, _TAG, tag)
+        if replay is None:
+            setattr(held, _FRONT, "data" if reads_data else "text")
         if "HTTP_IF_NONE_MATCH" in asked.environ and asked.if_none_match.contains_weak(tag):
             return app.response_class(status=304)
         kept = _kept(app).get(tag)
@@ -217,7 +222,9 @@ def register_kept_encodings(app: Flask) -> None:
 
 
 def register_http_cache(app: Flask) -> None:
-    """After assets (compression must see what this decides) and before nothing that sets Cache-Control."""
+    """After assets (compression must see what this decides) and before nothing that sets Cache-Control;
+    before security too, whose proxy fix must wrap the front so that the front keys on the real host."""
+    http_front.install(app, CLOCK_SECONDS)
 
     @app.after_request
     def public_or_private(response: Response) -> Response:
@@ -232,6 +239,9 @@ def register_http_cache(app: Flask) -> None:
                 kept = _keep(tag, response)
                 if kept is not None:
                     setattr(held, _ENCODE, kept)
+            front = held.pop(_FRONT, None)
+            if front and response.status_code == 200:
+                _offer_to_front(app, reads_data=front == "data")
             response.set_etag(tag, weak=True)
             response.headers["Cache-Control"] = PUBLIC
             # A signed-in visitor's cookie gets another page at the same address, and without a language
@@ -240,6 +250,14 @@ def register_http_cache(app: Flask) -> None:
         else:
             response.headers["Cache-Control"] = UNCACHED
         return response
+
+
+def _offer_to_front(app: Flask, *, reads_data: bool) -> None:
+    """Let http_front keep this answer for cookie-less requests, unless a rate limit counted the request
+    (the front would answer without counting). A page that shows no data holds without a version."""
+    if app.config["KEPT_PAGES"] and not limiter.current_limits:
+        version = data_version.current() if reads_data else None
+        request.environ[http_front.OFFERED] = (version, db.engine)
 
 
 def _same_for_everyone(response: Response, chosen: str | None) -> bool:

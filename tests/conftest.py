@@ -28,7 +28,7 @@ from sqlalchemy import cast, create_engine, func, literal, make_url, select, tex
 from sqlalchemy.dialects.postgresql import REGCLASS
 
 from bench.load import wipe_postgres
-from directory import create_app
+from directory import create_app, http_front
 from directory.config import normalise_database_url
 from directory.extensions import db, limiter
 
@@ -201,6 +201,7 @@ def forget_answers(application) -> None:
     """Drop the pages and search results an app kept: they were made from the last test's data, and an
     emptied database starts its data version again, so they could be taken for the next test's."""
     application.extensions.pop("kept_pages", None)
+    application.extensions.pop(http_front.STORE, None)
     store = application.extensions.pop("search_cache", None)
     if store is not None:
         store.clear()

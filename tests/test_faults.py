@@ -129,12 +129,13 @@ def proxied_site(app, database_url, tmp_path):
     url = make_url(postgres_url(database_url))
     made = []
 
-    def site(engine_options: dict | None = None):
+    def site(engine_options: dict | None = None, **config):
         proxy = Proxy(url.host or "127.0.0.1", url.port or 5432)
         proxy.start()
         proxied = url.set(host="127.0.0.1", port=proxy.port).render_as_string(hide_password=False)
-        options = {} if engine_options is None else {"SQLALCHEMY_ENGINE_OPTIONS": engine_options}
-        application = build_app(proxied, str(tmp_path / f"proxied-{len(made)}"), **options)
+        if engine_options is not None:
+            config["SQLALCHEMY_ENGINE_OPTIONS"] = engine_options
+        application = build_app(proxied, str(tmp_path / f"proxied-{len(made)}"), **config)
         made.append((application, proxy))
         return application, proxy
 
@@ -174,6 +175,20 @@ def test_postgresql_down_is_503_and_back_needs_no_restart(proxied_site, make_lis
     assert client.get(page).status_code == 200
     assert client.get("/healthz").get_json() == {"status": "ok"}
     assert client.post("/account/sign-in", data=CREDENTIALS).status_code == 303
+
+
+def test_a_page_kept_before_flask_is_not_given_while_postgresql_is_down(proxied_site, make_listing):
+    """The front cannot read the data's version: the page might be unpublished since, so Flask answers 503."""
+    page = published_page(make_listing)
+    site, proxy = proxied_site(KEPT_PAGES=10)
+    visitor = site.test_client(use_cookies=False)
+    assert visitor.get(page).status_code == 200
+    assert visitor.get(page).status_code == 200  # kept before Flask
+
+    proxy.stop()
+    assert_unavailable(visitor.get(page))
+    proxy.start()
+    assert visitor.get(page).status_code == 200
 
 
 def test_pre_ping_makes_the_first_request_after_a_restart_succeed(proxied_site, make_listing):
