@@ -82,6 +82,9 @@ DEFAULTS: dict[str, Any] = {
     "SEARCH_CACHE_PREFIX": "search:",
     # Anonymous pages kept by each process while their ETag holds (directory/http_cache.py); 0: none.
     "KEPT_PAGES": 200,
+    # The search form's topics, audiences and languages read once per data version in each process
+    # (directory/listings/vocabularies.py); off: read for every page.
+    "KEEP_CHOICES": True,
     # "Tell me when a group starts near me": sign-ups per client address, and how long the confirmation
     # link works (an alert nobody confirmed is deleted then).
     "ALERT_RATE_LIMIT": "5 per hour;20 per day",

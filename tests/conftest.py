@@ -63,6 +63,7 @@ def base_config(database_url: str, instance_path: str) -> dict:
         # Tests change data without the services that move its version; the caches' own tests turn them on.
         "SEARCH_CACHE_SECONDS": 0,
         "KEPT_PAGES": 0,
+        "KEEP_CHOICES": False,
     }
 
 
@@ -202,6 +203,7 @@ def forget_answers(application) -> None:
     emptied database starts its data version again, so they could be taken for the next test's."""
     application.extensions.pop("kept_pages", None)
     application.extensions.pop(http_front.STORE, None)
+    application.extensions.pop("vocabularies", None)
     store = application.extensions.pop("search_cache", None)
     if store is not None:
         store.clear()

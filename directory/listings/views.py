@@ -19,7 +19,6 @@ from ..i18n import gettext
 from ..urls import external_url, safe_url
 from . import services
 from .areas import area_countries, area_listings, city_names, region_cities
-from .choices_html import checkbox_group
 from .forms import SearchForm
 from .freshness import freshness
 from .models import STATUS_PUBLISHED, WEEKDAYS, Listing
@@ -35,6 +34,7 @@ from .presentation import (
     structured_data,
     where_text,
 )
+from .rendered_fields import field_once
 from .schedule import (
     describe_meeting,
     for_display,
@@ -71,7 +71,7 @@ REGION_ALERT_RADIUS = 25  # miles: an alert offered on a region page watches aro
 @blueprint.context_processor
 def listing_helpers():
     return {"public_point": public_point, "format_occurrence": format_occurrence,
-            "checkbox_group": checkbox_group, "meets_in": meets_in}
+            "field_once": field_once, "meets_in": meets_in}
 
 
 # `{{ topic|term_name }}`: a topic's or audience's name in the page's language.

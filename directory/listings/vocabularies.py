@@ -3,26 +3,54 @@ published listings use. Forms only show choices; reading them is a service's job
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import lru_cache
+from typing import Any
 
+from flask import current_app
 from sqlalchemy import Select, func, select
 
+from .. import data_version
 from ..extensions import db
 from .models import Audience, Listing, ListingLanguage, Topic
 from .terms import term_labels
 from .visibility import public_clause
 
+_EXTENSION = "vocabularies"
+
 
 def vocabulary_pairs(model: type[Topic] | type[Audience]) -> list[tuple[str, str]]:
     """(slug, name) of every topic or every audience, in the order they are set to show; the names in the
     page's language."""
-    rows = db.session.execute(select(model.slug, model.name).order_by(model.position, model.name))
-    return term_labels((slug, name) for slug, name in rows)
+    def read() -> list[tuple[str, str]]:
+        rows = db.session.execute(select(model.slug, model.name).order_by(model.position, model.name))
+        return [(slug, name) for slug, name in rows]
+
+    return term_labels(_read_once_per_version(model.__tablename__, read))
 
 
 def languages_in_use() -> list[str]:
     """The codes of the languages at least one public listing uses (a choice must find something)."""
-    return list(db.session.scalars(_languages_in_use_statement()))
+    return list(_read_once_per_version(
+        "languages", lambda: list(db.session.scalars(_languages_in_use_statement()))))
+
+
+def _read_once_per_version(name: str, read: Callable[[], list[Any]]) -> list[Any]:
+    """What the search form offers is the same for every page until the public data changes: topics and
+    audiences are seeded, the languages come from public listings, and both move the data version. Read
+    once per version in each process (KEEP_CHOICES; the tests, which change data without moving the
+    version, read each time)."""
+    if not current_app.config["KEEP_CHOICES"]:
+        return read()
+    key = (name, data_version.current())
+    store: dict[tuple[str, int], list[Any]] = current_app.extensions.setdefault(_EXTENSION, {})
+    found = store.get(key)
+    if found is None:
+        found = read()
+        if len(store) >= 8:  # the version moved: what was kept for the old one is never asked again
+            store.clear()
+        store[key] = found
+    return found
 
 
 @lru_cache(maxsize=1)
