@@ -110,6 +110,8 @@ def test_what_could_differ_or_must_be_counted_goes_to_flask(app, visitor, flask_
         ("GET", "/about", {"Cookie": "lang=en"}),  # a cookie may sign in, carry a message or a language
         ("GET", "/about", {"If-None-Match": etag}),  # answered 304 by Flask
         ("HEAD", "/about", {}),
+        ("GET", "/about", {"Range": "bytes=0-99"}),
+        ("GET", "/about", {"Authorization": "Basic eDp5"}),
         ("GET", "/search?near=10001", {}),  # the search counts searches for "Where groups are needed"
         ("GET", "/api/v1/topics", {}),  # the API's rate limit counts every request
         ("GET", "/about?lang=es", {}),  # remembers the language in a cookie: not the same for everyone
@@ -135,14 +137,23 @@ def test_kept_pages_off_keeps_nothing_before_flask(app, visitor, flask_runs):
     assert flask_runs() == 2 and not app.extensions.get(http_front.STORE)
 
 
+def late_cookie(response):
+    response.set_cookie("late", "1")
+    return response
+
+
+def late_vary(response):
+    response.vary.add("User-Agent")  # another browser would get another answer: the key does not hold it
+    return response
+
+
 @pytest.mark.own_app
 @pytest.mark.config(**KEEPING)
-def test_an_answer_that_left_with_a_cookie_is_not_kept_whoever_set_it(app, visitor, flask_runs):
-    def late_cookie(response):
-        response.set_cookie("late", "1")
-        return response
-
-    app.after_request_funcs.setdefault(None, []).insert(0, late_cookie)  # runs after every other hook
+@pytest.mark.parametrize("late_hook", [late_cookie, late_vary])
+def test_an_answer_that_left_with_a_cookie_or_another_vary_is_not_kept_whoever_added_it(
+        app, visitor, flask_runs, late_hook):
+    app.after_request_funcs.setdefault(None, []).insert(0, late_hook)  # runs after every other hook
     for _ in range(2):
-        assert visitor.get("/about").headers["Set-Cookie"].startswith("late=")
+        response = visitor.get("/about")
+        assert response.status_code == 200 and response.headers["Cache-Control"] == PUBLIC
     assert flask_runs() == 2
