@@ -224,7 +224,7 @@ def register_kept_encodings(app: Flask) -> None:
 def register_http_cache(app: Flask) -> None:
     """After assets (compression must see what this decides) and before nothing that sets Cache-Control;
     before security too, whose proxy fix must wrap the front so that the front keys on the real host."""
-    http_front.install(app, CLOCK_SECONDS)
+    http_front.install(app, CLOCK_SECONDS, KEPT_PAGE_BYTES)
 
     @app.after_request
     def public_or_private(response: Response) -> Response:

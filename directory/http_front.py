@@ -36,7 +36,6 @@ _PASSED_ON = ("HTTP_COOKIE", "HTTP_AUTHORIZATION", "HTTP_IF_NONE_MATCH", "HTTP_I
               "HTTP_IF_MATCH", "HTTP_IF_UNMODIFIED_SINCE", "HTTP_IF_RANGE", "HTTP_RANGE")
 # What a kept answer may vary on: the key below holds each of them (a cookie-less request has no Cookie).
 _VARIES_ON = frozenset(("cookie", "accept-language", "accept-encoding"))
-_LARGEST = 256 * 1024
 STORE = "kept_front"
 
 
@@ -52,16 +51,19 @@ class Answer:
 class KeptFront:
     """WSGI middleware in front of Flask's own `wsgi_app`, holding the latest KEPT_PAGES answers."""
 
-    def __init__(self, app: Flask, wsgi_app: WSGIApp, clock_seconds: int) -> None:
+    def __init__(self, app: Flask, wsgi_app: WSGIApp, clock_seconds: int, largest: int) -> None:
         self.app = app
         self.wsgi_app = wsgi_app
         self.clock_seconds = clock_seconds
+        self.largest = largest  # bytes: a larger answer is made again each time
         self.lock = threading.Lock()
 
     @property
     def answers(self) -> OrderedDict[tuple[str, ...], Answer]:
         """Kept with the app's other answers (`http_cache`'s), so whoever drops those drops these."""
-        store: OrderedDict[tuple[str, ...], Answer] = self.app.extensions.setdefault(STORE, OrderedDict())
+        store: OrderedDict[tuple[str, ...], Answer] | None = self.app.extensions.get(STORE)
+        if store is None:  # not setdefault: every request asks, and would build an empty one to throw away
+            store = self.app.extensions.setdefault(STORE, OrderedDict())
         return store
 
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
@@ -103,15 +105,16 @@ class KeptFront:
             close = getattr(served, "close", None)
             if close is not None:
                 close()
-        if len(body) <= _LARGEST:
+        if len(body) <= self.largest:
             version, engine = offered
             answer = Answer(started[0], list(started[1]), body, version,
                             int(time.time() // self.clock_seconds), engine)
+            answers = self.answers
             with self.lock:
-                self.answers[key] = answer
-                self.answers.move_to_end(key)
-                while len(self.answers) > int(self.app.config["KEPT_PAGES"]):
-                    self.answers.popitem(last=False)
+                answers[key] = answer
+                answers.move_to_end(key)
+                while len(answers) > int(self.app.config["KEPT_PAGES"]):
+                    answers.popitem(last=False)
         return [body]
 
 
@@ -143,6 +146,7 @@ def _keepable(status: str, headers: list[tuple[str, str]]) -> bool:
     return True
 
 
-def install(app: Flask, clock_seconds: int) -> None:
-    """Flask's documented way to add middleware: wrap `app.wsgi_app`."""
-    app.wsgi_app = KeptFront(app, app.wsgi_app, clock_seconds)  # type: ignore[method-assign]
+def install(app: Flask, clock_seconds: int, largest: int) -> None:
+    """Flask's documented way to add middleware: wrap `app.wsgi_app`. The clock and the largest answer are
+    http_cache's, so that both keep the same answers for the same time."""
+    app.wsgi_app = KeptFront(app, app.wsgi_app, clock_seconds, largest)  # type: ignore[method-assign]
