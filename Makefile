@@ -7,6 +7,8 @@ FLASK   = $(BIN)/flask --app directory
 
 # Test processes: one per core ("auto"); WORKERS=0 runs the suite in this process.
 WORKERS ?= auto
+# SCREENSHOTS=1: the browser tests save the screenshots they name under test-artifacts/screenshots/.
+SCREENSHOTS ?=
 
 .PHONY: run test test-fast setup install install-test lint bench bench-load lighthouse clean help \
         translations extract update-translations new-language
@@ -81,7 +83,8 @@ run: setup
 # worksteal: an idle worker takes tests from a busy one (a corpus sweep takes a hundred times a plain test).
 # pytest caches the test modules it rewrites as bytecode; PYTHONDONTWRITEBYTECODE would have every worker
 # rewrite them (and hypothesis and schemathesis, whose plugins it rewrites whole) on every run.
-PYTEST = env -u PYTHONDONTWRITEBYTECODE $(BIN)/python -m pytest -n $(WORKERS) --dist worksteal
+PYTEST = env -u PYTHONDONTWRITEBYTECODE $(BIN)/python -m pytest -n $(WORKERS) --dist worksteal \
+         $(if $(SCREENSHOTS),--screenshots)
 
 test: install-test translations
 	$(PYTEST) $(PYTEST_ARGS)

@@ -43,6 +43,12 @@ KEPT_TABLES = {"places", "alembic_version"}
 WORKER = os.environ.get("PYTEST_XDIST_WORKER", "")
 
 
+def pytest_addoption(parser):
+    parser.addoption(
+        "--screenshots", action="store_true",
+        help="browser tests save the screenshots they name (a failed one saves its pages anyway)")
+
+
 def pytest_configure(config):
     compile_stale_catalogues()
     config.addinivalue_line("markers", "config(**values): configuration overrides for the app fixture")

@@ -9,7 +9,9 @@ Fixtures:
   use_phone / use_desktop(page)   resize an existing page
   requests_made every request the test's pages made (.urls, .offsite())
   console_log   console errors and uncaught exceptions (.errors); CSP violations land here too
-  screenshot    screenshot(page, "name") saves test-artifacts/screenshots/<test>-<name>.png
+  screenshot    screenshot(page, "name") saves test-artifacts/screenshots/<test>-<name>.png when pytest runs
+                with --screenshots (`make test SCREENSHOTS=1`); a failed test saves its page and phone_page
+                as <test>-failed-page.png / -failed-phone_page.png whatever the option
   axe           axe(page) -> axe-core violations on the current page, one "rule (impact): targets: help"
                 string each; axe(page, tags=WCAG_22_AA) runs the WCAG 2.2 A/AA rules (+ best practice)
 
@@ -171,22 +173,49 @@ def _new_page(browser, requests_made: RequestLog, console_log: ConsoleLog, **con
     return context, page
 
 
+# Where each test's call report is kept for its fixtures' teardown (see `_picture_if_failed`).
+CALL_REPORT = pytest.StashKey[pytest.TestReport]()
+
+
+@pytest.hookimpl(wrapper=True, tryfirst=True)
+def pytest_runtest_makereport(item, call):
+    report = yield
+    if report.when == "call":
+        item.stash[CALL_REPORT] = report
+    return report
+
+
+def _picture_if_failed(request, page, name: str) -> None:
+    """The page as the failed test left it: what a person wants to see first, option or not."""
+    report = request.node.stash.get(CALL_REPORT, None)
+    if report is None or not report.failed:
+        return
+    folder = ARTIFACTS / "screenshots"
+    folder.mkdir(parents=True, exist_ok=True)
+    try:
+        page.screenshot(path=str(folder / f"{_file_name(request)}-failed-{name}.png"), full_page=True)
+    except Exception as error:  # noqa: BLE001 - the test's own failure is what gets reported
+        warnings.warn(f"no picture of the failed test's {name}: {error}", stacklevel=1)
+
+
 @pytest.fixture
-def page(browser, requests_made, console_log):
+def page(browser, requests_made, console_log, request):
     """A desktop-sized page in its own context (no cookies shared between tests)."""
     context, new_page = _new_page(browser, requests_made, console_log, viewport=DESKTOP)
     yield new_page
+    _picture_if_failed(request, new_page, "page")
     context.close()
 
 
 @pytest.fixture
-def phone_page(browser, requests_made, console_log):
+def phone_page(browser, requests_made, console_log, request):
     """A phone: 375x812, touch, mobile viewport rules."""
     context, new_page = _new_page(
         browser, requests_made, console_log,
         viewport=PHONE, is_mobile=True, has_touch=True, device_scale_factor=2,
     )
     yield new_page
+    _picture_if_failed(request, new_page, "phone_page")
     context.close()
 
 
@@ -201,17 +230,28 @@ def use_desktop():
     return lambda page: page.set_viewport_size(DESKTOP)
 
 
+def _file_name(request) -> str:
+    return re.sub(r"[^A-Za-z0-9_.-]+", "-", request.node.name).strip("-")
+
+
 @pytest.fixture
 def screenshot(request):
-    """screenshot(page, name, full_page=True) -> Path under test-artifacts/screenshots/ (gitignored)."""
+    """screenshot(page, name, full_page=True) -> Path under test-artifacts/screenshots/ (gitignored).
+
+    Taken only with --screenshots: a full page at a phone's pixel density is a good part of a browser
+    test's processor time, and nothing reads the pictures unless someone asked for them.
+    """
     folder = ARTIFACTS / "screenshots"
-    test_name = re.sub(r"[^A-Za-z0-9_.-]+", "-", request.node.name).strip("-")
+    test_name = _file_name(request)
+    wanted = request.config.getoption("--screenshots")
 
     def take(page, name: str, full_page: bool = True) -> Path:
         from playwright.sync_api import Error as PlaywrightError
 
-        folder.mkdir(parents=True, exist_ok=True)
         path = folder / f"{test_name}-{name}.png"
+        if not wanted:
+            return path
+        folder.mkdir(parents=True, exist_ok=True)
         # A picture is for a person to look at, not something a test asserts. Chromium sometimes answers
         # "Unable to capture screenshot" while a busy machine repaints after a navigation: wait for the next
         # frame and try again, then note the miss rather than fail a test whose checks all passed.

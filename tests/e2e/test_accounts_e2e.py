@@ -1,8 +1,8 @@
 """A mentor's account in a real browser: register, confirm from the mail, sign in, reset a forgotten
 password, download my data, delete the account.
 
-Screenshots (test-artifacts/screenshots/) show the register, sign-in and account pages at phone and
-desktop width, and the register form with errors.
+Screenshots (with --screenshots, in test-artifacts/screenshots/) show the register, sign-in and account
+pages at phone and desktop width, and the register form with errors.
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """The devices list on the account page in a real browser: two sign-ins (a phone and this browser) are
 listed, the phone is signed out from here, then every device at once. Checked by axe at phone and
-desktop width; screenshots in test-artifacts/screenshots/.
+desktop width; screenshots (with --screenshots) in test-artifacts/screenshots/.
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """The account and organiser side in Spanish, in a real browser: registering (errors and all), and the
 group form sent with mistakes. Every page at phone and desktop width, axe-core at zero violations.
 
-Screenshots (test-artifacts/screenshots/) show each page and each form with its errors.
+Screenshots (with --screenshots, in test-artifacts/screenshots/) show each page and each form with its errors.
 """
 
 from __future__ import annotations

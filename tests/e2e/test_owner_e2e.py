@@ -1,7 +1,7 @@
 """An organiser in a real browser: sign in, list a group with two meetings, save a draft, submit it.
 
-Screenshots (test-artifacts/screenshots/) show the dashboard and the form with errors at phone and
-desktop width.
+Screenshots (with --screenshots, in test-artifacts/screenshots/) show the dashboard and the form with
+errors at phone and desktop width.
 """
 
 from __future__ import annotations
