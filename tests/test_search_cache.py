@@ -68,6 +68,18 @@ def test_each_language_has_its_own_entry_and_a_given_moment_is_never_cached(geo,
     assert len(runs) == 3
 
 
+@pytest.mark.config(SEARCH_CACHE_SECONDS=60)
+def test_the_page_and_the_api_share_an_entry(client, geo, make_listing, runs):
+    make_listing(name="Chelsea Fathers")
+    db.session.commit()
+    page = client.get("/search?near=10001&radius=25")
+    answer = client.get("/api/v1/listings?near=10001&radius=25")
+    assert page.status_code == answer.status_code == 200
+    assert "Chelsea Fathers" in page.get_data(as_text=True)
+    assert [item["name"] for item in answer.get_json()["results"]] == ["Chelsea Fathers"]
+    assert len(runs) == 1
+
+
 def test_off_when_seconds_is_zero(geo, make_listing, runs):
     make_listing()
     db.session.commit()

@@ -76,8 +76,7 @@ def listings():
         params = resolve_vocabulary(SearchParams.from_args(request.args, allow_per_page=True)).checked()
     except InvalidSearch as error:
         return invalid_parameters(error.errors)
-    # Each result carries its audiences and languages too, which the HTML page's cards do not show.
-    results = run_search(params, complete=True)
+    results = run_search(params)
     return jsonify(serializers.search_page(results, page_links(results)))
 
 

@@ -65,10 +65,9 @@ def _statements() -> dict[str, Select[*tuple[Any, ...]]]:
     }
 
 
-def load_cards(ids: list[int], *, complete: bool = False) -> dict[int, ListingCard]:
+def load_cards(ids: list[int]) -> dict[int, ListingCard]:
     """Cards for these listing ids (those that exist), by id, with their topics, meetings, audiences (a card
-    says "New members welcome" from them) and languages (a card says which it meets in). `complete` is
-    kept for callers that ask for everything; a card has everything."""
+    says "New members welcome" from them) and languages (a card says which it meets in)."""
     if not ids:
         return {}
     statements = _statements()

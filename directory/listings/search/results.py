@@ -157,7 +157,7 @@ class SearchResults:
 
 
 def search(params: SearchParams, *, now: datetime | None = None, online_preview: int = ONLINE_PREVIEW,
-           complete: bool = False, language: str | None = None) -> SearchResults:
+           language: str | None = None) -> SearchResults:
     """Run a search. Never raises for anything a visitor can type; bad values are already left out.
 
     `language` is the language the results are read in (by default the one the request is served in):
@@ -166,20 +166,19 @@ def search(params: SearchParams, *, now: datetime | None = None, online_preview:
 
     When the local list is the one paginated, the online list beside it holds its first
     `online_preview` entries (`online_total` counts them, exactly up to ONLINE_COUNT_LIMIT).
-    The listings come with their topics and meetings; `complete` adds audiences and languages.
+    The listings come as cards (see `cards`), with their topics, meetings, audiences and languages.
     A search of the present moment may come from the cache (see `cache`); one at a given `now` never does.
     """
     if now is not None:
-        return _search(params, now, online_preview, complete, language)
-    results = cache.remembered(params, (online_preview, complete, language),
-                               lambda: _search(params, utcnow(), online_preview, complete, language))
+        return _search(params, now, online_preview, language)
+    results = cache.remembered(params, (online_preview, language),
+                               lambda: _search(params, utcnow(), online_preview, language))
     if results.params is not params:
         results = replace(results, params=params)  # as this visitor typed it
     return results
 
 
-def _search(params: SearchParams, now: datetime, online_preview: int, complete: bool,
-            language: str | None) -> SearchResults:
+def _search(params: SearchParams, now: datetime, online_preview: int, language: str | None) -> SearchResults:
     results = SearchResults(params=params, page=params.page, per_page=params.per_page)
     if params.near:
         found = geo.locate(params.near)
@@ -238,7 +237,7 @@ def _search(params: SearchParams, now: datetime, online_preview: int, complete: 
         local_page, online_page = local[shown], online[:online_preview]
     else:
         local_page, online_page = [], online[shown]
-    loaded = _load([row.id for row in local_page] + [row.id for row in online_page], complete=complete)
+    loaded = _load([row.id for row in local_page] + [row.id for row in online_page])
     # A listing gone since its list was read is left out.
     results.local = [_hit(loaded[row.id], row.miles, params.units, now, row.rank)
                      for row in local_page if row.id in loaded]
@@ -262,9 +261,9 @@ def _language_first(language: str | None) -> str | None:
     return None if language == languages()[0] else language
 
 
-def _load(ids: list[int], *, complete: bool = False) -> dict[int, ListingCard]:
-    """The page's listings as read-only cards (see `cards`), topics and meetings included."""
-    return load_cards(list(dict.fromkeys(ids)), complete=complete)
+def _load(ids: list[int]) -> dict[int, ListingCard]:
+    """The page's listings as read-only cards (see `cards`)."""
+    return load_cards(list(dict.fromkeys(ids)))
 
 
 def _hit(listing: ListingCard, miles: float | None, units: str, now: datetime,
