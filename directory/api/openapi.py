@@ -15,6 +15,7 @@ from ..extensions import db
 from ..listings.models import COSTS, FORMATS, KINDS, WEEKDAYS, Audience, Topic
 from ..listings.search import (
     DEFAULT_RADIUS,
+    LOCAL_COUNT_LIMIT,
     MAX_NEAR_CHARS,
     MAX_PAGE,
     MAX_PER_PAGE,
@@ -44,10 +45,11 @@ listings one can join online (online and hybrid) and how many there are; ask aga
 nearest first (when there is an origin), otherwise the most recently confirmed; `q` narrows them.
 A listing never appears in both lists. Each result repeats its list in its own `section` field.
 
-**Counts.** Local counts are exact. Online listings are counted exactly up to {ONLINE_COUNT_LIMIT}
-(and, when they are the paginated list, at least {PAGES_AHEAD} pages past the current one); beyond
-that `total_exact` is false and `total` is a lower bound: there are more than `total`, and
-`pages` counts the pages known so far.
+**Counts.** Local listings are counted exactly up to {LOCAL_COUNT_LIMIT}, online listings up to
+{ONLINE_COUNT_LIMIT} (and the paginated list at least {PAGES_AHEAD} pages past the current one);
+beyond that `total_exact` is false and `total` is a lower bound: there are more than `total`, and
+`pages` counts the pages known so far. When the local list is past its limit, the online count
+beside it is a lower bound too.
 
 **Places.** `near` takes a US ZIP code, a UK postcode or outward code, a town with or without its
 state, county or country, or "latitude,longitude". When a name could mean several places the

@@ -12,6 +12,7 @@ from typing import Protocol
 
 from sqlalchemy import ColumnElement, case, func
 from sqlalchemy.orm import InstrumentedAttribute
+from sqlalchemy.orm.util import AliasedClass
 
 from .cards import ListingCard
 from .models import FORMAT_ONLINE, Listing
@@ -35,13 +36,15 @@ def round_public(value: float) -> float:
     return (math.trunc(value * SCALE + OFFSET) - 180 * SCALE) / SCALE + 0.0
 
 
-def public_point_sql() -> tuple[ColumnElement[float], ColumnElement[float]]:
-    """(latitude, longitude) SQL expressions of the point the public sees, for measuring in the database."""
+def public_point_sql(listing: type[Listing] | AliasedClass[Listing] = Listing,
+                     ) -> tuple[ColumnElement[float], ColumnElement[float]]:
+    """(latitude, longitude) SQL expressions of the point the public sees, for measuring in the database
+    (of `listing`: the table, or an alias of it)."""
     def rounded(column: InstrumentedAttribute[float | None]) -> ColumnElement[float]:
         rounded_value = (func.trunc(column * SCALE + OFFSET) - 180 * SCALE) / SCALE
-        return case((Listing.location_precision == EXACT, column), else_=rounded_value)
+        return case((listing.location_precision == EXACT, column), else_=rounded_value)
 
-    return rounded(Listing.latitude), rounded(Listing.longitude)
+    return rounded(listing.latitude), rounded(listing.longitude)
 
 
 def public_coordinates(

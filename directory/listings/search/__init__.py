@@ -6,10 +6,12 @@ using only those above it:
 - `fulltext`, `topic_bits`, `indexes`: what the statements ask of each database's own search objects
   (built by the migrations): its full-text index, the topics' bits, PostgreSQL's indexes for each list.
 - `statements`: the SQL, built once per shape of search and cached; the visibility rule comes from
-  `listings.visibility`.
+  `listings.visibility`. `online_statements`: the online list's own, besides those within reach.
 - `vocabulary`: the step after reading, topic and audience slugs → ids (an unknown slug is refused there).
-- `local`: listings met in person within the radius, nearest first (relevance within distance bands).
-- `online`: listings one can join online, wherever they are; hybrid listings are in both lists.
+- `local`: listings met in person within the radius, nearest first (relevance within distance bands),
+  counted up to a limit past which only the bands a page needs are read.
+- `online`: listings one can join online, wherever they are; a hybrid listing is in the local list
+  when it is within the radius, and in the online list otherwise.
 - `results`: `search()`, which runs the pipeline, and what it returns (`SearchResults`, `Hit`).
 
 Pipeline: locate the place → a box around it, read from the covering search index by latitude band
@@ -19,7 +21,7 @@ distance bands, scored in Python for the page) → paginate → load the page's 
 topics and meetings in a fixed number of queries.
 """
 
-from .local import WiderRadius
+from .local import FEW_RESULTS, LOCAL_COUNT_LIMIT, WiderRadius
 from .online import ONLINE_COUNT_LIMIT, ONLINE_PREVIEW, PAGES_AHEAD
 from .params import (
     DEFAULT_RADIUS,
@@ -33,7 +35,6 @@ from .params import (
     SearchParams,
 )
 from .results import (
-    FEW_RESULTS,
     NEAR_MILES,
     Hit,
     SearchResults,
@@ -48,6 +49,7 @@ from .vocabulary import resolve as resolve_vocabulary
 __all__ = [
     "DEFAULT_RADIUS",
     "FEW_RESULTS",
+    "LOCAL_COUNT_LIMIT",
     "MY_LOCATION",
     "NEAR_MILES",
     "MAX_NEAR_CHARS",

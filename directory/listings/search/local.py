@@ -1,20 +1,32 @@
 """The local list: listings met in person within the radius, nearest first (within each distance band,
 those held in the visitor's language first when it is not the default, then by relevance when keywords
-were typed), and the wider radius offered when few are near."""
+were typed), and the wider radius offered when few are near.
+
+The list is counted exactly up to a limit. Past it (a wide radius around a city, with a million
+listings: tens of thousands), only the distance bands the page falls in are read and sorted, the
+nearest first, and the page says "more than"."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 from operator import attrgetter
 from typing import Any, NamedTuple
 
+from sqlalchemy import Select, String, bindparam, select
+
 from ...geo import services as geo
-from .fulltext import Relevance
+from ..models import Listing, ListingLanguage
+from .fulltext import FTS_COLUMNS, Relevance
 from .params import RADII
-from .statements import Section, Within, held_in_statement, run, texts_statement, within
+from .statements import Section, Within, run, within
 
 # Texts scored for relevance are read this many listings at a time.
 TEXTS_BATCH = 500
+# The local list is counted exactly up to this many; past it the page says "more than".
+LOCAL_COUNT_LIMIT = 1000
+# Below this many local results the page offers a wider radius.
+FEW_RESULTS = 5
 
 
 class LocalRow(NamedTuple):
@@ -35,20 +47,52 @@ class WiderRadius:
     count: int
 
 
+@dataclass(frozen=True)
+class LocalList:
+    """The local list as far as it was read: every listing within the radius (`exact`), or past the count's
+    limit the first of them, every one within a distance band's edge: the sorted list's beginning."""
+
+    rows: list[LocalRow]
+    total: int  # how many lie within the radius: exactly, or (not exact) more than this
+    exact: bool
+    hybrid_ids: frozenset[int]  # hybrid listings among those read (all of them, when exact)
+
+
 _by_distance = attrgetter("miles", "id")
 
 
-def local_candidates(section: Section, origin: geo.Location, radius: float,
-                     shown: slice | None = None, language: str | None = None) -> list[LocalRow]:
+def local_candidates(section: Section, origin: geo.Location, radius: float, shown: slice | None = None,
+                     language: str | None = None, count_limit: int = LOCAL_COUNT_LIMIT) -> LocalList:
     """Listings met in person within `radius` miles, sorted: nearest first; within each distance band,
     those offered in `language` first (None: no language is put first), then the best match for the
     keywords.
 
     Neither changes which band a listing is in, so both are looked up only for the bands the `shown`
     rows fall in; elsewhere rank is None, in_language False, and the order within a band is by distance.
+    The list is counted up to `count_limit`. Past it, the bands are read outwards until they hold the
+    `shown` rows and at least FEW_RESULTS (so whether few are near is known), and the total is a
+    lower bound.
     """
-    rows = [LocalRow(listing_id, miles, None, bool(hybrid))
-            for listing_id, miles, hybrid in within(section, origin, radius, Within.LOCAL)]
+    counted = within(section, origin, radius, Within.LOCAL, limit=count_limit + 1)
+    found, exact = counted, len(counted) <= count_limit
+    if not exact:
+        needed = max(shown.stop if shown is not None else 0, FEW_RESULTS)
+        for edge in (edge for edge in RADII if edge < radius):
+            found = within(section, origin, edge, Within.LOCAL)
+            if len(found) >= needed:
+                break
+        else:  # the page reaches the last band: the whole list is read after all
+            found = within(section, origin, radius, Within.LOCAL)
+            exact = True
+    hybrid_ids = frozenset(row.id for rows in (counted, found) for row in rows if row.hybrid)
+    rows = [LocalRow(listing_id, miles, None, bool(hybrid)) for listing_id, miles, hybrid in found]
+    rows = _sorted(section, rows, shown, language)
+    return LocalList(rows, len(rows) if exact else count_limit, exact, hybrid_ids)
+
+
+def _sorted(section: Section, rows: list[LocalRow], shown: slice | None,
+            language: str | None) -> list[LocalRow]:
+    """The rows in the local list's order (see local_candidates)."""
     rows.sort(key=_by_distance)
     if not (section.q or language) or not rows:
         return rows
@@ -60,6 +104,22 @@ def local_candidates(section: Section, origin: geo.Location, radius: float,
     rows = [LocalRow(row.id, row.miles, scores.get(row.id), row.hybrid, row.id in held) for row in rows]
     rows.sort(key=_by_band_and_rank)
     return rows
+
+
+@lru_cache(maxsize=1)
+def texts_statement() -> Select[*tuple[Any, ...]]:
+    """The words of the listings with :ids, for scoring their relevance."""
+    columns = [getattr(Listing, name) for name in FTS_COLUMNS]
+    return select(Listing.id, *columns).where(Listing.id.in_(bindparam("ids", expanding=True)))
+
+
+@lru_cache(maxsize=1)
+def held_in_statement() -> Select[*tuple[Any, ...]]:
+    """Which of the listings with :ids are offered in the language :code."""
+    return select(ListingLanguage.listing_id).where(
+        ListingLanguage.code == bindparam("code", type_=String),
+        ListingLanguage.listing_id.in_(bindparam("ids", expanding=True)),
+    )
 
 
 def _held_in(language: str, ids: list[int]) -> frozenset[int]:

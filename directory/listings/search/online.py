@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import datetime
 from operator import attrgetter
 from typing import Any, NamedTuple
@@ -22,16 +23,8 @@ from ...geo import services as geo
 from ...geo.distance import distance_miles, distance_parameters
 from ..privacy import public_coordinates
 from . import indexes
-from .statements import (
-    OnlineQuery,
-    Section,
-    Within,
-    nearest_statement,
-    online_rows_by_id,
-    online_statement,
-    run,
-    within,
-)
+from .online_statements import OnlineQuery, nearest_statement, online_rows_by_id, online_statement
+from .statements import Section, Within, run, within
 
 # Online listings shown beside local results; the rest are one link away (format=online).
 ONLINE_PREVIEW = 5
@@ -59,30 +52,30 @@ class OnlineRow(NamedTuple):
 
 
 def online_candidates(section: Section, origin: geo.Location | None, *, needed: int, paginated_by: int | None,
-                      exclude: frozenset[int] = frozenset()) -> tuple[list[OnlineRow], int, bool]:
+                      beside_miles: float | None = None) -> tuple[list[OnlineRow], int, bool]:
     """The first `needed` listings of the online list; how many it holds; whether exactly.
 
-    Keywords only narrow the list. `exclude` holds hybrid listings the local list already shows; they
-    are left out of the list and the count. The count stops at ONLINE_COUNT_LIMIT, or, when this is
-    the list the page numbers apply to (`paginated_by` is the page size), PAGES_AHEAD pages past the
-    page. The count reads the ids it counts: when they are no more than its limit, they are the whole
-    list, and only their rows are left to read.
+    Keywords only narrow the list. `beside_miles` is the radius of the local list beside this one
+    (None: there is none): the hybrid listings within it are that list's, so they are left out of
+    this one and its count (see statements.not_beside). The count stops at ONLINE_COUNT_LIMIT, or,
+    when this is the list the page numbers apply to (`paginated_by` is the page size), PAGES_AHEAD
+    pages past the page. The count reads the ids it counts: when they are no more than its limit,
+    they are the whole list, and only their rows are left to read.
     """
     count_limit = max(ONLINE_COUNT_LIMIT, needed + (paginated_by or 0) * PAGES_AHEAD)
-    # Excluded listings are among those counted, so the limit makes room for them.
-    limit = count_limit + len(exclude)
-    counted = run(online_statement(section.shape, OnlineQuery.COUNTED),
-                  {**section.values, "limit": limit + 1}).all()
-    exact = len(counted) <= limit
-    total = min(len(counted), limit) - len(exclude)
+    beside = _Beside.of(origin, beside_miles)
+    counted = run(online_statement(section.shape, OnlineQuery.COUNTED, beside.measured_in),
+                  {**section.values, **beside.values, "limit": count_limit + 1}).all()
+    exact = len(counted) <= count_limit
+    total = min(len(counted), count_limit)
     if needed <= 0 or total <= 0:
-        return [], max(total, 0), exact
+        return [], total, exact
     if exact:  # the count read the whole list's ids: only their rows are left to read
-        rows = _every_online(section, origin, exclude, ids=[row.id for row in counted])
+        rows = _every_online(section, origin, beside, ids=[row.id for row in counted])
     elif origin is not None:
-        rows = _nearest_online(section, origin, needed, exclude)
+        rows = _nearest_online(section, origin, needed, beside)
     else:
-        rows = [row for row in _first_online(section, needed + len(exclude)) if row.id not in exclude]
+        rows = _first_online(section, needed)
     # Stable sorts, least important key first.
     rows.sort(key=_by_name)
     if origin is not None:
@@ -91,6 +84,25 @@ def online_candidates(section: Section, origin: geo.Location | None, *, needed: 
         # Without a place, the most recently confirmed first: fresh listings are likelier to answer.
         rows.sort(key=_by_confirmation, reverse=True)
     return rows[:needed], total, exact
+
+
+@dataclass(frozen=True)
+class _Beside:
+    """The local list beside the online list, as the statements that leave out its hybrid listings see
+    it: the database they measure in (None: no local list) and what they bind, the origin and
+    :beside, its radius (negative when there is none)."""
+
+    dialect: str
+    measured_in: str | None
+    values: dict[str, float]
+
+    @classmethod
+    def of(cls, origin: geo.Location | None, miles: float | None) -> _Beside:
+        dialect = db.engine.dialect.name
+        if origin is None or miles is None:
+            return cls(dialect, None, {"beside": -1.0})
+        values = distance_parameters(origin.latitude, origin.longitude)
+        return cls(dialect, dialect, {**values, "beside": miles})
 
 
 _by_name = attrgetter("name", "id")
@@ -104,60 +116,56 @@ def _by_confirmation(row: OnlineRow) -> datetime:
     return row.confirmed_at or datetime.min
 
 
-def _nearest_online(section: Section, origin: geo.Location, needed: int,
-                    exclude: frozenset[int]) -> list[OnlineRow]:
-    """At least the `needed` nearest online listings (not in `exclude`), with every one tied with the
-    last of them, so sorting them by name gives the same page as sorting everything."""
-    if db.engine.dialect.name == "postgresql":
-        return _nearest_online_by_index(section, origin, needed, exclude)
-    return _nearest_online_in_boxes(section, origin, needed, exclude)
+def _nearest_online(section: Section, origin: geo.Location, needed: int, beside: _Beside) -> list[OnlineRow]:
+    """At least the `needed` nearest online listings, with every one tied with the last of them, so
+    sorting them by name gives the same page as sorting everything."""
+    if beside.dialect == "postgresql":
+        return _nearest_online_by_index(section, origin, needed, beside)
+    return _nearest_online_in_boxes(section, origin, needed, beside)
 
 
 def _nearest_online_by_index(section: Section, origin: geo.Location, needed: int,
-                             exclude: frozenset[int]) -> list[OnlineRow]:
+                             beside: _Beside) -> list[OnlineRow]:
     """PostgreSQL: read nearest first from the online list's index (see indexes)."""
-    limit = needed + len(exclude) + 1
+    limit = needed + 1
     values = {**section.values, **distance_parameters(origin.latitude, origin.longitude),
-              **indexes.origin_values(origin.latitude, origin.longitude), "limit": limit}
+              **indexes.origin_values(origin.latitude, origin.longitude), **beside.values, "limit": limit}
     found = run(nearest_statement(section.shape), values).all()
-    rows = sorted((row for row in found if row.id not in exclude), key=attrgetter("miles"))
-    if len(found) < limit and len(rows) < needed:
+    rows = sorted(found, key=attrgetter("miles"))
+    if len(rows) < needed:
         # Every located listing is here and too few: the rest have no point, and come last.
-        return _every_online(section, origin, exclude)
+        return _every_online(section, origin, beside)
     if len(found) == limit:
         # More lie beyond, none nearer than these (to the last bits): a tie with the last one needed
         # may run past the limit, so then every listing as near is read.
         boundary = rows[needed - 1].miles
         if rows[needed].miles - boundary <= SAME_DISTANCE_MILES:
-            reach = boundary + SAME_DISTANCE_MILES
-            rows = [row for row in within(section, origin, reach, Within.ONLINE) if row.id not in exclude]
+            rows = within(section, origin, boundary + SAME_DISTANCE_MILES, Within.ONLINE, more=beside.values)
     return _named(rows)
 
 
 def _nearest_online_in_boxes(section: Section, origin: geo.Location, needed: int,
-                             exclude: frozenset[int]) -> list[OnlineRow]:
+                             beside: _Beside) -> list[OnlineRow]:
     """SQLite: every online listing within a reach that grows until it holds at least `needed`.
 
     The database returns the nearest few within a reach by distance; rows tied in distance with the
     last one needed are all read.
     """
-    limit = needed + len(exclude) + 1
+    limit = needed + 1
     reach: float | None = ONLINE_REACH_MILES[0]
     while reach is not None:
-        found = within(section, origin, reach, Within.NEAREST, limit=limit)
-        rows = [row for row in found if row.id not in exclude]
+        rows = found = within(section, origin, reach, Within.NEAREST, limit=limit, more=beside.values)
         if len(found) == limit:
             # More lie within reach, all farther than these; `rows` holds at least needed + 1.
             boundary = rows[needed - 1].miles
             if rows[needed].miles == boundary:
                 # A tie runs past the limit: read every listing as near as the last one needed.
-                rows = [row for row in within(section, origin, boundary, Within.ONLINE)
-                        if row.id not in exclude]
+                rows = within(section, origin, boundary, Within.ONLINE, more=beside.values)
         if len(rows) >= needed:
             return _named(rows)
         reach = _next_reach(reach, len(rows), needed)
     # Too few anywhere near: measure every one (those without a point come last).
-    return _every_online(section, origin, exclude)
+    return _every_online(section, origin, beside)
 
 
 def _next_reach(reach: float, found: int, needed: int) -> float | None:
@@ -192,19 +200,20 @@ def _first_online(section: Section, count: int) -> list[OnlineRow]:
     return [OnlineRow(listing_id, None, name.lower(), confirmed) for listing_id, name, confirmed in found]
 
 
-def _every_online(section: Section, origin: geo.Location | None, exclude: frozenset[int],
+def _every_online(section: Section, origin: geo.Location | None, beside: _Beside,
                   ids: list[int] | None = None) -> list[OnlineRow]:
-    """Every online listing (not in `exclude`), measured in Python: for lists known to be short.
-    `ids`: the whole list's, when a count has read them already."""
+    """Every online listing, measured in Python: for lists known to be short. `ids`: the whole list's,
+    when a count has read them already."""
     if ids is not None:
         everything = run(online_rows_by_id(), {"ids": ids}).all()
     else:
-        everything = run(online_statement(section.shape, OnlineQuery.EVERYTHING), section.values).all()
-    return [_measured(row, origin) for row in everything if row.id not in exclude]
+        statement = online_statement(section.shape, OnlineQuery.EVERYTHING, beside.measured_in)
+        everything = run(statement, {**section.values, **beside.values}).all()
+    return [_measured(row, origin) for row in everything]
 
 
 def _measured(row: Row[*tuple[Any, ...]], origin: geo.Location | None) -> OnlineRow:
-    """A row of `statements.online_rows` measured in Python (no miles without an origin)."""
+    """A row of `online_statements.online_rows` measured in Python (no miles without an origin)."""
     listing_id, latitude, longitude, precision, name, confirmed = row
     miles = None
     point = public_coordinates(latitude, longitude, precision) if origin is not None else None

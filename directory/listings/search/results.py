@@ -22,15 +22,21 @@ from ..privacy import public_coordinates
 from ..schedule import Occurrence, next_meetings
 from . import cache, indexes, vocabulary
 from .fulltext import keyword_value, prepare_keyword_search
-from .local import LocalRow, WiderRadius, distances_up_to_widest, local_candidates, wider_radius
-from .online import ONLINE_PREVIEW, OnlineRow, online_candidates
+from .local import (
+    FEW_RESULTS,
+    LOCAL_COUNT_LIMIT,
+    LocalList,
+    WiderRadius,
+    distances_up_to_widest,
+    local_candidates,
+    wider_radius,
+)
+from .online import ONLINE_PREVIEW, PAGES_AHEAD, OnlineRow, online_candidates
 from .params import RADII, SearchParams
 from .statements import Section
 
 logger = logging.getLogger(__name__)
 
-# Below this many local results the page offers a wider radius.
-FEW_RESULTS = 5
 # "Found nothing near": no matching in-person listing within this many miles, whatever radius was asked.
 NEAR_MILES = 25
 
@@ -72,6 +78,8 @@ class SearchResults:
     place_not_found: bool = False
     local: list[Hit] = field(default_factory=list)
     local_total: int = 0
+    # False when the local count stopped at its limit: there are more than `local_total`.
+    local_total_exact: bool = True
     online: list[Hit] = field(default_factory=list)
     online_total: int = 0
     # False when the online count stopped at its limit: there are more than `online_total`.
@@ -101,8 +109,8 @@ class SearchResults:
 
     @property
     def total_exact(self) -> bool:
-        """Whether `total` is the whole count, not a lower bound (local counts always are)."""
-        return self.paginated == "local" or self.online_total_exact
+        """Whether `total` is the whole count, not a lower bound."""
+        return self.local_total_exact if self.paginated == "local" else self.online_total_exact
 
     @property
     def pages(self) -> int:
@@ -139,7 +147,8 @@ class SearchResults:
     @property
     def few_local(self) -> bool:
         """A place was found but fewer than FEW_RESULTS listings are within reach."""
-        return self.origin is not None and self.params.wants_local() and self.local_total < FEW_RESULTS
+        return (self.origin is not None and self.params.wants_local() and self.local_total < FEW_RESULTS
+                and self.local_total_exact)
 
     @property
     def online_all(self) -> int:
@@ -200,41 +209,44 @@ def _search(params: SearchParams, now: datetime, online_preview: int, language: 
     def section(formats: tuple[str, ...]) -> Section:
         return Section.of(params, formats, keywords, keyword_kind, ids, now)
 
-    local: list[LocalRow] = []
+    local = LocalList([], 0, True, frozenset())
     origin = results.origin
     shown = params.shown
     if origin is not None and params.wants_local():
         in_person = section(indexes.IN_PERSON_FORMATS)
+        # Counted at least PAGES_AHEAD pages past the page, as the online list is.
+        count_limit = max(LOCAL_COUNT_LIMIT, shown.stop + params.per_page * PAGES_AHEAD)
         local = local_candidates(in_person, origin, params.radius, shown=shown,
-                                 language=_language_first(language))
+                                 language=_language_first(language), count_limit=count_limit)
         results.paginated = "local"
-    results.local_total = len(local)
+    results.local_total, results.local_total_exact = local.total, local.exact
 
     online: list[OnlineRow] = []
     if params.wants_online():
         beside_local = results.paginated == "local"
-        # Hybrid listings already in the local list are not offered again online.
-        shown_nearby = frozenset(row.id for row in local if row.hybrid)
+        # Hybrid listings in the local list are not offered again online.
         online, results.online_total, results.online_total_exact = online_candidates(
             section(indexes.ONLINE_FORMATS), origin,
             needed=online_preview if beside_local else shown.stop,
             paginated_by=None if beside_local else params.per_page,
-            exclude=shown_nearby,
+            beside_miles=params.radius if beside_local else None,
         )
-        results.online_also_local = len(shown_nearby)
+        results.online_also_local = len(local.hybrid_ids)
+        # Past its count's limit the local list knows only some of its hybrid listings.
+        results.online_total_exact = results.online_total_exact and local.exact
 
     if origin is not None and params.wants_local():
         if results.few_local and params.radius < RADII[-1]:
             distances = distances_up_to_widest(in_person, origin)
-            results.wider = wider_radius(distances, params.radius, len(local))
+            results.wider = wider_radius(distances, params.radius, local.total)
             results.near_total = sum(1 for miles in distances if miles <= NEAR_MILES)
-        elif params.radius >= NEAR_MILES:
-            results.near_total = sum(1 for row in local if row.miles <= NEAR_MILES)
-        else:  # at least FEW_RESULTS within a smaller radius, so within NEAR_MILES too
-            results.near_total = len(local)
+        else:
+            # The rows read hold every one within NEAR_MILES, or past the count's limit at least
+            # FEW_RESULTS of them (a radius under NEAR_MILES holds no others).
+            results.near_total = sum(1 for row in local.rows if row.miles <= NEAR_MILES)
 
     if results.paginated == "local":
-        local_page, online_page = local[shown], online[:online_preview]
+        local_page, online_page = local.rows[shown], online[:online_preview]
     else:
         local_page, online_page = [], online[shown]
     loaded = _load([row.id for row in local_page] + [row.id for row in online_page])

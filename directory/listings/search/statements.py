@@ -32,6 +32,7 @@ from sqlalchemy import (
     any_,
     bindparam,
     func,
+    not_,
     or_,
     select,
 )
@@ -56,7 +57,7 @@ from ..models import (
 from ..privacy import public_point_sql
 from ..visibility import public_clause
 from . import indexes, topic_bits
-from .fulltext import FTS_COLUMNS, facet_values, keyword_clause
+from .fulltext import facet_values, keyword_clause
 from .params import SearchParams, Vocabulary
 
 # How far rounding can move a point, at most: the bounding box grows by this so no listing is missed.
@@ -128,11 +129,13 @@ class Section:
         return cls(shape, values, params.q if keywords else "")
 
 
-def _float(name: str) -> BindParameter[float]:
+def bound_float(name: str) -> BindParameter[float]:
+    """A float value the statement binds under `name`."""
     return bindparam(name, type_=Float)
 
 
-def _limit() -> BindParameter[int]:
+def bound_limit() -> BindParameter[int]:
+    """The statement's LIMIT, bound as :limit."""
     return bindparam("limit", type_=Integer)
 
 
@@ -220,21 +223,31 @@ def where(shape: Shape, unindexed_format: bool = False, facets: bool = False) ->
 class Within(Enum):
     """What a 'within reach' statement returns of each listing besides its id and distance (miles)."""
 
-    LOCAL = "local"  # whether it is hybrid: the local list
-    ONLINE = "online"  # its name and confirmation date: every online listing within reach
+    LOCAL = "local"  # whether it is hybrid: the local list (up to :limit, when a limit is given)
+    # Its name and confirmation date: every online listing within reach but those the local list beside
+    # shows (see not_beside).
+    ONLINE = "online"
     NEAREST = "nearest"  # the same, for only the first :limit by distance
     DISTANCE = "distance"  # nothing more: counts for a wider radius
 
     def columns(self) -> tuple[Any, ...]:
         match self:
-            case Within.LOCAL:
-                return ((Listing.format == FORMAT_HYBRID).label("hybrid"),)
-            case Within.ONLINE | Within.NEAREST:
-                return (Listing.name, Listing.last_confirmed_at)
+            case Within.LOCAL | Within.ONLINE | Within.NEAREST:
+                hybrid = (Listing.format == FORMAT_HYBRID).label("hybrid")
+                named = () if self is Within.LOCAL else (Listing.name, Listing.last_confirmed_at)
+                return (*named, hybrid)
             case Within.DISTANCE:
                 return ()
             case _:
                 assert_never(self)
+
+
+def not_beside(hybrid: ColumnElement[bool], miles: ColumnElement[float]) -> ColumnElement[bool]:
+    """'Not a hybrid listing within :beside miles': one the local list beside the online list does not show
+    already (the local list holds every hybrid listing within its radius; with no local list, :beside
+    is negative). Left out in SQL, so neither read nor counted: near a city there may be thousands, and
+    past its count's limit the local list does not know them all."""
+    return or_(not_(hybrid), miles.is_(None), miles > bound_float("beside"))
 
 
 def _box(origin: geo.Location, miles: float, dialect: str) -> tuple[bool, dict[str, Any]]:
@@ -261,10 +274,10 @@ def _latitude_bands(dialect: str) -> ColumnElement[bool]:
 
 
 @lru_cache(maxsize=256)
-def _within_statement(shape: Shape, antimeridian: bool, variant: Within,
-                      dialect: str) -> Select[*tuple[Any, ...]]:
+def _within_statement(shape: Shape, antimeridian: bool, variant: Within, dialect: str,
+                      limited: bool = False) -> Select[*tuple[Any, ...]]:
     """(id, miles, ...) of a section's listings within :reach miles of the origin (NEAREST: the
-    first :limit of them by distance).
+    first :limit of them by distance; `limited`: any :limit of them).
 
     The box on the indexed point picks the candidates; the database measures each to the point the
     public sees (rounded for approximate listings, so the distance shown never narrows down a door
@@ -275,12 +288,11 @@ def _within_statement(shape: Shape, antimeridian: bool, variant: Within,
     if dialect == "postgresql" and shape.keywords:
         box: tuple[ColumnElement[bool], ...] = (indexes.within_reach(),)
     else:
-        if antimeridian:
-            longitude = or_(Listing.longitude >= _float("min_lon"), Listing.longitude <= _float("max_lon"))
-        else:
-            longitude = Listing.longitude.between(_float("min_lon"), _float("max_lon"))
-        box = (_latitude_bands(dialect), Listing.latitude.between(_float("min_lat"), _float("max_lat")),
-               longitude)
+        west, east = bound_float("min_lon"), bound_float("max_lon")
+        longitude = (or_(Listing.longitude >= west, Listing.longitude <= east) if antimeridian
+                     else Listing.longitude.between(west, east))
+        latitude = Listing.latitude.between(bound_float("min_lat"), bound_float("max_lat"))
+        box = (_latitude_bands(dialect), latitude, longitude)
     # Capped on PostgreSQL: a wide box may hold the far side of the earth, where rounding could carry
     # the sine term past 1 (SQLite lacks `least`, and its boxes never grow as wide).
     distance = distance_miles_sql(*public_point_sql(), capped=dialect == "postgresql")
@@ -292,15 +304,19 @@ def _within_statement(shape: Shape, antimeridian: bool, variant: Within,
         .offset(0)
         .subquery("near")
     )
-    statement = select(inner).where(inner.c.miles <= _float("reach"))
-    if variant is Within.NEAREST:
-        return statement.order_by(inner.c.miles).limit(_limit())
-    return statement
+    within_reach = inner.c.miles <= bound_float("reach")
+    if variant is Within.LOCAL or variant is Within.DISTANCE:
+        statement = select(inner).where(within_reach)
+        return statement.limit(bound_limit()) if limited else statement
+    statement = (select(*(column for column in inner.c if column.name != "hybrid"))
+                 .where(within_reach, not_beside(inner.c.hybrid, inner.c.miles)))
+    return statement.order_by(inner.c.miles).limit(bound_limit()) if variant is Within.NEAREST else statement
 
 
-def within(section: Section, origin: geo.Location, miles: float, variant: Within,
-           **extra: Any) -> list[Row[*tuple[Any, ...]]]:
-    """The rows of a section's listings within `miles` of the origin (see _within_statement)."""
+def within(section: Section, origin: geo.Location, miles: float, variant: Within, *, limit: int | None = None,
+           more: Mapping[str, Any] | None = None) -> list[Row[*tuple[Any, ...]]]:
+    """The rows of a section's listings within `miles` of the origin (see _within_statement); `more`:
+    more values to bind (:beside)."""
     dialect = db.engine.dialect.name
     if dialect == "postgresql" and section.shape.keywords:  # the public point itself is indexed: no margin
         antimeridian = False
@@ -308,82 +324,10 @@ def within(section: Section, origin: geo.Location, miles: float, variant: Within
                   **distance_parameters(origin.latitude, origin.longitude)}
     else:
         antimeridian, values = _box(origin, miles + ROUNDING_MARGIN_MILES, dialect)
-    statement = _within_statement(section.shape, antimeridian, variant, dialect)
+    limited = limit is not None and variant is not Within.NEAREST
+    statement = _within_statement(section.shape, antimeridian, variant, dialect, limited)
+    values = {**section.values, **values, "reach": miles, **(more or {})}
+    if limit is not None:
+        values["limit"] = limit
     # Rows are fetched at once: iterating a result fetches them one by one, which costs more here.
-    return list(run(statement, {**section.values, **values, "reach": miles, **extra}).all())
-
-
-# The online list, wherever its listings are ------------------------------------------------------------
-
-
-class OnlineQuery(Enum):
-    """The online list's statements besides those within reach of a place."""
-
-    COUNTED = "counted"  # the ids that count it, up to :limit
-    EVERYTHING = "everything"  # every listing of it, as `online_rows` reads them
-    NEWEST = "newest"  # (id, name, confirmed at) of the :limit most recently confirmed
-    SINCE = "since"  # the same, of every listing confirmed :since or later
-    UNCONFIRMED = "unconfirmed"  # the same, of every listing never confirmed
-
-
-def online_rows() -> Select[*tuple[Any, ...]]:
-    """What the online list reads of a listing to measure it in Python."""
-    return select(Listing.id, Listing.latitude, Listing.longitude, Listing.location_precision, Listing.name,
-                  Listing.last_confirmed_at)
-
-
-@lru_cache(maxsize=256)
-def online_statement(shape: Shape, query: OnlineQuery) -> Select[*tuple[Any, ...]]:
-    confirmed = Listing.last_confirmed_at
-    conditions = where(shape, facets=True)
-    base = select(Listing.id, Listing.name, confirmed).where(*conditions)
-    match query:
-        case OnlineQuery.COUNTED:
-            return select(Listing.id).where(*conditions).limit(_limit())
-        case OnlineQuery.EVERYTHING:
-            # The ids first, from the index the count reads; then only those rows from the table.
-            # Asked in one go, SQLite may read most of the directory's rows by their confirmation
-            # dates, or the whole table, for a list known to be short.
-            return online_rows().where(Listing.id.in_(select(Listing.id).where(*conditions)))
-        case OnlineQuery.NEWEST:
-            return base.where(confirmed.is_not(None)).order_by(confirmed.desc()).limit(_limit())
-        case OnlineQuery.SINCE:
-            return base.where(confirmed >= bindparam("since", type_=DateTime))
-        case OnlineQuery.UNCONFIRMED:
-            return base.where(confirmed.is_(None))
-        case _:
-            assert_never(query)
-
-
-@lru_cache(maxsize=1)
-def online_rows_by_id() -> Select[*tuple[Any, ...]]:
-    return online_rows().where(Listing.id.in_(bindparam("ids", expanding=True)))
-
-
-@lru_cache(maxsize=256)
-def nearest_statement(shape: Shape) -> Select[*tuple[Any, ...]]:
-    """PostgreSQL: (id, miles, name, confirmed at) of the first :limit located listings of the online
-    list, nearest first, read in that order from its GiST index (indexes.ONLINE_INDEX)."""
-    distance = distance_miles_sql(*public_point_sql(), capped=True)  # measured anywhere on earth
-    return (
-        select(Listing.id, distance.label("miles"), Listing.name, Listing.last_confirmed_at)
-        .where(*where(shape), indexes.located())
-        .order_by(indexes.distance_order())
-        .limit(_limit())
-    )
-
-
-@lru_cache(maxsize=1)
-def texts_statement() -> Select[*tuple[Any, ...]]:
-    """The words of the listings with :ids, for scoring their relevance."""
-    columns = [getattr(Listing, name) for name in FTS_COLUMNS]
-    return select(Listing.id, *columns).where(Listing.id.in_(bindparam("ids", expanding=True)))
-
-
-@lru_cache(maxsize=1)
-def held_in_statement() -> Select[*tuple[Any, ...]]:
-    """Which of the listings with :ids are offered in the language :code."""
-    return select(ListingLanguage.listing_id).where(
-        ListingLanguage.code == bindparam("code", type_=String),
-        ListingLanguage.listing_id.in_(bindparam("ids", expanding=True)),
-    )
+    return list(run(statement, values).all())
