@@ -84,7 +84,9 @@ def local_candidates(section: Section, origin: geo.Location, radius: float, show
         else:  # the page reaches the last band: the whole list is read after all
             found = within(section, origin, radius, Within.LOCAL)
             exact = True
-    hybrid_ids = frozenset(row.id for rows in (counted, found) for row in rows if row.hybrid)
+    hybrid_ids = frozenset(row.id for row in counted if row.hybrid)
+    if found is not counted:
+        hybrid_ids |= {row.id for row in found if row.hybrid}
     rows = [LocalRow(listing_id, miles, None, bool(hybrid)) for listing_id, miles, hybrid in found]
     rows = _sorted(section, rows, shown, language)
     return LocalList(rows, len(rows) if exact else count_limit, exact, hybrid_ids)

@@ -230,6 +230,7 @@ def _search(params: SearchParams, now: datetime, online_preview: int, language: 
             needed=online_preview if beside_local else shown.stop,
             paginated_by=None if beside_local else params.per_page,
             beside_miles=params.radius if beside_local else None,
+            beside_ids=local.hybrid_ids if local.exact else None,
         )
         results.online_also_local = len(local.hybrid_ids)
         # Past its count's limit the local list knows only some of its hybrid listings.
