@@ -243,11 +243,11 @@ class Within(Enum):
 
 
 def not_beside(hybrid: ColumnElement[bool], miles: ColumnElement[float]) -> ColumnElement[bool]:
-    """'Not a hybrid listing within :beside miles': one the local list beside the online list does not show
-    already (the local list holds every hybrid listing within its radius; with no local list, :beside
-    is negative). Left out in SQL, so neither read nor counted: near a city there may be thousands, and
-    past its count's limit the local list does not know them all."""
-    return or_(not_(hybrid), miles.is_(None), miles > bound_float("beside"))
+    """'Not a hybrid listing within :beside miles' of a located listing: one the local list beside the
+    online list does not show already (the local list holds every hybrid listing within its radius; with
+    no local list, :beside is negative). Left out in SQL, so a nearest-first read stops at its LIMIT:
+    near a city the local list may show thousands, all nearer than the rest."""
+    return or_(not_(hybrid), miles > bound_float("beside"))
 
 
 def _box(origin: geo.Location, miles: float, dialect: str) -> tuple[bool, dict[str, Any]]:
