@@ -26,7 +26,8 @@ class Extras:
     """One database's extras. Columns and triggers are named by table."""
 
     tables: frozenset[str] = frozenset()
-    columns: Mapping[str, Mapping[str, str]] = field(default_factory=dict)  # table -> column -> type
+    # Generated columns (stored on PostgreSQL, virtual on SQLite): table -> column -> type.
+    columns: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
     # Columns the database keeps itself, not computed from their row (a trigger writes them).
     kept_columns: Mapping[str, Mapping[str, str]] = field(default_factory=dict)  # table -> column -> type
     indexes: Mapping[str, ExtraIndex] = field(default_factory=dict)
@@ -48,8 +49,10 @@ _WORDS_FACETS = ("search_vector", "search_facets")
 
 EXTRAS: Mapping[str, Extras] = {
     # FTS5's external-content table over listings (and the shadow tables FTS5 keeps for it), its triggers,
-    # and the triggers that keep listings.topic_bits in step with listing_topics.
+    # the virtual generated column that keys it by each listing's area, and the triggers that keep
+    # listings.topic_bits in step with listing_topics.
     "sqlite": Extras(
+        columns={"listings": {"fulltext_key": "INTEGER"}},
         indexes={AREA_INDEX: ExtraIndex("listings", "", ("country", "upper(region)", "city"))},
         tables=frozenset({"listing_fts", "listing_fts_data", "listing_fts_idx", "listing_fts_docsize",
                           "listing_fts_config"}),

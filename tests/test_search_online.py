@@ -74,7 +74,7 @@ def everything_online(params: SearchParams, results) -> list[tuple]:
     if params.q:
         value = keyword_value(params.q, db.engine.dialect.name)
         if value is not None:
-            clause = keyword_clause(prepare_keyword_search(db.session, value))
+            clause = keyword_clause(prepare_keyword_search(db.session, value).kind)
             matching = set(db.session.scalars(select(Listing.id).where(clause), {"keywords": value}))
     excluded = set()
     if results.paginated == "local":

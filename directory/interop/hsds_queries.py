@@ -143,7 +143,7 @@ def service_conditions(args: Mapping[str, str]) -> tuple[list[Any], dict[str, An
     if words:
         value = keyword_value(words, db.engine.dialect.name)
         if value is not None:
-            kind = prepare_keyword_search(db.session, value)
+            kind = prepare_keyword_search(db.session, value).kind
             conditions.append(keyword_clause(kind))
             values["keywords"] = value
     if errors:

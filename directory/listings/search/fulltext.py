@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import ARRAY, ColumnElement, Integer, TextClause, and_, bindparam, literal_column, text
@@ -140,27 +141,131 @@ def keyword_value(user_text: str, dialect_name: str) -> str | None:
 # SQLite: up to this many matches, a search's statements start from the matches; beyond, from the
 # place or the filters, with the matches only checked (see keyword_clause).
 FEW_MATCHES = 1000
+# SQLite: the full-text table is keyed by listings.fulltext_key (migration 0018 spells the same out):
+# the half-degree cell of the listing's point (numbered row by row from the south-west, CELL_COLUMNS to
+# a row, from 1; 0 without a point) above its id, in the low ID_BITS bits.
+SEARCH_KEY = "fulltext_key"
+CELLS_PER_DEGREE = 2
+CELL_COLUMNS = 360 * CELLS_PER_DEGREE + 1
+ID_BITS = 32
+ID_MASK = (1 << ID_BITS) - 1
+# A box taller than this many rows of cells has every match copied instead: so large an area holds
+# most of them anyway.
+MAX_BOX_ROWS = 40
 
 
-def prepare_keyword_search(session: Session | scoped_session[Any], value: str) -> str:
-    """Look the words up once, before the statements that use `keyword_clause` run; returns the
-    clause's kind for this search: the dialect's name, or 'sqlite-few' when SQLite found few matches.
+def box_key_ranges(min_lat: float, max_lat: float, min_lon: float, max_lon: float,
+                   covered: frozenset[int] | set[int] = frozenset()) -> list[tuple[int, int]] | None:
+    """The ranges of keys (see SEARCH_KEY) that hold every listing whose point lies in a box, one for each
+    run of its cells not `covered` already (cell numbers), west to east, row by row from the south; None
+    for a box too tall or across the antimeridian. The cells are computed as the database computes them,
+    so a point on the box's edge is in one of them."""
+    if min_lon > max_lon:
+        return None
+    rows = range(_cell(min_lat + 90), _cell(max_lat + 90) + 1)
+    if len(rows) > MAX_BOX_ROWS:
+        return None
+    west, east = _cell(min_lon + 180), _cell(max_lon + 180)
+    ranges: list[tuple[int, int]] = []
+    for row in rows:
+        run_start = None
+        for cell in range(row * CELL_COLUMNS + west + 1, row * CELL_COLUMNS + east + 2):
+            if cell not in covered and run_start is None:
+                run_start = cell
+            if run_start is not None and (cell in covered or cell == row * CELL_COLUMNS + east + 1):
+                last = cell - 1 if cell in covered else cell
+                ranges.append((run_start << ID_BITS, (last << ID_BITS) | ID_MASK))
+                run_start = None
+    return ranges
+
+
+def _cell(shifted_degrees: float) -> int:
+    return int(shifted_degrees * CELLS_PER_DEGREE)  # truncated, as SQLite's CAST(... AS INTEGER)
+
+
+@dataclass(eq=False)
+class KeywordMatches:
+    """A search's words as its statements match them: `kind` (see keyword_clause) and, on SQLite, which
+    of the matches the temporary table holds so far.
+
+    A common word matches a sixth of the directory, and copying every match into the table cost more
+    than the rest of the search at a million listings (30 ms of 55). So when the matches are many,
+    only those in the cells a statement's box covers are copied, as the statements come (`cover_box`):
+    a range of keys for each row of cells, which FTS5 reads without the rest of the word's matches.
+    All of them are copied only for a statement bound to no area (`cover_all`).
+    """
+
+    kind: str
+    session: Session | scoped_session[Any] | None = None
+    value: str = ""
+    complete: bool = True
+    cells: set[int] = field(default_factory=set)
+
+    def cover_box(self, min_lat: float, max_lat: float, min_lon: float, max_lon: float) -> None:
+        """Make sure the table holds every match whose point lies in this box."""
+        if self.complete:
+            return
+        ranges = box_key_ranges(min_lat, max_lat, min_lon, max_lon, self.cells)
+        if ranges is None:
+            self.cover_all()
+            return
+        if ranges:
+            self._session().execute(text(
+                f"INSERT INTO temp.{SQLITE_HITS} (key) SELECT rowid FROM {FTS_TABLE} "  # noqa: S608  # nosec B608
+                f"WHERE {FTS_TABLE} MATCH :keywords AND rowid BETWEEN :low AND :high"
+            ), [{"keywords": self.value, "low": low, "high": high} for low, high in ranges])
+            self.cells.update(cell for low, high in ranges
+                              for cell in range(low >> ID_BITS, (high >> ID_BITS) + 1))
+
+    def count_up_to(self, limit: int) -> int:
+        """How many listings match the words, counted up to `limit` (the index alone: cheap)."""
+        return _count_matches(self._session(), self.value, limit)
+
+    def cover_all(self) -> None:
+        """Make sure the table holds every match."""
+        if not self.complete:
+            _copy_matches(self._session(), self.value, or_ignore=True)
+            self.complete = True
+
+    def _session(self) -> Session | scoped_session[Any]:
+        assert self.session is not None  # noqa: S101  # nosec B101 - SQLite's matches only
+        return self.session
+
+
+def _count_matches(session: Session | scoped_session[Any], query: str, limit: int) -> int:
+    return int(session.execute(text(
+        f"SELECT count(*) FROM (SELECT rowid FROM {FTS_TABLE} "  # noqa: S608  # nosec B608
+        f"WHERE {FTS_TABLE} MATCH :keywords LIMIT :limit)"
+    ), {"keywords": query, "limit": limit}).scalar_one())
+
+
+def _copy_matches(session: Session | scoped_session[Any], query: str, or_ignore: bool = False) -> int:
+    verb = "INSERT OR IGNORE" if or_ignore else "INSERT"
+    return rows_matched(session.execute(text(
+        f"{verb} INTO temp.{SQLITE_HITS} (key) "  # noqa: S608  # nosec B608
+        f"SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH :keywords"
+    ), {"keywords": query}))
+
+
+def prepare_keyword_search(session: Session | scoped_session[Any], value: str,
+                           by_area: bool = False) -> KeywordMatches:
+    """Look the words up before the statements that use `keyword_clause` run; returns how they match.
 
     SQLite would otherwise read every match out of FTS5 again for each statement of a search (a
-    common word matches thousands of listings); instead they go once into a temporary table of this
-    connection, whose primary key the statements then probe. PostgreSQL checks the words on the
-    entries of each list's index (see indexes) and needs no help.
+    common word matches thousands of listings); instead their keys go into a temporary table of this
+    connection, whose primary key the statements then probe: all at once, or with `by_area`, when
+    they are more than FEW_MATCHES, box by box as the statements need them (see KeywordMatches).
+    PostgreSQL checks the words on the entries of each list's index (see indexes) and needs no help.
     """
     dialect_name = session.get_bind().dialect.name
     if dialect_name != "sqlite":
-        return dialect_name
-    session.execute(text(f"CREATE TEMP TABLE IF NOT EXISTS {SQLITE_HITS} (id INTEGER PRIMARY KEY)"))
+        return KeywordMatches(dialect_name)
+    session.execute(text(f"CREATE TEMP TABLE IF NOT EXISTS {SQLITE_HITS} (key INTEGER PRIMARY KEY)"))
     session.execute(text(f"DELETE FROM temp.{SQLITE_HITS}"))  # noqa: S608  # nosec B608
-    found = rows_matched(session.execute(text(
-        f"INSERT INTO temp.{SQLITE_HITS} (id) "  # noqa: S608  # nosec B608
-        f"SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH :keywords"
-    ), {"keywords": value}))
-    return "sqlite-few" if 0 <= found <= FEW_MATCHES else "sqlite"
+    if by_area and _count_matches(session, value, FEW_MATCHES + 1) > FEW_MATCHES:
+        return KeywordMatches("sqlite", session, value, complete=False)
+    found = _copy_matches(session, value)
+    return KeywordMatches("sqlite-few" if 0 <= found <= FEW_MATCHES else "sqlite", session, value)
 
 
 def keyword_clause(kind: str, facets: bool = False) -> ColumnElement[bool] | TextClause:
@@ -170,10 +275,10 @@ def keyword_clause(kind: str, facets: bool = False) -> ColumnElement[bool] | Tex
     document (indexed with each list's points, and for the online list with its facets too, see
     indexes); `facets` asks that index for the topic facets `facet_values` binds
     (:topic_facets). They only speed the scan up: the statement's own topic condition still decides.
-    SQLite reads the matches `prepare_keyword_search` took from its FTS5 table: when they are few,
-    the statement may start from them; when many, `id + 0` keeps the planner from doing so (reading
-    thousands of listings one by one), and the matches are only probed for the listings the place or
-    the filters pick.
+    SQLite reads the keys `prepare_keyword_search` took from its FTS5 table: when they are few, the
+    statement may start from the ids in them; when many, each listing the place or the filters pick
+    is probed by its search key (computed from the row, indexed nowhere, so the planner cannot start
+    from the matches and read thousands of listings one by one).
     Only this module's constants are spliced into the SQL; the words are a bound parameter.
     """
     if kind == "postgresql":
@@ -182,8 +287,11 @@ def keyword_clause(kind: str, facets: bool = False) -> ColumnElement[bool] | Tex
             return words
         column = literal_column(f"listings.{PG_FACETS}", ARRAY(Integer))
         return and_(words, column.op("&&")(bindparam("topic_facets", type_=ARRAY(Integer))))
-    matches = text(f"SELECT id FROM temp.{SQLITE_HITS}").columns(id=Integer)  # noqa: S608  # nosec B608
-    return (Listing.id if kind == "sqlite-few" else Listing.id + 0).in_(matches)
+    if kind == "sqlite-few":
+        ids = text(f"SELECT key & {ID_MASK} AS id FROM temp.{SQLITE_HITS}")  # noqa: S608  # nosec B608
+        return Listing.id.in_(ids.columns(id=Integer))
+    keys = text(f"SELECT key FROM temp.{SQLITE_HITS}").columns(key=Integer)  # noqa: S608  # nosec B608
+    return literal_column(f"listings.{SEARCH_KEY}", Integer).in_(keys)
 
 
 def facet_values(kind: str, formats: Sequence[str], topic_ids: Iterable[int]) -> dict[str, list[int]]:

@@ -10,7 +10,7 @@ are read in full. The list is counted exactly up to a limit, past which the page
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from operator import attrgetter
@@ -30,6 +30,9 @@ from .statements import Section, Within, run, within
 ONLINE_PREVIEW = 5
 # The online list is counted exactly up to this many; past it the page says "more than".
 ONLINE_COUNT_LIMIT = 100
+# SQLite, words with many matches: the online list is counted from the matches themselves, reading at
+# most this many (some 10 ms at worst) before every match is copied for the usual count instead.
+MATCHES_READ_TO_COUNT = 10_000
 # When the online list is the one paginated, it is counted at least this many pages past the current one.
 PAGES_AHEAD = 5
 # How far around a place the online list looks for its nearest before it reads every online listing.
@@ -72,8 +75,7 @@ def online_candidates(section: Section, origin: geo.Location | None, *, needed: 
     # Listings taken off are among those counted, so the limit makes room for them.
     limit = count_limit + len(taken_off)
     measured_in = beside.measured_in if known is None else None
-    counted = run(online_statement(section.shape, OnlineQuery.COUNTED, measured_in),
-                  {**section.values, **beside.values, "limit": limit + 1}).all()
+    counted = _counted(section, {**section.values, **beside.values, "limit": limit + 1}, measured_in)
     exact = len(counted) <= limit
     total = min(len(counted), limit) - len(taken_off)
     if needed <= 0 or total <= 0:
@@ -93,6 +95,34 @@ def online_candidates(section: Section, origin: geo.Location | None, *, needed: 
         # Without a place, the most recently confirmed first: fresh listings are likelier to answer.
         rows.sort(key=_by_confirmation, reverse=True)
     return rows[:needed], total, exact
+
+
+def _counted(section: Section, values: dict[str, Any],
+             measured_in: str | None) -> Sequence[Row[*tuple[Any, ...]]]:
+    """The ids that count the online list, up to :limit (see online_statements.OnlineQuery.COUNTED).
+
+    SQLite, with words that match many listings (whose matches are copied by area, see
+    fulltext.KeywordMatches): read from the matches first, which finds the limit's worth after a few
+    hundred for a common word, or reads every match of words that have fewer than it may read. Only
+    a list that falls short of the limit after reading that many has every match copied and is
+    counted the usual way.
+    """
+    matches = section.matches
+    if matches is not None and not matches.complete:
+        found = run(online_statement(section.shape, OnlineQuery.COUNTED_FROM_MATCHES, measured_in),
+                    {**values, "scan": MATCHES_READ_TO_COUNT}).all()
+        if len(found) >= values["limit"]:
+            return found
+        if matches.count_up_to(MATCHES_READ_TO_COUNT) < MATCHES_READ_TO_COUNT:  # it read every match
+            return found
+    _every_match(section)
+    return run(online_statement(section.shape, OnlineQuery.COUNTED, measured_in), values).all()
+
+
+def _every_match(section: Section) -> None:
+    """Before a statement bound to no area: every match of the words copied (see fulltext.KeywordMatches)."""
+    if section.matches is not None:
+        section.matches.cover_all()
 
 
 @dataclass(frozen=True)
@@ -198,6 +228,7 @@ def _first_online(section: Section, count: int) -> list[OnlineRow]:
     (status, last_confirmed_at) index backwards instead of sorting every online listing.
     """
     shape, values = section.shape, section.values
+    _every_match(section)
     found = run(online_statement(shape, OnlineQuery.NEWEST), {**values, "limit": count + 1}).all()
     if len(found) > count:
         last = found[count - 1].last_confirmed_at
@@ -216,6 +247,7 @@ def _every_online(section: Section, origin: geo.Location | None, beside: _Beside
     if ids is not None:
         everything = run(online_rows_by_id(), {"ids": ids}).all()
     else:
+        _every_match(section)
         statement = online_statement(section.shape, OnlineQuery.EVERYTHING, beside.measured_in)
         everything = run(statement, {**section.values, **beside.values}).all()
     return [_measured(row, origin) for row in everything]

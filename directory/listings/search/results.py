@@ -198,8 +198,8 @@ def _search(params: SearchParams, now: datetime, online_preview: int, language: 
 
     keywords = keyword_value(params.q, db.engine.dialect.name) if params.q else None
     results.keywords_ignored = bool(params.q) and keywords is None
-    # How the statements match the words (see fulltext.keyword_clause); None without keywords.
-    keyword_kind = prepare_keyword_search(db.session, keywords) if keywords is not None else None
+    # How the statements match the words (see fulltext.prepare_keyword_search); None without keywords.
+    matches = prepare_keyword_search(db.session, keywords, by_area=True) if keywords is not None else None
     # Parameters built some other way than through vocabulary.resolve have their ids read now: a slug
     # no row has (such as a topic deleted since) then matches nothing.
     ids = params.vocabulary
@@ -207,7 +207,7 @@ def _search(params: SearchParams, now: datetime, online_preview: int, language: 
         ids = vocabulary.read(params.topics, params.audiences)[0]
 
     def section(formats: tuple[str, ...]) -> Section:
-        return Section.of(params, formats, keywords, keyword_kind, ids, now)
+        return Section.of(params, formats, keywords, matches, ids, now)
 
     local = LocalList([], 0, True, frozenset())
     origin = results.origin

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import Enum
 from functools import lru_cache
@@ -57,7 +57,7 @@ from ..models import (
 from ..privacy import public_point_sql
 from ..visibility import public_clause
 from . import indexes, topic_bits
-from .fulltext import facet_values, keyword_clause
+from .fulltext import KeywordMatches, facet_values, keyword_clause
 from .params import SearchParams, Vocabulary
 
 # How far rounding can move a point, at most: the bounding box grows by this so no listing is missed.
@@ -94,18 +94,20 @@ class Shape:
 
 @dataclass(frozen=True)
 class Section:
-    """One list of the results (met in person, or joinable online): its shape, its values, its words."""
+    """One list of the results (met in person, or joinable online): its shape, its values, its words
+    (as typed, and as the statements match them)."""
 
     shape: Shape
     values: dict[str, Any]
     q: str = ""
+    matches: KeywordMatches | None = field(default=None, compare=False)
 
     @classmethod
     def of(cls, params: SearchParams, formats: tuple[str, ...], keywords: str | None,
-           keyword_kind: str | None, vocabulary: Vocabulary, now: datetime) -> Section:
+           matches: KeywordMatches | None, vocabulary: Vocabulary, now: datetime) -> Section:
         """`formats` are the formats a section holds; a format filter of 'hybrid' narrows it to hybrid
         only (in person and online need no narrowing: each section is one of those, hybrid included).
-        `keyword_kind` says how `keywords` are matched (see fulltext.keyword_clause)."""
+        `matches` says how `keywords` are matched (see fulltext.prepare_keyword_search)."""
         formats = (FORMAT_HYBRID,) if params.format == FORMAT_HYBRID else formats
         values: dict[str, Any] = {"formats": list(formats)}
         # A listing nobody has confirmed in a long while leaves the search, even before it is expired.
@@ -121,12 +123,13 @@ class Section:
         if "topics" in values:
             values["topic_mask"] = topic_bits.mask(values["topics"])
             topics = TopicMatch.BITS if vocabulary.topic_bits_unique else TopicMatch.CHECKED
-        if keywords and keyword_kind is not None:
+        keyword_kind = matches.kind if keywords and matches is not None else None
+        if keyword_kind is not None:
             values.update(facet_values(keyword_kind, formats, values.get("topics", ())))
         shape = Shape(kind="kind" in values, cost="cost" in values, language="language" in values,
                       topics=topics, audiences="audiences" in values, days="days" in values,
-                      expires="cutoff" in values, keywords=keyword_kind if keywords else None)
-        return cls(shape, values, params.q if keywords else "")
+                      expires="cutoff" in values, keywords=keyword_kind)
+        return cls(shape, values, params.q if keywords else "", matches if keyword_kind else None)
 
 
 def bound_float(name: str) -> BindParameter[float]:
@@ -324,6 +327,9 @@ def within(section: Section, origin: geo.Location, miles: float, variant: Within
                   **distance_parameters(origin.latitude, origin.longitude)}
     else:
         antimeridian, values = _box(origin, miles + ROUNDING_MARGIN_MILES, dialect)
+        if section.matches is not None:  # SQLite: the words' matches in the box, before it is read
+            section.matches.cover_box(values["min_lat"], values["max_lat"],
+                                      values["min_lon"], values["max_lon"])
     limited = limit is not None and variant is not Within.NEAREST
     statement = _within_statement(section.shape, antimeridian, variant, dialect, limited)
     values = {**section.values, **values, "reach": miles, **(more or {})}
