@@ -22,7 +22,7 @@ depends_on = None
 
 # This revision's own values: the search may change later, this revision may not. Cells are numbered
 # row by row from the south-west, 721 to a row (longitude 180 has a column of its own), from 1; a
-# listing without a point is in cell 0. The id fills the key's low 32 bits.
+# listing without a point is in cell 0. The id (below 2**32) fills the key's low 32 bits.
 KEY = ("(CASE WHEN latitude IS NULL OR longitude IS NULL THEN 0 "
        "ELSE CAST((latitude + 90) * 2 AS INTEGER) * 721 + CAST((longitude + 180) * 2 AS INTEGER) + 1 END) "
        "* 4294967296 + id")
