@@ -271,7 +271,7 @@ def prepare_keyword_search(session: Session | scoped_session[Any], value: str,
 def keyword_clause(kind: str, facets: bool = False) -> ColumnElement[bool] | TextClause:
     """SQL condition 'this listing matches the words', answered from the database's full-text index.
 
-    `kind` is what `prepare_keyword_search` returned. PostgreSQL matches :keywords against the stored
+    `kind` is `KeywordMatches.kind`. PostgreSQL matches :keywords against the stored
     document (indexed with each list's points, and for the online list with its facets too, see
     indexes); `facets` asks that index for the topic facets `facet_values` binds
     (:topic_facets). They only speed the scan up: the statement's own topic condition still decides.
