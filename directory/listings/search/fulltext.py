@@ -15,6 +15,7 @@ function orders results alike on both databases.
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -144,7 +145,7 @@ FEW_MATCHES = 1000
 # SQLite: the full-text table is keyed by listings.fulltext_key (migration 0018 spells the same out):
 # the half-degree cell of the listing's point (numbered row by row from the south-west, CELL_COLUMNS to
 # a row, from 1; 0 without a point) above its id, in the low ID_BITS bits.
-SEARCH_KEY = "fulltext_key"
+KEY_COLUMN = "fulltext_key"
 CELLS_PER_DEGREE = 2
 CELL_COLUMNS = 360 * CELLS_PER_DEGREE + 1
 ID_BITS = 32
@@ -156,7 +157,7 @@ MAX_BOX_ROWS = 40
 
 def box_key_ranges(min_lat: float, max_lat: float, min_lon: float, max_lon: float,
                    covered: frozenset[int] | set[int] = frozenset()) -> list[tuple[int, int]] | None:
-    """The ranges of keys (see SEARCH_KEY) that hold every listing whose point lies in a box, one for each
+    """The ranges of keys (see KEY_COLUMN) that hold every listing whose point lies in a box, one for each
     run of its cells not `covered` already (cell numbers), west to east, row by row from the south; None
     for a box too tall or across the antimeridian. The cells are computed as the database computes them,
     so a point on the box's edge is in one of them."""
@@ -168,14 +169,11 @@ def box_key_ranges(min_lat: float, max_lat: float, min_lon: float, max_lon: floa
     west, east = _cell(min_lon + 180), _cell(max_lon + 180)
     ranges: list[tuple[int, int]] = []
     for row in rows:
-        run_start = None
-        for cell in range(row * CELL_COLUMNS + west + 1, row * CELL_COLUMNS + east + 2):
-            if cell not in covered and run_start is None:
-                run_start = cell
-            if run_start is not None and (cell in covered or cell == row * CELL_COLUMNS + east + 1):
-                last = cell - 1 if cell in covered else cell
-                ranges.append((run_start << ID_BITS, (last << ID_BITS) | ID_MASK))
-                run_start = None
+        cells = range(row * CELL_COLUMNS + west + 1, row * CELL_COLUMNS + east + 2)
+        for wanted, run in itertools.groupby(cells, key=lambda cell: cell not in covered):
+            if wanted:
+                run_cells = list(run)
+                ranges.append((run_cells[0] << ID_BITS, (run_cells[-1] << ID_BITS) | ID_MASK))
     return ranges
 
 
@@ -291,7 +289,7 @@ def keyword_clause(kind: str, facets: bool = False) -> ColumnElement[bool] | Tex
         ids = text(f"SELECT key & {ID_MASK} AS id FROM temp.{SQLITE_HITS}")  # noqa: S608  # nosec B608
         return Listing.id.in_(ids.columns(id=Integer))
     keys = text(f"SELECT key FROM temp.{SQLITE_HITS}").columns(key=Integer)  # noqa: S608  # nosec B608
-    return literal_column(f"listings.{SEARCH_KEY}", Integer).in_(keys)
+    return literal_column(f"listings.{KEY_COLUMN}", Integer).in_(keys)
 
 
 def facet_values(kind: str, formats: Sequence[str], topic_ids: Iterable[int]) -> dict[str, list[int]]:
