@@ -78,6 +78,11 @@ PG_QUERY = "(" + " || ".join(
     f"(CASE WHEN numnode(websearch_to_tsquery('{name}', :keywords)) = 0 THEN {PG_NOTHING} "
     f"ELSE websearch_to_tsquery('{name}', :keywords) && '''language {name}'''::tsquery END)"
     for name in PG_CONFIGURATIONS) + ")"
+# The same words read in every configuration, without the language lexemes: a superset of PG_QUERY's
+# matches that an index answers cheaply. Every listing holds one language lexeme, so an index asked for
+# PG_QUERY itself walks a posting list of nearly every listing (a common word's online count: 23 ms that way,
+# 1.4 ms with PG_WORDS asked of the index and PG_QUERY checked on the rows it finds).
+PG_WORDS = "(" + " || ".join(f"websearch_to_tsquery('{name}', :keywords)" for name in PG_CONFIGURATIONS) + ")"
 _PIECE = re.compile(r'"([^"]*)"?|(\S+)')
 _WORD = re.compile(r"\w+", re.UNICODE)
 
@@ -280,7 +285,9 @@ def keyword_clause(kind: str, facets: bool = False) -> ColumnElement[bool] | Tex
     Only this module's constants are spliced into the SQL; the words are a bound parameter.
     """
     if kind == "postgresql":
-        words = text(f"listings.{PG_COLUMN} @@ {PG_QUERY}")
+        # ts_match_vq is the function behind @@: the same test, in a form no index answers, so the planner
+        # checks it on the rows the index finds for PG_WORDS instead of asking the index for it.
+        words = text(f"listings.{PG_COLUMN} @@ {PG_WORDS} AND ts_match_vq(listings.{PG_COLUMN}, {PG_QUERY})")
         if not facets:
             return words
         column = literal_column(f"listings.{PG_FACETS}", ARRAY(Integer))
