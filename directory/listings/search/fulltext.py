@@ -213,10 +213,8 @@ class KeywordMatches:
             self.cover_all()
             return
         if ranges:
-            self._session().execute(text(
-                f"INSERT INTO temp.{SQLITE_HITS} (key) SELECT rowid FROM {FTS_TABLE} "  # noqa: S608  # nosec B608
-                f"WHERE {FTS_TABLE} MATCH :keywords AND rowid BETWEEN :low AND :high"
-            ), [{"keywords": self.value, "low": low, "high": high} for low, high in ranges])
+            _copy_matches(self._session(), [{"keywords": self.value, "low": low, "high": high}
+                                            for low, high in ranges], " AND rowid BETWEEN :low AND :high")
             self.cells.update(cell for low, high in ranges
                               for cell in range(low >> ID_BITS, (high >> ID_BITS) + 1))
 
@@ -227,7 +225,7 @@ class KeywordMatches:
     def cover_all(self) -> None:
         """Make sure the table holds every match."""
         if not self.complete:
-            _copy_matches(self._session(), self.value, or_ignore=True)
+            _copy_matches(self._session(), {"keywords": self.value})
             self.complete = True
 
     def _session(self) -> Session | scoped_session[Any]:
@@ -235,19 +233,23 @@ class KeywordMatches:
         return self.session
 
 
+# SQLite: the keys of the listings matching the words bound as :keywords, as every statement here reads them.
+_MATCHED_KEYS = f"SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH :keywords"  # noqa: S608  # nosec B608
+
+
 def _count_matches(session: Session | scoped_session[Any], query: str, limit: int) -> int:
     return int(session.execute(text(
-        f"SELECT count(*) FROM (SELECT rowid FROM {FTS_TABLE} "  # noqa: S608  # nosec B608
-        f"WHERE {FTS_TABLE} MATCH :keywords LIMIT :limit)"
+        f"SELECT count(*) FROM ({_MATCHED_KEYS} LIMIT :limit)"  # noqa: S608  # nosec B608
     ), {"keywords": query, "limit": limit}).scalar_one())
 
 
-def _copy_matches(session: Session | scoped_session[Any], query: str, or_ignore: bool = False) -> int:
-    verb = "INSERT OR IGNORE" if or_ignore else "INSERT"
+def _copy_matches(session: Session | scoped_session[Any], values: dict[str, Any] | list[dict[str, Any]],
+                  more: str = "") -> int:
+    """Copy the keys of the matches (with `more` SQL after the MATCH, on `values`: one set, or several run
+    one after another) into the temporary table; keys there already stay. How many were copied."""
     return rows_matched(session.execute(text(
-        f"{verb} INTO temp.{SQLITE_HITS} (key) "  # noqa: S608  # nosec B608
-        f"SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH :keywords"
-    ), {"keywords": query}))
+        f"INSERT OR IGNORE INTO temp.{SQLITE_HITS} (key) {_MATCHED_KEYS}{more}"  # noqa: S608  # nosec B608
+    ), values))
 
 
 def prepare_keyword_search(session: Session | scoped_session[Any], value: str,
@@ -265,10 +267,14 @@ def prepare_keyword_search(session: Session | scoped_session[Any], value: str,
         return KeywordMatches(dialect_name)
     session.execute(text(f"CREATE TEMP TABLE IF NOT EXISTS {SQLITE_HITS} (key INTEGER PRIMARY KEY)"))
     session.execute(text(f"DELETE FROM temp.{SQLITE_HITS}"))  # noqa: S608  # nosec B608
-    if by_area and _count_matches(session, value, FEW_MATCHES + 1) > FEW_MATCHES:
-        return KeywordMatches("sqlite", session, value, complete=False)
-    found = _copy_matches(session, value)
-    return KeywordMatches("sqlite-few" if 0 <= found <= FEW_MATCHES else "sqlite", session, value)
+    if not by_area:
+        found = _copy_matches(session, {"keywords": value})
+        return KeywordMatches("sqlite-few" if 0 <= found <= FEW_MATCHES else "sqlite", session, value)
+    # At most one more than few: few are then all copied, in the one statement; many are copied by area.
+    if _copy_matches(session, {"keywords": value, "limit": FEW_MATCHES + 1}, " LIMIT :limit") <= FEW_MATCHES:
+        return KeywordMatches("sqlite-few", session, value)
+    session.execute(text(f"DELETE FROM temp.{SQLITE_HITS}"))  # noqa: S608  # nosec B608
+    return KeywordMatches("sqlite", session, value, complete=False)
 
 
 def keyword_clause(kind: str, facets: bool = False) -> ColumnElement[bool] | TextClause:
