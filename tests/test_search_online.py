@@ -13,14 +13,14 @@ import pytest
 from flask import current_app
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from sqlalchemy import select
+from sqlalchemy import select, text
 from werkzeug.datastructures import MultiDict
 
 from directory.extensions import db
 from directory.geo.distance import distance_miles
 from directory.listings.models import FORMAT_HYBRID, FORMAT_ONLINE, Listing
 from directory.listings.privacy import public_coordinates
-from directory.listings.search import SearchParams, fulltext, search
+from directory.listings.search import SearchParams, fulltext, indexes, search
 from directory.listings.search import online as online_list
 from directory.listings.search.fulltext import keyword_clause, keyword_value, prepare_keyword_search
 from directory.timeutil import utcnow
@@ -285,3 +285,54 @@ def test_keyword_results_are_the_same_whichever_side_sqlite_starts_from(dataset,
     monkeypatch.setattr(fulltext, "FEW_MATCHES", 0)
     assert [outcome(args) for args in searches] == few
     assert any(local or online for local, _, online, _ in few)
+
+
+def _postgresql_only() -> None:
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("PostgreSQL's planner: SQLite counts a common word's online list from its matches")
+
+
+@SMALL_AND_LARGE
+def test_common_words_alone_are_counted_in_index_order_with_the_same_answers(dataset, count_limit,
+                                                                             monkeypatch):
+    _postgresql_only()
+    monkeypatch.setattr(online_list, "ONLINE_COUNT_LIMIT", count_limit)
+    words_alone = [{"near": "10001", "radius": "25", "q": "grief"}, {"q": "grief or fathers"},
+                   {"near": "02108", "q": "quiet", "format": "hybrid"},
+                   {"q": "quiet -grief", "format": "online"}]
+    other_filters = [{"near": "10001", "q": "grief", "topic": "grief"}, {"q": "fathers", "kind": "mentor"}]
+
+    def outcome(args):
+        results = search(SearchParams.parse(MultiDict(args), per_page=50), online_preview=50)
+        return ([hit.listing.id for hit in results.local], results.local_total,
+                [hit.listing.id for hit in results.online], results.online_total, results.online_total_exact)
+
+    monkeypatch.setattr(indexes, "COMMON_WORDS_LISTINGS", 10**12)
+    through_bitmaps = [outcome(args) for args in words_alone + other_filters]
+    monkeypatch.setattr(indexes, "COMMON_WORDS_LISTINGS", -1)
+    with statements_run() as seen:
+        in_index_order = [outcome(args) for args in words_alone + other_filters]
+    assert in_index_order == through_bitmaps
+    assert any(online for _, _, online, _, _ in through_bitmaps)
+    sent = [" ".join(statement.split()) for statement, _ in seen]
+    turned_off = [number for number, statement in enumerate(sent) if "enable_bitmapscan = off" in statement]
+    # Once per search of words alone: around its count, the one statement between the two settings.
+    assert len(turned_off) == len(words_alone)
+    for number in turned_off:
+        assert sent[number + 1].startswith("SELECT listings.id FROM listings WHERE")
+        assert sent[number + 2] == "SET LOCAL enable_bitmapscan TO DEFAULT"
+    assert db.session.execute(text("SHOW enable_bitmapscan")).scalar_one() == "on"
+
+
+def test_the_planner_s_estimate_tells_common_words_from_rare_ones(app, make_listing, monkeypatch):
+    _postgresql_only()
+    for number in range(120):
+        make_listing(name=f"Group {number}", slug=f"group-{number}",
+                     summary="grief" if number % 2 else "quiet")
+    db.session.commit()
+    db.session.execute(text("ANALYZE listings"))
+    monkeypatch.setattr(indexes, "COMMON_WORDS_LISTINGS", 20)
+    assert indexes.words_are_common("grief")
+    assert indexes.words_are_common("quiet or calm")
+    assert not indexes.words_are_common("xylophone")
+    assert not indexes.words_are_common("grief xylophone")
