@@ -10,6 +10,7 @@ from datetime import time, timedelta
 import pytest
 
 from directory.extensions import db
+from directory.listings import views as listing_views
 from directory.timeutil import utcnow
 from tests.factories import make_audience
 from tests.support import statements_run
@@ -253,6 +254,27 @@ def test_area_pages_read_a_region_from_its_index(client, make_listing):
             plan = " / ".join(row[-1] for row in connection.exec_driver_sql("EXPLAIN QUERY PLAN " + statement,
                                                                              parameters))
             assert "ix_listings_area" in plan, (statement, plan)
+
+
+def test_a_region_page_is_counted_from_its_towns_with_listings_in_no_town_included(client, make_listing,
+                                                                                   monkeypatch):
+    monkeypatch.setattr(listing_views, "AREA_PAGE_SIZE", 2)
+    make_listing(city="Dayton", region="OH", name="Dayton group")
+    make_listing(city="Dayton", region="OH", name="Dayton circle")
+    make_listing(city="Kettering", region="OH", name="Kettering group")
+    make_listing(city="", region="OH", name="Somewhere in Ohio")
+    make_listing(city="Austin", region="TX", name="Austin group")
+    with statements_run() as statements:
+        first = page_text(client.get("/areas/us/oh/"))
+    assert "4 listings you can meet in person." in first
+    assert not [statement for statement, _ in statements if "count(*)" in statement]
+    second = page_text(client.get("/areas/us/oh/", query_string={"page": 2}))
+    assert "4 listings you can meet in person." in second
+    shown = [name for name in ("Dayton group", "Dayton circle", "Kettering group", "Somewhere in Ohio")
+             if name in first or name in second]
+    assert len(shown) == 4 and "Austin group" not in first + second
+    assert "page=3" not in first + second
+    assert "2 listings you can meet in person in Dayton." in page_text(client.get("/areas/us/oh/dayton/"))
 
 
 def test_area_city_slugs_handle_punctuation(client, make_listing):

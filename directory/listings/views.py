@@ -249,7 +249,7 @@ def area_region(country: str, region: str):
     if country != country.lower() or region != region.lower():
         return _redirect_lower("listings.area_region", country=country.lower(), region=region.lower())
     country_code, region_code = country.upper(), region.upper()
-    cities = region_cities(country_code, region_code)
+    cities, total = region_cities(country_code, region_code)
     if not cities:
         abort(404)
     largest = places_in_region(country_code, region_code, 1)
@@ -257,7 +257,8 @@ def area_region(country: str, region: str):
         if largest else None
     return _render_area(country_code, region_code, cities=cities, alert_place=town,
                         alert_radius=REGION_ALERT_RADIUS,
-                        pagination=area_listings(country_code, region_code, per_page=AREA_PAGE_SIZE))
+                        pagination=area_listings(country_code, region_code, per_page=AREA_PAGE_SIZE,
+                                                 total=total))
 
 
 @blueprint.get("/areas/<country>/<region>/<city>/")
