@@ -83,7 +83,8 @@ EXTRAS: Mapping[str, Extras] = {
         },
         triggers={"listing_topics_bits": "listing_topics", "listing_languages_config": "listing_languages"},
         functions=frozenset({"listing_topics_refresh_bits", "listing_search_facets", "listing_search_point",
-                             "listing_search_config", "listing_languages_refresh_config"}),
+                             "listing_topic_words", "listing_search_config",
+                             "listing_languages_refresh_config"}),
         extensions=frozenset({"cube"}),
     ),
 }

@@ -391,6 +391,20 @@ def test_keywords_with_filters_follow_changes_to_format_and_topics(geo, origin, 
     assert found(topic="grief") == ([], [])
 
 
+def test_the_lexemes_that_mark_a_document_are_no_words_a_visitor_can_find(geo, origin, make_listing):
+    """PostgreSQL's document holds a lexeme naming its language and one for each topic bit (the GiST
+    indexes check a topic filter on them): no words typed parse to a lexeme holding a space."""
+    listing = nearby(make_listing, origin, 1, name="Tuesday circle", summary="We meet.", description="",
+                     topics=("grief",))
+    bit = make_topic("grief").id % topic_bits.BITS
+    make_topic("fatherhood")
+    for words in ("topic", f"topic {bit}", f'"topic {bit}"', "language", '"language english"',
+                  f"topic{bit}", f"topic_{bit}"):
+        assert local_ids(run(near="10001", q=words)) == [], words
+    assert local_ids(run(near="10001", q="tuesday", topic="grief")) == [listing.id]
+    assert local_ids(run(near="10001", q="tuesday", topic="fatherhood")) == []
+
+
 def test_keywords_rank_within_distance_bands(geo, origin, make_listing):
     weak = nearby(make_listing, origin, 0.5, name="Tuesday circle", description="Some talk of anger too.")
     strong = nearby(make_listing, origin, 0.9, name="Anger anger group", description="Anger, managed.")

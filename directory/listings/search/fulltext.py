@@ -83,6 +83,10 @@ PG_QUERY = "(" + " || ".join(
 # PG_QUERY itself walks a posting list of nearly every listing (a common word's online count: 23 ms that way,
 # 1.4 ms with PG_WORDS asked of the index and PG_QUERY checked on the rows it finds).
 PG_WORDS = "(" + " || ".join(f"websearch_to_tsquery('{name}', :keywords)" for name in PG_CONFIGURATIONS) + ")"
+# Each listing's document also holds one lexeme for each of its topic bits ('topic 7', migration 0019), so
+# the lists' GiST indexes check a topic filter on their entries with the words: any of the topics' lexemes,
+# bound as :topic_words (see facet_values), is asked for with the words.
+PG_TOPIC_WORDS = "CAST(:topic_words AS tsquery)"
 _PIECE = re.compile(r'"([^"]*)"?|(\S+)')
 _WORD = re.compile(r"\w+", re.UNICODE)
 
@@ -277,13 +281,15 @@ def prepare_keyword_search(session: Session | scoped_session[Any], value: str,
     return KeywordMatches("sqlite", session, value, complete=False)
 
 
-def keyword_clause(kind: str, facets: bool = False) -> ColumnElement[bool] | TextClause:
+def keyword_clause(kind: str, facets: bool = False, topics: bool = False) -> ColumnElement[bool] | TextClause:
     """SQL condition 'this listing matches the words', answered from the database's full-text index.
 
     `kind` is `KeywordMatches.kind`. PostgreSQL matches :keywords against the stored
     document (indexed with each list's points, and for the online list with its facets too, see
     indexes); `facets` asks that index for the topic facets `facet_values` binds
-    (:topic_facets). They only speed the scan up: the statement's own topic condition still decides.
+    (:topic_facets), `topics` (without `facets`) asks the document for the topics' lexemes
+    (:topic_words) with the words. Both only speed the scan up: the statement's own topic condition
+    still decides.
     SQLite reads the keys `prepare_keyword_search` took from its FTS5 table: when they are few, the
     statement may start from the ids in them; when many, each listing the place or the filters pick
     is probed by its search key (computed from the row, indexed nowhere, so the planner cannot start
@@ -293,7 +299,8 @@ def keyword_clause(kind: str, facets: bool = False) -> ColumnElement[bool] | Tex
     if kind == "postgresql":
         # ts_match_vq is the function behind @@: the same test, in a form no index answers, so the planner
         # checks it on the rows the index finds for PG_WORDS instead of asking the index for it.
-        words = text(f"listings.{PG_COLUMN} @@ {PG_WORDS} AND ts_match_vq(listings.{PG_COLUMN}, {PG_QUERY})")
+        indexed = f"({PG_WORDS} && {PG_TOPIC_WORDS})" if topics and not facets else PG_WORDS
+        words = text(f"listings.{PG_COLUMN} @@ {indexed} AND ts_match_vq(listings.{PG_COLUMN}, {PG_QUERY})")
         if not facets:
             return words
         column = literal_column(f"listings.{PG_FACETS}", ARRAY(Integer))
@@ -305,18 +312,19 @@ def keyword_clause(kind: str, facets: bool = False) -> ColumnElement[bool] | Tex
     return literal_column(f"listings.{KEY_COLUMN}", Integer).in_(keys)
 
 
-def facet_values(kind: str, formats: Sequence[str], topic_ids: Iterable[int]) -> dict[str, list[int]]:
+def facet_values(kind: str, formats: Sequence[str], topic_ids: Iterable[int]) -> dict[str, Any]:
     """What `keyword_clause` binds for a list holding `formats` and a filter by any of `topic_ids` (none:
-    no topic filter): facets only PostgreSQL's index has, so nothing for SQLite."""
+    no topic filter): facets and lexemes only PostgreSQL's indexes have, so nothing for SQLite."""
     if kind != "postgresql":
         return {}
     # The lists every one of the formats is in: a section's own, or both for hybrid listings only.
     # Any of them will do: a hybrid listing has its topics' facets in both of its lists.
     lists = set.intersection(*(set(LIST_FACETS[listing_format]) for listing_format in formats))
     base = TOPIC_FACETS[min(lists)]
-    # An id no topic has (see topic_bits.mask) adds no facet; an empty list matches nothing.
-    return {"topic_facets": sorted({base + topic_id % topic_bits.BITS
-                                    for topic_id in topic_ids if topic_id >= 0})}
+    # An id no topic has (see topic_bits.mask) adds no facet or lexeme; none matches nothing.
+    bits = sorted({topic_id % topic_bits.BITS for topic_id in topic_ids if topic_id >= 0})
+    lexemes = " | ".join(f"'topic {bit}'" for bit in bits) or "'language none'"
+    return {"topic_facets": [base + bit for bit in bits], "topic_words": lexemes}
 
 
 def keyword_terms(user_text: str) -> list[str]:

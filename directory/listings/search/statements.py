@@ -216,7 +216,8 @@ def where(shape: Shape, unindexed_format: bool = False, facets: bool = False) ->
             )
         )
     if shape.keywords:
-        conditions.append(keyword_clause(shape.keywords, facets=facets and shape.topics is not None))
+        topics = shape.topics is not None
+        conditions.append(keyword_clause(shape.keywords, facets=facets and topics, topics=topics))
     return tuple(conditions)
 
 
