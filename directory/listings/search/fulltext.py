@@ -73,7 +73,9 @@ STOP_WORDS = frozenset(
 # they match in its own: "divorcio" finds the Spanish "divorciados", "-divorcio" excludes them. A reading
 # left empty (only that language's stop words) matches nothing rather than every listing in it.
 PG_CONFIGURATIONS = ("english", "spanish", "simple")
-PG_NOTHING = "'''language none'''::tsquery"
+# A text query of one lexeme no document holds (as text, and as SQL): it matches nothing.
+PG_NO_LEXEME = "'language none'"
+PG_NOTHING = "'" + PG_NO_LEXEME.replace("'", "''") + "'::tsquery"
 PG_QUERY = "(" + " || ".join(
     f"(CASE WHEN numnode(websearch_to_tsquery('{name}', :keywords)) = 0 THEN {PG_NOTHING} "
     f"ELSE websearch_to_tsquery('{name}', :keywords) && '''language {name}'''::tsquery END)"
@@ -323,7 +325,7 @@ def facet_values(kind: str, formats: Sequence[str], topic_ids: Iterable[int]) ->
     base = TOPIC_FACETS[min(lists)]
     # An id no topic has (see topic_bits.mask) adds no facet or lexeme; none matches nothing.
     bits = sorted({topic_id % topic_bits.BITS for topic_id in topic_ids if topic_id >= 0})
-    lexemes = " | ".join(f"'topic {bit}'" for bit in bits) or "'language none'"
+    lexemes = " | ".join(f"'topic {bit}'" for bit in bits) or PG_NO_LEXEME
     return {"topic_facets": [base + bit for bit in bits], "topic_words": lexemes}
 
 
