@@ -288,6 +288,8 @@ def axe():
     scripts_on: dict[int, tuple[object, bool]] = {}
 
     def run(page, options) -> dict:
+        # A click that navigates returns once the next document is committed, before it is parsed.
+        page.wait_for_load_state("load")
         if id(page.context) not in scripts_on:
             scripts_on[id(page.context)] = (page.context, _timers_run(page))
         if scripts_on[id(page.context)][1]:

@@ -33,6 +33,8 @@ def test_an_admin_adds_a_source_and_imports_it(request, app, gazetteer, live_ser
             meeting("c", group="Broken", group_id=3, time="7pm")]).encode())
         page.goto(live_server + "/admin/sources")
         page.get_by_role("button", name="Add a source").click()  # a link styled as a button
+        # A click on a link returns before the next page has loaded; axe needs that page's document.
+        page.wait_for_url("**/admin/sources/new")
         assert axe(page) == []
         page.get_by_label("Name").fill("Dayton Intergroup")
         page.get_by_label("Address (URL)").fill(feeds.url("/feed.json"))
