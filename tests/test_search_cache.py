@@ -12,6 +12,7 @@ from directory.extensions import db
 from directory.i18n import force_locale
 from directory.listings.search import SearchParams, resolve_vocabulary, search
 from directory.listings.search import results as results_module
+from directory.listings.search.cache import ProcessCache
 from tests.support import missing
 
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
@@ -112,3 +113,29 @@ def test_in_redis_when_redis_url_is_set(app, geo, make_listing, runs):
         for key in client.scan_iter(match=f"{prefix}*"):
             client.delete(key)
         client.close()
+
+
+@pytest.mark.config(SEARCH_CACHE_SECONDS=60, SEARCH_CACHE_ENTRIES=2)
+def test_a_full_cache_lets_the_least_recently_asked_search_go(geo, make_listing, runs):
+    make_listing()
+    db.session.commit()
+    for near in ("10001", "10002", "10001", "10003"):  # 10002 is the least recently asked when 10003 comes
+        find(near=near)
+    assert len(runs) == 3
+    find(near="10001")
+    find(near="10003")
+    assert len(runs) == 3
+    find(near="10002")
+    assert len(runs) == 4
+
+
+def test_an_entry_lives_its_seconds_and_no_longer():
+    now = [1000.0]
+    store = ProcessCache(entries=10, seconds=60, clock=lambda: now[0])
+    store.set("search", ["kept"])
+    now[0] += 59.9
+    assert store.get("search") == ["kept"]
+    now[0] += 0.2
+    assert store.get("search") is None
+    store.set("search", ["again"])
+    assert store.delete("search") and store.get("search") is None
