@@ -7,13 +7,14 @@ from typing import Any
 from urllib.parse import unquote, urlsplit
 
 from flask import abort, current_app
-from werkzeug.routing import IntegerConverter
+from werkzeug.routing import IntegerConverter, MapAdapter
 
 MAX_NEXT_LENGTH = 2000
 # The largest id a row can have: INTEGER columns are 32 bits in PostgreSQL (SQLite's take 64).
 MAX_ROW_ID = 2**31 - 1
 # Decoding more layers than this is an attack, not a link the site made.
 MAX_UNQUOTE_ROUNDS = 4
+_ADAPTER = "site_url_adapter"
 
 
 def external_url(endpoint: str, **values: Any) -> str:
@@ -22,11 +23,21 @@ def external_url(endpoint: str, **values: Any) -> str:
     Never from the request: its Host header is whatever the client sent, and a reset link built from
     it would carry the token to the client's host. The same with or without a request (commands).
     """
-    parts = urlsplit(current_app.config["SITE_URL"])
-    adapter = current_app.url_map.bind(parts.netloc, script_name=parts.path.rstrip("/") or "/",
-                                       url_scheme=parts.scheme)
     current_app.inject_url_defaults(endpoint, values)
-    return adapter.build(endpoint, values, force_external=True)
+    return _site_adapter().build(endpoint, values, force_external=True)
+
+
+def _site_adapter() -> MapAdapter:
+    """The URL map bound to SITE_URL, kept per app and SITE_URL: an API page builds some thirty links, and
+    binding the map each time cost more than building the link (building changes nothing in the adapter)."""
+    site = current_app.config["SITE_URL"]
+    kept: tuple[str, MapAdapter] | None = current_app.extensions.get(_ADAPTER)
+    if kept is None or kept[0] != site:
+        parts = urlsplit(site)
+        kept = (site, current_app.url_map.bind(parts.netloc, script_name=parts.path.rstrip("/") or "/",
+                                                url_scheme=parts.scheme))
+        current_app.extensions[_ADAPTER] = kept
+    return kept[1]
 
 
 def safe_url(url: str | None) -> str | None:

@@ -138,3 +138,13 @@ def test_feeds_and_the_hsds_api_ignore_the_host_header(client, make_listing):
         assert "evil.example" not in body, url
     feed = client.get("/api/meeting-guide.json", headers=EVIL).get_data(as_text=True)
     assert f"{SITE}/listings/{listing.slug}" in feed
+
+
+@pytest.mark.config(SITE_URL=SITE)
+def test_a_new_site_url_is_taken_at_once_though_the_bound_url_map_is_kept(app):
+    from directory.urls import external_url
+
+    with app.app_context():
+        assert external_url("listings.detail", slug="dads") == SITE + "/listings/dads"
+        app.config["SITE_URL"] = "http://127.0.0.1:8000/directory"
+        assert external_url("listings.detail", slug="dads") == "http://127.0.0.1:8000/directory/listings/dads"
