@@ -85,6 +85,9 @@ DEFAULTS: dict[str, Any] = {
     # The search form's topics, audiences and languages read once per data version in each process
     # (directory/listings/vocabularies.py); off: read for every page.
     "KEEP_CHOICES": True,
+    # What a search's place text finds, kept per data version in each process (directory/geo/services.py);
+    # off: looked up in the gazetteer for every search.
+    "KEEP_PLACES": True,
     # "Tell me when a group starts near me": sign-ups per client address, and how long the confirmation
     # link works (an alert nobody confirmed is deleted then).
     "ALERT_RATE_LIMIT": "5 per hour;20 per day",

@@ -15,9 +15,10 @@ import contextlib
 import os
 import threading
 import time
-from typing import Any
+from collections.abc import Callable, Hashable
+from typing import Any, TypeVar
 
-from flask import g, has_request_context
+from flask import current_app, g, has_request_context
 from sqlalchemy import BigInteger, Engine, String, event, text
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
@@ -25,6 +26,7 @@ from .extensions import Model, db
 
 PUBLIC = "public"
 _CACHED = "_data_version"
+T = TypeVar("T")
 
 # One statement on both databases. A missing row (an empty database) starts from the clock in microseconds,
 # so a version is never met again after the table was emptied: a number cached before is never taken for
@@ -59,6 +61,36 @@ def current() -> int:
     if has_request_context():
         setattr(g, _CACHED, version)
     return version
+
+
+class KeptPerVersion:
+    """Values read from the public data, kept in this process while the version holds: made once per use
+    (a module's constant), the values live in the app's extensions under `name`. The first read under a
+    new version drops everything kept for the old one; past `entries` values the oldest kept goes first."""
+
+    def __init__(self, name: str, entries: int) -> None:
+        self.name = name
+        self.entries = entries
+        self._lock = threading.Lock()
+
+    def get(self, key: Hashable, read: Callable[[], T], keep: Callable[[T], bool] = lambda value: True) -> T:
+        """The value kept for `key`, else `read()`'s (kept when `keep` says so)."""
+        version = current()  # before the data it stands for, as everywhere
+        with self._lock:
+            kept: tuple[int, dict[Hashable, Any]] | None = current_app.extensions.get(self.name)
+            if kept is None or kept[0] != version:
+                kept = (version, {})
+                current_app.extensions[self.name] = kept
+            values = kept[1]
+            if key in values:
+                return values[key]  # type: ignore[no-any-return]
+        value = read()
+        if keep(value):
+            with self._lock:
+                if len(values) >= self.entries:
+                    values.pop(next(iter(values)))
+                values[key] = value
+        return value
 
 
 def _read() -> int:

@@ -70,6 +70,7 @@ def base_config(database_url: str, instance_path: str) -> dict:
         "SEARCH_CACHE_SECONDS": 0,
         "KEPT_PAGES": 0,
         "KEEP_CHOICES": False,
+        "KEEP_PLACES": False,
     }
 
 
@@ -210,6 +211,7 @@ def forget_answers(application) -> None:
     application.extensions.pop("kept_pages", None)
     application.extensions.pop(http_front.STORE, None)
     application.extensions.pop("vocabularies", None)
+    application.extensions.pop("places", None)
     store = application.extensions.pop("search_cache", None)
     if store is not None:
         store.clear()

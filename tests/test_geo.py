@@ -9,6 +9,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import func, select
+from sqlalchemy.exc import OperationalError
 
 from directory.extensions import db
 from directory.geo.distance import EARTH_RADIUS_MILES, MILES_PER_KM, bounding_box, distance_miles
@@ -400,11 +401,13 @@ def test_bounding_box_is_tight_away_from_poles_and_antimeridian():
 # Loading
 
 
+@pytest.mark.config(KEEP_PLACES=True)  # a load must move the data version, or a kept answer outlives it
 def test_gazetteer_load_is_idempotent(geo, runner, tmp_path):
     result = runner.invoke(args=["gazetteer", "load"])
     assert result.exit_code == 0, result.output
     assert "already up to date" in result.output
     full = place_count()
+    assert locate("10001").location is not None
 
     small = tmp_path / "small.csv.gz"
     small.write_bytes(gzip.compress(
@@ -427,6 +430,38 @@ def test_gazetteer_load_is_idempotent(geo, runner, tmp_path):
     assert place_count() == full
     assert locate("10001").location is not None
     assert "already up to date" in runner.invoke(args=["gazetteer", "load"]).output
+
+
+@pytest.mark.config(KEEP_PLACES=True)
+def test_a_place_is_looked_up_once_until_the_data_changes(geo, monkeypatch):
+    from directory import data_version
+    from directory.geo import services
+    from tests.support import statements_run
+
+    def lookups(statements) -> int:
+        return sum(1 for sql, _ in statements if "FROM places" in sql)
+
+    with statements_run() as statements:
+        first = locate("10001")
+        first.alternatives.append(first.location)  # a caller's change stays with that caller
+        again = locate(" 10001 ")
+    assert lookups(statements) == 1
+    assert again.location == first.location and again.location.label == "New York, NY 10001"
+    assert again.alternatives == [] and again.query == "10001"
+
+    data_version.bump()
+    db.session.commit()
+    with statements_run() as statements:
+        assert locate("10001").location == first.location
+    assert lookups(statements) == 1
+
+    def broken(raw, result):
+        raise OperationalError("SELECT", {}, Exception("the gazetteer is gone"))
+
+    monkeypatch.setattr(services, "_locate_into", broken)
+    assert locate("Austin, TX").location is None
+    monkeypatch.undo()
+    assert locate("Austin, TX").location.label == "Austin, TX"  # the failure was not kept
 
 
 def test_gazetteer_locate_command_prints_the_place(geo, runner):

@@ -254,3 +254,23 @@ def test_a_kept_page_is_given_again_without_taking_a_database_connection(app, cl
         event.remove(engine, "checkout", count)
     assert again.status_code == 200 and again.headers["Cache-Control"] == PUBLIC
     assert made >= 1 and len(checkouts) == made
+
+
+def test_values_kept_per_version_go_oldest_first_and_all_when_the_version_moves(app_context):
+    kept = data_version.KeptPerVersion("test-kept", entries=2)
+    reads: list[str] = []
+
+    def value(key: str):
+        return kept.get(key, lambda: reads.append(key) or key.upper())
+
+    assert [value(key) for key in ("a", "b", "a", "c")] == ["A", "B", "A", "C"]
+    assert reads == ["a", "b", "c"]
+    value("b")
+    value("a")  # a was kept first, so c's arrival let it go
+    assert reads == ["a", "b", "c", "a"]
+    data_version.bump()
+    db.session.commit()
+    value("c")
+    assert reads == ["a", "b", "c", "a", "c"]
+    assert kept.get("d", lambda: "not kept", keep=lambda found: False) == "not kept"
+    assert kept.get("d", lambda: "read again") == "read again"

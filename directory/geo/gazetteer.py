@@ -14,6 +14,7 @@ from typing import Any, cast
 from sqlalchemy import Table, delete, func, insert, select
 from sqlalchemy import text as sql_text
 
+from .. import data_version
 from ..database import commit
 from ..extensions import db
 from .models import PLACE_KINDS, Place
@@ -94,6 +95,7 @@ def load_gazetteer(path: Path | str | None = None, force: bool = False) -> LoadR
             "region_name": None, "country": "", "postal_code": None, "latitude": 0.0, "longitude": 0.0,
             "population": len(rows), "time_zone": "",
         }])
+        data_version.bump()  # what a search's place finds may change (geo.services keeps its answers)
         commit()
     except Exception:
         db.session.rollback()

@@ -13,12 +13,14 @@ import logging
 import math
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
+from flask import current_app
 from sqlalchemy import Row, func, select
 from sqlalchemy.exc import SQLAlchemyError
 
+from .. import data_version
 from ..extensions import db
 from .distance import distance_miles
 from .models import PLACE_KINDS, Place
@@ -47,6 +49,9 @@ MAX_KEYS_PER_QUERY = 500
 SPELLING_CUTOFF = 0.75
 # Northern Ireland's postcode area: only Belfast's districts have a point (see the gazetteer build).
 NORTHERN_IRELAND_AREA = "BT"
+
+# What locate() found for each text, per data version (see locate).
+_KEPT = data_version.KeptPerVersion("places", entries=4096)
 
 _ZIP = re.compile(r"^(\d{5})(?:[-\s]?\d{4})?$")
 _ZIP_TOKEN = re.compile(r"(?<![\d-])(\d{5})(?:-\d{4})?(?![\d-])")
@@ -313,16 +318,26 @@ def locate(text: str) -> LocateResult:
     """What the visitor typed -> a Location (or alternatives, or suggestions). Never raises on input."""
     raw = text if isinstance(text, str) else ""
     raw = raw.strip()
-    result = LocateResult(query=raw[:MAX_QUERY_LENGTH])
     if not raw or len(raw) > MAX_QUERY_LENGTH:
-        return result
+        return LocateResult(query=raw[:MAX_QUERY_LENGTH])
+    if not current_app.config["KEEP_PLACES"]:
+        return _located(raw)[0]
+    # The same text finds the same place while the data version holds (a gazetteer load moves it): each
+    # search asks, and real traffic asks a few places again and again. A failed lookup is not kept.
+    found, _ = _KEPT.get(raw, lambda: _located(raw), keep=lambda answer: answer[1])
+    return replace(found, alternatives=list(found.alternatives), suggestions=list(found.suggestions))
+
+
+def _located(raw: str) -> tuple[LocateResult, bool]:
+    """What `raw` finds, and False when the gazetteer could not be read."""
+    result = LocateResult(query=raw)
     try:
         _locate_into(raw, result)
     except SQLAlchemyError:
         logger.exception("gazetteer lookup failed for a %d-character query", len(raw))
         db.session.rollback()
-        result.location, result.alternatives, result.suggestions = None, [], []
-    return result
+        return LocateResult(query=raw), False
+    return result, True
 
 
 def _locate_into(raw: str, result: LocateResult) -> None:

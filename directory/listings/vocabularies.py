@@ -16,7 +16,7 @@ from .models import Audience, Listing, ListingLanguage, Topic
 from .terms import term_labels
 from .visibility import public_clause
 
-_EXTENSION = "vocabularies"
+_CHOICES = data_version.KeptPerVersion("vocabularies", entries=8)
 
 
 def vocabulary_pairs(model: type[Topic] | type[Audience]) -> list[tuple[str, str]]:
@@ -42,15 +42,7 @@ def _read_once_per_version(name: str, read: Callable[[], list[Any]]) -> list[Any
     version, read each time)."""
     if not current_app.config["KEEP_CHOICES"]:
         return read()
-    key = (name, data_version.current())
-    store: dict[tuple[str, int], list[Any]] = current_app.extensions.setdefault(_EXTENSION, {})
-    found = store.get(key)
-    if found is None:
-        found = read()
-        if len(store) >= 8:  # the version moved: what was kept for the old one is never asked again
-            store.clear()
-        store[key] = found
-    return found
+    return _CHOICES.get(name, read)
 
 
 @lru_cache(maxsize=1)
