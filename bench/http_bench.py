@@ -290,6 +290,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--connections", type=int, default=16, help="concurrent connections (default 16)")
     parser.add_argument("--python-load", action="store_true", help="the Python load generator even with wrk")
     parser.add_argument("--seed", type=int, default=20240601)
+    parser.add_argument("--only", action="append", metavar="PAGE", help="load only the pages whose name "
+                        "contains PAGE (repeatable; the constant page always runs: the shares need it)")
     options = parser.parse_args(argv)
 
     use_wrk = bool(shutil.which("wrk")) and not options.python_load
@@ -312,6 +314,9 @@ def main(argv: list[str] | None = None) -> int:
         # What a browser asks: the same page, compressed (the constant page is never compressed).
         "listing page, compressed": ("site", [asked["listing"]], BROWSER),
     }
+    if options.only:
+        scenarios = {name: scenario for name, scenario in scenarios.items()
+                     if name == "constant page" or any(part in name for part in options.only)}
     results: dict[str, list[Figures]] = {name: [] for name in scenarios}
     with tempfile.TemporaryDirectory(prefix="http-bench-") as scratch:
         folder = Path(scratch)
