@@ -14,9 +14,19 @@ from __future__ import annotations
 
 from functools import lru_cache
 from types import SimpleNamespace
-from typing import Any
+from typing import Any, NamedTuple
 
-from sqlalchemy import ColumnElement, Row, Select, SQLColumnExpression, bindparam, select
+from sqlalchemy import (
+    ColumnElement,
+    Label,
+    Select,
+    SQLColumnExpression,
+    String,
+    bindparam,
+    cast,
+    func,
+    select,
+)
 
 from ..extensions import db
 from .models import (
@@ -29,6 +39,7 @@ from .models import (
     listing_audiences,
     listing_topics,
 )
+from .vocabularies import terms_by_id
 
 # Left out of cards: what the database keeps for the search's indexes; the long texts only a listing's
 # own page shows; and what a result must never show (the contact e-mail, the street address, the
@@ -38,30 +49,44 @@ LEFT_OUT = frozenset({"latitude_band", "topic_bits", "description", "experience"
                       "address_line", "online_url", "online_url_private", "moderation_note"})
 
 
+_TOPICS, _AUDIENCES, _LANGUAGES = "card_topic_ids", "card_audience_ids", "card_language_codes"
+
+
 class ListingCard(ListingFacts, SimpleNamespace):
     """A listing as a search result: attributes as on Listing; topics, meetings etc. are lists."""
+
+
+class _Language(NamedTuple):
+    """A language row of a card: the columns of ListingLanguage."""
+
+    listing_id: int
+    code: str
 
 
 def _in_ids(column: SQLColumnExpression[int]) -> ColumnElement[bool]:
     return column.in_(bindparam("ids", expanding=True))
 
 
+def _joined(column: SQLColumnExpression[Any], listing_id: SQLColumnExpression[int], name: str) -> Label[Any]:
+    """A listing's values of a related table's column, joined by commas in one column of its row."""
+    return (select(func.aggregate_strings(cast(column, String), ","))
+            .where(listing_id == Listing.id).scalar_subquery().label(name))
+
+
 @lru_cache(maxsize=1)
 def _statements() -> dict[str, Select[*tuple[Any, ...]]]:
     columns = [column for column in Listing.__table__.c if column.name not in LEFT_OUT]
     return {
-        "listings": select(*columns).where(_in_ids(Listing.id)),
-        "topics": (select(listing_topics.c.listing_id, *Topic.__table__.c)
-                   .join(Topic, Topic.id == listing_topics.c.topic_id)
-                   .where(_in_ids(listing_topics.c.listing_id)).order_by(Topic.position, Topic.id)),
+        # The topics', audiences' and languages' keys come in the listing's own row (the terms themselves are
+        # read once per data version, see vocabularies.terms_by_id): one statement where there were four.
+        "listings": select(
+            *columns,
+            _joined(listing_topics.c.topic_id, listing_topics.c.listing_id, _TOPICS),
+            _joined(listing_audiences.c.audience_id, listing_audiences.c.listing_id, _AUDIENCES),
+            _joined(ListingLanguage.code, ListingLanguage.listing_id, _LANGUAGES),
+        ).where(_in_ids(Listing.id)),
         "meetings": (select(*Meeting.__table__.c).where(_in_ids(Meeting.listing_id))
                      .order_by(Meeting.weekday, Meeting.start_time, Meeting.id)),
-        "audiences": (select(listing_audiences.c.listing_id, *Audience.__table__.c)
-                      .join(Audience, Audience.id == listing_audiences.c.audience_id)
-                      .where(_in_ids(listing_audiences.c.listing_id))
-                      .order_by(Audience.position, Audience.id)),
-        "language_rows": (select(*ListingLanguage.__table__.c)
-                          .where(_in_ids(ListingLanguage.listing_id)).order_by(ListingLanguage.code)),
     }
 
 
@@ -73,26 +98,35 @@ def load_cards(ids: list[int]) -> dict[int, ListingCard]:
     statements = _statements()
     connection = db.session.connection()
     values = {"ids": ids}
+    topics, audiences = terms_by_id(Topic), terms_by_id(Audience)
     cards: dict[int, ListingCard] = {}
     # Rows are fetched at once (`all()`): iterating a result fetches them one by one, which costs more.
-    for columns in connection.execute(statements["listings"], values).mappings().all():
-        cards[columns["id"]] = ListingCard(**columns, topics=[], meetings=[], audiences=[], language_rows=[])
-    related: list[str] = ["topics", "meetings", "audiences", "language_rows"]
-    for name in related:
-        terms: dict[int, SimpleNamespace] = {}  # a topic or audience shared by several cards is built once
-        for row in connection.execute(statements[name], values).all():
-            card = cards.get(row.listing_id)
-            if card is not None:
-                getattr(card, name).append(_item(name, row, terms))
+    for row in connection.execute(statements["listings"], values).mappings().all():
+        columns = dict(row)
+        listing_id = columns["id"]
+        related = {
+            "topics": _terms(columns.pop(_TOPICS), topics),
+            "audiences": _terms(columns.pop(_AUDIENCES), audiences),
+            "language_rows": [_Language(listing_id, code) for code in sorted(_keys(columns.pop(_LANGUAGES)))],
+        }
+        cards[listing_id] = ListingCard(**columns, **related, meetings=[])
+    for meeting in connection.execute(statements["meetings"], values).all():
+        card = cards.get(meeting.listing_id)
+        if card is not None:
+            card.meetings.append(meeting)
     return cards
 
 
-def _item(name: str, row: Row[*tuple[Any, ...]], terms: dict[int, SimpleNamespace]) -> Any:
-    """Topic and audience rows carry the listing id first; the item is the rest (one object per term)."""
-    if name in ("topics", "audiences"):
-        term = terms.get(row.id)
-        if term is None:
-            term = terms[row.id] = SimpleNamespace(
-                **{key: value for key, value in row._mapping.items() if key != "listing_id"})
-        return term
-    return row
+def _keys(joined: str | None) -> list[str]:
+    return joined.split(",") if joined else []
+
+
+def _terms(joined: str | None, known: dict[int, SimpleNamespace]) -> list[SimpleNamespace]:
+    """The topics or audiences named by joined ids, in the order they are set to show (a term made since
+    the kept ones were read, which only a test does without moving the data version, is left out)."""
+    found = (known.get(int(key)) for key in _keys(joined))
+    return sorted((term for term in found if term is not None), key=_term_order)
+
+
+def _term_order(term: SimpleNamespace) -> tuple[int, int]:
+    return term.position, term.id

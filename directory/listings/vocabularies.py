@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import lru_cache
-from typing import Any
+from types import SimpleNamespace
+from typing import TypeVar
 
 from flask import current_app
 from sqlalchemy import Select, func, select
@@ -17,6 +18,7 @@ from .terms import term_labels
 from .visibility import public_clause
 
 _CHOICES = data_version.KeptPerVersion("vocabularies", entries=8)
+T = TypeVar("T")
 
 
 def vocabulary_pairs(model: type[Topic] | type[Audience]) -> list[tuple[str, str]]:
@@ -35,7 +37,17 @@ def languages_in_use() -> list[str]:
         "languages", lambda: list(db.session.scalars(_languages_in_use_statement()))))
 
 
-def _read_once_per_version(name: str, read: Callable[[], list[Any]]) -> list[Any]:
+def terms_by_id(model: type[Topic] | type[Audience]) -> dict[int, SimpleNamespace]:
+    """Every topic or every audience by id, as read-only records with the model's columns: what a result
+    card lists under the ids its listing has (see cards)."""
+    def read() -> dict[int, SimpleNamespace]:
+        rows = db.session.execute(select(*model.__table__.c)).mappings()
+        return {row["id"]: SimpleNamespace(**row) for row in rows}
+
+    return _read_once_per_version(f"{model.__tablename__} by id", read)
+
+
+def _read_once_per_version(name: str, read: Callable[[], T]) -> T:
     """What the search form offers is the same for every page until the public data changes: topics and
     audiences are seeded, the languages come from public listings, and both move the data version. Read
     once per version in each process (KEEP_CHOICES; the tests, which change data without moving the
