@@ -80,6 +80,9 @@ DEFAULTS: dict[str, Any] = {
     "SEARCH_CACHE_SECONDS": 60,
     "SEARCH_CACHE_ENTRIES": 2000,
     "SEARCH_CACHE_PREFIX": "search:",
+    # A search is kept once this process has seen it asked this many times within SEARCH_CACHE_SECONDS
+    # (1: from its first time): one-off searches, most of them, are then never stored.
+    "SEARCH_CACHE_MIN_USES": 2,
     # Anonymous pages kept by each process while their ETag holds (directory/http_cache.py); 0: none.
     "KEPT_PAGES": 200,
     # The search form's topics, audiences and languages read once per data version in each process
@@ -169,6 +172,7 @@ ENVIRONMENT: dict[str, tuple[str, Any]] = {
     "API_RATE_LIMIT": ("API_RATE_LIMIT", str),
     "SEARCH_PER_PAGE": ("SEARCH_PER_PAGE", int),
     "SEARCH_CACHE_SECONDS": ("SEARCH_CACHE_SECONDS", int),
+    "SEARCH_CACHE_MIN_USES": ("SEARCH_CACHE_MIN_USES", int),
     "KEPT_PAGES": ("KEPT_PAGES", int),
     "ALERT_RATE_LIMIT": ("ALERT_RATE_LIMIT", str),
     "ALERT_CONFIRM_MAX_AGE": ("ALERT_CONFIRM_MAX_AGE", int),

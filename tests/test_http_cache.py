@@ -49,7 +49,7 @@ def test_the_etag_names_the_language_and_the_query(client):
     assert etag_of(client.get("/search?near=10002")) != etag_of(client.get(SEARCH))
 
 
-@pytest.mark.config(SEARCH_CACHE_SECONDS=60)
+@pytest.mark.config(SEARCH_CACHE_SECONDS=60, SEARCH_CACHE_MIN_USES=1)
 def test_a_publish_and_an_unpublish_show_on_the_very_next_request(geo, client, make_user, make_listing):
     admin = make_user("admin@example.org", admin=True)
     listing = make_listing(status="pending", name="Chelsea Fathers")

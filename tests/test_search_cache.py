@@ -36,7 +36,7 @@ def find(**args):
     return search(resolve_vocabulary(SearchParams.from_args(args)))
 
 
-@pytest.mark.config(SEARCH_CACHE_SECONDS=60)
+@pytest.mark.config(SEARCH_CACHE_SECONDS=60, SEARCH_CACHE_MIN_USES=1)
 def test_the_same_search_runs_once_until_the_data_changes(geo, make_listing, runs):
     make_listing(name="Chelsea Fathers")
     db.session.commit()
@@ -55,7 +55,7 @@ def test_the_same_search_runs_once_until_the_data_changes(geo, make_listing, run
     assert len(runs) == 3
 
 
-@pytest.mark.config(SEARCH_CACHE_SECONDS=60)
+@pytest.mark.config(SEARCH_CACHE_SECONDS=60, SEARCH_CACHE_MIN_USES=1)
 def test_each_language_has_its_own_entry_and_a_given_moment_is_never_cached(geo, make_listing, runs):
     make_listing()
     db.session.commit()
@@ -69,7 +69,7 @@ def test_each_language_has_its_own_entry_and_a_given_moment_is_never_cached(geo,
     assert len(runs) == 3
 
 
-@pytest.mark.config(SEARCH_CACHE_SECONDS=60)
+@pytest.mark.config(SEARCH_CACHE_SECONDS=60, SEARCH_CACHE_MIN_USES=1)
 def test_the_page_and_the_api_share_an_entry(client, geo, make_listing, runs):
     make_listing(name="Chelsea Fathers")
     db.session.commit()
@@ -81,6 +81,23 @@ def test_the_page_and_the_api_share_an_entry(client, geo, make_listing, runs):
     assert len(runs) == 1
 
 
+@pytest.mark.config(SEARCH_CACHE_SECONDS=60)
+def test_a_search_is_stored_from_its_second_asking(app, geo, make_listing, runs):
+    make_listing()
+    db.session.commit()
+    find(near="10001")
+    find(near="10002")
+    assert len(runs) == 2 and len(app.extensions["search_cache"]._entries) == 0  # asked once: not stored
+    find(near="10001")
+    assert len(runs) == 3  # the second time runs too, and is stored
+    find(near="10001")
+    find(near=" 10001")
+    assert len(runs) == 3
+    find(near="10002")
+    find(near="10002")
+    assert len(runs) == 4
+
+
 def test_off_when_seconds_is_zero(geo, make_listing, runs):
     make_listing()
     db.session.commit()
@@ -89,7 +106,7 @@ def test_off_when_seconds_is_zero(geo, make_listing, runs):
     assert len(runs) == 2
 
 
-@pytest.mark.config(SEARCH_CACHE_SECONDS=60, REDIS_URL=REDIS_URL)
+@pytest.mark.config(SEARCH_CACHE_SECONDS=60, SEARCH_CACHE_MIN_USES=1, REDIS_URL=REDIS_URL)
 def test_in_redis_when_redis_url_is_set(app, geo, make_listing, runs):
     try:
         import redis
@@ -115,7 +132,7 @@ def test_in_redis_when_redis_url_is_set(app, geo, make_listing, runs):
         client.close()
 
 
-@pytest.mark.config(SEARCH_CACHE_SECONDS=60, SEARCH_CACHE_ENTRIES=2)
+@pytest.mark.config(SEARCH_CACHE_SECONDS=60, SEARCH_CACHE_MIN_USES=1, SEARCH_CACHE_ENTRIES=2)
 def test_a_full_cache_lets_the_least_recently_asked_search_go(geo, make_listing, runs):
     make_listing()
     db.session.commit()

@@ -5,6 +5,10 @@ data's version (data_version: it moves in the transaction of every publish, edit
 change is never hidden behind an entry) and the language, and lives SEARCH_CACHE_SECONDS (60; 0 turns the
 cache off): that also bounds how far behind the clock a kept "next meeting" or a listing's freshness can be.
 
+A search is stored only once it has been asked SEARCH_CACHE_MIN_USES times (2) within that time in this
+process, as a CDN's "cache on second hit": most searches are asked once, and storing each (pickling a page
+of results, a quarter of a millisecond) would cost them all and push the popular ones out of the cache.
+
 In Redis when REDIS_URL is set (shared by every worker, cachelib's RedisCache), in this process's memory
 otherwise (`ProcessCache`). A cache that fails is skipped: the search runs as if nothing were kept.
 """
@@ -34,6 +38,10 @@ logger = logging.getLogger(__name__)
 
 T = TypeVar("T")
 _EXTENSION = "search_cache"
+_USES = "search_cache_uses"
+# How many searches' uses each process counts, per entry the cache holds: a search asked again after more
+# than this many others have been is counted afresh.
+USES_COUNTED_PER_ENTRY = 4
 _SPACES = re.compile(r"\s+")
 
 
@@ -115,8 +123,35 @@ def remembered(params: SearchParams, options: tuple[Any, ...], run: Callable[[],
     if kept is not None:
         return kept
     value = run()
+    if _uses(entry) < int(current_app.config["SEARCH_CACHE_MIN_USES"]):
+        return value
     try:
         store.set(entry, value)
     except Exception:  # noqa: BLE001 - as above
         logger.warning("search cache unavailable", exc_info=True)
     return value
+
+
+def _uses(entry: str) -> int:
+    """How many times this process has been asked this search, this time included, each within
+    SEARCH_CACHE_SECONDS of the last (counted for the latest searches only, see USES_COUNTED_PER_ENTRY)."""
+    counts: _Counts | None = current_app.extensions.get(_USES)
+    if counts is None:
+        counts = _Counts(int(current_app.config["SEARCH_CACHE_ENTRIES"]) * USES_COUNTED_PER_ENTRY,
+                         int(current_app.config["SEARCH_CACHE_SECONDS"]))
+        current_app.extensions[_USES] = counts
+    return counts.add(entry)
+
+
+class _Counts:
+    """A count per key, each forgotten `seconds` after it last moved, the least recently counted first."""
+
+    def __init__(self, entries: int, seconds: int) -> None:
+        self._counts: TTLCache[str, int] = TTLCache(maxsize=max(entries, 1), ttl=max(seconds, 1))
+        self._lock = threading.Lock()
+
+    def add(self, key: str) -> int:
+        with self._lock:
+            count = self._counts.get(key, 0) + 1
+            self._counts[key] = count
+        return count
