@@ -154,17 +154,15 @@ def distance_band(miles: float) -> int:
     return next((index for index, edge in enumerate(RADII) if miles <= edge), len(RADII))
 
 
-def distances_up_to_widest(section: Section, origin: geo.Location) -> list[float]:
-    """How far each matching in-person listing is, up to the widest radius on offer."""
-    return [row.miles for row in within(section, origin, RADII[-1], Within.DISTANCE)]
+def counts_up_to_widest(section: Section, origin: geo.Location) -> dict[int, int]:
+    """How many matching in-person listings are within each radius on offer (RADII), by radius."""
+    [counts] = within(section, origin, RADII[-1], Within.COUNTS)
+    return dict(zip(RADII, counts, strict=True))
 
 
-def wider_radius(distances: list[float], radius: int, current: int) -> WiderRadius | None:
+def wider_radius(counts: dict[int, int], radius: int, current: int) -> WiderRadius | None:
     """The smallest larger radius that finds more than `current` listings, with its count."""
     for wider in RADII:
-        if wider <= radius:
-            continue
-        count = sum(1 for miles in distances if miles <= wider)
-        if count > current:
-            return WiderRadius(wider, count)
+        if wider > radius and counts[wider] > current:
+            return WiderRadius(wider, counts[wider])
     return None

@@ -27,7 +27,7 @@ from .local import (
     LOCAL_COUNT_LIMIT,
     LocalList,
     WiderRadius,
-    distances_up_to_widest,
+    counts_up_to_widest,
     local_candidates,
     wider_radius,
 )
@@ -38,6 +38,7 @@ from .statements import Section
 logger = logging.getLogger(__name__)
 
 # "Found nothing near": no matching in-person listing within this many miles, whatever radius was asked.
+# One of the radii on offer (RADII), so the counts for a wider radius hold it.
 NEAR_MILES = 25
 
 
@@ -238,9 +239,9 @@ def _search(params: SearchParams, now: datetime, online_preview: int, language: 
 
     if origin is not None and params.wants_local():
         if results.few_local and params.radius < RADII[-1]:
-            distances = distances_up_to_widest(in_person, origin)
-            results.wider = wider_radius(distances, params.radius, local.total)
-            results.near_total = sum(1 for miles in distances if miles <= NEAR_MILES)
+            counts = counts_up_to_widest(in_person, origin)
+            results.wider = wider_radius(counts, params.radius, local.total)
+            results.near_total = counts[NEAR_MILES]
         else:
             # The rows read hold every one within NEAR_MILES, or past the count's limit at least
             # FEW_RESULTS of them (a radius under NEAR_MILES holds no others).

@@ -31,6 +31,7 @@ from sqlalchemy import (
     TextClause,
     any_,
     bindparam,
+    case,
     func,
     not_,
     or_,
@@ -58,7 +59,7 @@ from ..privacy import public_point_sql
 from ..visibility import public_clause
 from . import indexes, topic_bits
 from .fulltext import KeywordMatches, facet_values, keyword_clause
-from .params import SearchParams, Vocabulary
+from .params import RADII, SearchParams, Vocabulary
 
 # How far rounding can move a point, at most: the bounding box grows by this so no listing is missed.
 ROUNDING_MARGIN_MILES = 0.5
@@ -232,7 +233,8 @@ class Within(Enum):
     # shows (see not_beside).
     ONLINE = "online"
     NEAREST = "nearest"  # the same, for only the first :limit by distance
-    DISTANCE = "distance"  # nothing more: counts for a wider radius
+    # Not the rows but one: how many are within each radius on offer (RADII) up to reach, for a wider radius.
+    COUNTS = "counts"
 
     def columns(self) -> tuple[Any, ...]:
         match self:
@@ -240,7 +242,7 @@ class Within(Enum):
                 hybrid = (Listing.format == FORMAT_HYBRID).label("hybrid")
                 named = () if self is Within.LOCAL else (Listing.name, Listing.last_confirmed_at)
                 return (*named, hybrid)
-            case Within.DISTANCE:
+            case Within.COUNTS:
                 return ()
             case _:
                 assert_never(self)
@@ -309,9 +311,14 @@ def _within_statement(shape: Shape, antimeridian: bool, variant: Within, dialect
         .subquery("near")
     )
     within_reach = inner.c.miles <= bound_float("reach")
-    if variant is Within.LOCAL or variant is Within.DISTANCE:
+    if variant is Within.LOCAL:
         statement = select(inner).where(within_reach)
         return statement.limit(bound_limit()) if limited else statement
+    if variant is Within.COUNTS:
+        # Counted in the database: in a sparse place the page asks this, and the rows within the widest
+        # radius could be hundreds to read for a handful of numbers.
+        counts = (func.count(case((inner.c.miles <= radius, 1))) for radius in RADII)
+        return select(*counts).where(within_reach)
     statement = (select(*(column for column in inner.c if column.name != "hybrid"))
                  .where(within_reach, not_beside(inner.c.hybrid, inner.c.miles)))
     return statement.order_by(inner.c.miles).limit(bound_limit()) if variant is Within.NEAREST else statement
