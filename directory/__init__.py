@@ -12,6 +12,7 @@ from flask import Flask
 from . import config as site_config
 from .extensions import csrf, db, limiter, login_manager, migrate
 from .i18n.compiling import TranslatedEnvironment
+from .json_output import OrjsonProvider
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
@@ -24,7 +25,10 @@ class Site(Flask):
 
     Flask asks it of every before- and after-request function, context processor and view on every
     request (`inspect.iscoroutinefunction`, several calls each, twenty-odd handlers a page); a function's
-    answer never changes. Flask documents `ensure_sync` as the method to override."""
+    answer never changes. Flask documents `ensure_sync` as the method to override. JSON is written by
+    orjson (see json_output)."""
+
+    json_provider_class = OrjsonProvider
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
