@@ -2,11 +2,11 @@
 
 A search shows a page of listings with their topics and meetings. Loading them as ORM objects cost
 several times what the queries take (each object instrumented and tracked by the session, then
-thrown away with the request), so results are read with a few plain queries into these records.
-A card has the listing's columns but those in LEFT_OUT, under the model's names; its topics and
-meetings (and, when asked, audiences and languages) in the model's order; and the model's read-only
-properties (from `models.ListingFacts`), so result templates and serializers take a card wherever
-they take a Listing.
+thrown away with the request), so results are read with two plain queries (the listings, their meetings)
+into these records, the topics and audiences from terms read once per data version.
+A card has the listing's columns but those in LEFT_OUT, under the model's names; its topics, meetings,
+audiences and languages in the model's order; and the model's read-only properties (from
+`models.ListingFacts`), so result templates and serializers take a card wherever they take a Listing.
 Nothing here is ever saved.
 """
 

@@ -48,8 +48,9 @@ def terms_by_id(model: type[Topic] | type[Audience]) -> dict[int, SimpleNamespac
 
 
 def _read_once_per_version(name: str, read: Callable[[], T]) -> T:
-    """What the search form offers is the same for every page until the public data changes: topics and
-    audiences are seeded, the languages come from public listings, and both move the data version. Read
+    """What the search form offers, and the terms result cards name, are the same for every page until the
+    public data changes: topics and audiences are seeded, the languages come from public listings, and both
+    move the data version. Read
     once per version in each process (KEEP_CHOICES; the tests, which change data without moving the
     version, read each time)."""
     if not current_app.config["KEEP_CHOICES"]:

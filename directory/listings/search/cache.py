@@ -123,7 +123,8 @@ def remembered(params: SearchParams, options: tuple[Any, ...], run: Callable[[],
     if kept is not None:
         return kept
     value = run()
-    if _uses(entry) < int(current_app.config["SEARCH_CACHE_MIN_USES"]):
+    wanted = int(current_app.config["SEARCH_CACHE_MIN_USES"])
+    if wanted > 1 and _uses(entry) < wanted:
         return value
     try:
         store.set(entry, value)
