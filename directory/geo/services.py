@@ -12,17 +12,23 @@ import difflib
 import logging
 import math
 import re
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field, replace
+from collections.abc import Iterable
+from dataclasses import replace
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import Row, func, select
+from sqlalchemy import Row, bindparam, func, select
 from sqlalchemy.exc import SQLAlchemyError
 
 from .. import data_version
 from ..extensions import db
 from .distance import distance_miles
+
+# The place types are a search's vocabulary: callers know them as this module's (`geo.Location`).
+from .locations import LocateResult as LocateResult
+from .locations import Location as Location
+from .locations import location_named, town_from_postal
+from .locations import to_location as to_location
 from .models import PLACE_KINDS, Place
 from .names import (
     Filter,
@@ -32,11 +38,9 @@ from .names import (
     parse_coordinates,
     parse_qualifier,
     place_label,
-    place_query,
     spellings,
     uk_outward_code,
 )
-from .regions import COUNTRY_NAMES
 
 logger = logging.getLogger(__name__)
 
@@ -55,82 +59,6 @@ _KEPT = data_version.KeptPerVersion("places", entries=4096)
 
 _ZIP = re.compile(r"^(\d{5})(?:[-\s]?\d{4})?$")
 _ZIP_TOKEN = re.compile(r"(?<![\d-])(\d{5})(?:-\d{4})?(?![\d-])")
-
-
-@dataclass(frozen=True)
-class Location:
-    """A point someone searched around, with what to call it and its time zone."""
-
-    name: str
-    label: str
-    latitude: float
-    longitude: float
-    time_zone: str
-    country: str
-    region: str | None
-    postal_code: str | None
-    kind: str  # 'city' | 'postal' | 'point'
-    query: str  # what to put back in the search box to find this place again
-
-    @property
-    def spoken(self) -> str:
-        """How a sentence names it: the visitor's own position is "you (New York, NY)", not a label that
-        reads "near Near New York"; any other place is its label."""
-        if self.kind != "point":
-            return self.label
-        if not self.country:
-            return "you"
-        return f"you ({place_label(self.name, self.country, self.region)})"
-
-
-@dataclass
-class LocateResult:
-    """What `locate()` made of a query: the place, other places it could mean, or ideas when none."""
-
-    query: str
-    location: Location | None = None
-    alternatives: list[Location] = field(default_factory=list)
-    suggestions: list[Location] = field(default_factory=list)
-
-    @property
-    def found(self) -> bool:
-        return self.location is not None
-
-
-def _location(place: Place | Row[*tuple[Any, ...]], latitude: float, longitude: float, *, kind: str,
-              label: str | None = None, query: str | None = None, postal_code: str | None = None) -> Location:
-    """A Location named after a gazetteer row (its town's label and query unless told otherwise)."""
-    return Location(
-        name=place.name,
-        label=label or place_label(place.name, place.country, place.region),
-        latitude=latitude,
-        longitude=longitude,
-        time_zone=place.time_zone,
-        country=place.country,
-        region=place.region,
-        postal_code=postal_code,
-        kind=kind,
-        query=query or place_query(place.name, place.country, place.region),
-    )
-
-
-def to_location(place: Place | Row[*tuple[Any, ...]]) -> Location:
-    """A gazetteer row as a Location."""
-    if place.kind == "postal" and place.postal_code:
-        if place.country == "US":
-            label = f"{place_label(place.name, place.country, place.region)} {place.postal_code}"
-        else:
-            label = f"{place.name} {place.postal_code}, {COUNTRY_NAMES.get(place.country, place.country)}"
-        return _location(place, place.latitude, place.longitude, kind=place.kind, label=label,
-                          query=place.postal_code, postal_code=place.postal_code)
-    return _location(place, place.latitude, place.longitude, kind=place.kind,
-                     postal_code=place.postal_code if place.kind == "postal" else None)
-
-
-def _town_from_postal(rows: Sequence[Place]) -> Location:
-    """A town known only by its ZIP codes (small US places): the mean of its ZIP centroids."""
-    return _location(rows[0], round(sum(row.latitude for row in rows) / len(rows), 5),
-                     round(sum(row.longitude for row in rows) / len(rows), 5), kind="city")
 
 
 def _ranked(places: Iterable[Place]) -> list[Place]:
@@ -164,14 +92,15 @@ def _by_keys(keys: Iterable[str]) -> dict[str, list[Place]]:
     return found
 
 
+# Built once: every search with a ZIP code or postcode asks, and building it cost five times running it.
+_POSTAL_ROW = (select(*Place.__table__.c).where(Place.postal_code == bindparam("code"),
+                                                Place.country == bindparam("country"), Place.kind == "postal")
+               .order_by(Place.id).limit(1))
+
+
 def _by_postal_code(code: str, country: str) -> Row[*tuple[Any, ...]] | None:
-    """The gazetteer row of a postal code, or None. A plain row with a Place's attributes, not a Place:
-    every search with a ZIP code asks this, and the ORM would track an object nobody changes."""
-    return db.session.connection().execute(
-        select(*Place.__table__.c)
-        .where(Place.postal_code == code, Place.country == country, Place.kind == "postal")
-        .order_by(Place.id).limit(1)
-    ).first()
+    """The gazetteer row of a postal code, or None: a plain row, which the ORM would not track."""
+    return db.session.connection().execute(_POSTAL_ROW, {"code": code, "country": country}).first()
 
 
 def _match_name(key: str, allowed: Filter | None,
@@ -191,7 +120,7 @@ def _match_name(key: str, allowed: Filter | None,
     if towns:
         # The town with the most ZIP codes is most likely the one meant.
         groups = sorted(towns.values(), key=lambda rows: (-len(rows), rows[0].country, rows[0].region or ""))
-        locations = [_town_from_postal(rows) for rows in groups]
+        locations = [town_from_postal(rows) for rows in groups]
         return locations[0], locations[1 : MAX_ALTERNATIVES + 1]
     return None
 
@@ -256,7 +185,7 @@ def _locate_point(latitude: float, longitude: float) -> Location:
     if near is None:
         return Location(name=query, label=query, latitude=latitude, longitude=longitude, time_zone="UTC",
                         country="", region=None, postal_code=None, kind="point", query=query)
-    return _location(near, latitude, longitude, kind="point", query=query,
+    return location_named(near, latitude, longitude, kind="point", query=query,
                      label=f"Near {place_label(near.name, near.country, near.region)}")
 
 
