@@ -709,20 +709,30 @@ def test_reading_the_parameters_asks_nothing_of_the_database(geo):
     assert resolved.audiences == () and resolved.vocabulary.audiences == ()
 
 
-def test_topic_and_audience_slugs_are_looked_up_once(geo, origin, make_listing):
-    """Reading the parameters checks the slugs and keeps their ids; the search itself does not ask again."""
+@pytest.mark.config(KEEP_CHOICES=True)
+def test_topic_and_audience_slugs_are_looked_up_in_the_kept_terms(geo, origin, make_listing):
+    """Reading the parameters finds the slugs' ids among the terms kept per data version (the ones result
+    cards name): once read, a search with topics and audiences runs no statement on either table."""
     fathers = make_audience("fathers", "Fathers")
     listing = nearby(make_listing, origin, 1, topics=("grief",))
     listing.audiences = [fathers]
     db.session.commit()
+
+    def vocabulary_reads(statements) -> list[str]:
+        return [statement for statement, _ in statements
+                if re.search(r"\bFROM (topics|audiences)\b", statement)]
+
     with statements_run() as statements:
         results = run(near="10001", topic="grief", audience="fathers")
-    lookups = [statement for statement, _ in statements
-               if re.search(r"\bFROM (topics|audiences)\s+WHERE", statement)]
     assert local_ids(results) == [listing.id]
-    assert len(lookups) == 2, lookups  # one for the topics, one for the audiences
+    assert len(vocabulary_reads(statements)) == 2, statements  # the topics, the audiences: each read whole
+    with statements_run() as statements:
+        again = run(near="10001", radius="50", topic="grief", audience="fathers")
+    assert local_ids(again) == [listing.id]
+    assert vocabulary_reads(statements) == []
     # Parameters changed later are looked up again, not matched with the old ids.
     assert local_ids(search(results.params.with_changes(topics=("anger",)))) == []
+    assert "topic" in run(near="10001", topic="no-such-topic").params.errors
 
 
 def test_a_submitted_form_redirects_to_the_short_url(geo, client):

@@ -9,13 +9,11 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
-from sqlalchemy import ColumnElement, or_, select
-
 from ...i18n import gettext
 from ..models import Audience, Topic
+from ..vocabularies import terms_by_id
 from . import topic_bits
 from .params import VOCABULARIES, SearchParams, Vocabulary
-from .statements import run
 
 
 def resolve(params: SearchParams) -> SearchParams:
@@ -34,8 +32,10 @@ def resolve(params: SearchParams) -> SearchParams:
 def read(topics: tuple[str, ...], audiences: tuple[str, ...]) -> tuple[Vocabulary, dict[str, str]]:
     """The ids of these topic and audience slugs, and a message for each kind with a slug no row has.
 
-    With topics, also whether every topic has a bit of its own (see topic_bits.unique). One query a
-    kind answers all of it. A kind whose slugs no row has gets (-1,): its filter matches nothing.
+    With topics, also whether every topic has a bit of its own (see topic_bits.unique). The terms are
+    the ones result cards name, read once per data version (see vocabularies.terms_by_id), so a search
+    with a topic runs no statement of its own for them. A kind whose slugs no row has gets (-1,): its
+    filter matches nothing.
     """
     ids: dict[str, tuple[int, ...]] = {}
     unique = True
@@ -43,16 +43,13 @@ def read(topics: tuple[str, ...], audiences: tuple[str, ...]) -> tuple[Vocabular
     for name, model, slugs in (("topic", Topic, topics), ("audience", Audience, audiences)):
         if not slugs:
             continue
-        wanted: ColumnElement[bool] = model.slug.in_(slugs)
-        if model is Topic:  # the same query tells whether any topic shares a bit
-            wanted = or_(wanted, Topic.id >= topic_bits.BITS)
-        rows = run(select(model.id, model.slug).where(wanted)).all()
-        known = {row.slug for row in rows}
+        terms = terms_by_id(model)
+        known = {term.slug: term.id for term in terms.values()}
         unknown = [slug for slug in slugs if slug not in known]
         if unknown:
             errors[name] = (gettext("We don't know the topic “%(slug)s”.", slug=unknown[0]) if name == "topic"
                             else gettext("We don't know the audience “%(slug)s”.", slug=unknown[0]))
-        ids[VOCABULARIES[name]] = tuple(row.id for row in rows if row.slug in slugs) or (-1,)
+        ids[VOCABULARIES[name]] = tuple(sorted({known[slug] for slug in slugs if slug in known})) or (-1,)
         if model is Topic:
-            unique = topic_bits.unique(row.id for row in rows)
+            unique = topic_bits.unique(terms)
     return Vocabulary(**ids, topic_bits_unique=unique), errors
