@@ -85,8 +85,9 @@ DEFAULTS: dict[str, Any] = {
     "SEARCH_CACHE_MIN_USES": 2,
     # Anonymous pages kept by each process while their ETag holds (directory/http_cache.py); 0: none.
     "KEPT_PAGES": 200,
-    # The search form's topics, audiences and languages read once per data version in each process
-    # (directory/listings/vocabularies.py); off: read for every page.
+    # The search form's topics, audiences and languages, and which listings "usually answer", read once
+    # per data version in each process (directory/listings/vocabularies.py, followups/services.py);
+    # off: read for every page.
     "KEEP_CHOICES": True,
     # What a search's place text finds, kept per data version in each process (directory/geo/services.py);
     # off: looked up in the gazetteer for every search.

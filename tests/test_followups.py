@@ -9,8 +9,9 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 import time_machine
-from sqlalchemy import func, inspect, select
+from sqlalchemy import delete, func, inspect, select
 
+from directory import data_version
 from directory.contact.models import ContactMessage
 from directory.extensions import db
 from directory.followups.models import Answer, CheckIn, OwnerNudge
@@ -164,6 +165,33 @@ def test_three_no_in_sixty_days_remind_the_owner_once_and_tell_admins(client, ru
         assert "Sent 0 reminders" in run(runner)  # two new ones since the reminder: not yet
         add_answers(listing, "no", 0)
         assert "Sent 1 reminder" in run(runner)
+
+
+@pytest.mark.config(KEEP_CHOICES=True)
+def test_usually_answers_on_search_pages_is_kept_per_data_version_and_hour(client, geo, make_listing):
+    """Every search page asks which listings usually answer: the answer is kept until the data version
+    moves (a recorded answer moves it) or the hour turns (old answers leave the window with time alone)."""
+    listing = make_listing(name="Answering Group")
+
+    def marked() -> bool:
+        page = client.get("/search?near=10001").text
+        return re.search(r"Answering Group.*?Usually answers", page, re.S) is not None
+
+    add_answers(listing, "yes", 1, 2, 3, 4, 89.95)
+    assert marked()
+    db.session.execute(delete(Answer).where(Answer.answered_at < utcnow() - timedelta(days=50)))
+    db.session.commit()
+    assert marked()  # kept: nothing moved the version
+    data_version.bump()
+    db.session.commit()
+    assert not marked()
+
+    add_answers(listing, "yes", 89.95)
+    data_version.bump()
+    db.session.commit()
+    assert marked()
+    with time_machine.travel(datetime.now(UTC) + timedelta(hours=3)):
+        assert not marked()  # the oldest "Yes" is past ninety days now, with no change to the data
 
 
 def test_members_cannot_see_the_admin_list(client, make_user):

@@ -34,6 +34,7 @@ logger = logging.getLogger(__name__)
 DELAY = timedelta(days=4)  # the check-in mail goes this long after the message
 NO_THRESHOLD, NO_WINDOW = 3, timedelta(days=60)  # this many "No" in this long: remind the owner, tell admins
 YES_THRESHOLD, YES_WINDOW = 5, timedelta(days=90)  # this many "Yes" in this long: "Usually answers"
+_USUALLY_ANSWERING = data_version.KeptPerVersion("usually answering", entries=2)  # per hour, see below
 ALTERNATIVES_RADIUS = 50  # miles around the listing's town where other listings are offered
 SALT = "directory.followups.checkin"
 
@@ -226,10 +227,21 @@ def summaries(listing_ids: list[int], now: datetime | None = None) -> dict[int, 
     return found
 
 
-def usually_answering(now: datetime | None = None) -> set[int]:
-    """The listings with YES_THRESHOLD "Yes" in the last YES_WINDOW: one small grouped query."""
-    now = now or utcnow()
-    return set(db.session.scalars(_usually_answering_statement(), {"since": now - YES_WINDOW}))
+def usually_answering(now: datetime | None = None) -> frozenset[int]:
+    """The listings with YES_THRESHOLD "Yes" in the last YES_WINDOW: one small grouped query.
+
+    Every search page asks, so without a given `now` the answer is kept in each process per data version
+    (KEEP_CHOICES), which an answer that changes it moves, and per hour: answers that grow older than the
+    window leave it with time alone, an hour late at most."""
+    if now is not None or not current_app.config["KEEP_CHOICES"]:
+        return _usually_answering_at(now or utcnow())
+    hour = utcnow().replace(minute=0, second=0, microsecond=0)
+    return _USUALLY_ANSWERING.get(hour, lambda: _usually_answering_at(hour))
+
+
+def _usually_answering_at(now: datetime) -> frozenset[int]:
+    rows = db.session.connection().execute(_usually_answering_statement(), {"since": now - YES_WINDOW})
+    return frozenset(rows.scalars())
 
 
 @lru_cache(maxsize=1)
