@@ -4,9 +4,9 @@ which links a listing may show."""
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import unquote, urlsplit
+from urllib.parse import quote, unquote, urlsplit
 
-from flask import abort, current_app
+from flask import abort, current_app, request, url_for
 from werkzeug.routing import IntegerConverter, MapAdapter
 
 MAX_NEXT_LENGTH = 2000
@@ -15,6 +15,11 @@ MAX_ROW_ID = 2**31 - 1
 # Decoding more layers than this is an attack, not a link the site made.
 MAX_UNQUOTE_ROUNDS = 4
 _ADAPTER = "site_url_adapter"
+_SLUG_PATTERNS = "slug_url_patterns"
+# Built into a link unchanged (letters and dashes), then cut out of it.
+_STAND_IN = "slug-stand-in"
+# What the URL map's default converter leaves unquoted in a path segment.
+_SEGMENT_SAFE = "!$&'()*+,/:;=@"
 
 
 def external_url(endpoint: str, **values: Any) -> str:
@@ -38,6 +43,24 @@ def _site_adapter() -> MapAdapter:
                                                 url_scheme=parts.scheme))
         current_app.extensions[_ADAPTER] = kept
     return kept[1]
+
+
+def slug_url(endpoint: str, slug: str, *, external: bool = False) -> str:
+    """`url_for(endpoint, slug=slug)` (`external`: `external_url`'s), for an endpoint whose only rule
+    argument is `slug`. Built from the endpoint's address with a stand-in slug, kept per app and root:
+    a page of results links each listing two or three times, and building each link through the URL
+    map cost more than the rest of its card's data."""
+    root = current_app.config["SITE_URL"] if external else request.script_root
+    patterns: dict[tuple[str, bool, str], tuple[str, str]] = current_app.extensions.setdefault(
+        _SLUG_PATTERNS, {})
+    pattern = patterns.get((endpoint, external, root))
+    if pattern is None:
+        built = external_url(endpoint, slug=_STAND_IN) if external else url_for(endpoint, slug=_STAND_IN)
+        before, found, after = built.partition(_STAND_IN)
+        if not found or _STAND_IN in after:
+            raise ValueError(f"{endpoint} does not put its slug in its address once: {built}")
+        pattern = patterns[(endpoint, external, root)] = (before, after)
+    return f"{pattern[0]}{quote(slug, safe=_SEGMENT_SAFE)}{pattern[1]}"
 
 
 def safe_url(url: str | None) -> str | None:

@@ -7,6 +7,9 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from flask import url_for
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from directory import create_app
 from directory.config import ConfigurationError
@@ -148,3 +151,22 @@ def test_a_new_site_url_is_taken_at_once_though_the_bound_url_map_is_kept(app):
         assert external_url("listings.detail", slug="dads") == SITE + "/listings/dads"
         app.config["SITE_URL"] = "http://127.0.0.1:8000/directory"
         assert external_url("listings.detail", slug="dads") == "http://127.0.0.1:8000/directory/listings/dads"
+
+
+@pytest.mark.config(SITE_URL=SITE)
+@settings(max_examples=150, suppress_health_check=[HealthCheck.function_scoped_fixture], deadline=None)
+@given(slug=st.text(min_size=1, max_size=30).filter(lambda text: "\x00" not in text))
+def test_a_kept_slug_address_is_the_one_the_url_map_builds(app, slug):
+    """slug_url cuts a kept address around the slug: for any slug, under any root and SITE_URL, the link
+    is url_for's (the page's own root) and external_url's (SITE_URL's) to the letter."""
+    from directory.urls import external_url, slug_url
+
+    for root in ("", "/directory"):
+        with app.test_request_context("/search", base_url=f"http://evil.example{root}"):
+            for endpoint in ("listings.detail", "listings.ics"):
+                assert slug_url(endpoint, slug) == url_for(endpoint, slug=slug)
+                assert slug_url(endpoint, slug, external=True) == external_url(endpoint, slug=slug)
+    with app.app_context():
+        app.config["SITE_URL"] = "http://127.0.0.1:8000/elsewhere"
+        assert slug_url("listings.detail", slug, external=True) == external_url("listings.detail", slug=slug)
+        app.config["SITE_URL"] = SITE

@@ -28,7 +28,7 @@ from ..listings.models import (
 from ..listings.privacy import public_point, shows_exact_address
 from ..listings.schedule import Occurrence, describe_meeting, listing_zone, next_meetings
 from ..listings.search import Hit, SearchParams, SearchResults
-from ..urls import external_url, safe_url
+from ..urls import external_url, safe_url, slug_url
 
 # How many upcoming meetings a listing's own document lists.
 UPCOMING = 3
@@ -122,8 +122,8 @@ def listing_summary(listing: Listing | ListingCard, next_meeting: Occurrence | N
         "last_confirmed_at": iso_utc(listing.last_confirmed_at),
         "stale": bool(freshness(listing)["stale"]),
         "is_demo": bool(listing.is_demo),
-        "url": external_url("listings.detail", slug=listing.slug),
-        "ics_url": external_url("listings.ics", slug=listing.slug) if listing.meetings else None,
+        "url": slug_url("listings.detail", listing.slug, external=True),
+        "ics_url": slug_url("listings.ics", listing.slug, external=True) if listing.meetings else None,
     }
 
 

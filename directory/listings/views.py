@@ -16,7 +16,7 @@ from ..geo.regions import COUNTRY_NAMES
 from ..geo.services import places_in_region
 from ..http_cache import note_for_replay, public_page, public_page_replaying
 from ..i18n import gettext
-from ..urls import external_url, safe_url
+from ..urls import external_url, safe_url, slug_url
 from . import services
 from .areas import area_countries, area_listings, city_names, region_cities
 from .forms import SearchForm
@@ -76,6 +76,8 @@ def listing_helpers():
 
 # `{{ topic|term_name }}`: a topic's or audience's name in the page's language.
 blueprint.add_app_template_filter(term_name, "term_name")
+# `{{ slug_url("listings.detail", listing.slug) }}`: a listing's link where a page has many (see urls).
+blueprint.add_app_template_global(slug_url, "slug_url")
 
 
 @blueprint.get("/search")
