@@ -226,3 +226,20 @@ def test_occurrences_agree_with_dateutil_rrule(rule, zone_name, after):
     for occurrence in found:
         assert occurrence.start > moment
         assert occurrence.start.astimezone(zone).weekday() == rule.weekday
+
+
+def test_a_described_meeting_is_in_the_language_being_served_each_time(app):
+    """Descriptions are kept per process: the language asked for is part of what is kept."""
+    from directory.i18n import using_language
+
+    rule = meeting(weekday=1, start=time(19, 0), duration_minutes=90)
+    winter = utc(2024, 1, 1)
+    with app.test_request_context("/"):
+        for _ in range(2):
+            with using_language("en"):
+                assert describe_meeting(rule, NEW_YORK, winter) == "Every Tuesday, 7:00 PM – 8:30 PM EST"
+            with using_language("es"):
+                assert describe_meeting(rule, NEW_YORK, winter) == "Todos los martes, 19:00 – 20:30 EST"
+        # Without a duration there is no end time; a time zone's own name follows the next date's.
+        short = meeting(weekday=1, start=time(19, 0), duration_minutes=0)
+        assert describe_meeting(short, LONDON, utc(2024, 7, 1)) == "Every Tuesday, 7:00 PM BST"

@@ -13,13 +13,13 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from functools import lru_cache
-from typing import Protocol
+from typing import NamedTuple, Protocol
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from babel import Locale
 from babel.dates import format_datetime, format_time
 
-from ..i18n import N_, babel_locale, gettext
+from ..i18n import N_, babel_locale, current_locale, gettext
 from .cards import ListingCard
 from .models import RECURRENCE_BIWEEKLY, RECURRENCE_MONTHLY, Listing, Meeting
 
@@ -223,9 +223,12 @@ def _formatted_time(moment: datetime | time, pattern: str, locale: Locale) -> st
 class Recurring(Protocol):
     """What a meeting's rule is read from: a Meeting, or an export's plain record of one."""
 
-    weekday: int
-    recurrence: str
-    week_of_month: int | None
+    @property
+    def weekday(self) -> int: ...
+    @property
+    def recurrence(self) -> str: ...
+    @property
+    def week_of_month(self) -> int | None: ...
 
 
 def describe_rule(meeting: Recurring) -> str:
@@ -256,12 +259,32 @@ def describe_meeting(meeting: Meeting, zone: ZoneInfo, after: datetime | None = 
     """'Every Tuesday, 7:00 PM – 8:30 PM EST': local time with the zone of the next occurrence, in the
     page's language ('Todos los martes, 19:00 – 20:30 EST')."""
     upcoming = occurrences(meeting, zone, as_aware(after), 1)
-    rule = rule_text(meeting)
+    rule = (meeting.weekday, meeting.recurrence, meeting.week_of_month)
     if not upcoming:
-        return f"{rule}, {clock_text(meeting.start_time)}"
+        return _meeting_text(rule, meeting.start_time, None, None, current_locale())
     occurrence = upcoming[0]
-    end = f" – {clock_text(occurrence.end)}" if occurrence.end > occurrence.start else ""
-    return f"{rule}, {clock_text(occurrence.start)}{end} {zone_abbreviation(occurrence.start)}"
+    end = occurrence.end.time() if occurrence.end > occurrence.start else None
+    return _meeting_text(rule, occurrence.start.time(), end, zone_abbreviation(occurrence.start),
+                         current_locale())
+
+
+class _Rule(NamedTuple):
+    weekday: int
+    recurrence: str
+    week_of_month: int | None
+
+
+# The words of a meeting's description, kept per process: an API page describes a dozen meetings, and the
+# same few rules and times recur across them all.
+@lru_cache(maxsize=2048)
+def _meeting_text(rule: tuple[int, str, int | None], start: time, end: time | None, zone: str | None,
+                  locale: str) -> str:
+    """The description's words in `locale`, the language being served (the key: it picks the catalogue)."""
+    words = rule_text(_Rule(*rule))
+    if zone is None:
+        return f"{words}, {clock_text(start)}"
+    until = f" – {clock_text(end)}" if end is not None else ""
+    return f"{words}, {clock_text(start)}{until} {zone}"
 
 
 @dataclass(frozen=True)
