@@ -14,7 +14,7 @@ import time_machine
 from sqlalchemy import select
 
 from directory.extensions import db
-from directory.listings.freshness import freshness
+from directory.listings.freshness import freshness, is_stale
 from directory.listings.models import Listing
 from directory.moderation import reminders, services
 from directory.moderation.models import ModerationEvent
@@ -65,17 +65,21 @@ def test_freshness_labels_at_0_89_and_90_days(app, clock, listing):
     assert freshness(listing) == {"label": "Confirmed March 2025", "stale": False, "days": 0,
                                   "confirmed_at": listing.last_confirmed_at}
     later(clock, 89)
-    assert freshness(listing)["stale"] is False
+    assert freshness(listing)["stale"] is False and is_stale(listing) is False
     later(clock, 90)
     result = freshness(listing)
-    assert result["stale"] is True and result["days"] == 90
+    assert result["stale"] is True and result["days"] == 90 and is_stale(listing) is True
     assert result["label"] == "Not confirmed since March 2025"
+    never = Listing(name="Draft", slug="draft", kind="group")
+    assert freshness(never)["stale"] is True and is_stale(never) is True
 
 
 @pytest.mark.config(STALE_AFTER_DAYS=10)
 def test_freshness_follows_configuration(app, clock, listing):
+    later(clock, 9)
+    assert is_stale(listing) is False
     later(clock, 10)
-    assert freshness(listing)["stale"] is True
+    assert freshness(listing)["stale"] is True and is_stale(listing) is True
 
 
 # ---------------------------------------------------------------------------------------------- reminders

@@ -14,7 +14,7 @@ from ..geo.distance import KM_PER_MILE
 from ..geo.services import Location
 from ..listings.cards import ListingCard
 from ..listings.forms import language_name
-from ..listings.freshness import freshness
+from ..listings.freshness import is_stale
 from ..listings.models import (
     FORMAT_IN_PERSON,
     FORMAT_ONLINE,
@@ -120,7 +120,7 @@ def listing_summary(listing: Listing | ListingCard, next_meeting: Occurrence | N
         "accepting_mentees": listing.accepting_mentees if mentor else None,
         "availability": (listing.availability or "") if mentor else None,
         "last_confirmed_at": iso_utc(listing.last_confirmed_at),
-        "stale": bool(freshness(listing)["stale"]),
+        "stale": is_stale(listing),
         "is_demo": bool(listing.is_demo),
         "url": slug_url("listings.detail", listing.slug, external=True),
         "ics_url": slug_url("listings.ics", listing.slug, external=True) if listing.meetings else None,

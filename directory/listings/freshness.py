@@ -44,7 +44,17 @@ def freshness(listing: Confirmable, now: datetime | None = None) -> dict[str, An
     if when is None:
         return {"label": "Not confirmed yet", "stale": True, "days": None, "confirmed_at": None}
     days = max(0, (now - when).days)
-    stale = days >= int(current_app.config["STALE_AFTER_DAYS"])
+    stale = _stale_after(days)
     month = when.strftime("%B %Y")
     label = f"Not confirmed since {month}" if stale else f"Confirmed {month}"
     return {"label": label, "stale": stale, "days": days, "confirmed_at": when}
+
+
+def is_stale(listing: Confirmable, now: datetime | None = None) -> bool:
+    """`freshness(listing, now)["stale"]` alone, for a page of listings that shows nothing else of it."""
+    when = confirmed_at(listing)
+    return when is None or _stale_after(max(0, ((now or utcnow()) - when).days))
+
+
+def _stale_after(days: int) -> bool:
+    return days >= int(current_app.config["STALE_AFTER_DAYS"])
