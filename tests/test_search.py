@@ -21,6 +21,7 @@ from directory.listings.models import Listing, Topic
 from directory.listings.search import (
     InvalidSearch,
     SearchParams,
+    SearchResults,
     public_point,
     resolve_vocabulary,
     search,
@@ -571,6 +572,33 @@ def test_few_results_offer_the_next_wider_radius_and_online(geo, client, origin,
     body = client.get("/search?near=10001").get_data(as_text=True)
     assert 'href="/search?near=10001&amp;radius=25"' in body
     assert run(near="10001", radius="100").wider is None
+
+
+def test_counts_for_a_wider_radius_read_the_widest_only_when_the_next_finds_nothing_more(geo, origin,
+                                                                                        make_listing):
+    """Few results: the next radius (at least 25 miles, whose count "Where groups are needed" takes) is
+    counted first, a box a sixteenth of the widest's; only when it finds nothing more is the widest read."""
+    def counted(**args) -> tuple[SearchResults, int]:
+        with statements_run() as statements:
+            results = run(near="10001", **args)
+        return results, sum(1 for statement, _ in statements if "count(CASE WHEN" in statement)
+
+    nearby(make_listing, origin, 3)
+    nearby(make_listing, origin, 60)
+    results, statements = counted(radius="10")
+    assert (results.wider.radius, results.wider.count, results.near_total) == (100, 2, 1)
+    assert statements == 2  # 25 miles found nothing more: the widest was read too
+    nearby(make_listing, origin, 20)
+    results, statements = counted(radius="10")
+    assert (results.wider.radius, results.wider.count, results.near_total) == (25, 2, 2)
+    assert statements == 1
+    results, statements = counted(radius="25")
+    assert (results.wider.radius, results.wider.count, results.near_total) == (100, 3, 2)
+    assert statements == 2  # 50 miles, then 100
+    results, statements = counted(radius="50")
+    assert (results.wider.radius, results.wider.count) == (100, 3) and statements == 1
+    results, statements = counted(radius="1")  # counted to 25 miles all the same, for near_total
+    assert (results.wider.radius, results.wider.count, results.near_total) == (5, 1, 2) and statements == 1
 
 
 def test_nothing_anywhere_is_never_a_dead_end(geo, client):

@@ -154,15 +154,34 @@ def distance_band(miles: float) -> int:
     return next((index for index, edge in enumerate(RADII) if miles <= edge), len(RADII))
 
 
-def counts_up_to_widest(section: Section, origin: geo.Location) -> dict[int, int]:
-    """How many matching in-person listings are within each radius on offer (RADII), by radius."""
-    [counts] = within(section, origin, RADII[-1], Within.COUNTS)
-    return dict(zip(RADII, counts, strict=True))
+def counts_up_to(section: Section, origin: geo.Location, reach: int) -> dict[int, int]:
+    """How many matching in-person listings are within each radius on offer (RADII) up to `reach`, one
+    of them, by radius."""
+    [counts] = within(section, origin, reach, Within.COUNTS)
+    return {radius: count for radius, count in zip(RADII, counts, strict=True) if radius <= reach}
+
+
+def wider_counts(section: Section, origin: geo.Location, radius: int, current: int,
+                 at_least: int) -> tuple[WiderRadius | None, dict[int, int]]:
+    """The smallest radius on offer past `radius` that finds more than `current` listings (None when
+    even the widest does not), and the counts read to know it, up to `at_least` miles or more.
+
+    Counted first up to the next radius (or `at_least`), whose box is a sixteenth of the widest's in
+    area, and only when that finds nothing more, up to the widest: a place with few results nearby
+    most often has more a little farther."""
+    first = next(reach for reach in RADII if reach > radius and reach >= at_least)
+    counts = counts_up_to(section, origin, first)
+    wider = wider_radius(counts, radius, current)
+    if wider is None and first < RADII[-1]:
+        counts = counts_up_to(section, origin, RADII[-1])
+        wider = wider_radius(counts, radius, current)
+    return wider, counts
 
 
 def wider_radius(counts: dict[int, int], radius: int, current: int) -> WiderRadius | None:
-    """The smallest larger radius that finds more than `current` listings, with its count."""
-    for wider in RADII:
+    """The smallest larger radius that finds more than `current` listings, with its count (among the
+    radii counted)."""
+    for wider in sorted(counts):
         if wider > radius and counts[wider] > current:
             return WiderRadius(wider, counts[wider])
     return None

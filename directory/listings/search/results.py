@@ -27,9 +27,8 @@ from .local import (
     LOCAL_COUNT_LIMIT,
     LocalList,
     WiderRadius,
-    counts_up_to_widest,
     local_candidates,
-    wider_radius,
+    wider_counts,
 )
 from .online import ONLINE_PREVIEW, PAGES_AHEAD, OnlineRow, online_candidates
 from .params import RADII, SearchParams
@@ -239,8 +238,8 @@ def _search(params: SearchParams, now: datetime, online_preview: int, language: 
 
     if origin is not None and params.wants_local():
         if results.few_local and params.radius < RADII[-1]:
-            counts = counts_up_to_widest(in_person, origin)
-            results.wider = wider_radius(counts, params.radius, local.total)
+            results.wider, counts = wider_counts(in_person, origin, params.radius, local.total,
+                                                 at_least=NEAR_MILES)
             results.near_total = counts[NEAR_MILES]
         else:
             # The rows read hold every one within NEAR_MILES, or past the count's limit at least
