@@ -76,3 +76,23 @@ def test_the_forms_choices_are_read_once_until_the_public_data_changes(app, clie
 
     moderation.approve(spanish, admin)  # moves the data version: Spanish is offered on the next page
     assert offered(client.get("/search?near=10001").get_data(as_text=True)) == ["", "en", "es"]
+
+
+@pytest.mark.config(KEEP_CHOICES=True)
+def test_kept_choices_are_the_pages_language_and_units(app, geo, make_listing):
+    """The form's choices are made once per data version, language and units: each page shows its own."""
+    make_listing()
+    db.session.commit()
+
+    def select(page: str, name: str) -> str:
+        return page.split(f'name="{name}"', 1)[1].split("</select>", 1)[0]
+
+    browser = app.test_client()
+    for _ in range(2):
+        english = browser.get("/search?near=10001").get_data(as_text=True)
+        km = browser.get("/search?near=10001&units=km").get_data(as_text=True)
+        spanish = app.test_client().get("/search?near=10001&lang=es").get_data(as_text=True)
+        assert 'value="10">10 miles<' in select(english, "radius")
+        assert 'value="10">10 miles (16 km)<' in select(km, "radius")
+        assert ">Any<" in select(english, "cost") and ">Cualquiera<" in select(spanish, "cost")
+        assert "Monday" in english and "Monday" not in spanish and "lunes" in spanish

@@ -16,6 +16,7 @@ from flask import current_app, get_template_attribute
 from markupsafe import Markup, escape
 
 from ..i18n import current_locale
+from .forms import KeptChoices
 
 _EXTENSION = "rendered_fields"
 # Fields kept per process: a few dozen per language; more means the choices changed (then start again).
@@ -33,8 +34,11 @@ def field_once(field: Any, help_text: str | None = None, *, hide_label: bool = F
     if field.errors:
         return None
     kind = field.type
-    choices = tuple((str(choice[0]), str(choice[1])) for choice in field.iter_choices()) \
-        if kind in (*_ONE_OF, "SelectMultipleField") else ()
+    choices: tuple[tuple[str, str], ...] = ()
+    if isinstance(getattr(field, "choices", None), KeptChoices):
+        choices = field.choices.key
+    elif kind in (*_ONE_OF, "SelectMultipleField"):
+        choices = tuple((str(choice[0]), str(choice[1])) for choice in field.iter_choices())
     key = (current_locale(), kind, field.id, field.name, str(field.label.text), str(field.description or ""),
            None if help_text is None else str(help_text), hide_label, choices,
            str(field.data) if kind in _ONE_OF else None)

@@ -17,7 +17,7 @@ from .models import Audience, Listing, ListingLanguage, Topic
 from .terms import term_labels
 from .visibility import public_clause
 
-_CHOICES = data_version.KeptPerVersion("vocabularies", entries=8)
+_CHOICES = data_version.KeptPerVersion("vocabularies", entries=32)
 T = TypeVar("T")
 
 
@@ -28,12 +28,12 @@ def vocabulary_pairs(model: type[Topic] | type[Audience]) -> list[tuple[str, str
         rows = db.session.execute(select(model.slug, model.name).order_by(model.position, model.name))
         return [(slug, name) for slug, name in rows]
 
-    return term_labels(_read_once_per_version(model.__tablename__, read))
+    return term_labels(read_once_per_version(model.__tablename__, read))
 
 
 def languages_in_use() -> list[str]:
     """The codes of the languages at least one public listing uses (a choice must find something)."""
-    return list(_read_once_per_version(
+    return list(read_once_per_version(
         "languages", lambda: list(db.session.scalars(_languages_in_use_statement()))))
 
 
@@ -44,15 +44,14 @@ def terms_by_id(model: type[Topic] | type[Audience]) -> dict[int, SimpleNamespac
         rows = db.session.execute(select(*model.__table__.c)).mappings()
         return {row["id"]: SimpleNamespace(**row) for row in rows}
 
-    return _read_once_per_version(f"{model.__tablename__} by id", read)
+    return read_once_per_version(f"{model.__tablename__} by id", read)
 
 
-def _read_once_per_version(name: str, read: Callable[[], T]) -> T:
-    """What the search form offers, and the terms result cards name, are the same for every page until the
-    public data changes: topics and audiences are seeded, the languages come from public listings, and both
-    move the data version. Read
-    once per version in each process (KEEP_CHOICES; the tests, which change data without moving the
-    version, read each time)."""
+def read_once_per_version(name: str, read: Callable[[], T]) -> T:
+    """What the search form offers (see forms.search_choices), and the terms result cards name, are the
+    same for every page until the public data changes: topics and audiences are seeded, the languages come
+    from public listings, and both move the data version. Read once per version in each process
+    (KEEP_CHOICES; the tests, which change data without moving the version, read each time)."""
     if not current_app.config["KEEP_CHOICES"]:
         return read()
     return _CHOICES.get(name, read)
