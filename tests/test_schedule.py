@@ -12,10 +12,13 @@ from hypothesis import strategies as st
 from directory.listings.models import Listing, Meeting
 from directory.listings.schedule import (
     describe_meeting,
+    describe_occurrence,
     for_display,
     next_meetings,
+    next_of_each,
     occurrences,
     rrule_for,
+    soonest,
     zone_or_none,
 )
 
@@ -243,3 +246,21 @@ def test_a_described_meeting_is_in_the_language_being_served_each_time(app):
         # Without a duration there is no end time; a time zone's own name follows the next date's.
         short = meeting(weekday=1, start=time(19, 0), duration_minutes=0)
         assert describe_meeting(short, LONDON, utc(2024, 7, 1)) == "Every Tuesday, 7:00 PM BST"
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    rules=st.lists(meetings(), min_size=0, max_size=4),
+    zone_name=st.sampled_from(ZONES),
+    after=st.datetimes(datetime(2021, 1, 1), datetime(2029, 1, 1)),
+)
+def test_each_rules_next_occurrence_gives_the_next_meeting_and_the_descriptions(rules, zone_name, after):
+    """What a search works out once per rule (next_of_each) is what next_meetings and describe_meeting
+    work out for themselves: the soonest is the next meeting, and each rule reads the same."""
+    listing = listing_with(*rules, zone=zone_name)
+    moment = after.replace(tzinfo=UTC)
+    firsts = next_of_each(listing, moment)
+    assert len(firsts) == len(rules)
+    assert soonest(firsts) == next_meetings(listing, count=1, after=moment)
+    for rule, first in zip(rules, firsts, strict=True):
+        assert describe_occurrence(rule, first) == describe_meeting(rule, ZoneInfo(zone_name), moment)

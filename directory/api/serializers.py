@@ -26,7 +26,7 @@ from ..listings.models import (
     Topic,
 )
 from ..listings.privacy import public_point, shows_exact_address
-from ..listings.schedule import Occurrence, describe_meeting, listing_zone, next_meetings
+from ..listings.schedule import Occurrence, describe_meeting, describe_occurrence, listing_zone, next_meetings
 from ..listings.search import Hit, SearchParams, SearchResults
 from ..urls import external_url, safe_url, slug_url
 
@@ -73,7 +73,8 @@ def place(location: Location) -> dict[str, Any]:
     }
 
 
-def meeting(item: Meeting, listing: Listing | ListingCard) -> dict[str, Any]:
+def meeting(item: Meeting, listing: Listing | ListingCard, description: str | None = None) -> dict[str, Any]:
+    """A meeting rule; `description`: its words when already worked out (see listing_summary)."""
     return {
         "weekday": WEEKDAYS[item.weekday] if 0 <= item.weekday <= 6 else None,
         "start_time": item.start_time.strftime("%H:%M") if item.start_time else None,
@@ -83,7 +84,7 @@ def meeting(item: Meeting, listing: Listing | ListingCard) -> dict[str, Any]:
         "anchor_date": item.anchor_date.isoformat() if item.anchor_date else None,
         "time_zone": listing.time_zone,
         "notes": item.notes or "",
-        "description": describe_meeting(item, listing_zone(listing)),
+        "description": description or describe_meeting(item, listing_zone(listing)),
     }
 
 
@@ -91,8 +92,10 @@ def occurrence(found: Occurrence) -> dict[str, str]:
     return {"start": iso_local(found.start), "end": iso_local(found.end)}
 
 
-def listing_summary(listing: Listing | ListingCard, next_meeting: Occurrence | None) -> dict[str, Any]:
-    """The fields every listing has in every response: search results and the listing's own document."""
+def listing_summary(listing: Listing | ListingCard, next_meeting: Occurrence | None,
+                    firsts: tuple[Occurrence | None, ...] = ()) -> dict[str, Any]:
+    """The fields every listing has in every response: search results and the listing's own document.
+    `firsts`: each meeting rule's next occurrence, when a search found them (see schedule.next_of_each)."""
     point = public_point(listing)
     online_only = listing.format == FORMAT_ONLINE
     mentor = listing.kind == KIND_MENTOR
@@ -116,7 +119,8 @@ def listing_summary(listing: Listing | ListingCard, next_meeting: Occurrence | N
         "location_precision": None if point is None else listing.location_precision,
         "time_zone": listing.time_zone,
         "next_meeting": iso_local(next_meeting.start) if next_meeting else None,
-        "meetings": [meeting(item, listing) for item in listing.meetings],
+        "meetings": [meeting(item, listing, described) for item, described in zip(
+            listing.meetings, _described(listing, firsts), strict=True)],
         "accepting_mentees": listing.accepting_mentees if mentor else None,
         "availability": (listing.availability or "") if mentor else None,
         "last_confirmed_at": iso_utc(listing.last_confirmed_at),
@@ -127,9 +131,17 @@ def listing_summary(listing: Listing | ListingCard, next_meeting: Occurrence | N
     }
 
 
+def _described(listing: Listing | ListingCard, firsts: tuple[Occurrence | None, ...]) -> list[str | None]:
+    """Each meeting rule's words from its next occurrence, when a search found them (else None: `meeting`
+    works them out)."""
+    if not firsts:
+        return [None] * len(listing.meetings)
+    return [describe_occurrence(item, first) for item, first in zip(listing.meetings, firsts, strict=True)]
+
+
 def search_hit(hit: Hit, section: str) -> dict[str, Any]:
     """One search result: the listing, which list it belongs to, and how far it is from the origin."""
-    data = listing_summary(hit.listing, hit.next_meeting)
+    data = listing_summary(hit.listing, hit.next_meeting, hit.firsts)
     miles = hit.distance_miles
     data["section"] = section
     data["distance_miles"] = None if miles is None else round(miles, 2)

@@ -173,6 +173,21 @@ def next_meetings(listing: Listing | ListingCard, count: int = 3,
     return merged[:count]
 
 
+def next_of_each(listing: Listing | ListingCard,
+                 after: datetime | None = None) -> tuple[Occurrence | None, ...]:
+    """Each of the listing's meeting rules' next occurrence (None: none to come), in the listing's order:
+    a result's next meeting is the soonest of them, and its API document describes each rule by its own."""
+    zone = listing_zone(listing)
+    moment = as_aware(after)
+    return tuple(next(iter(occurrences(meeting, zone, moment, 1)), None) for meeting in listing.meetings)
+
+
+def soonest(found: Iterable[Occurrence | None]) -> list[Occurrence]:
+    """The soonest of these occurrences, as a list of one (empty without any): `next_meetings(count=1)`."""
+    return sorted((occurrence for occurrence in found if occurrence is not None),
+                  key=lambda occurrence: occurrence.start_utc)[:1]
+
+
 def first_occurrence_on_or_after(meeting: Meeting, zone: ZoneInfo, day: date) -> Occurrence | None:
     """The first occurrence on or after a local date (what a calendar feed starts from)."""
     start = datetime.combine(day, datetime.min.time()).replace(tzinfo=zone) - timedelta(seconds=1)
@@ -258,11 +273,14 @@ def rule_text(meeting: Recurring) -> str:
 def describe_meeting(meeting: Meeting, zone: ZoneInfo, after: datetime | None = None) -> str:
     """'Every Tuesday, 7:00 PM – 8:30 PM EST': local time with the zone of the next occurrence, in the
     page's language ('Todos los martes, 19:00 – 20:30 EST')."""
-    upcoming = occurrences(meeting, zone, as_aware(after), 1)
+    return describe_occurrence(meeting, next(iter(occurrences(meeting, zone, as_aware(after), 1)), None))
+
+
+def describe_occurrence(meeting: Meeting, occurrence: Occurrence | None) -> str:
+    """`describe_meeting` with the rule's next occurrence already found (None: none to come)."""
     rule = (meeting.weekday, meeting.recurrence, meeting.week_of_month)
-    if not upcoming:
+    if occurrence is None:
         return _meeting_text(rule, meeting.start_time, None, None, current_locale())
-    occurrence = upcoming[0]
     end = occurrence.end.time() if occurrence.end > occurrence.start else None
     return _meeting_text(rule, occurrence.start.time(), end, zone_abbreviation(occurrence.start),
                          current_locale())

@@ -19,7 +19,7 @@ from ...timeutil import utcnow
 from ..cards import ListingCard, load_cards
 from ..models import KIND_GROUP
 from ..privacy import public_coordinates
-from ..schedule import Occurrence, next_meetings
+from ..schedule import Occurrence, next_of_each, soonest
 from . import cache, indexes, vocabulary
 from .fulltext import keyword_value, prepare_keyword_search
 from .local import (
@@ -50,6 +50,9 @@ class Hit:
     units: str = "mi"
     rank: float | None = None
     upcoming: list[Occurrence] = field(default_factory=list)
+    # A group's rules' next occurrences, in the listing's order (see schedule.next_of_each); empty when not
+    # worked out (a result kept from before this field existed reads the class's empty default).
+    firsts: tuple[Occurrence | None, ...] = ()
 
     @property
     def distance(self) -> float | None:
@@ -281,8 +284,11 @@ def _load(ids: list[int]) -> dict[int, ListingCard]:
 
 def _hit(listing: ListingCard, miles: float | None, units: str, now: datetime,
          rank: float | None = None) -> Hit:
-    upcoming = next_meetings(listing, count=1, after=now) if listing.kind == KIND_GROUP else []
-    return Hit(listing=listing, distance_miles=miles, units=units, rank=rank, upcoming=upcoming)
+    if listing.kind != KIND_GROUP:
+        return Hit(listing=listing, distance_miles=miles, units=units, rank=rank)
+    firsts = next_of_each(listing, after=now)
+    return Hit(listing=listing, distance_miles=miles, units=units, rank=rank, upcoming=soonest(firsts),
+               firsts=firsts)
 
 
 def format_distance(miles: float | None, units: str = "mi") -> str:
