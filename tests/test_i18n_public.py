@@ -192,6 +192,17 @@ def test_kilometres_and_refused_choices_are_explained_in_spanish(client, geo, gr
     assert_no_english(words, "Some of your choices", "Choose a distance", "We don't know the topic")
 
 
+def test_chosen_filters_are_counted_in_the_right_number(client, geo, group):
+    """One filter chosen is "elegido", more are "elegidos" (English says "chosen" for both)."""
+    one = text_of(spanish(client, "/search?near=10001&topic=fatherhood"))
+    assert "Filtros (1 elegido)" in one and "Temas (1 elegido)" in one and "elegidos" not in one
+    two = text_of(spanish(client, "/search?near=10001&topic=fatherhood&topic=grief-and-loss&day=mon"))
+    assert "Filtros (3 elegidos)" in two and "Temas (2 elegidos)" in two
+    assert "Días de reunión (1 elegido)" in two
+    english = text_of(client.get("/search?near=10001&topic=fatherhood&topic=grief-and-loss&lang=en"))
+    assert "Filters (2 chosen)" in english and "Topics (2 chosen)" in english
+
+
 def test_an_unknown_place_and_an_empty_search_are_in_spanish(client, geo):
     words = text_of(spanish(client, "/search?near=Nowhereville%20Zzz"))
     assert "No encontramos «Nowhereville Zzz»" in words
