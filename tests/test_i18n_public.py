@@ -203,6 +203,17 @@ def test_chosen_filters_are_counted_in_the_right_number(client, geo, group):
     assert "Filters (2 chosen)" in english and "Topics (2 chosen)" in english
 
 
+def test_the_language_filter_is_in_the_order_a_reader_looks_for_a_name(client, geo, group, make_listing):
+    """Accented names sort with their letter: "Árabe" first, not after "Vietnamita"."""
+    for code in ("vi", "ar", "zh"):
+        make_listing(languages=(code,))
+    db.session.commit()
+    page = spanish(client, "/search?near=10001").text
+    select = page.split('name="language"', 1)[1].split("</select>")[0]
+    choices = re.findall(r"<option[^>]*>([^<]*)</option>", select)
+    assert choices == ["Cualquiera", "Árabe", "Chino", "Español", "Vietnamita"]
+
+
 def test_an_unknown_place_and_an_empty_search_are_in_spanish(client, geo):
     words = text_of(spanish(client, "/search?near=Nowhereville%20Zzz"))
     assert "No encontramos «Nowhereville Zzz»" in words

@@ -8,6 +8,7 @@ from flask_wtf import FlaskForm
 from wtforms import RadioField, SearchField, SelectField, SelectMultipleField, StringField
 from wtforms.fields.choices import SelectChoice
 
+from ..geo.names import normalise
 from ..i18n import current_locale, gettext
 from ..i18n import lazy_gettext as _l
 from .models import WEEKDAYS, Audience, Topic
@@ -53,8 +54,9 @@ def search_choices(units: str) -> dict[str, KeptChoices]:
     """The search form's choices by field, in the page's language: made once per data version, language
     and units in each process (KEEP_CHOICES, see vocabularies), where every search page made them."""
     def make() -> dict[str, KeptChoices]:
+        # As a reader of the page's language looks for a name: "Árabe" before "Chino", not after "Vietnamita".
         named = sorted(((code, language_label(code)) for code in languages_in_use()),
-                       key=lambda pair: pair[1])
+                       key=lambda pair: (normalise(pair[1]), pair[1]))
         return {name: KeptChoices(choices) for name, choices in (
             ("radius", options(*((str(r), radius_label(r, units)) for r in RADII))),
             ("units", options(("mi", _l("miles")), ("km", _l("kilometres")))),
