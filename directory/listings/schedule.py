@@ -177,15 +177,13 @@ def next_of_each(listing: Listing | ListingCard,
                  after: datetime | None = None) -> tuple[Occurrence | None, ...]:
     """Each of the listing's meeting rules' next occurrence (None: none to come), in the listing's order:
     a result's next meeting is the soonest of them, and its API document describes each rule by its own."""
-    zone = listing_zone(listing)
-    moment = as_aware(after)
+    zone, moment = listing_zone(listing), as_aware(after)
     return tuple(next(iter(occurrences(meeting, zone, moment, 1)), None) for meeting in listing.meetings)
 
 
 def soonest(found: Iterable[Occurrence | None]) -> list[Occurrence]:
     """The soonest of these occurrences, as a list of one (empty without any): `next_meetings(count=1)`."""
-    return sorted((occurrence for occurrence in found if occurrence is not None),
-                  key=lambda occurrence: occurrence.start_utc)[:1]
+    return sorted(filter(None, found), key=lambda occurrence: occurrence.start_utc)[:1]
 
 
 def first_occurrence_on_or_after(meeting: Meeting, zone: ZoneInfo, day: date) -> Occurrence | None:
@@ -278,7 +276,7 @@ def describe_meeting(meeting: Meeting, zone: ZoneInfo, after: datetime | None = 
 
 def describe_occurrence(meeting: Meeting, occurrence: Occurrence | None) -> str:
     """`describe_meeting` with the rule's next occurrence already found (None: none to come)."""
-    rule = (meeting.weekday, meeting.recurrence, meeting.week_of_month)
+    rule = _Rule(meeting.weekday, meeting.recurrence, meeting.week_of_month)
     if occurrence is None:
         return _meeting_text(rule, meeting.start_time, None, None, current_locale())
     end = occurrence.end.time() if occurrence.end > occurrence.start else None
@@ -295,10 +293,9 @@ class _Rule(NamedTuple):
 # The words of a meeting's description, kept per process: an API page describes a dozen meetings, and the
 # same few rules and times recur across them all.
 @lru_cache(maxsize=2048)
-def _meeting_text(rule: tuple[int, str, int | None], start: time, end: time | None, zone: str | None,
-                  locale: str) -> str:
+def _meeting_text(rule: _Rule, start: time, end: time | None, zone: str | None, locale: str) -> str:
     """The description's words in `locale`, the language being served (the key: it picks the catalogue)."""
-    words = rule_text(_Rule(*rule))
+    words = rule_text(rule)
     if zone is None:
         return f"{words}, {clock_text(start)}"
     until = f" – {clock_text(end)}" if end is not None else ""
