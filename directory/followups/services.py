@@ -24,6 +24,7 @@ from ..listings.models import Listing
 from ..listings.presentation import nearby_query
 from ..listings.search import Hit, SearchParams, resolve_vocabulary, search
 from ..listings.visibility import is_public
+from ..listings.vocabularies import read_once_per_version
 from ..outbox import OutboxMessage, one_click_unsubscribe, queue_mail
 from ..timeutil import utcnow
 from ..urls import external_url
@@ -34,7 +35,6 @@ logger = logging.getLogger(__name__)
 DELAY = timedelta(days=4)  # the check-in mail goes this long after the message
 NO_THRESHOLD, NO_WINDOW = 3, timedelta(days=60)  # this many "No" in this long: remind the owner, tell admins
 YES_THRESHOLD, YES_WINDOW = 5, timedelta(days=90)  # this many "Yes" in this long: "Usually answers"
-_USUALLY_ANSWERING = data_version.KeptPerVersion("usually answering", entries=2)  # per hour, see below
 ALTERNATIVES_RADIUS = 50  # miles around the listing's town where other listings are offered
 SALT = "directory.followups.checkin"
 
@@ -230,13 +230,14 @@ def summaries(listing_ids: list[int], now: datetime | None = None) -> dict[int, 
 def usually_answering(now: datetime | None = None) -> frozenset[int]:
     """The listings with YES_THRESHOLD "Yes" in the last YES_WINDOW: one small grouped query.
 
-    Every search page asks, so without a given `now` the answer is kept in each process per data version
-    (KEEP_CHOICES), which an answer that changes it moves, and per hour: answers that grow older than the
-    window leave it with time alone, an hour late at most."""
-    if now is not None or not current_app.config["KEEP_CHOICES"]:
-        return _usually_answering_at(now or utcnow())
+    Every search page asks, so without a given `now` the answer is kept with the search form's choices
+    (vocabularies.read_once_per_version: per data version, which an answer that changes it moves) and per
+    hour: answers that grow older than the window leave it with time alone, an hour late at most."""
+    if now is not None:
+        return _usually_answering_at(now)
     hour = utcnow().replace(minute=0, second=0, microsecond=0)
-    return _USUALLY_ANSWERING.get(hour, lambda: _usually_answering_at(hour))
+    return read_once_per_version(f"usually answering, {hour.isoformat()}",
+                                 lambda: _usually_answering_at(hour))
 
 
 def _usually_answering_at(now: datetime) -> frozenset[int]:

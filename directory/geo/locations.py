@@ -55,7 +55,8 @@ class LocateResult:
 
 
 def location_named(place: Place | Row[*tuple[Any, ...]], latitude: float, longitude: float, *, kind: str,
-              label: str | None = None, query: str | None = None, postal_code: str | None = None) -> Location:
+                   label: str | None = None, query: str | None = None,
+                   postal_code: str | None = None) -> Location:
     """A Location named after a gazetteer row (its town's label and query unless told otherwise)."""
     return Location(
         name=place.name,
@@ -79,12 +80,12 @@ def to_location(place: Place | Row[*tuple[Any, ...]]) -> Location:
         else:
             label = f"{place.name} {place.postal_code}, {COUNTRY_NAMES.get(place.country, place.country)}"
         return location_named(place, place.latitude, place.longitude, kind=place.kind, label=label,
-                          query=place.postal_code, postal_code=place.postal_code)
+                              query=place.postal_code, postal_code=place.postal_code)
     return location_named(place, place.latitude, place.longitude, kind=place.kind,
-                     postal_code=place.postal_code if place.kind == "postal" else None)
+                          postal_code=place.postal_code if place.kind == "postal" else None)
 
 
 def town_from_postal(rows: Sequence[Place]) -> Location:
     """A town known only by its ZIP codes (small US places): the mean of its ZIP centroids."""
     return location_named(rows[0], round(sum(row.latitude for row in rows) / len(rows), 5),
-                     round(sum(row.longitude for row in rows) / len(rows), 5), kind="city")
+                          round(sum(row.longitude for row in rows) / len(rows), 5), kind="city")

@@ -186,7 +186,7 @@ def _locate_point(latitude: float, longitude: float) -> Location:
         return Location(name=query, label=query, latitude=latitude, longitude=longitude, time_zone="UTC",
                         country="", region=None, postal_code=None, kind="point", query=query)
     return location_named(near, latitude, longitude, kind="point", query=query,
-                     label=f"Near {place_label(near.name, near.country, near.region)}")
+                          label=f"Near {place_label(near.name, near.country, near.region)}")
 
 
 def places_in_region(country: str, region: str | None = None, limit: int = 50) -> list[Place]:
