@@ -212,6 +212,7 @@ def forget_answers(application) -> None:
     application.extensions.pop(http_front.STORE, None)
     application.extensions.pop("vocabularies", None)
     application.extensions.pop("places", None)
+    application.extensions.pop("search parts", None)
     application.extensions.pop("search_cache_uses", None)
     store = application.extensions.pop("search_cache", None)
     if store is not None:

@@ -100,6 +100,20 @@ def serving(server: BaseServer) -> Iterator[BaseServer]:
         stop_serving(server, thread)
 
 
+def calls_to(monkeypatch: pytest.MonkeyPatch, owner: Any, name: str) -> list[tuple[Any, ...]]:
+    """The positional arguments of every call to `owner.name` from now on (the calls still run); the list
+    fills as they come."""
+    calls: list[tuple[Any, ...]] = []
+    real = getattr(owner, name)
+
+    def recording(*args: Any, **kwargs: Any) -> Any:
+        calls.append(args)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(owner, name, recording)
+    return calls
+
+
 @contextmanager
 def statements_run() -> Iterator[list[tuple[str, Any]]]:
     """Every statement the app's engine runs inside the block, with its parameters, in order (an app

@@ -14,6 +14,7 @@ from directory.extensions import db
 from directory.http_cache import PUBLIC, UNCACHED
 from directory.moderation import services as moderation
 from directory.moderation import users as moderation_users
+from tests.support import calls_to
 
 SEARCH = "/search?near=10001"
 A_COOKIE = ("seen", "1")  # a cookie the site does not read
@@ -138,17 +139,10 @@ def test_a_kept_page_is_given_again_until_the_data_changes(app, client, make_use
     admin = make_user("admin@example.org", admin=True)
     listing = make_listing(name="Chelsea Fathers")
     db.session.commit()
-    rendered = []
-    real = views.render_template
-
-    def counting(*args, **kwargs):
-        rendered.append(args[0])
-        return real(*args, **kwargs)
-
-    monkeypatch.setattr(views, "render_template", counting)
+    rendered = calls_to(monkeypatch, views, "render_template")
     first = client.get(f"/listings/{listing.slug}")
     again = client.get(f"/listings/{listing.slug}")
-    assert rendered == ["listings/detail.html"]
+    assert [call[0] for call in rendered] == ["listings/detail.html"]
     assert again.data == first.data and again.headers["ETag"] == first.headers["ETag"]
     assert again.headers["Content-Security-Policy"] == first.headers["Content-Security-Policy"]
     assert again.headers["Cache-Control"] == PUBLIC and not again.headers.getlist("Set-Cookie")
@@ -169,20 +163,14 @@ def test_a_kept_page_is_compressed_once_per_way_of_asking(client, make_user, mak
 
     listing = make_listing(name="Chelsea Fathers", owner=make_user("owner@example.org"))
     db.session.commit()
-    compressed = []
-    real = library._compress_data
-
-    def counting(application, data, algorithm):
-        compressed.append(algorithm)
-        return real(application, data, algorithm)
-
-    monkeypatch.setattr(library, "_compress_data", counting)
+    calls = calls_to(monkeypatch, library, "_compress_data")  # (app, data, algorithm)
     page = f"/listings/{listing.slug}"
     plain = client.get(page)
     chrome, firefox = {"Accept-Encoding": "gzip, deflate, br, zstd"}, {"Accept-Encoding": "gzip, deflate"}
     answers = [client.get(page, headers=chrome) for _ in range(3)] + [client.get(page, headers=firefox)
                                                                        for _ in range(3)]
-    assert compressed == ["zstd", "gzip"]  # once for each way of asking, however often it is asked
+    # Once for each way of asking, however often it is asked.
+    assert [call[2] for call in calls] == ["zstd", "gzip"]
     assert [answer.headers["Content-Encoding"] for answer in answers] == ["zstd"] * 3 + ["gzip"] * 3
     assert gzip.decompress(answers[-1].data) == plain.data and "Content-Encoding" not in plain.headers
     assert all(answer.data == answers[0].data for answer in answers[:3])
@@ -194,7 +182,7 @@ def test_a_kept_page_is_compressed_once_per_way_of_asking(client, make_user, mak
     data_version.bump()  # another version of the data: the page is made and compressed again
     db.session.commit()
     assert gzip.decompress(client.get(page, headers=firefox).data) == plain.data
-    assert compressed == ["zstd", "gzip", "gzip"]
+    assert [call[2] for call in calls] == ["zstd", "gzip", "gzip"]
     moderation.pause(listing, listing.owner)
     assert client.get(page, headers=firefox).status_code == 410  # never the kept answer of before
 

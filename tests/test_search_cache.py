@@ -4,16 +4,20 @@ from __future__ import annotations
 
 import os
 import uuid
+from datetime import UTC, datetime, timedelta
 
 import pytest
+import time_machine
 
 from directory import data_version
 from directory.extensions import db
 from directory.i18n import force_locale
+from directory.listings.models import FORMAT_HYBRID, FORMAT_ONLINE
 from directory.listings.search import SearchParams, resolve_vocabulary, search
+from directory.listings.search import online as online_list
 from directory.listings.search import results as results_module
 from directory.listings.search.cache import ProcessCache
-from tests.support import missing
+from tests.support import calls_to, missing
 
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 
@@ -21,15 +25,7 @@ REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 @pytest.fixture
 def runs(monkeypatch):
     """How many searches really ran (rather than came from the cache)."""
-    counted = []
-    real = results_module._search
-
-    def counting(*args, **kwargs):
-        counted.append(args[0])
-        return real(*args, **kwargs)
-
-    monkeypatch.setattr(results_module, "_search", counting)
-    return counted
+    return calls_to(monkeypatch, results_module, "_search")
 
 
 def find(**args):
@@ -156,3 +152,49 @@ def test_an_entry_lives_its_seconds_and_no_longer():
     assert store.get("search") is None
     store.set("search", ["again"])
     assert store.delete("search") and store.get("search") is None
+
+
+@pytest.fixture
+def online_counts(monkeypatch):
+    """How many times the online list's count was read from the database."""
+    return calls_to(monkeypatch, online_list, "_counted")
+
+
+@pytest.mark.config(SEARCH_CACHE_SECONDS=60)  # each search asked once: none of them is stored whole
+def test_the_online_count_is_read_once_for_every_place_until_the_data_changes_or_its_seconds_pass(
+        geo, make_listing, online_counts):
+    make_listing(name="Near group")
+    for number in range(3):
+        make_listing(name=f"Online {number}", format=FORMAT_ONLINE, latitude=41.88 + number, longitude=-87.63)
+    make_listing(name="Online and in person", format=FORMAT_HYBRID, topics=("fatherhood",))
+    db.session.commit()
+    # At the start of a minute: an entry is kept within the stretch of SEARCH_CACHE_SECONDS it was made in.
+    start = datetime.fromtimestamp(datetime.now(UTC).timestamp() // 60 * 60 + 60, UTC)
+    with time_machine.travel(start, tick=False) as clock:
+        near = find(near="10001")  # the hybrid listing is in the local list beside, so not online
+        assert (near.online_total, len(online_counts)) == (3, 1)
+        elsewhere = find(near="60614")
+        assert elsewhere.online_total == 4 and len(online_counts) == 1  # the same ids, one taken off fewer
+        assert [hit.listing.name for hit in elsewhere.online][:1] == ["Online 0"]  # still nearest first
+        assert find(near="60614", topic="fatherhood").online_total == 1
+        assert find(near="60614", topic="grief").online_total == 3
+        assert len(online_counts) == 3  # other filters, another count each
+
+        make_listing(name="Online 3", format=FORMAT_ONLINE)
+        data_version.bump()
+        db.session.commit()
+        assert find(near="10002").online_total == 4 and len(online_counts) == 4
+
+        clock.shift(timedelta(seconds=59))
+        find(near="10003")
+        assert len(online_counts) == 4
+        clock.shift(timedelta(seconds=61))
+        find(near="10003")
+        assert len(online_counts) == 5
+
+
+def test_the_online_count_is_read_for_every_search_when_the_cache_is_off(geo, make_listing, online_counts):
+    make_listing(name="Online", format=FORMAT_ONLINE)
+    db.session.commit()
+    assert find(near="10001").online_total == find(near="60614").online_total == 1
+    assert len(online_counts) == 2

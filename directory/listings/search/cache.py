@@ -133,6 +133,23 @@ def remembered(params: SearchParams, options: tuple[Any, ...], run: Callable[[],
     return value
 
 
+# Parts of a search every place asks alike (see kept_briefly).
+_PARTS = data_version.KeptPerVersion("search parts", entries=256)
+
+
+def kept_briefly(key: tuple[Any, ...], read: Callable[[], T]) -> T:
+    """`read()`'s value, kept in this process for at most SEARCH_CACHE_SECONDS while the data version holds
+    (read every time when the cache is off): a part of a search that does not depend on the place, such
+    as the online list's count for the same filters, which searches near every town ask again. Like a
+    kept search, it may lag the clock by that long (a listing a minute past its confirmation's limit
+    still counted), never a change to the data."""
+    seconds = int(current_app.config["SEARCH_CACHE_SECONDS"])
+    if seconds <= 0:
+        return read()
+    # Entries are found by the stretch of time they were made in, so none is used past its seconds.
+    return _PARTS.get((int(time.time() // seconds), *key), read)
+
+
 def _uses(entry: str) -> int:
     """How many times this process has been asked this search, this time included, each within
     SEARCH_CACHE_SECONDS of the last (counted for the latest searches only, see USES_COUNTED_PER_ENTRY)."""

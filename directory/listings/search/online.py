@@ -22,7 +22,7 @@ from ...extensions import db
 from ...geo import services as geo
 from ...geo.distance import distance_miles, distance_parameters
 from ..privacy import public_coordinates
-from . import indexes
+from . import cache, indexes
 from .online_statements import OnlineQuery, nearest_statement, online_rows_by_id, online_statement
 from .statements import Section, Shape, Within, run, within
 
@@ -75,13 +75,13 @@ def online_candidates(section: Section, origin: geo.Location | None, *, needed: 
     # Listings taken off are among those counted, so the limit makes room for them.
     limit = count_limit + len(taken_off)
     measured_in = beside.measured_in if known is None else None
-    counted = _counted(section, {**section.values, **beside.values, "limit": limit + 1}, measured_in)
+    counted = _counted_kept(section, {**section.values, **beside.values, "limit": limit + 1}, measured_in)
     exact = len(counted) <= limit
     total = min(len(counted), limit) - len(taken_off)
     if needed <= 0 or total <= 0:
         return [], max(total, 0), exact
     if exact:  # the count read the whole list's ids: only their rows are left to read
-        ids = [row.id for row in counted if row.id not in taken_off]
+        ids = [listing_id for listing_id in counted if listing_id not in taken_off]
         rows = _every_online(section, origin, beside, ids=ids)
     elif origin is not None:
         rows = _nearest_online(section, origin, needed, beside)
@@ -95,6 +95,23 @@ def online_candidates(section: Section, origin: geo.Location | None, *, needed: 
         # Without a place, the most recently confirmed first: fresh listings are likelier to answer.
         rows.sort(key=_by_confirmation, reverse=True)
     return rows[:needed], total, exact
+
+
+def _counted_kept(section: Section, values: dict[str, Any], measured_in: str | None) -> list[int]:
+    """The ids `_counted` reads, up to :limit. When they do not depend on the place (nothing is measured:
+    the local list beside knows its hybrid listings, or there is none), every search with the same
+    filters reads the same ones: they are kept briefly (see cache.kept_briefly), read up to the next
+    power of two so that searches whose limits differ by the local list's hybrid listings share them."""
+    if measured_in is not None:
+        return [row.id for row in _counted(section, values, measured_in)]
+    read = 1 << values["limit"].bit_length()
+    # The cutoff moves with the clock; the keeping bounds how far behind it the ids may be.
+    filters = tuple(sorted((name, tuple(value) if isinstance(value, list) else value)
+                           for name, value in section.values.items() if name != "cutoff"))
+    ids = cache.kept_briefly(
+        ("online count", section.shape, filters, read),
+        lambda: tuple(row.id for row in _counted(section, {**values, "limit": read}, None)))
+    return list(ids)
 
 
 def _counted(section: Section, values: dict[str, Any],
