@@ -129,7 +129,7 @@ def _held_in(language: str, ids: list[int]) -> frozenset[int]:
     held: set[int] = set()
     for first in range(0, len(ids), TEXTS_BATCH):
         batch = ids[first:first + TEXTS_BATCH]
-        held.update(run(held_in_statement(), {"code": language, "ids": batch}).scalars())
+        held.update(row[0] for row in run(held_in_statement(), {"code": language, "ids": batch}))
     return frozenset(held)
 
 
@@ -138,7 +138,7 @@ def _relevance(user_text: str, ids: list[int]) -> dict[int, float]:
     relevance = Relevance(user_text)
     scores: dict[int, float] = {}
     for first in range(0, len(ids), TEXTS_BATCH):
-        for listing_id, *text in run(texts_statement(), {"ids": ids[first:first + TEXTS_BATCH]}).all():
+        for listing_id, *text in run(texts_statement(), {"ids": ids[first:first + TEXTS_BATCH]}):
             scores[listing_id] = relevance.score(text)
     return scores
 

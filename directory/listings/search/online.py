@@ -128,17 +128,17 @@ def _counted(section: Section, values: dict[str, Any],
     counted = online_statement(section.shape, OnlineQuery.COUNTED, measured_in)
     if _common_words_alone(section):
         with indexes.in_index_order():
-            return run(counted, values).all()
+            return run(counted, values)
     matches = section.matches
     if matches is not None and not matches.complete:
         found = run(online_statement(section.shape, OnlineQuery.COUNTED_FROM_MATCHES, measured_in),
-                    {**values, "scan": MATCHES_READ_TO_COUNT}).all()
+                    {**values, "scan": MATCHES_READ_TO_COUNT})
         if len(found) >= values["limit"]:
             return found
         if matches.count_up_to(MATCHES_READ_TO_COUNT) < MATCHES_READ_TO_COUNT:  # it read every match
             return found
     _every_match(section)
-    return run(counted, values).all()
+    return run(counted, values)
 
 
 def _common_words_alone(section: Section) -> bool:
@@ -201,7 +201,7 @@ def _nearest_online_by_index(section: Section, origin: geo.Location, needed: int
     limit = needed + 1
     values = {**section.values, **distance_parameters(origin.latitude, origin.longitude),
               **indexes.origin_values(origin.latitude, origin.longitude), **beside.values, "limit": limit}
-    found = run(nearest_statement(section.shape), values).all()
+    found = run(nearest_statement(section.shape), values)
     rows = sorted(found, key=attrgetter("miles"))
     if len(rows) < needed:
         # Every located listing is here and too few: the rest have no point, and come last.
@@ -261,14 +261,14 @@ def _first_online(section: Section, count: int) -> list[OnlineRow]:
     """
     shape, values = section.shape, section.values
     _every_match(section)
-    found = run(online_statement(shape, OnlineQuery.NEWEST), {**values, "limit": count + 1}).all()
+    found = run(online_statement(shape, OnlineQuery.NEWEST), {**values, "limit": count + 1})
     if len(found) > count:
         last = found[count - 1].last_confirmed_at
         if found[count].last_confirmed_at == last:
             # The tie runs past the limit: read every listing confirmed no earlier than the last one shown.
-            found = run(online_statement(shape, OnlineQuery.SINCE), {**values, "since": last}).all()
+            found = run(online_statement(shape, OnlineQuery.SINCE), {**values, "since": last})
     else:
-        found = [*found, *run(online_statement(shape, OnlineQuery.UNCONFIRMED), values).all()]
+        found = [*found, *run(online_statement(shape, OnlineQuery.UNCONFIRMED), values)]
     return [OnlineRow(listing_id, None, name.lower(), confirmed) for listing_id, name, confirmed in found]
 
 
@@ -277,11 +277,11 @@ def _every_online(section: Section, origin: geo.Location | None, beside: _Beside
     """Every online listing, measured in Python: for lists known to be short. `ids`: the whole list's,
     when a count has read them already."""
     if ids is not None:
-        everything = run(online_rows_by_id(), {"ids": ids}).all()
+        everything = run(online_rows_by_id(), {"ids": ids})
     else:
         _every_match(section)
         statement = online_statement(section.shape, OnlineQuery.EVERYTHING, beside.measured_in)
-        everything = run(statement, {**section.values, **beside.values}).all()
+        everything = run(statement, {**section.values, **beside.values})
     return [_measured(row, origin) for row in everything]
 
 

@@ -1,0 +1,142 @@
+"""The search's statements, compiled once and run through the driver's own SQL.
+
+Running a Core statement costs SQLAlchemy some 50 to 100 µs besides the database's own time: the compiled
+form looked up by the statement's key, every parameter built and the lists expanded, a Row made per row
+through the result's processors. A search runs half a dozen of them. Here each statement keeps, per
+database and per length of each list it expands, the SQL and the order its values go in (as SQLAlchemy's
+`construct_expanded_state` gives them); a run binds the values in that order, sends the SQL with
+`Connection.exec_driver_sql` (in the session's transaction; SQLAlchemy's events and logging see it as any
+other statement) and converts only the columns whose type needs it, as SQLAlchemy would (SQLite's dates
+and booleans are text and integers in the driver).
+"""
+
+from __future__ import annotations
+
+from collections import namedtuple
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Any
+
+from sqlalchemy import Connection, Dialect
+from sqlalchemy.sql import Select
+from sqlalchemy.sql.compiler import SQLCompiler
+
+Processor = Callable[[Any], Any]
+
+
+@dataclass(frozen=True)
+class _Source:
+    """Where a parameter the driver gets comes from: the caller's value `name` (its `index`th element for a
+    list the statement expands), or, when `name` is None, the statement's own `constant`."""
+
+    name: str | None
+    index: int | None = None
+    constant: Any = None
+    process: Processor | None = None
+
+    def value(self, values: Mapping[str, Any]) -> Any:
+        if self.name is None:
+            value = self.constant
+        elif self.index is None:
+            value = values[self.name]
+        else:
+            value = values[self.name][self.index]
+        return self.process(value) if self.process is not None and value is not None else value
+
+
+@dataclass(frozen=True)
+class _Expanded:
+    """The statement's SQL for one length of each list it expands, and where each parameter comes from:
+    in order for a positional driver (SQLite's), by name for the others (PostgreSQL's)."""
+
+    sql: str
+    positional: bool
+    sources: tuple[tuple[str, _Source], ...]
+
+    def parameters(self, values: Mapping[str, Any]) -> tuple[Any, ...] | dict[str, Any]:
+        if self.positional:
+            return tuple(source.value(values) for _, source in self.sources)
+        return {name: source.value(values) for name, source in self.sources}
+
+
+@dataclass
+class Prepared:
+    """A statement compiled for one database; its SQL per length of each list it expands is made on the
+    first run that asks it."""
+
+    compiled: SQLCompiler
+    row: type[tuple[Any, ...]]
+    expanding: tuple[str, ...]
+    bind_processors: dict[str, Processor | None]
+    expanded: dict[tuple[int, ...], _Expanded] = field(default_factory=dict)
+    # Per column, the conversion SQLAlchemy applies (None: none); set on the first run, from the cursor.
+    result_processors: tuple[Processor | None, ...] | None = None
+
+    def expand(self, values: Mapping[str, Any]) -> _Expanded:
+        lengths = tuple(len(values[name]) for name in self.expanding)
+        found = self.expanded.get(lengths)
+        if found is None:
+            found = self.expanded[lengths] = self._expanded(values)
+        return found
+
+    def _expanded(self, values: Mapping[str, Any]) -> _Expanded:
+        state = self.compiled.construct_expanded_state(dict(values))
+        element_of = {expanded: (name, index) for name, names in state.parameter_expansion.items()
+                      for index, expanded in enumerate(names)}
+        positional = state.positiontup is not None
+        order = list(state.positiontup) if state.positiontup is not None else list(state.parameters)
+        sources = []
+        for name in order:
+            if name in element_of:
+                original, index = element_of[name]
+                source = _Source(original, index, process=self.bind_processors.get(original))
+            elif name in values:
+                source = _Source(name, process=self.bind_processors.get(name))
+            else:
+                source = _Source(None, constant=state.parameters[name],
+                                 process=self.bind_processors.get(name))
+            sources.append((name, source))
+        return _Expanded(state.statement, positional, tuple(sources))
+
+
+def rows(connection: Connection, statement: Select[Any], values: Mapping[str, Any]) -> list[Any]:
+    """The statement's rows as named tuples (read as SQLAlchemy's Rows are: by column name or position)."""
+    prepared = _prepared(statement, connection.dialect)
+    expanded = prepared.expand(values)
+    result = connection.exec_driver_sql(expanded.sql, expanded.parameters(values))
+    try:
+        fetched = result.cursor.fetchall() if result.cursor is not None else []
+        processors = prepared.result_processors
+        if processors is None:
+            description = result.cursor.description if result.cursor is not None else None
+            processors = prepared.result_processors = _result_processors(statement, connection.dialect,
+                                                                         description)
+    finally:
+        result.close()
+    make = prepared.row._make  # type: ignore[attr-defined]
+    if not any(processors):
+        return [make(row) for row in fetched]
+    return [make(value if process is None or value is None else process(value)
+                 for value, process in zip(row, processors, strict=True)) for row in fetched]
+
+
+@lru_cache(maxsize=512)
+def _prepared(statement: Select[Any], dialect: Dialect) -> Prepared:
+    compiled = statement.compile(dialect=dialect)
+    assert isinstance(compiled, SQLCompiler)  # noqa: S101  # nosec B101 - a Select compiles to SQL
+    processors: dict[str, Processor | None] = {name: bind.type.dialect_impl(dialect).bind_processor(dialect)
+                  for bind, name in compiled.bind_names.items()}
+    expanding = tuple(sorted({name for bind, name in compiled.bind_names.items() if bind.expanding}))
+    row = namedtuple("Row", list(statement.selected_columns.keys()), rename=True)  # type: ignore[misc]
+    return Prepared(compiled, row, expanding, processors)
+
+
+def _result_processors(statement: Select[Any], dialect: Dialect,
+                       description: Sequence[Sequence[Any]] | None) -> tuple[Processor | None, ...]:
+    """Each column's conversion, chosen as SQLAlchemy chooses it: by its type and the driver's own type
+    for the column (in the cursor's description)."""
+    columns = list(statement.selected_columns)
+    kinds = [entry[1] for entry in description] if description else [None] * len(columns)
+    return tuple(column.type.dialect_impl(dialect).result_processor(dialect, kind)
+                 for column, kind in zip(columns, kinds, strict=True))
