@@ -17,10 +17,10 @@ from dataclasses import replace
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import Row, bindparam, func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.exc import SQLAlchemyError
 
-from .. import data_version
+from .. import data_version, driver
 from ..extensions import db
 from .distance import distance_miles
 
@@ -98,9 +98,11 @@ _POSTAL_ROW = (select(*Place.__table__.c).where(Place.postal_code == bindparam("
                .order_by(Place.id).limit(1))
 
 
-def _by_postal_code(code: str, country: str) -> Row[*tuple[Any, ...]] | None:
-    """The gazetteer row of a postal code, or None: a plain row, which the ORM would not track."""
-    return db.session.connection().execute(_POSTAL_ROW, {"code": code, "country": country}).first()
+def _by_postal_code(code: str, country: str) -> Any | None:
+    """The gazetteer row of a postal code, or None: a plain row, which the ORM would not track, read
+    through the driver (see driver)."""
+    rows = driver.rows(db.session.connection(), _POSTAL_ROW, {"code": code, "country": country})
+    return rows[0] if rows else None
 
 
 def _match_name(key: str, allowed: Filter | None,

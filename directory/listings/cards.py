@@ -28,6 +28,7 @@ from sqlalchemy import (
     select,
 )
 
+from .. import driver
 from ..extensions import db
 from .models import (
     Audience,
@@ -100,9 +101,9 @@ def load_cards(ids: list[int]) -> dict[int, ListingCard]:
     values = {"ids": ids}
     topics, audiences = terms_by_id(Topic), terms_by_id(Audience)
     cards: dict[int, ListingCard] = {}
-    # Rows are fetched at once (`all()`): iterating a result fetches them one by one, which costs more.
-    for row in connection.execute(statements["listings"], values).mappings().all():
-        columns = dict(row)
+    # Through the driver: SQLAlchemy's execution layer would cost more than building the cards (see driver).
+    for row in driver.rows(connection, statements["listings"], values):
+        columns = row._asdict()
         listing_id = columns["id"]
         related = {
             "topics": _terms(columns.pop(_TOPICS), topics),
@@ -110,7 +111,7 @@ def load_cards(ids: list[int]) -> dict[int, ListingCard]:
             "language_rows": [_Language(listing_id, code) for code in sorted(_keys(columns.pop(_LANGUAGES)))],
         }
         cards[listing_id] = ListingCard(**columns, **related, meetings=[])
-    for meeting in connection.execute(statements["meetings"], values).all():
+    for meeting in driver.rows(connection, statements["meetings"], values):
         card = cards.get(meeting.listing_id)
         if card is not None:
             card.meetings.append(meeting)

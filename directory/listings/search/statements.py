@@ -41,6 +41,7 @@ from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.elements import BindParameter
 from sqlalchemy.sql.visitors import InternalTraversal
 
+from ... import driver
 from ...extensions import db
 from ...geo import services as geo
 from ...geo.distance import bounding_box, distance_miles_sql, distance_parameters
@@ -56,7 +57,7 @@ from ..models import (
 )
 from ..privacy import public_point_sql
 from ..visibility import public_clause
-from . import driver, indexes, topic_bits
+from . import indexes, topic_bits
 from .fulltext import KeywordMatches, facet_values, keyword_clause
 from .params import RADII, SearchParams, Vocabulary
 

@@ -128,8 +128,23 @@ def _prepared(statement: Select[Any], dialect: Dialect) -> Prepared:
     processors: dict[str, Processor | None] = {name: bind.type.dialect_impl(dialect).bind_processor(dialect)
                   for bind, name in compiled.bind_names.items()}
     expanding = tuple(sorted({name for bind, name in compiled.bind_names.items() if bind.expanding}))
-    row = namedtuple("Row", list(statement.selected_columns.keys()), rename=True)  # type: ignore[misc]
-    return Prepared(compiled, row, expanding, processors)
+    return Prepared(compiled, row_type(tuple(statement.selected_columns.keys())), expanding, processors)
+
+
+@lru_cache(maxsize=512)
+def row_type(columns: tuple[str, ...]) -> type[tuple[Any, ...]]:
+    """A named tuple for rows of these columns, which pickles (kept search results hold some) as its
+    columns and values."""
+    named = namedtuple("Row", columns, rename=True)  # type: ignore[misc]
+
+    def __reduce__(row: tuple[Any, ...]) -> tuple[Callable[..., Any], tuple[Any, ...]]:
+        return _row, (columns, tuple(row))
+
+    return type("Row", (named,), {"__slots__": (), "__reduce__": __reduce__})
+
+
+def _row(columns: tuple[str, ...], values: tuple[Any, ...]) -> tuple[Any, ...]:
+    return row_type(columns)._make(values)  # type: ignore[attr-defined,no-any-return]
 
 
 def _result_processors(statement: Select[Any], dialect: Dialect,
