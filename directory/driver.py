@@ -26,38 +26,25 @@ Processor = Callable[[Any], Any]
 
 
 @dataclass(frozen=True)
-class _Source:
-    """Where a parameter the driver gets comes from: the caller's value `name` (its `index`th element for a
-    list the statement expands), or, when `name` is None, the statement's own `constant`."""
-
-    name: str | None
-    index: int | None = None
-    constant: Any = None
-    process: Processor | None = None
-
-    def value(self, values: Mapping[str, Any]) -> Any:
-        if self.name is None:
-            value = self.constant
-        elif self.index is None:
-            value = values[self.name]
-        else:
-            value = values[self.name][self.index]
-        return self.process(value) if self.process is not None and value is not None else value
-
-
-@dataclass(frozen=True)
 class _Expanded:
-    """The statement's SQL for one length of each list it expands, and where each parameter comes from:
-    in order for a positional driver (SQLite's), by name for the others (PostgreSQL's)."""
+    """The statement's SQL for one length of each list it expands, and where each parameter comes from
+    (`plan`, in the driver's order): the caller's value `name` (its `index`th element for a list the
+    statement expands), or, when `name` is None, the statement's own value, converted already. Positional
+    drivers (SQLite's) take them in order, the others (PostgreSQL's) by `names`."""
 
     sql: str
     positional: bool
-    sources: tuple[tuple[str, _Source], ...]
+    names: tuple[str, ...]
+    plan: tuple[tuple[str | None, int | None, Any], ...]
+    converted: tuple[tuple[int, Processor], ...]  # the positions whose values the database's type converts
 
     def parameters(self, values: Mapping[str, Any]) -> tuple[Any, ...] | dict[str, Any]:
-        if self.positional:
-            return tuple(source.value(values) for _, source in self.sources)
-        return {name: source.value(values) for name, source in self.sources}
+        bound = [constant if name is None else values[name] if index is None else values[name][index]
+                 for name, index, constant in self.plan]
+        for position, convert in self.converted:
+            if bound[position] is not None:
+                bound[position] = convert(bound[position])
+        return tuple(bound) if self.positional else dict(zip(self.names, bound, strict=True))
 
 
 @dataclass
@@ -84,20 +71,20 @@ class Prepared:
         state = self.compiled.construct_expanded_state(dict(values))
         element_of = {expanded: (name, index) for name, names in state.parameter_expansion.items()
                       for index, expanded in enumerate(names)}
-        positional = state.positiontup is not None
-        order = list(state.positiontup) if state.positiontup is not None else list(state.parameters)
-        sources = []
-        for name in order:
-            if name in element_of:
-                original, index = element_of[name]
-                source = _Source(original, index, process=self.bind_processors.get(original))
-            elif name in values:
-                source = _Source(name, process=self.bind_processors.get(name))
+        names = tuple(state.positiontup if state.positiontup is not None else state.parameters)
+        plan: list[tuple[str | None, int | None, Any]] = []
+        converted = []
+        for position, name in enumerate(names):
+            original, index = element_of.get(name, (name, None))
+            convert = self.bind_processors.get(original)
+            if original in values:
+                plan.append((original, index, None))
+                if convert is not None:
+                    converted.append((position, convert))
             else:
-                source = _Source(None, constant=state.parameters[name],
-                                 process=self.bind_processors.get(name))
-            sources.append((name, source))
-        return _Expanded(state.statement, positional, tuple(sources))
+                constant = state.parameters[name]
+                plan.append((None, None, convert(constant) if convert and constant is not None else constant))
+        return _Expanded(state.statement, state.positiontup is not None, names, tuple(plan), tuple(converted))
 
 
 def rows(connection: Connection, statement: Select[Any], values: Mapping[str, Any]) -> list[Any]:
@@ -115,10 +102,17 @@ def rows(connection: Connection, statement: Select[Any], values: Mapping[str, An
     finally:
         result.close()
     make = prepared.row._make  # type: ignore[attr-defined]
-    if not any(processors):
+    converted = [(column, convert) for column, convert in enumerate(processors) if convert is not None]
+    if not converted:
         return [make(row) for row in fetched]
-    return [make(value if process is None or value is None else process(value)
-                 for value, process in zip(row, processors, strict=True)) for row in fetched]
+    made = []
+    for row in fetched:
+        read = list(row)
+        for column, convert in converted:
+            if read[column] is not None:
+                read[column] = convert(read[column])
+        made.append(make(read))
+    return made
 
 
 @lru_cache(maxsize=512)

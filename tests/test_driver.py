@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from sqlalchemy import Float, bindparam, literal, select
+from sqlalchemy import DateTime, Float, bindparam, literal, select
 
 from directory import driver
 from directory.extensions import db
@@ -23,7 +23,8 @@ STATEMENT = (
     select(Listing.id, Listing.name, Listing.last_confirmed_at,
            (Listing.format == FORMAT_HYBRID).label("hybrid"),
            (Listing.latitude * bindparam("scale", type_=Float)).label("scaled"),
-           literal("fixed").label("fixed"))
+           literal("fixed").label("fixed"),
+           (Listing.last_confirmed_at != literal(CONFIRMED[0], DateTime)).label("another_time"))
     .where(Listing.id.in_(bindparam("ids", expanding=True)),
            Listing.format.in_(bindparam("formats", expanding=True)),
            Listing.last_confirmed_at > bindparam("after"))
