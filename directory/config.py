@@ -76,7 +76,8 @@ DEFAULTS: dict[str, Any] = {
     "CONTACT_RATE_LIMIT_LISTING": "20 per day",
     "SEARCH_PER_PAGE": 20,
     # Search results kept this many seconds (0: none), in Redis with REDIS_URL, else in each process
-    # (at most SEARCH_CACHE_ENTRIES searches); see listings/search/cache.py.
+    # (at most SEARCH_CACHE_ENTRIES searches), and the parts every place asks alike (the online list's
+    # count) in each process as long; see listings/search/cache.py.
     "SEARCH_CACHE_SECONDS": 60,
     "SEARCH_CACHE_ENTRIES": 2000,
     "SEARCH_CACHE_PREFIX": "search:",

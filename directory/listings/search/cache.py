@@ -11,6 +11,9 @@ of results, a quarter of a millisecond) would cost them all and push the popular
 
 In Redis when REDIS_URL is set (shared by every worker, cachelib's RedisCache), in this process's memory
 otherwise (`ProcessCache`). A cache that fails is skipped: the search runs as if nothing were kept.
+
+Parts of a search that do not depend on the place (the online list's count for the same filters) are kept
+in each process, per data version, for as long (`kept_briefly`): a search asked once still shares them.
 """
 
 from __future__ import annotations
