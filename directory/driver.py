@@ -55,16 +55,18 @@ class Prepared:
     compiled: SQLCompiler
     row: type[tuple[Any, ...]]
     expanding: tuple[str, ...]
+    # The binds with a value of their own, which a caller may give another (a literal's, most often).
+    optional: tuple[str, ...]
     bind_processors: dict[str, Processor | None]
-    expanded: dict[tuple[int, ...], _Expanded] = field(default_factory=dict)
+    expanded: dict[tuple[Any, ...], _Expanded] = field(default_factory=dict)
     # Per column, the conversion SQLAlchemy applies (None: none); set on the first run, from the cursor.
     result_processors: tuple[Processor | None, ...] | None = None
 
     def expand(self, values: Mapping[str, Any]) -> _Expanded:
-        lengths = tuple(len(values[name]) for name in self.expanding)
-        found = self.expanded.get(lengths)
+        key = (*(len(values[name]) for name in self.expanding), *(name in values for name in self.optional))
+        found = self.expanded.get(key)
         if found is None:
-            found = self.expanded[lengths] = self._expanded(values)
+            found = self.expanded[key] = self._expanded(values)
         return found
 
     def _expanded(self, values: Mapping[str, Any]) -> _Expanded:
@@ -119,10 +121,16 @@ def rows(connection: Connection, statement: Select[Any], values: Mapping[str, An
 def _prepared(statement: Select[Any], dialect: Dialect) -> Prepared:
     compiled = statement.compile(dialect=dialect)
     assert isinstance(compiled, SQLCompiler)  # noqa: S101  # nosec B101 - a Select compiles to SQL
+    if compiled.escaped_bind_names:
+        # The driver would get them under other names than the caller's: each would be taken for a constant.
+        escaped = sorted(compiled.escaped_bind_names)
+        raise ValueError(f"bind names the driver cannot take as they are: {escaped}")
     processors: dict[str, Processor | None] = {name: bind.type.dialect_impl(dialect).bind_processor(dialect)
                   for bind, name in compiled.bind_names.items()}
     expanding = tuple(sorted({name for bind, name in compiled.bind_names.items() if bind.expanding}))
-    return Prepared(compiled, row_type(tuple(statement.selected_columns.keys())), expanding, processors)
+    optional = tuple(sorted({name for bind, name in compiled.bind_names.items() if not bind.required}))
+    return Prepared(compiled, row_type(tuple(statement.selected_columns.keys())), expanding, optional,
+                    processors)
 
 
 @lru_cache(maxsize=512)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pickle
 from datetime import datetime, timedelta
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import DateTime, Float, bindparam, literal, select
@@ -57,3 +58,20 @@ def test_rows_through_the_driver_are_sqlalchemys(make_listing, chosen, formats, 
     assert len(seen) == 1  # SQLAlchemy's events see the statement as any other
     kept = pickle.loads(pickle.dumps(found))  # noqa: S301 - our own bytes (kept search results are pickled)
     assert kept == found and [row.hybrid for row in kept] == [row.hybrid for row in found]
+
+
+def test_a_bind_with_a_value_of_its_own_takes_the_callers_when_given(make_listing):
+    for number in range(4):
+        make_listing(latitude=40 + number)
+    db.session.commit()
+    statement = select(Listing.latitude).where(Listing.latitude > bindparam("above", value=40.5, type_=Float))
+    connection = db.session.connection()
+    for values in ({}, {"above": 41.5}, {}, {"above": 39.0}):
+        expected = [tuple(row) for row in connection.execute(statement, values).all()]
+        assert [tuple(row) for row in driver.rows(connection, statement, values)] == expected, values
+
+
+def test_a_name_the_driver_would_take_otherwise_is_refused(app_context):
+    statement = select(Listing.id).where(Listing.name == bindparam("name.typed"))
+    with pytest.raises(ValueError, match="name.typed"):
+        driver.rows(db.session.connection(), statement, {"name.typed": "x"})
