@@ -10,13 +10,11 @@ are read in full. The list is counted exactly up to a limit, past which the page
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from datetime import datetime
 from operator import attrgetter
 from typing import Any, NamedTuple
-
-from sqlalchemy import Row
 
 from ...extensions import db
 from ...geo import services as geo
@@ -114,8 +112,7 @@ def _counted_kept(section: Section, values: dict[str, Any], measured_in: str | N
     return list(ids)
 
 
-def _counted(section: Section, values: dict[str, Any],
-             measured_in: str | None) -> Sequence[Row[*tuple[Any, ...]]]:
+def _counted(section: Section, values: dict[str, Any], measured_in: str | None) -> list[Any]:
     """The ids that count the online list, up to :limit (see online_statements.OnlineQuery.COUNTED).
 
     SQLite, with words that match many listings (whose matches are copied by area, see
@@ -285,7 +282,7 @@ def _every_online(section: Section, origin: geo.Location | None, beside: _Beside
     return [_measured(row, origin) for row in everything]
 
 
-def _measured(row: Row[*tuple[Any, ...]], origin: geo.Location | None) -> OnlineRow:
+def _measured(row: tuple[Any, ...], origin: geo.Location | None) -> OnlineRow:
     """A row of `online_statements.online_rows` measured in Python (no miles without an origin)."""
     listing_id, latitude, longitude, precision, name, confirmed = row
     miles = None
@@ -295,7 +292,7 @@ def _measured(row: Row[*tuple[Any, ...]], origin: geo.Location | None) -> Online
     return OnlineRow(listing_id, miles, name.lower(), confirmed)
 
 
-def _named(rows: Iterable[Row[*tuple[Any, ...]]]) -> list[OnlineRow]:
+def _named(rows: Iterable[tuple[Any, ...]]) -> list[OnlineRow]:
     """OnlineRows of (id, miles, name, confirmed at) rows read within reach of a place."""
     return [OnlineRow(listing_id, miles, name.lower(), confirmed)
             for listing_id, miles, name, confirmed in rows]

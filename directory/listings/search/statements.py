@@ -24,7 +24,6 @@ from sqlalchemy import (
     DateTime,
     Float,
     Integer,
-    Row,
     Select,
     String,
     TextClause,
@@ -325,7 +324,7 @@ def _within_statement(shape: Shape, antimeridian: bool, variant: Within, dialect
 
 
 def within(section: Section, origin: geo.Location, miles: float, variant: Within, *, limit: int | None = None,
-           more: Mapping[str, Any] | None = None) -> list[Row[*tuple[Any, ...]]]:
+           more: Mapping[str, Any] | None = None) -> list[Any]:
     """The rows of a section's listings within `miles` of the origin (see _within_statement); `more`:
     more values to bind (:beside)."""
     dialect = db.engine.dialect.name
