@@ -1,4 +1,5 @@
-"""The search's statements, compiled once and run through the driver's own SQL.
+"""Statements on the hot path (the search's, its cards', the postal-code lookup), compiled once and run
+through the driver's own SQL.
 
 Running a Core statement costs SQLAlchemy some 50 to 100 µs besides the database's own time: the compiled
 form looked up by the statement's key, every parameter built and the lists expanded, a Row made per row
@@ -59,8 +60,8 @@ class Prepared:
     optional: tuple[str, ...]
     bind_processors: dict[str, Processor | None]
     expanded: dict[tuple[Any, ...], _Expanded] = field(default_factory=dict)
-    # Per column, the conversion SQLAlchemy applies (None: none); set on the first run, from the cursor.
-    result_processors: tuple[Processor | None, ...] | None = None
+    # (column, conversion) for each column SQLAlchemy converts; set on the first run, from the cursor.
+    converted_columns: tuple[tuple[int, Processor], ...] | None = None
 
     def expand(self, values: Mapping[str, Any]) -> _Expanded:
         key = (*(len(values[name]) for name in self.expanding), *(name in values for name in self.optional))
@@ -96,15 +97,15 @@ def rows(connection: Connection, statement: Select[Any], values: Mapping[str, An
     result = connection.exec_driver_sql(expanded.sql, expanded.parameters(values))
     try:
         fetched = result.cursor.fetchall() if result.cursor is not None else []
-        processors = prepared.result_processors
-        if processors is None:
+        converted = prepared.converted_columns
+        if converted is None:
             description = result.cursor.description if result.cursor is not None else None
-            processors = prepared.result_processors = _result_processors(statement, connection.dialect,
-                                                                         description)
+            converted = prepared.converted_columns = tuple(
+                (column, convert) for column, convert in enumerate(
+                    _result_processors(statement, connection.dialect, description)) if convert is not None)
     finally:
         result.close()
     make = prepared.row._make  # type: ignore[attr-defined]
-    converted = [(column, convert) for column, convert in enumerate(processors) if convert is not None]
     if not converted:
         return [make(row) for row in fetched]
     made = []
@@ -125,8 +126,9 @@ def _prepared(statement: Select[Any], dialect: Dialect) -> Prepared:
         # The driver would get them under other names than the caller's: each would be taken for a constant.
         escaped = sorted(compiled.escaped_bind_names)
         raise ValueError(f"bind names the driver cannot take as they are: {escaped}")
-    processors: dict[str, Processor | None] = {name: bind.type.dialect_impl(dialect).bind_processor(dialect)
-                  for bind, name in compiled.bind_names.items()}
+    processors: dict[str, Processor | None] = {
+        name: bind.type.dialect_impl(dialect).bind_processor(dialect)
+        for bind, name in compiled.bind_names.items()}
     expanding = tuple(sorted({name for bind, name in compiled.bind_names.items() if bind.expanding}))
     optional = tuple(sorted({name for bind, name in compiled.bind_names.items() if not bind.required}))
     return Prepared(compiled, row_type(tuple(statement.selected_columns.keys())), expanding, optional,
